@@ -1,0 +1,435 @@
+#!/usr/bin/env python3
+"""Train, export and document the onnx-inspector model zoo.
+
+Everything is written next to this script (``models/``):
+
+* ``<stem>.onnx``                    the exported model
+* ``<data>_{train,test}.csv``        features exactly as the model sees them
+                                     (float32 values printed with ``%.9g``,
+                                     which round-trips float32 exactly)
+* ``<data>_{train,test}_labels.csv`` one column: ``label`` (class index) or
+                                     ``target`` (regression)
+* ``<stem>_keras_pred.csv``          Keras ``model.predict`` on the test rows
+* ``zoo.json``                       manifest read by the Rust tests
+
+Two environments are needed because tf2onnx's ``from_keras`` only supports
+Keras 2 (tf.keras in TF <= 2.15) while ``model.export(format="onnx")`` only
+exists in Keras >= 3.6:
+
+    /work/venv-zoo/bin/python    models/export_keras.py   # Keras 2 models
+    /work/venv-zoo-k3/bin/python models/export_keras.py   # Keras 3 model (wine)
+
+Each run exports the models its Keras version can produce (``--only`` narrows
+that further) and merges its entries into ``zoo.json``; entries of the other
+run are kept as they are.  Runs are deterministic (fixed seeds, op
+determinism, single-threaded TF).
+"""
+import argparse
+import json
+import os
+import random
+import sys
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("PYTHONHASHSEED", "0")
+os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
+
+import numpy as np  # noqa: E402
+import keras  # noqa: E402  (keras 2.15 package in the TF 2.15 venv, keras 3 otherwise)
+import tensorflow as tf  # noqa: E402
+import onnx  # noqa: E402
+import onnxruntime as ort  # noqa: E402
+import sklearn  # noqa: E402
+from sklearn import datasets  # noqa: E402
+from sklearn.model_selection import train_test_split  # noqa: E402
+from sklearn.preprocessing import StandardScaler  # noqa: E402
+from sklearn.metrics import accuracy_score, r2_score, mean_squared_error  # noqa: E402
+
+OUT = os.path.dirname(os.path.abspath(__file__))
+SEED = 0
+OPSET = 13
+TOL = 1e-5
+KERAS3 = int(keras.__version__.split(".")[0]) >= 3
+
+# Canonical manifest order (file names are a contract with the Rust tests).
+ORDER = [
+    "ref_dense100.onnx",
+    "breast_cancer.onnx",
+    "diabetes.onnx",
+    "cnn_digits8.onnx",
+    "wine_keras3.onnx",
+    "breast_cancer_fixed1.onnx",
+]
+
+
+def seed_everything():
+    random.seed(SEED)
+    np.random.seed(SEED)
+    tf.keras.utils.set_random_seed(SEED)
+    tf.keras.backend.clear_session()
+    # clear_session may reset the global generator; seed again afterwards.
+    tf.keras.utils.set_random_seed(SEED)
+
+
+def configure_tf():
+    tf.config.threading.set_intra_op_parallelism_threads(1)
+    tf.config.threading.set_inter_op_parallelism_threads(1)
+    tf.config.experimental.enable_op_determinism()
+
+
+# ---------------------------------------------------------------- CSV helpers
+def px_names(h, w):
+    return [f"px_{r}_{c}" for r in range(h) for c in range(w)]
+
+
+def save_float_csv(name, arr, header):
+    arr = np.asarray(arr, dtype=np.float32)
+    if arr.ndim == 1:
+        arr = arr[:, None]
+    assert arr.shape[1] == len(header), (name, arr.shape, len(header))
+    path = os.path.join(OUT, name)
+    np.savetxt(path, arr, fmt="%.9g", delimiter=",", header=",".join(header), comments="")
+    back = np.loadtxt(path, delimiter=",", skiprows=1, dtype=np.float32, ndmin=2)
+    assert np.array_equal(back, arr), f"{name}: float32 round trip failed"
+    return name
+
+
+def save_label_csv(name, y, column):
+    path = os.path.join(OUT, name)
+    y = np.asarray(y)
+    if column == "label":
+        np.savetxt(path, y.astype(np.int64)[:, None], fmt="%d", header=column, comments="")
+    else:
+        return save_float_csv(name, y.astype(np.float32), [column])
+    return name
+
+
+def write_split(prefix, feat_names, Xtr, Xte, ytr, yte, label_col):
+    files = {
+        "train_csv": save_float_csv(f"{prefix}_train.csv", Xtr, feat_names),
+        "test_csv": save_float_csv(f"{prefix}_test.csv", Xte, feat_names),
+        "train_labels_csv": save_label_csv(f"{prefix}_train_labels.csv", ytr, label_col),
+        "test_labels_csv": save_label_csv(f"{prefix}_test_labels.csv", yte, label_col),
+    }
+    return files
+
+
+# ---------------------------------------------------------------- ONNX helpers
+def _dims(vi):
+    out = []
+    for d in vi.type.tensor_type.shape.dim:
+        if d.HasField("dim_param"):
+            out.append(d.dim_param)
+        elif d.HasField("dim_value"):
+            out.append(int(d.dim_value))
+        else:
+            out.append(None)
+    return out
+
+
+def onnx_info(fname):
+    m = onnx.load(os.path.join(OUT, fname))
+    onnx.checker.check_model(m)
+    inits = {i.name for i in m.graph.initializer}
+    ins = [i for i in m.graph.input if i.name not in inits]
+    assert len(ins) == 1 and len(m.graph.output) == 1, fname
+    opset = next(o.version for o in m.opset_import if o.domain in ("", "ai.onnx"))
+    return {
+        "opset": int(opset),
+        "producer": f"{m.producer_name} {m.producer_version}".strip(),
+        "input_name": ins[0].name,
+        "input_shape": _dims(ins[0]),
+        "output_name": m.graph.output[0].name,
+        "output_shape": _dims(m.graph.output[0]),
+        "op_types": sorted({n.op_type for n in m.graph.node}),
+    }
+
+
+def ort_predict(fname, X, fixed_batch):
+    sess = ort.InferenceSession(os.path.join(OUT, fname), providers=["CPUExecutionProvider"])
+    name = sess.get_inputs()[0].name
+    if fixed_batch:
+        return np.concatenate([sess.run(None, {name: X[i:i + 1]})[0] for i in range(len(X))])
+    return sess.run(None, {name: X})[0]
+
+
+def check_ort(fname, X, keras_pred, fixed_batch=False):
+    out = ort_predict(fname, X, fixed_batch)
+    out = out.reshape(keras_pred.shape)
+    diff = float(np.max(np.abs(out.astype(np.float64) - keras_pred.astype(np.float64))))
+    print(f"  {fname}: onnxruntime vs keras max abs diff = {diff:.3e}")
+    assert diff <= TOL, f"{fname}: ORT/Keras mismatch {diff} > {TOL}"
+    return diff
+
+
+def export_tf2onnx(model, fname, input_signature=None):
+    import tf2onnx
+
+    tf2onnx.convert.from_keras(model, input_signature=input_signature, opset=OPSET,
+                               output_path=os.path.join(OUT, fname))
+    return f"tf2onnx {tf2onnx.__version__}"
+
+
+def keras_pred_csv(stem, pred, cols):
+    return save_float_csv(f"{stem}_keras_pred.csv", pred, cols)
+
+
+def entry(fname, task, exporter, files, n_features, n_outputs, metric, diff, fixed_batch,
+          keras_pred, extra=None):
+    info = onnx_info(fname)
+    e = {
+        "file": fname,
+        "task": task,
+        "exporter": exporter,
+        "opset": info["opset"],
+        "producer": info["producer"],
+        "input_name": info["input_name"],
+        "input_shape": info["input_shape"],
+        "output_name": info["output_name"],
+        "output_shape": info["output_shape"],
+        "train_csv": files["train_csv"],
+        "test_csv": files["test_csv"],
+        "train_labels_csv": files["train_labels_csv"],
+        "test_labels_csv": files["test_labels_csv"],
+        "keras_pred_csv": keras_pred,
+        "n_features": n_features,
+        "n_outputs": n_outputs,
+        "test_metric": metric,
+        "fixed_batch": fixed_batch,
+        "ort_vs_keras_max_abs_diff": diff,
+        "op_types": info["op_types"],
+        "keras_version": keras.__version__,
+        "tensorflow_version": tf.__version__,
+    }
+    if extra:
+        e.update(extra)
+    print(f"  {fname}: in {e['input_name']} {e['input_shape']} -> out {e['output_name']} "
+          f"{e['output_shape']}, opset {e['opset']}, metric {metric}")
+    return e
+
+
+def r6(x):
+    return float(round(float(x), 6))
+
+
+# ---------------------------------------------------------------- data sets
+def digits10():
+    """sklearn digits, /16 to [0,1], bilinear-resized 8x8 -> 10x10 (corner aligned)."""
+    from scipy.ndimage import zoom
+
+    d = datasets.load_digits()
+    imgs = d.images.astype(np.float64) / 16.0
+    big = np.stack([zoom(im, 10 / 8, order=1, mode="nearest", grid_mode=False) for im in imgs])
+    assert big.shape[1:] == (10, 10)
+    X = np.clip(big, 0.0, 1.0).reshape(len(imgs), 100).astype(np.float32)
+    return train_test_split(X, d.target, test_size=0.2, stratify=d.target, random_state=0)
+
+
+def digits8():
+    d = datasets.load_digits()
+    X = (d.images.astype(np.float32) / np.float32(16.0)).reshape(len(d.images), 64)
+    return train_test_split(X, d.target, test_size=0.2, stratify=d.target, random_state=0)
+
+
+def standardized(load, test_size=0.2, stratify=True):
+    d = load()
+    Xtr, Xte, ytr, yte = train_test_split(d.data, d.target, test_size=test_size,
+                                          stratify=d.target if stratify else None,
+                                          random_state=0)
+    sc = StandardScaler().fit(Xtr)
+    return (list(d.feature_names), sc.transform(Xtr).astype(np.float32),
+            sc.transform(Xte).astype(np.float32), ytr, yte)
+
+
+# ---------------------------------------------------------------- models (Keras 2 / tf2onnx)
+def build_ref_dense100():
+    seed_everything()
+    from tensorflow.keras.models import Sequential
+    from tensorflow.keras.layers import Dense
+
+    Xtr, Xte, ytr, yte = digits10()
+    files = write_split("digits10", px_names(10, 10), Xtr, Xte, ytr, yte, "label")
+
+    model = Sequential([Dense(64, activation='relu', input_dim=100),
+                        Dense(10, activation='softmax')])
+    model.compile(optimizer='adam', loss='categorical_crossentropy', metrics=['accuracy'])
+    model.fit(Xtr, tf.keras.utils.to_categorical(ytr, 10), epochs=10, batch_size=32, verbose=0)
+
+    pred = model.predict(Xte, verbose=0)
+    kp = keras_pred_csv("ref_dense100", pred, [f"class_{i}" for i in range(10)])
+    fname = "ref_dense100.onnx"
+    exporter = export_tf2onnx(model, fname)
+    diff = check_ort(fname, Xte, pred)
+    metric = {"accuracy": r6(accuracy_score(yte, pred.argmax(1)))}
+    return [entry(fname, "softmax 10 classes", exporter, files, 100, 10, metric, diff, False, kp,
+                  {"data": "sklearn digits 8x8 /16, bilinear-resized to 10x10 (scipy.ndimage.zoom order=1)"})]
+
+
+def build_breast_cancer():
+    seed_everything()
+    L = tf.keras.layers
+    names, Xtr, Xte, ytr, yte = standardized(datasets.load_breast_cancer)
+    files = write_split("breast_cancer", names, Xtr, Xte, ytr, yte, "label")
+
+    model = tf.keras.Sequential([L.Dense(16, activation="relu", input_shape=(30,)),
+                                 L.Dropout(0.2),
+                                 L.Dense(1, activation="sigmoid")])
+    model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
+    model.fit(Xtr, ytr.astype(np.float32), epochs=50, batch_size=32, verbose=0)
+
+    pred = model.predict(Xte, verbose=0)
+    kp = keras_pred_csv("breast_cancer", pred, ["prob"])
+    metric = {"accuracy": r6(accuracy_score(yte, (pred[:, 0] > 0.5).astype(int)))}
+    data = "sklearn breast_cancer, StandardScaler fit on train (label 1 = benign)"
+    out = []
+
+    fname = "breast_cancer.onnx"
+    exporter = export_tf2onnx(model, fname)
+    diff = check_ort(fname, Xte, pred)
+    out.append(entry(fname, "binary sigmoid (prob of class 1)", exporter, files, 30, 1, metric,
+                     diff, False, kp, {"data": data}))
+
+    # Same trained model, fixed batch of one.
+    fname = "breast_cancer_fixed1.onnx"
+    in_name = model.inputs[0].name.split(":")[0]
+    sig = (tf.TensorSpec([1, 30], tf.float32, name=in_name),)
+    exporter = export_tf2onnx(model, fname, input_signature=sig)
+    diff = check_ort(fname, Xte, pred, fixed_batch=True)
+    out.append(entry(fname, "binary sigmoid (prob of class 1), fixed batch 1", exporter, files, 30, 1,
+                     metric, diff, True, kp,
+                     {"data": data, "same_weights_as": "breast_cancer.onnx"}))
+    return out
+
+
+def build_diabetes():
+    seed_everything()
+    L = tf.keras.layers
+    d = datasets.load_diabetes()
+    Xtr, Xte, ytr, yte = train_test_split(d.data.astype(np.float32), d.target, test_size=0.2,
+                                          random_state=0)
+    mu, sd = float(ytr.mean()), float(ytr.std())
+    ytr_s = ((ytr - mu) / sd).astype(np.float32)
+    yte_s = ((yte - mu) / sd).astype(np.float32)
+    files = write_split("diabetes", list(d.feature_names), Xtr, Xte, ytr_s, yte_s, "target")
+
+    model = tf.keras.Sequential([L.Dense(32, activation="relu", input_shape=(10,)),
+                                 L.Dense(1)])
+    model.compile(optimizer=tf.keras.optimizers.Adam(0.003), loss="mse")
+    model.fit(Xtr, ytr_s, epochs=200, batch_size=32, verbose=0)
+
+    pred = model.predict(Xte, verbose=0)
+    kp = keras_pred_csv("diabetes", pred, ["target"])
+    fname = "diabetes.onnx"
+    exporter = export_tf2onnx(model, fname)
+    diff = check_ort(fname, Xte, pred)
+    metric = {"r2": r6(r2_score(yte_s, pred[:, 0])),
+              "mse": r6(mean_squared_error(yte_s, pred[:, 0]))}
+    return [entry(fname, "regression (standardized target)", exporter, files, 10, 1, metric, diff,
+                  False, kp,
+                  {"data": "sklearn diabetes, features as sklearn gives them (already scaled); "
+                           "target standardized with train mean/std: target = (y - mean) / std",
+                   "target_mean": mu, "target_std": sd})]
+
+
+def build_cnn_digits8():
+    seed_everything()
+    L = tf.keras.layers
+    Xtr, Xte, ytr, yte = digits8()
+    files = write_split("digits8", px_names(8, 8), Xtr, Xte, ytr, yte, "label")
+    Xtr4, Xte4 = Xtr.reshape(-1, 8, 8, 1), Xte.reshape(-1, 8, 8, 1)
+
+    model = tf.keras.Sequential([
+        L.Conv2D(8, 3, activation="relu", padding="same", input_shape=(8, 8, 1)),
+        L.BatchNormalization(),
+        L.MaxPool2D(2),
+        L.Flatten(),
+        L.Dropout(0.1),
+        L.Dense(10, activation="softmax"),
+    ])
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.fit(Xtr4, ytr, epochs=20, batch_size=32, verbose=0)
+
+    pred = model.predict(Xte4, verbose=0)
+    kp = keras_pred_csv("cnn_digits8", pred, [f"class_{i}" for i in range(10)])
+    fname = "cnn_digits8.onnx"
+    exporter = export_tf2onnx(model, fname)
+    diff = check_ort(fname, Xte4, pred)
+    metric = {"accuracy": r6(accuracy_score(yte, pred.argmax(1)))}
+    return [entry(fname, "softmax 10 classes (CNN, NHWC input)", exporter, files, 64, 10, metric,
+                  diff, False, kp,
+                  {"data": "sklearn digits 8x8 /16; CSV row = image flattened row-major, "
+                           "reshape to [N,8,8,1] (NHWC)",
+                   "input_layout": "NHWC"})]
+
+
+# ---------------------------------------------------------------- model (Keras 3 export)
+def build_wine_keras3():
+    seed_everything()
+    names, Xtr, Xte, ytr, yte = standardized(datasets.load_wine, test_size=0.25)
+    files = write_split("wine", names, Xtr, Xte, ytr, yte, "label")
+
+    model = keras.Sequential([keras.Input(shape=(13,)),
+                              keras.layers.Dense(16, activation="relu"),
+                              keras.layers.Dense(3, activation="softmax")])
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.fit(Xtr, ytr, epochs=100, batch_size=16, verbose=0)
+
+    pred = np.asarray(model.predict(Xte, verbose=0))
+    kp = keras_pred_csv("wine_keras3", pred, [f"class_{i}" for i in range(3)])
+    fname = "wine_keras3.onnx"
+    model.export(os.path.join(OUT, fname), format="onnx", verbose=False)
+    import tf2onnx
+
+    exporter = f"keras {keras.__version__} model.export(format='onnx') (tf2onnx {tf2onnx.__version__})"
+    diff = check_ort(fname, Xte, pred)
+    metric = {"accuracy": r6(accuracy_score(yte, pred.argmax(1)))}
+    return [entry(fname, "softmax 3 classes", exporter, files, 13, 3, metric, diff, False, kp,
+                  {"data": "sklearn wine, StandardScaler fit on train"})]
+
+
+KERAS2_BUILDERS = {
+    "ref_dense100": build_ref_dense100,
+    "breast_cancer": build_breast_cancer,  # also writes breast_cancer_fixed1.onnx
+    "diabetes": build_diabetes,
+    "cnn_digits8": build_cnn_digits8,
+}
+KERAS3_BUILDERS = {"wine_keras3": build_wine_keras3}
+
+
+def merge_manifest(new_entries):
+    path = os.path.join(OUT, "zoo.json")
+    old = []
+    if os.path.exists(path):
+        with open(path) as f:
+            old = json.load(f)
+    by_file = {e["file"]: e for e in old}
+    for e in new_entries:
+        by_file[e["file"]] = e
+    merged = sorted(by_file.values(),
+                    key=lambda e: ORDER.index(e["file"]) if e["file"] in ORDER else len(ORDER))
+    with open(path, "w") as f:
+        json.dump(merged, f, indent=2)
+        f.write("\n")
+    print(f"wrote {path} ({len(merged)} models)")
+
+
+def main():
+    builders = KERAS3_BUILDERS if KERAS3 else KERAS2_BUILDERS
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--only", nargs="*", choices=sorted(builders),
+                    help="subset of the models this environment can build")
+    args = ap.parse_args()
+    print(f"python {sys.version.split()[0]}, tensorflow {tf.__version__}, keras {keras.__version__}, "
+          f"onnx {onnx.__version__}, onnxruntime {ort.__version__}, numpy {np.__version__}, "
+          f"scikit-learn {sklearn.__version__}")
+    configure_tf()
+    entries = []
+    for name in (args.only or builders):
+        print(f"== {name}")
+        entries.extend(builders[name]())
+    merge_manifest(entries)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,37 @@
+//! Command-line parsing and dispatch; every command calls into the library.
+
+mod info;
+mod predict;
+
+use clap::{Parser, Subcommand};
+
+/// Explain ONNX neural networks: SHAP and LIME attributions, JSON and charts.
+#[derive(Parser)]
+#[command(name = "onnx-inspector", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Show a model's inputs, outputs, ops, parameters, producer and opset.
+    Info(info::InfoArgs),
+    /// Run a model on every row of a data file and write the outputs as CSV.
+    Predict(predict::PredictArgs),
+}
+
+/// Parses the command line and runs the chosen command.
+pub fn run() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Info(a) => info::run(a),
+        Command::Predict(a) => predict::run(a),
+    }
+}
+
+/// Runs `f` on a rayon pool of `threads` threads (0 = all cores).
+pub fn with_threads<T: Send>(threads: usize, f: impl FnOnce() -> T + Send) -> anyhow::Result<T> {
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build()?;
+    Ok(pool.install(f))
+}

@@ -1,0 +1,157 @@
+//! CSV reading (header = feature names, every cell a finite number) and atomic CSV writing.
+
+use super::Dataset;
+use crate::atomic::write_atomic;
+use crate::error::{Error, Result};
+use ndarray::Array2;
+use std::path::Path;
+
+/// Parses one cell as a finite f32, or says why not.
+fn parse_cell(cell: &str) -> std::result::Result<f32, String> {
+    let t = cell.trim();
+    if t.is_empty() {
+        return Err("empty cell".into());
+    }
+    match t.parse::<f64>() {
+        Ok(v) if v.is_nan() => Err(format!("'{t}' is NaN; missing values are not supported")),
+        Ok(v) if !v.is_finite() || v.abs() > f32::MAX as f64 => {
+            Err(format!("'{t}' is not a finite float32"))
+        }
+        Ok(v) => Ok(v as f32),
+        Err(_) => Err(format!("'{t}' is not a number")),
+    }
+}
+
+fn open(path: &Path) -> Result<csv::Reader<std::fs::File>> {
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    Ok(csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_reader(file))
+}
+
+/// Reads a CSV whose first line names the columns and whose cells are all finite numbers.
+pub fn read_csv(path: impl AsRef<Path>) -> Result<Dataset> {
+    let path = path.as_ref();
+    let mut rdr = open(path)?;
+    let header: Vec<String> = rdr
+        .headers()
+        .map_err(|e| Error::data(path, format!("cannot read the header: {e}")))?
+        .iter()
+        .map(str::to_string)
+        .collect();
+    if header.is_empty() || header.iter().all(|h| h.is_empty()) {
+        return Err(Error::data(path, "empty file: expected a header row of feature names"));
+    }
+    if header.iter().all(|h| parse_cell(h).is_ok()) {
+        return Err(Error::data(
+            path,
+            "line 1 holds only numbers: the first line must be a header of feature names",
+        ));
+    }
+    let width = header.len();
+    let mut values = Vec::new();
+    let mut n = 0usize;
+    for rec in rdr.records() {
+        let rec = rec.map_err(|e| Error::data(path, format!("{e}")))?;
+        let line = rec.position().map_or(n + 2, |p| p.line() as usize);
+        if rec.len() != width {
+            return Err(Error::data(
+                path,
+                format!(
+                    "line {line}: {} fields, the header has {width}",
+                    rec.len()
+                ),
+            ));
+        }
+        for (j, cell) in rec.iter().enumerate() {
+            let v = parse_cell(cell).map_err(|msg| Error::DataCell {
+                path: path.display().to_string(),
+                line,
+                column: format!("{} ('{}')", j + 1, header[j]),
+                msg,
+            })?;
+            values.push(v);
+        }
+        n += 1;
+    }
+    if n == 0 {
+        return Err(Error::data(path, "no data rows after the header"));
+    }
+    Ok(Dataset {
+        feature_names: header,
+        values: Array2::from_shape_vec((n, width), values).expect("rows of equal width"),
+        source: path.display().to_string(),
+    })
+}
+
+/// Reads one column of class indices (header first) for training labels.
+pub fn read_labels(path: impl AsRef<Path>) -> Result<Vec<usize>> {
+    let path = path.as_ref();
+    let ds = read_csv(path)?;
+    if ds.values.ncols() != 1 {
+        return Err(Error::data(
+            path,
+            format!("expected one label column, found {}", ds.values.ncols()),
+        ));
+    }
+    ds.values
+        .column(0)
+        .iter()
+        .enumerate()
+        .map(|(i, &v)| {
+            if v >= 0.0 && v.fract() == 0.0 {
+                Ok(v as usize)
+            } else {
+                Err(Error::DataCell {
+                    path: path.display().to_string(),
+                    line: i + 2,
+                    column: format!("1 ('{}')", ds.feature_names[0]),
+                    msg: format!("label {v} is not a class index (0, 1, 2...)"),
+                })
+            }
+        })
+        .collect()
+}
+
+/// Writes a table with a header row, atomically.
+pub fn write_csv(path: impl AsRef<Path>, header: &[String], values: &Array2<f32>) -> Result<()> {
+    write_atomic(path.as_ref(), |w| {
+        let mut wtr = csv::Writer::from_writer(w);
+        wtr.write_record(header)
+            .map_err(|e| std::io::Error::other(e.to_string()))?;
+        for row in values.outer_iter() {
+            wtr.write_record(row.iter().map(|v| format!("{v}")))
+                .map_err(|e| std::io::Error::other(e.to_string()))?;
+        }
+        wtr.flush()?;
+        Ok(())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cells_parse_or_explain() {
+        assert_eq!(parse_cell(" 1.5 ").unwrap(), 1.5);
+        assert!(parse_cell("nan").unwrap_err().contains("NaN"));
+        assert!(parse_cell("inf").unwrap_err().contains("finite"));
+        assert!(parse_cell("1e40").unwrap_err().contains("finite"));
+        assert!(parse_cell("abc").unwrap_err().contains("not a number"));
+        assert!(parse_cell("").unwrap_err().contains("empty"));
+    }
+
+    #[test]
+    fn write_then_read_round_trips() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("t.csv");
+        let v = ndarray::array![[1.0f32, -2.5], [0.1, 3e-8]];
+        write_csv(&p, &["a".into(), "b b".into()], &v).unwrap();
+        let back = read_csv(&p).unwrap();
+        assert_eq!(back.feature_names, vec!["a", "b b"]);
+        assert_eq!(back.values, v);
+    }
+}

@@ -1,0 +1,317 @@
+//! KernelSHAP: weighted least squares over paired coalitions, efficiency enforced exactly,
+//! with sandwich (delta-method) standard errors over the sampled pairs.
+
+use super::coalition::Coalition;
+use super::explanation::RowAttribution;
+use super::linalg::Lu;
+use super::masker::Masker;
+use super::sampling::{binomial, for_each_combination, random_subset};
+use super::{Rounds, Sampling};
+use crate::error::{Error, Result};
+use ndarray::{Array2, ArrayView1};
+use rand::Rng;
+use std::collections::HashMap;
+
+/// Coalitions of size s and M−s (or the middle size alone), sampled or enumerated together.
+#[derive(Debug, Clone)]
+struct SizeClass {
+    size: usize,
+    paired: bool,
+    /// Total Shapley-kernel mass of the class.
+    mass: f64,
+    /// Number of coalitions in the class.
+    count: f64,
+}
+
+/// Kernel weight μ(s) of all coalitions of size s together.
+fn size_mass(m: usize, s: usize) -> f64 {
+    (m - 1) as f64 / (s * (m - s)) as f64
+}
+
+fn size_classes(m: usize) -> Vec<SizeClass> {
+    (1..=m / 2)
+        .map(|s| {
+            let paired = 2 * s != m;
+            let k = if paired { 2.0 } else { 1.0 };
+            SizeClass {
+                size: s,
+                paired,
+                mass: k * size_mass(m, s),
+                count: k * binomial(m, s),
+            }
+        })
+        .collect()
+}
+
+/// One sampled unit: a coalition and its complement, with the unit's importance weight.
+struct Draw {
+    first: usize,
+    second: usize,
+    class: usize,
+}
+
+/// Distinct coalitions with their accumulated regression weights and values.
+struct Design {
+    m: usize,
+    coalitions: Vec<Coalition>,
+    index: HashMap<Coalition, usize>,
+    fixed_weight: Vec<f64>,
+    values: Vec<Vec<f64>>,
+}
+
+impl Design {
+    fn add(&mut self, c: Coalition, weight: f64) -> usize {
+        if let Some(&i) = self.index.get(&c) {
+            self.fixed_weight[i] += weight;
+            return i;
+        }
+        let i = self.coalitions.len();
+        self.index.insert(c.clone(), i);
+        self.coalitions.push(c);
+        self.fixed_weight.push(weight);
+        i
+    }
+}
+
+/// Kernel SHAP for one row with a budget of distinct coalitions (∅ and the full set excluded).
+#[allow(clippy::too_many_arguments)]
+pub fn explain_row(
+    masker: &Masker,
+    x: ArrayView1<f32>,
+    fx: &[f64],
+    base: &[f64],
+    budget: usize,
+    sampling: Sampling,
+    rounds: &Rounds,
+    rng: &mut impl Rng,
+) -> Result<RowAttribution> {
+    let m = x.len();
+    let k = fx.len();
+    if m == 1 {
+        let values = Array2::from_shape_fn((1, k), |(_, o)| fx[o] - base[o]);
+        return Ok(RowAttribution {
+            stderr: Some(Array2::zeros((1, k))),
+            values,
+            evaluations: 0,
+            extra: None,
+        });
+    }
+    let all = if m < 60 { (1u64 << m) as f64 - 2.0 } else { f64::INFINITY };
+    if (budget as f64) < all && budget < m + 1 {
+        return Err(Error::Invalid(format!(
+            "--samples {budget} is too small for kernel SHAP on {m} features: give at least {}",
+            m + 1
+        )));
+    }
+    let mut design = Design {
+        m,
+        coalitions: vec![],
+        index: HashMap::new(),
+        fixed_weight: vec![],
+        values: vec![],
+    };
+    // Enumerate the smallest and largest sizes completely while the budget covers them (as shap).
+    let classes = size_classes(m);
+    let mut left = budget as f64;
+    let mut mass_left: f64 = classes.iter().map(|c| c.mass).sum();
+    let mut first_sampled = classes.len();
+    for (ci, c) in classes.iter().enumerate() {
+        let complete = (budget as f64) >= all || left * c.mass / mass_left >= c.count - 1e-8;
+        if !complete {
+            first_sampled = ci;
+            break;
+        }
+        let w = size_mass(m, c.size) / binomial(m, c.size);
+        for_each_combination(m, c.size, |idx| {
+            let s = Coalition::from_features(m, idx.iter().copied());
+            if c.paired {
+                design.add(s.complement(m), w);
+            }
+            design.add(s, w);
+        });
+        left -= c.count;
+        mass_left -= c.mass;
+    }
+    let sampled = &classes[first_sampled..];
+    let enumerated = design.coalitions.len();
+    let target = (enumerated + left.max(0.0) as usize).max(enumerated);
+    // Class probabilities for the sampled part.
+    let q: Vec<f64> = match sampling {
+        Sampling::Kernel => sampled.iter().map(|c| c.mass).collect(),
+        Sampling::Leverage => sampled
+            .iter()
+            .map(|c| if c.paired { 2.0 } else { 1.0 })
+            .collect(),
+    };
+    let q_total: f64 = q.iter().sum();
+    let mut draws: Vec<Draw> = vec![];
+    let mut scratch: Vec<usize> = (0..m).collect();
+    let max_draws = 50 * (target - enumerated) + 1000;
+    let mut evaluated = 0;
+    let mut round_goal = enumerated;
+    loop {
+        round_goal = (round_goal + rounds.step(target - enumerated)).min(target);
+        while !sampled.is_empty() && design.coalitions.len() < round_goal && draws.len() < max_draws
+        {
+            let mut u = rng.gen::<f64>() * q_total;
+            let mut ci = 0;
+            while ci + 1 < q.len() && u >= q[ci] {
+                u -= q[ci];
+                ci += 1;
+            }
+            let subset = random_subset(rng, &mut scratch, sampled[ci].size);
+            let s = Coalition::from_features(m, subset.iter().copied());
+            let first = design.add(s.complement(m), 0.0);
+            let second = design.add(s, 0.0);
+            draws.push(Draw {
+                first,
+                second,
+                class: ci,
+            });
+        }
+        if evaluated < design.coalitions.len() {
+            let v = masker.values(x, &design.coalitions[evaluated..])?;
+            design
+                .values
+                .extend(v.outer_iter().map(|r| r.iter().copied().collect::<Vec<f64>>()));
+            evaluated = design.coalitions.len();
+        }
+        let unit_weight: Vec<f64> = draws
+            .iter()
+            .map(|d| sampled[d.class].mass / (q[d.class] / q_total) / draws.len() as f64)
+            .collect();
+        let (phi, se) = solve(&design, &draws, &unit_weight, fx, base)?;
+        let done = design.coalitions.len() >= target || draws.len() >= max_draws || sampled.is_empty();
+        if done || rounds.converged(&phi, &se) {
+            return Ok(RowAttribution {
+                values: phi,
+                stderr: Some(se),
+                evaluations: design.coalitions.len(),
+                extra: None,
+            });
+        }
+    }
+}
+
+/// Solves the constrained weighted least squares and its sandwich standard errors.
+fn solve(
+    design: &Design,
+    draws: &[Draw],
+    unit_weight: &[f64],
+    fx: &[f64],
+    base: &[f64],
+) -> Result<(Array2<f64>, Array2<f64>)> {
+    let m = design.m;
+    let k = fx.len();
+    let n = design.coalitions.len();
+    let mut weight = design.fixed_weight.clone();
+    for (d, &w) in draws.iter().zip(unit_weight) {
+        weight[d.first] += w / 2.0;
+        weight[d.second] += w / 2.0;
+    }
+    let members: Vec<Vec<usize>> = design.coalitions.iter().map(|c| c.iter().collect()).collect();
+    // KKT system [[A, 1], [1ᵀ, 0]] with A = Σ w z zᵀ.
+    let dim = m + 1;
+    let mut kkt = vec![0.0f64; dim * dim];
+    let mut rhs = vec![vec![0.0f64; dim]; k];
+    for i in 0..n {
+        let w = weight[i];
+        if w == 0.0 {
+            continue;
+        }
+        for &a in &members[i] {
+            for &b in &members[i] {
+                kkt[a * dim + b] += w;
+            }
+            for o in 0..k {
+                rhs[o][a] += w * (design.values[i][o] - base[o]);
+            }
+        }
+    }
+    for j in 0..m {
+        kkt[j * dim + m] = 1.0;
+        kkt[m * dim + j] = 1.0;
+    }
+    for o in 0..k {
+        rhs[o][m] = fx[o] - base[o];
+    }
+    let lu = Lu::factor(dim, kkt).ok_or_else(|| {
+        Error::Invalid(format!(
+            "kernel SHAP's regression is singular with {n} coalitions for {m} features: raise --samples"
+        ))
+    })?;
+    let mut phi = Array2::<f64>::zeros((m, k));
+    for o in 0..k {
+        let sol = lu.solve(&rhs[o]);
+        for j in 0..m {
+            phi[[j, o]] = sol[j];
+        }
+    }
+    let se = sandwich_stderr(design, draws, unit_weight, &members, &lu, &phi, base);
+    Ok((phi, se))
+}
+
+/// Delta-method standard errors: Var φ̂ ≈ H (Σ_u g_u g_uᵀ, centred) H over sampled pairs u.
+fn sandwich_stderr(
+    design: &Design,
+    draws: &[Draw],
+    unit_weight: &[f64],
+    members: &[Vec<usize>],
+    lu: &Lu,
+    phi: &Array2<f64>,
+    base: &[f64],
+) -> Array2<f64> {
+    let m = design.m;
+    let k = phi.ncols();
+    let nd = draws.len();
+    if nd < 2 {
+        return Array2::zeros((m, k));
+    }
+    // H = top-left block of the KKT inverse (symmetric); column a = H e_a.
+    let h: Vec<Vec<f64>> = (0..m)
+        .map(|a| {
+            let mut e = vec![0.0; m + 1];
+            e[a] = 1.0;
+            let mut col = lu.solve(&e);
+            col.truncate(m);
+            col
+        })
+        .collect();
+    let mut q_cache: HashMap<usize, Vec<f64>> = HashMap::new();
+    let mut hz = |i: usize| -> Vec<f64> {
+        q_cache
+            .entry(i)
+            .or_insert_with(|| {
+                let mut q = vec![0.0; m];
+                for &a in &members[i] {
+                    for (qj, hj) in q.iter_mut().zip(&h[a]) {
+                        *qj += hj;
+                    }
+                }
+                q
+            })
+            .clone()
+    };
+    let residual = |i: usize, o: usize| -> f64 {
+        design.values[i][o] - base[o] - members[i].iter().map(|&a| phi[[a, o]]).sum::<f64>()
+    };
+    let mut sum = Array2::<f64>::zeros((m, k));
+    let mut sum_sq = Array2::<f64>::zeros((m, k));
+    for (d, &w) in draws.iter().zip(unit_weight) {
+        let q1 = hz(d.first);
+        let q2 = hz(d.second);
+        for o in 0..k {
+            let r1 = residual(d.first, o) * w / 2.0;
+            let r2 = residual(d.second, o) * w / 2.0;
+            for j in 0..m {
+                let g = r1 * q1[j] + r2 * q2[j];
+                sum[[j, o]] += g;
+                sum_sq[[j, o]] += g * g;
+            }
+        }
+    }
+    let n = nd as f64;
+    ndarray::Zip::from(&sum)
+        .and(&sum_sq)
+        .map_collect(|&s, &s2| ((s2 - s * s / n).max(0.0) * n / (n - 1.0)).sqrt())
+}

@@ -1,0 +1,101 @@
+//! The value function v(S) = mean over background rows b of f(x_S, b_notS), evaluated in large batches.
+
+use super::coalition::Coalition;
+use crate::error::{Error, Result};
+use crate::model::Model;
+use ndarray::{Array2, ArrayView1, ArrayView2};
+use rayon::prelude::*;
+
+/// Default number of model rows built and sent per block.
+pub const DEFAULT_BLOCK_ROWS: usize = 8192;
+
+/// Evaluates coalitions of one model against one background.
+pub struct Masker<'a> {
+    model: &'a dyn Model,
+    background: ArrayView2<'a, f32>,
+    block_rows: usize,
+}
+
+impl<'a> Masker<'a> {
+    /// A masker sending about `block_rows` rows per model call (at least one coalition).
+    pub fn new(model: &'a dyn Model, background: ArrayView2<'a, f32>, block_rows: usize) -> Self {
+        Masker {
+            model,
+            background,
+            block_rows: block_rows.max(1),
+        }
+    }
+
+    /// The model being explained.
+    pub fn model(&self) -> &dyn Model {
+        self.model
+    }
+
+    /// Number of background rows (model rows per coalition).
+    pub fn background_rows(&self) -> usize {
+        self.background.nrows()
+    }
+
+    /// Coalitions evaluated per model call.
+    fn coalitions_per_block(&self) -> usize {
+        (self.block_rows / self.background.nrows().max(1)).max(1)
+    }
+
+    /// v(S) for every coalition, one row of `n_outputs` values each.
+    pub fn values(&self, x: ArrayView1<f32>, coalitions: &[Coalition]) -> Result<Array2<f64>> {
+        let k = self.model.n_outputs();
+        let per_block = self.coalitions_per_block();
+        let blocks: Vec<Array2<f64>> = coalitions
+            .par_chunks(per_block)
+            .map(|block| self.block_values(x, block))
+            .collect::<Result<_>>()?;
+        let mut out = Array2::zeros((coalitions.len(), k));
+        let mut at = 0;
+        for b in blocks {
+            let n = b.nrows();
+            out.slice_mut(ndarray::s![at..at + n, ..]).assign(&b);
+            at += n;
+        }
+        Ok(out)
+    }
+
+    /// v(S) for one block: builds the masked rows, runs them in one call, averages per coalition.
+    fn block_values(&self, x: ArrayView1<f32>, block: &[Coalition]) -> Result<Array2<f64>> {
+        let nb = self.background.nrows();
+        let m = self.background.ncols();
+        let mut rows = Array2::<f32>::zeros((block.len() * nb, m));
+        for (c, coal) in block.iter().enumerate() {
+            let mut dst = rows.slice_mut(ndarray::s![c * nb..(c + 1) * nb, ..]);
+            dst.assign(&self.background);
+            for j in coal.iter() {
+                dst.column_mut(j).fill(x[j]);
+            }
+        }
+        let pred = self.model.predict(rows.view())?;
+        check_finite(&pred)?;
+        let k = pred.ncols();
+        let mut out = Array2::<f64>::zeros((block.len(), k));
+        for c in 0..block.len() {
+            let mut acc = vec![0.0f64; k];
+            for r in c * nb..(c + 1) * nb {
+                for (a, &p) in acc.iter_mut().zip(pred.row(r)) {
+                    *a += p as f64;
+                }
+            }
+            for (o, a) in out.row_mut(c).iter_mut().zip(acc) {
+                *o = a / nb as f64;
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Fails when the model produced NaN or infinity.
+pub fn check_finite(pred: &Array2<f32>) -> Result<()> {
+    if let Some(((r, c), v)) = pred.indexed_iter().find(|(_, v)| !v.is_finite()) {
+        return Err(Error::NonFinite(format!(
+            "output column {c} of model row {r} is {v}"
+        )));
+    }
+    Ok(())
+}

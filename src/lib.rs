@@ -1,0 +1,8 @@
+//! onnx-inspector: explain ONNX neural networks with SHAP and LIME.
+pub mod atomic;
+pub mod data;
+pub mod error;
+pub mod explain;
+pub mod model;
+
+pub use error::{Error, Result};

@@ -1,0 +1,30 @@
+//! Models the explainers query: the [`Model`] trait, ONNX models run by tract, and closures for tests.
+
+mod closure;
+mod onnx;
+mod proto_info;
+
+pub use closure::FnModel;
+pub use onnx::{BatchMode, OnnxModel};
+pub use proto_info::{ModelInfo, TensorInfo};
+
+use crate::error::Result;
+use ndarray::{Array2, ArrayView2};
+
+/// A function from rows of `n_features` floats to rows of `n_outputs()` floats.
+pub trait Model: Send + Sync {
+    /// Width of one input row (the flattened model input).
+    fn n_features(&self) -> usize;
+    /// Names of the output columns, one per output value of a row.
+    fn output_names(&self) -> &[String];
+    /// Number of output columns.
+    fn n_outputs(&self) -> usize {
+        self.output_names().len()
+    }
+    /// Shape of one input row as the model sees it (e.g. `[8, 8, 1]`), `[n_features]` when flat.
+    fn row_shape(&self) -> Vec<usize> {
+        vec![self.n_features()]
+    }
+    /// Evaluates any number of rows; the result has one row per input row.
+    fn predict(&self, rows: ArrayView2<f32>) -> Result<Array2<f32>>;
+}

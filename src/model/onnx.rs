@@ -1,0 +1,469 @@
+//! ONNX models loaded and run by tract: batch re-declaration, cached plans, pooled per-thread states.
+
+use super::proto_info::{value_dims, ModelInfo};
+use super::Model;
+use crate::error::{Error, Result};
+use ndarray::{Array2, ArrayView2, Axis};
+use rayon::prelude::*;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use tract_onnx::pb;
+use tract_onnx::prelude::*;
+
+/// Rows per model call: fixed so that results never depend on the thread count.
+pub const CHUNK_ROWS: usize = 1024;
+
+/// Concrete-size plans kept per model before falling back to the symbolic plan.
+const MAX_CACHED_PLANS: usize = 32;
+
+type Plan = Arc<TypedSimplePlan>;
+
+/// How the model accepts batches.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BatchMode {
+    /// The file declares a symbolic batch dimension.
+    Symbolic,
+    /// The file declares a fixed batch, re-declared as symbolic because the graph allows it.
+    Redeclared { declared: usize },
+    /// The graph only runs at this fixed batch size; rows are sent that many at a time.
+    Fixed { size: usize },
+}
+
+impl std::fmt::Display for BatchMode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            BatchMode::Symbolic => write!(f, "symbolic batch, {CHUNK_ROWS} rows per call"),
+            BatchMode::Redeclared { declared } => write!(
+                f,
+                "file declares a fixed batch of {declared}; re-declared as symbolic, {CHUNK_ROWS} rows per call"
+            ),
+            BatchMode::Fixed { size } => write!(
+                f,
+                "fixed batch of {size} that the graph cannot re-batch: {size} row(s) per call (slow)"
+            ),
+        }
+    }
+}
+
+/// Plans and idle run states for one concrete batch size.
+struct SizedPlan {
+    plan: Plan,
+    idle: Vec<TypedSimpleState>,
+}
+
+/// An ONNX model ready for batched inference from many threads.
+pub struct OnnxModel {
+    path: PathBuf,
+    info: ModelInfo,
+    row_shape: Vec<usize>,
+    n_features: usize,
+    output_names: Vec<String>,
+    batch_mode: BatchMode,
+    /// Decluttered graph with symbol `batch` as its batch dimension (or the fixed size).
+    typed: TypedModel,
+    batch_symbol: Option<Symbol>,
+    symbolic_plan: Option<Plan>,
+    sized: Mutex<HashMap<usize, SizedPlan>>,
+}
+
+impl OnnxModel {
+    /// Loads an ONNX file, checks it has one float input, and prepares it for any batch size.
+    pub fn load(path: impl AsRef<Path>) -> Result<OnnxModel> {
+        let path = path.as_ref();
+        let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+        let proto: pb::ModelProto = prost::Message::decode(&bytes[..])
+            .map_err(|e| Error::model(path, format!("not a valid ONNX protobuf ({e})")))?;
+        let info = ModelInfo::from_proto(&path.display().to_string(), &proto);
+        let input = single_float_input(path, &proto)?;
+        let dims = value_dims(input).unwrap_or_default();
+        let (declared_batch, row_shape) = split_batch(path, &input.name, &dims)?;
+        let n_features = row_shape.iter().product();
+
+        let onnx = tract_onnx::onnx().with_ignore_output_shapes(true);
+        let parsed = onnx
+            .model_for_proto_model(&proto)
+            .map_err(|e| Error::model(path, format!("{e:#}")))?;
+
+        let symbolic = build_typed(&parsed, None, &row_shape);
+        let (typed, batch_mode, symbol) = match (symbolic, declared_batch) {
+            (Ok((t, s)), None) => (t, BatchMode::Symbolic, Some(s)),
+            (Ok((t, s)), Some(b)) if probe(&t, &s, &row_shape).is_ok() => {
+                (t, BatchMode::Redeclared { declared: b }, Some(s))
+            }
+            (Err(e), None) => return Err(Error::model(path, e)),
+            (_, Some(b)) => {
+                let (t, _) =
+                    build_typed(&parsed, Some(b), &row_shape).map_err(|e| Error::model(path, e))?;
+                (t, BatchMode::Fixed { size: b }, None)
+            }
+        };
+        let symbolic_plan = match &symbol {
+            Some(_) => Some(optimize(typed.clone()).map_err(|e| Error::model(path, e))?),
+            None => None,
+        };
+        let mut model = OnnxModel {
+            path: path.to_path_buf(),
+            info,
+            row_shape,
+            n_features,
+            output_names: vec![],
+            batch_mode,
+            typed,
+            batch_symbol: symbol,
+            symbolic_plan,
+            sized: Mutex::new(HashMap::new()),
+        };
+        // One probe row gives the width of every output.
+        let probe_out = model.run_outputs(Array2::zeros((1, n_features)).view())?;
+        model.output_names = column_names(&proto, &probe_out);
+        model.info.batch_mode = model.batch_mode.to_string();
+        model.info.n_features = n_features;
+        model.info.output_columns = model.output_names.clone();
+        Ok(model)
+    }
+
+    /// Static description of the file plus how it is run.
+    pub fn info(&self) -> &ModelInfo {
+        &self.info
+    }
+
+    /// How batches are sent to the graph.
+    pub fn batch_mode(&self) -> &BatchMode {
+        &self.batch_mode
+    }
+
+    /// Replaces the output column names (e.g. class labels); the count must match.
+    pub fn with_output_names(mut self, names: Vec<String>) -> Result<Self> {
+        if names.len() != self.output_names.len() {
+            return Err(Error::Invalid(format!(
+                "{}: {} output names given, the model has {} output columns",
+                self.path.display(),
+                names.len(),
+                self.output_names.len()
+            )));
+        }
+        self.info.output_columns = names.clone();
+        self.output_names = names;
+        Ok(self)
+    }
+
+    /// Plan for a concrete number of rows, built once and cached.
+    fn plan_for(&self, rows: usize) -> Result<Plan> {
+        let mut sized = self.sized.lock().expect("plan cache poisoned");
+        if let Some(p) = sized.get(&rows) {
+            return Ok(p.plan.clone());
+        }
+        let plan = match &self.batch_symbol {
+            Some(_) if sized.len() >= MAX_CACHED_PLANS => {
+                return Ok(self.symbolic_plan.clone().expect("symbolic plan"));
+            }
+            Some(sym) => {
+                let subs = HashMap::from([(sym.clone(), TDim::Val(rows as i64))]);
+                let concrete = self
+                    .typed
+                    .set_symbols(&subs)
+                    .map_err(|e| Error::model(&self.path, format!("{e:#}")))?;
+                optimize(concrete).map_err(|e| Error::model(&self.path, e))?
+            }
+            None => optimize(self.typed.clone()).map_err(|e| Error::model(&self.path, e))?,
+        };
+        sized.insert(
+            rows,
+            SizedPlan {
+                plan: plan.clone(),
+                idle: vec![],
+            },
+        );
+        Ok(plan)
+    }
+
+    /// Runs one call of exactly `rows.nrows()` rows (the graph's own batch) and returns each output.
+    fn run_call(&self, rows: ArrayView2<f32>) -> Result<Vec<Tensor>> {
+        let n = rows.nrows();
+        let plan = self.plan_for(n)?;
+        let key = n;
+        let mut state = {
+            let mut sized = self.sized.lock().expect("plan cache poisoned");
+            match sized.get_mut(&key).and_then(|s| {
+                if Arc::ptr_eq(&s.plan, &plan) {
+                    s.idle.pop()
+                } else {
+                    None
+                }
+            }) {
+                Some(st) => st,
+                None => plan
+                    .spawn()
+                    .map_err(|e| Error::model(&self.path, format!("{e:#}")))?,
+            }
+        };
+        let mut shape = vec![n];
+        shape.extend_from_slice(&self.row_shape);
+        let contiguous = rows.as_standard_layout();
+        let data = contiguous.as_slice().expect("standard layout");
+        let input = Tensor::from_shape(&shape, data)
+            .map_err(|e| Error::model(&self.path, format!("{e:#}")))?;
+        let result = state.run(tvec!(input.into_tvalue()));
+        {
+            let mut sized = self.sized.lock().expect("plan cache poisoned");
+            if let Some(s) = sized.get_mut(&key) {
+                if Arc::ptr_eq(&s.plan, &plan) {
+                    s.idle.push(state);
+                }
+            }
+        }
+        let outputs =
+            result.map_err(|e| Error::model(&self.path, format!("running the graph: {e:#}")))?;
+        Ok(outputs.into_iter().map(|v| v.into_tensor()).collect())
+    }
+
+    /// Runs any number of rows through the graph (padding fixed batches) and flattens each output.
+    fn run_outputs(&self, rows: ArrayView2<f32>) -> Result<Vec<Array2<f32>>> {
+        let n = rows.nrows();
+        match self.batch_mode {
+            BatchMode::Fixed { size } if n != size => {
+                let parts: Vec<Vec<Array2<f32>>> = (0..n.div_ceil(size))
+                    .into_par_iter()
+                    .map(|c| {
+                        let lo = c * size;
+                        let hi = (lo + size).min(n);
+                        let mut padded = Array2::zeros((size, self.n_features));
+                        for (i, r) in (lo..hi).enumerate() {
+                            padded.row_mut(i).assign(&rows.row(r));
+                        }
+                        let outs = self.flatten(self.run_call(padded.view())?, size)?;
+                        Ok(outs
+                            .into_iter()
+                            .map(|o| o.slice_move(ndarray::s![..hi - lo, ..]))
+                            .collect())
+                    })
+                    .collect::<Result<_>>()?;
+                Ok(concat_parts(parts))
+            }
+            _ => {
+                let outs = self.run_call(rows)?;
+                self.flatten(outs, n)
+            }
+        }
+    }
+
+    /// Reshapes each output tensor to `[rows, width]` as f32.
+    fn flatten(&self, outputs: Vec<Tensor>, n: usize) -> Result<Vec<Array2<f32>>> {
+        outputs
+            .into_iter()
+            .enumerate()
+            .map(|(i, t)| {
+                let name = self
+                    .info
+                    .outputs
+                    .get(i)
+                    .map(|o| o.name.clone())
+                    .unwrap_or_else(|| format!("#{i}"));
+                if t.rank() == 0 || t.shape()[0] != n {
+                    return Err(Error::model(
+                        &self.path,
+                        format!(
+                            "output '{name}' has shape {:?}, expected a first (batch) dimension of {n}",
+                            t.shape()
+                        ),
+                    ));
+                }
+                let t = t
+                    .cast_to::<f32>()
+                    .map_err(|e| Error::model(&self.path, format!("output '{name}': {e:#}")))?;
+                let view = t
+                    .to_plain_array_view::<f32>()
+                    .map_err(|e| Error::model(&self.path, format!("output '{name}': {e:#}")))?;
+                let width = view.len().checked_div(n).unwrap_or(0);
+                let flat: Vec<f32> = view.iter().copied().collect();
+                Ok(Array2::from_shape_vec((n, width), flat).expect("output size"))
+            })
+            .collect()
+    }
+}
+
+impl Model for OnnxModel {
+    fn n_features(&self) -> usize {
+        self.n_features
+    }
+    fn output_names(&self) -> &[String] {
+        &self.output_names
+    }
+    fn row_shape(&self) -> Vec<usize> {
+        self.row_shape.clone()
+    }
+    fn predict(&self, rows: ArrayView2<f32>) -> Result<Array2<f32>> {
+        if rows.ncols() != self.n_features {
+            return Err(Error::Invalid(format!(
+                "{}: the model takes {} values per row, the data has {}",
+                self.path.display(),
+                self.n_features,
+                rows.ncols()
+            )));
+        }
+        let n = rows.nrows();
+        let k = self.output_names.len();
+        if n == 0 {
+            return Ok(Array2::zeros((0, k)));
+        }
+        let chunks: Vec<Array2<f32>> = rows
+            .axis_chunks_iter(Axis(0), CHUNK_ROWS)
+            .collect::<Vec<_>>()
+            .into_par_iter()
+            .map(|chunk| {
+                let outs = self.run_outputs(chunk)?;
+                let views: Vec<_> = outs.iter().map(|o| o.view()).collect();
+                Ok(ndarray::concatenate(Axis(1), &views).expect("same rows"))
+            })
+            .collect::<Result<_>>()?;
+        let views: Vec<_> = chunks.iter().map(|c| c.view()).collect();
+        Ok(ndarray::concatenate(Axis(0), &views).expect("same columns"))
+    }
+}
+
+/// Concatenates per-call outputs row-wise, output by output.
+fn concat_parts(parts: Vec<Vec<Array2<f32>>>) -> Vec<Array2<f32>> {
+    let n_out = parts.first().map_or(0, |p| p.len());
+    (0..n_out)
+        .map(|o| {
+            let views: Vec<_> = parts.iter().map(|p| p[o].view()).collect();
+            ndarray::concatenate(Axis(0), &views).expect("same widths")
+        })
+        .collect()
+}
+
+/// The graph's only input, which must hold floats.
+fn single_float_input<'a>(path: &Path, proto: &'a pb::ModelProto) -> Result<&'a pb::ValueInfoProto> {
+    let graph = proto
+        .graph
+        .as_ref()
+        .ok_or_else(|| Error::model(path, "the file holds no graph"))?;
+    let inits: std::collections::HashSet<&str> =
+        graph.initializer.iter().map(|t| t.name.as_str()).collect();
+    let inputs: Vec<&pb::ValueInfoProto> = graph
+        .input
+        .iter()
+        .filter(|i| !inits.contains(i.name.as_str()))
+        .collect();
+    match inputs.as_slice() {
+        [one] => {
+            let elem = match one.r#type.as_ref().and_then(|t| t.value.as_ref()) {
+                Some(pb::type_proto::Value::TensorType(t)) => t.elem_type,
+                None => 0,
+            };
+            if elem != pb::tensor_proto::DataType::Float as i32 {
+                return Err(Error::model(
+                    path,
+                    format!(
+                        "input '{}' is of type {}; only float32 inputs are supported",
+                        one.name,
+                        super::proto_info::elem_type_name(elem)
+                    ),
+                ));
+            }
+            Ok(one)
+        }
+        [] => Err(Error::model(path, "the graph has no input")),
+        many => Err(Error::model(
+            path,
+            format!(
+                "the graph has {} inputs ({}); only single-input models are supported",
+                many.len(),
+                many.iter().map(|i| format!("'{}'", i.name)).collect::<Vec<_>>().join(", ")
+            ),
+        )),
+    }
+}
+
+/// Splits declared input dims into (fixed batch if any, concrete row shape).
+fn split_batch(path: &Path, name: &str, dims: &[String]) -> Result<(Option<usize>, Vec<usize>)> {
+    if dims.len() < 2 {
+        return Err(Error::model(
+            path,
+            format!(
+                "input '{name}' has shape [{}]; expected a batch dimension followed by the row's dimensions",
+                dims.join(", ")
+            ),
+        ));
+    }
+    let declared = dims[0].parse::<i64>().ok().filter(|&b| b > 0).map(|b| b as usize);
+    let row = dims[1..]
+        .iter()
+        .enumerate()
+        .map(|(i, d)| {
+            d.parse::<usize>().ok().filter(|&v| v > 0).ok_or_else(|| {
+                Error::model(
+                    path,
+                    format!(
+                        "input '{name}' dimension {} is '{d}'; only the batch dimension may be symbolic",
+                        i + 1
+                    ),
+                )
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok((declared, row))
+}
+
+/// Types and declutters the graph with a symbolic batch (`None`) or a fixed one.
+fn build_typed(
+    parsed: &InferenceModel,
+    fixed: Option<usize>,
+    row: &[usize],
+) -> std::result::Result<(TypedModel, Symbol), String> {
+    let mut m = parsed.clone();
+    let sym = m.symbols.sym("batch");
+    let mut shape: TVec<TDim> = tvec![fixed.map_or_else(|| sym.to_dim(), |b| (b as i64).to_dim())];
+    shape.extend(row.iter().map(|&d| (d as i64).to_dim()));
+    m.set_input_fact(0, f32::fact(shape).into())
+        .map_err(|e| format!("{e:#}"))?;
+    for o in 0..m.output_outlets().map_err(|e| format!("{e:#}"))?.len() {
+        m.set_output_fact(o, InferenceFact::default())
+            .map_err(|e| format!("{e:#}"))?;
+    }
+    let typed = m
+        .into_typed()
+        .and_then(|t| t.into_decluttered())
+        .map_err(|e| format!("{e:#}"))?;
+    Ok((typed, sym))
+}
+
+/// Optimises a typed model into a runnable plan.
+fn optimize(m: TypedModel) -> std::result::Result<Plan, String> {
+    m.into_optimized()
+        .and_then(|m| m.into_runnable())
+        .map_err(|e| format!("{e:#}"))
+}
+
+/// Checks that a re-declared symbolic batch really runs with two rows.
+fn probe(typed: &TypedModel, sym: &Symbol, row: &[usize]) -> std::result::Result<(), String> {
+    let subs = HashMap::from([(sym.clone(), TDim::Val(2))]);
+    let plan = optimize(typed.set_symbols(&subs).map_err(|e| format!("{e:#}"))?)?;
+    let mut shape = vec![2];
+    shape.extend_from_slice(row);
+    let input = Tensor::zero::<f32>(&shape).map_err(|e| format!("{e:#}"))?;
+    let out = plan.run(tvec!(input.into_tvalue())).map_err(|e| format!("{e:#}"))?;
+    if out.iter().all(|t| t.rank() > 0 && t.shape()[0] == 2) {
+        Ok(())
+    } else {
+        Err("outputs do not follow the batch".into())
+    }
+}
+
+/// Column names: the output's name when it has one column, `name[j]` otherwise.
+fn column_names(proto: &pb::ModelProto, outs: &[Array2<f32>]) -> Vec<String> {
+    let names: Vec<String> = proto
+        .graph
+        .as_ref()
+        .map(|g| g.output.iter().map(|o| o.name.clone()).collect())
+        .unwrap_or_default();
+    outs.iter()
+        .enumerate()
+        .flat_map(|(i, o)| {
+            let base = names.get(i).cloned().unwrap_or_else(|| format!("output_{i}"));
+            let w = o.ncols();
+            (0..w).map(move |j| if w == 1 { base.clone() } else { format!("{base}[{j}]") })
+        })
+        .collect()
+}
