@@ -4,5 +4,7 @@ pub mod data;
 pub mod error;
 pub mod explain;
 pub mod model;
+pub mod pipeline;
+pub mod report;
 
 pub use error::{Error, Result};

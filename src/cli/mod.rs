@@ -1,5 +1,6 @@
 //! Command-line parsing and dispatch; every command calls into the library.
 
+mod explain;
 mod info;
 mod predict;
 
@@ -17,6 +18,8 @@ struct Cli {
 enum Command {
     /// Show a model's inputs, outputs, ops, parameters, producer and opset.
     Info(info::InfoArgs),
+    /// Explain rows with SHAP and write explanations.json.
+    Explain(explain::ExplainArgs),
     /// Run a model on every row of a data file and write the outputs as CSV.
     Predict(predict::PredictArgs),
 }
@@ -26,6 +29,7 @@ pub fn run() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
         Command::Info(a) => info::run(a),
+        Command::Explain(a) => explain::run(a),
         Command::Predict(a) => predict::run(a),
     }
 }

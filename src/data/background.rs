@@ -5,7 +5,7 @@ use ndarray::Array2;
 use rand::seq::index::sample;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The reference rows used for absent features, with a description for the JSON.
 #[derive(Debug, Clone)]
@@ -17,7 +17,7 @@ pub struct Background {
 }
 
 /// How a background was obtained.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct BackgroundInfo {
     /// `file` or `sample`.
     pub kind: String,

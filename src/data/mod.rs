@@ -5,7 +5,7 @@ mod csv_io;
 mod npy_io;
 mod rows;
 
-pub use background::{sample_rows, Background};
+pub use background::{sample_rows, Background, BackgroundInfo};
 pub use csv_io::{read_csv, read_labels, write_csv};
 pub use npy_io::read_npy;
 pub use rows::parse_rows;

@@ -3,10 +3,12 @@
 mod closure;
 mod onnx;
 mod proto_info;
+mod timed;
 
 pub use closure::FnModel;
 pub use onnx::{BatchMode, OnnxModel};
 pub use proto_info::{ModelInfo, TensorInfo};
+pub use timed::Timed;
 
 use crate::error::Result;
 use ndarray::{Array2, ArrayView2};

@@ -1,0 +1,148 @@
+//! `explain`: attributions for rows of a data file, written as `explanations.json`.
+
+use clap::{Args, ValueEnum};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use onnx_inspector::explain::{Method, Progress, Sampling, ShapOptions, DEFAULT_BLOCK_ROWS};
+use onnx_inspector::pipeline::{run_explain, ExplainRequest};
+use onnx_inspector::report::summary::summary_table;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+#[derive(Clone, Copy, ValueEnum)]
+enum MethodArg {
+    Auto,
+    Exact,
+    Kernel,
+    Permutation,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum SamplingArg {
+    Kernel,
+    Leverage,
+}
+
+#[derive(Args)]
+pub struct ExplainArgs {
+    /// The .onnx model file.
+    model: PathBuf,
+    /// Rows to explain: .csv with a header of feature names, or .npy.
+    #[arg(long)]
+    data: PathBuf,
+    /// Background rows standing in for absent features (default: a sample of --data).
+    #[arg(long)]
+    background: Option<PathBuf>,
+    /// Rows sampled from --data as background when --background is not given.
+    #[arg(long, default_value_t = 50)]
+    background_size: usize,
+    /// Estimator: auto = exact when all coalitions fit the budget, else kernel.
+    #[arg(long, value_enum, default_value = "auto")]
+    method: MethodArg,
+    /// Rows to explain, e.g. 0:20, 5, 1,4,9 (default: all).
+    #[arg(long)]
+    rows: Option<String>,
+    /// Coalitions per row (default 2*M + 2048, as shap's KernelExplainer).
+    #[arg(long)]
+    samples: Option<usize>,
+    /// Seed of every random choice.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Worker threads (0 = all cores); results do not depend on it.
+    #[arg(long, default_value_t = 0)]
+    threads: usize,
+    /// Stop a row early once max stderr < T * (max phi - min phi).
+    #[arg(long)]
+    tolerance: Option<f64>,
+    /// How kernel SHAP samples coalition sizes.
+    #[arg(long, value_enum, default_value = "kernel")]
+    sampling: SamplingArg,
+    /// Model rows built and sent per call (bounds memory).
+    #[arg(long, default_value_t = DEFAULT_BLOCK_ROWS)]
+    block_rows: usize,
+    /// Comma-separated names for the output columns (e.g. class labels).
+    #[arg(long, value_delimiter = ',')]
+    output_names: Option<Vec<String>>,
+    /// Output folder for explanations.json.
+    #[arg(long, default_value = "out")]
+    out: PathBuf,
+    /// No progress bar and no summary table.
+    #[arg(long)]
+    quiet: bool,
+}
+
+pub fn run(a: ExplainArgs) -> anyhow::Result<()> {
+    if let Some(t) = a.tolerance {
+        anyhow::ensure!(t > 0.0 && t.is_finite(), "--tolerance must be a positive number");
+    }
+    let req = ExplainRequest {
+        model: a.model,
+        data: a.data,
+        background: a.background,
+        background_size: a.background_size,
+        rows: a.rows,
+        shap: ShapOptions {
+            method: match a.method {
+                MethodArg::Auto => Method::Auto,
+                MethodArg::Exact => Method::Exact,
+                MethodArg::Kernel => Method::Kernel,
+                MethodArg::Permutation => Method::Permutation,
+            },
+            samples: a.samples,
+            seed: a.seed,
+            tolerance: a.tolerance,
+            sampling: match a.sampling {
+                SamplingArg::Kernel => Sampling::Kernel,
+                SamplingArg::Leverage => Sampling::Leverage,
+            },
+            block_rows: a.block_rows,
+        },
+        output_names: a.output_names,
+        threads: a.threads,
+    };
+    let cancel = Arc::new(AtomicBool::new(false));
+    {
+        let c = cancel.clone();
+        let _ = ctrlc::set_handler(move || c.store(true, Ordering::Relaxed));
+    }
+    let bar = progress_bar(a.quiet);
+    let tick = || bar.inc(1);
+    let progress = Progress {
+        row_done: &tick,
+        cancel: &cancel,
+    };
+    let report = run_explain(&req, Some(&progress))?;
+    bar.finish_and_clear();
+    let path = a.out.join("explanations.json");
+    report.write(&path)?;
+    if !a.quiet {
+        println!(
+            "{} rows explained with {} in {:.2}s ({:.1} rows/s, {} threads, {:.0}% of thread time in the model)",
+            report.values.len(),
+            report.meta.method,
+            report.meta.timings.total_seconds,
+            report.meta.timings.rows_per_second,
+            report.meta.timings.threads,
+            100.0 * report.meta.timings.model_seconds
+                / (report.meta.timings.total_seconds * report.meta.timings.threads as f64).max(1e-9)
+        );
+        println!("top features by mean |phi| per output:");
+        print!("{}", summary_table(&report.summary, &report.feature_names, 5));
+        println!("wrote {}", path.display());
+    }
+    Ok(())
+}
+
+/// A rows/s + ETA bar on stderr, hidden when quiet or when stderr is not a terminal.
+fn progress_bar(quiet: bool) -> ProgressBar {
+    if quiet || !std::io::stderr().is_terminal() {
+        return ProgressBar::with_draw_target(None, ProgressDrawTarget::hidden());
+    }
+    let bar = ProgressBar::no_length();
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {pos} rows explained  {per_sec}  elapsed {elapsed}")
+            .expect("valid template"),
+    );
+    bar
+}

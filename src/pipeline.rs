@@ -1,0 +1,128 @@
+//! End-to-end runs shared by the CLI and the demo: load model and data, explain, build the report.
+
+use crate::data::{parse_rows, Background, Dataset};
+use crate::error::{Error, Result};
+use crate::explain::{explain_shap, Method, Progress, ShapOptions};
+use crate::model::{Model, OnnxModel, Timed};
+use crate::report::{ExplanationFile, Meta, Timings};
+use sha2::{Digest, Sha256};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// What to explain and how.
+#[derive(Debug, Clone)]
+pub struct ExplainRequest {
+    /// ONNX model file.
+    pub model: PathBuf,
+    /// Rows to explain (CSV/NPY).
+    pub data: PathBuf,
+    /// Background rows; default: a seeded sample of `data`.
+    pub background: Option<PathBuf>,
+    /// Rows sampled from `data` when no background file is given.
+    pub background_size: usize,
+    /// Row selection such as `0:20`.
+    pub rows: Option<String>,
+    /// Estimator options.
+    pub shap: ShapOptions,
+    /// Output column names replacing the model's.
+    pub output_names: Option<Vec<String>>,
+    /// Worker threads (0 = all cores).
+    pub threads: usize,
+}
+
+/// SHA-256 of a file, hex encoded.
+pub fn sha256_file(path: &Path) -> Result<String> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    Ok(Sha256::digest(&bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect())
+}
+
+/// Loads a model and applies output names if given.
+pub fn load_model(path: &Path, output_names: Option<Vec<String>>) -> Result<OnnxModel> {
+    let model = OnnxModel::load(path)?;
+    match output_names {
+        Some(names) => model.with_output_names(names),
+        None => Ok(model),
+    }
+}
+
+/// Runs a SHAP explanation request and returns the report document.
+pub fn run_explain(req: &ExplainRequest, progress: Option<&Progress>) -> Result<ExplanationFile> {
+    let start = Instant::now();
+    let model = load_model(&req.model, req.output_names.clone())?;
+    let data = Dataset::load(&req.data)?;
+    data.check_width(model.n_features(), "the data")?;
+    let background = match &req.background {
+        Some(p) => {
+            let b = Dataset::load(p)?;
+            b.check_width(model.n_features(), "the background")?;
+            Background::from_dataset(&b)
+        }
+        None => {
+            if req.background_size == 0 {
+                return Err(Error::Invalid("--background-size must be at least 1".into()));
+            }
+            Background::sample(&data, req.background_size, req.shap.seed)
+        }
+    };
+    let rows = parse_rows(req.rows.as_deref(), data.n_rows())?;
+    let x = data.values.select(ndarray::Axis(0), &rows);
+    let m = model.n_features();
+    let method = req.shap.resolved_method(m);
+    let timed = Timed::new(&model);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(req.threads)
+        .build()
+        .map_err(|e| Error::Invalid(format!("--threads: {e}")))?;
+    let threads = pool.current_num_threads();
+    let shap = ShapOptions {
+        method,
+        ..req.shap.clone()
+    };
+    let explanation = pool.install(|| {
+        explain_shap(
+            &timed,
+            data.feature_names.clone(),
+            x.view(),
+            &rows,
+            background.rows.view(),
+            &shap,
+            progress,
+        )
+    })?;
+    let total = start.elapsed().as_secs_f64();
+    let meta = Meta {
+        method: method_name(method).into(),
+        sampling: (method == Method::Kernel).then(|| format!("{:?}", shap.sampling).to_lowercase()),
+        budget: shap.budget(m),
+        evaluations_per_row: explanation.evaluations.clone(),
+        model_rows_per_evaluation: background.rows.nrows(),
+        seed: shap.seed,
+        tolerance: shap.tolerance,
+        background: Some(background.description.clone()),
+        model: req.model.display().to_string(),
+        model_sha256: sha256_file(&req.model)?,
+        row_shape: model.row_shape(),
+        data: req.data.display().to_string(),
+        tool: format!("onnx-inspector {}", env!("CARGO_PKG_VERSION")),
+        timings: Timings {
+            total_seconds: total,
+            model_seconds: timed.seconds(),
+            rows_per_second: rows.len() as f64 / total.max(1e-9),
+            threads,
+        },
+    };
+    Ok(ExplanationFile::new(&explanation, meta))
+}
+
+/// The lowercase name of a method as written in JSON.
+pub fn method_name(m: Method) -> &'static str {
+    match m {
+        Method::Auto => "auto",
+        Method::Exact => "exact",
+        Method::Kernel => "kernel",
+        Method::Permutation => "permutation",
+    }
+}

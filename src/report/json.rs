@@ -1,0 +1,174 @@
+//! `explanations.json`: shap-Explanation-compatible arrays plus summary and run metadata.
+
+use super::summary::{summarize, OutputSummary};
+use crate::atomic::write_atomic;
+use crate::data::BackgroundInfo;
+use crate::error::{Error, Result};
+use crate::explain::Explanation;
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+/// Wall-clock timings of a run.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Timings {
+    /// Whole explanation, seconds.
+    pub total_seconds: f64,
+    /// Seconds spent inside model calls, summed over threads.
+    pub model_seconds: f64,
+    /// Explained rows per second.
+    pub rows_per_second: f64,
+    /// Worker threads used.
+    pub threads: usize,
+}
+
+/// How the explanation was made.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Meta {
+    /// `exact`, `kernel`, `permutation` or `lime`.
+    pub method: String,
+    /// Coalition size sampling of kernel SHAP, if used.
+    pub sampling: Option<String>,
+    /// Budget per row (coalitions, or LIME samples).
+    pub budget: usize,
+    /// Evaluations actually made per row.
+    pub evaluations_per_row: Vec<usize>,
+    /// Model rows per evaluation (background size; 1 for LIME).
+    pub model_rows_per_evaluation: usize,
+    /// Seed.
+    pub seed: u64,
+    /// Early stopping tolerance, if any.
+    pub tolerance: Option<f64>,
+    /// Background description (null for LIME).
+    pub background: Option<BackgroundInfo>,
+    /// Model file path.
+    pub model: String,
+    /// SHA-256 of the model file.
+    pub model_sha256: String,
+    /// Shape of one input row as the model sees it.
+    pub row_shape: Vec<usize>,
+    /// Data file path.
+    pub data: String,
+    /// Tool name and version.
+    pub tool: String,
+    /// Timings.
+    pub timings: Timings,
+}
+
+/// The whole `explanations.json` document.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ExplanationFile {
+    /// Feature names [M].
+    pub feature_names: Vec<String>,
+    /// Output names [K].
+    pub output_names: Vec<String>,
+    /// Data-file indices of the explained rows [n].
+    pub row_indices: Vec<usize>,
+    /// Explained inputs [n][M].
+    pub data: Vec<Vec<f32>>,
+    /// Attributions [n][M][K].
+    pub values: Vec<Vec<Vec<f64>>>,
+    /// Base values [n][K].
+    pub base_values: Vec<Vec<f64>>,
+    /// Model outputs f(x) [n][K].
+    pub predictions: Vec<Vec<f64>>,
+    /// Standard errors [n][M][K], or null when exact.
+    pub stderr: Option<Vec<Vec<Vec<f64>>>>,
+    /// Per-output global importance.
+    pub summary: Vec<OutputSummary>,
+    /// Run metadata.
+    pub meta: Meta,
+    /// LIME's own per-row fields, when the method is LIME.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lime: Option<Vec<serde_json::Value>>,
+}
+
+fn nested3(a: &ndarray::Array3<f64>) -> Vec<Vec<Vec<f64>>> {
+    a.outer_iter()
+        .map(|m| m.outer_iter().map(|r| r.to_vec()).collect())
+        .collect()
+}
+
+fn nested2<T: Clone>(a: &ndarray::Array2<T>) -> Vec<Vec<T>> {
+    a.outer_iter().map(|r| r.to_vec()).collect()
+}
+
+impl ExplanationFile {
+    /// Builds the document from an explanation and its metadata.
+    pub fn new(e: &Explanation, meta: Meta) -> ExplanationFile {
+        let lime = e
+            .extras
+            .iter()
+            .any(Option::is_some)
+            .then(|| e.extras.iter().map(|x| x.clone().unwrap_or_default()).collect());
+        ExplanationFile {
+            feature_names: e.feature_names.clone(),
+            output_names: e.output_names.clone(),
+            row_indices: e.row_indices.clone(),
+            data: nested2(&e.data),
+            values: nested3(&e.values),
+            base_values: nested2(&e.base_values),
+            predictions: nested2(&e.predictions),
+            stderr: e.stderr.as_ref().map(nested3),
+            summary: summarize(&e.values, &e.output_names),
+            meta,
+            lime,
+        }
+    }
+
+    /// Writes the document atomically.
+    pub fn write(&self, path: &Path) -> Result<()> {
+        write_atomic(path, |w| {
+            serde_json::to_writer(&mut *w, self).map_err(std::io::Error::other)?;
+            w.write_all(b"\n")
+        })
+    }
+
+    /// Reads a document and checks that every array has the shape its names imply.
+    pub fn read(path: &Path) -> Result<ExplanationFile> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        let f: ExplanationFile = serde_json::from_str(&text)
+            .map_err(|e| Error::data(path, format!("not an explanations.json file: {e}")))?;
+        f.validate().map_err(|msg| Error::data(path, msg))?;
+        Ok(f)
+    }
+
+    /// Checks array shapes against n, M and K.
+    pub fn validate(&self) -> std::result::Result<(), String> {
+        let (n, m, k) = (
+            self.values.len(),
+            self.feature_names.len(),
+            self.output_names.len(),
+        );
+        let check3 = |name: &str, a: &Vec<Vec<Vec<f64>>>| -> std::result::Result<(), String> {
+            if a.len() != n {
+                return Err(format!("'{name}' has {} rows, expected {n}", a.len()));
+            }
+            for (i, r) in a.iter().enumerate() {
+                if r.len() != m || r.iter().any(|f| f.len() != k) {
+                    return Err(format!("'{name}' row {i} is not {m} features x {k} outputs"));
+                }
+            }
+            Ok(())
+        };
+        check3("values", &self.values)?;
+        if let Some(se) = &self.stderr {
+            check3("stderr", se)?;
+        }
+        if self.data.len() != n || self.data.iter().any(|r| r.len() != m) {
+            return Err(format!("'data' is not {n} rows x {m} features"));
+        }
+        for (name, a) in [("base_values", &self.base_values), ("predictions", &self.predictions)] {
+            if a.len() != n || a.iter().any(|r| r.len() != k) {
+                return Err(format!("'{name}' is not {n} rows x {k} outputs"));
+            }
+        }
+        if self.row_indices.len() != n {
+            return Err(format!("'row_indices' has {} entries, expected {n}", self.row_indices.len()));
+        }
+        let finite = self.values.iter().flatten().flatten().all(|v| v.is_finite());
+        if !finite {
+            return Err("'values' holds NaN or infinite numbers".into());
+        }
+        Ok(())
+    }
+}
