@@ -154,7 +154,7 @@ pub fn base_and_predictions(
 ) -> Result<(Vec<f64>, Array2<f64>)> {
     let bg = model.predict(background)?;
     masker::check_finite(&bg)?;
-    let base = bg.mean_axis(Axis(0)).expect("background has rows").mapv(f64::from).to_vec();
+    let base = bg.mapv(f64::from).mean_axis(Axis(0)).expect("background has rows").to_vec();
     let fx = model.predict(x)?;
     masker::check_finite(&fx)?;
     Ok((base, fx.mapv(f64::from)))
