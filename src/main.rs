@@ -2,7 +2,10 @@
 
 fn main() {
     if let Err(e) = onnx_inspector_cli::run() {
-        eprintln!("error: {}", onnx_inspector::error::one_line(&format!("{e:#}")));
+        eprintln!(
+            "error: {}",
+            onnx_inspector::error::one_line(&format!("{e:#}"))
+        );
         std::process::exit(1);
     }
 }

@@ -62,7 +62,9 @@ pub fn run_explain(req: &ExplainRequest, progress: Option<&Progress>) -> Result<
         }
         None => {
             if req.background_size == 0 {
-                return Err(Error::Invalid("--background-size must be at least 1".into()));
+                return Err(Error::Invalid(
+                    "--background-size must be at least 1".into(),
+                ));
             }
             Background::sample(&data, req.background_size, req.shap.seed)
         }

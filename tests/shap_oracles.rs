@@ -55,7 +55,11 @@ fn linear_model_matches_closed_form_for_every_method() {
 fn additive_nonlinear_model_is_exact_for_sampled_methods() {
     let m = 30;
     let model = FnModel::new(m, 1, |x| {
-        vec![x.iter().enumerate().map(|(j, v)| (v * (j as f32 + 1.0) * 0.3).tanh() + v * v).sum()]
+        vec![x
+            .iter()
+            .enumerate()
+            .map(|(j, v)| (v * (j as f32 + 1.0) * 0.3).tanh() + v * v)
+            .sum()]
     });
     let (x, bg) = (grid(3, m, 5), grid(6, m, 6));
     // Additive: φ_j = g_j(x_j) − mean_b g_j(b_j).
@@ -102,7 +106,11 @@ fn exact_equals_the_literal_shapley_formula() {
     let (x, bg) = (grid(3, m, 9), grid(4, m, 10));
     let e = explain(&model, x.view(), bg.view(), Method::Exact, None, 0);
     let lit = literal_shapley(&model, x.view(), bg.view());
-    assert!(max_abs_diff(&e.values, &lit) < 1e-9, "{}", max_abs_diff(&e.values, &lit));
+    assert!(
+        max_abs_diff(&e.values, &lit) < 1e-9,
+        "{}",
+        max_abs_diff(&e.values, &lit)
+    );
     assert!(e.stderr.is_none());
 }
 
@@ -126,7 +134,11 @@ fn exact_on_a_zoo_model_equals_the_literal_formula() {
     let bg = bg.slice(ndarray::s![0..8, ..]).to_owned();
     let e = explain(&model, x.view(), bg.view(), Method::Exact, None, 0);
     let lit = literal_shapley(&model, x.view(), bg.view());
-    assert!(max_abs_diff(&e.values, &lit) < 1e-6, "{}", max_abs_diff(&e.values, &lit));
+    assert!(
+        max_abs_diff(&e.values, &lit) < 1e-6,
+        "{}",
+        max_abs_diff(&e.values, &lit)
+    );
     assert!(efficiency_gap(&e) < 1e-5);
 }
 
@@ -159,7 +171,11 @@ fn efficiency_holds_on_the_reference_net() {
     let x = test.slice(ndarray::s![0..3, ..]).to_owned();
     for method in SAMPLED {
         let e = explain(&model, x.view(), bg.view(), method, Some(600), 2);
-        assert!(efficiency_gap(&e) < 1e-5, "{method:?}: {}", efficiency_gap(&e));
+        assert!(
+            efficiency_gap(&e) < 1e-5,
+            "{method:?}: {}",
+            efficiency_gap(&e)
+        );
     }
 }
 
@@ -180,8 +196,16 @@ fn results_do_not_depend_on_the_thread_count() {
                         block_rows: 700,
                         ..ShapOptions::default()
                     };
-                    explain_shap(&model, names, x.view(), &[0, 1, 2, 3], bg.view(), &opts, None)
-                        .unwrap()
+                    explain_shap(
+                        &model,
+                        names,
+                        x.view(),
+                        &[0, 1, 2, 3],
+                        bg.view(),
+                        &opts,
+                        None,
+                    )
+                    .unwrap()
                 })
             })
             .collect();
@@ -195,7 +219,11 @@ fn results_do_not_depend_on_the_thread_count() {
 fn coverage(method: Method, sampling: Sampling, budget: usize) -> f64 {
     let m = 12;
     let model = FnModel::new(m, 3, |x| {
-        let z: f32 = x.iter().enumerate().map(|(j, v)| v * ((j % 4) as f32 - 1.5)).sum();
+        let z: f32 = x
+            .iter()
+            .enumerate()
+            .map(|(j, v)| v * ((j % 4) as f32 - 1.5))
+            .sum();
         let q = x[0] * x[1] * x[2] + (x[3] - x[5]).abs() * x[7];
         vec![1.0 / (1.0 + (-z).exp()), (z * 0.5).tanh() + q, q * q]
     });
@@ -219,7 +247,10 @@ fn coverage(method: Method, sampling: Sampling, budget: usize) -> f64 {
             inside += usize::from((v - t).abs() <= 2.0 * s);
         }
     }
-    assert!(total > e.values.len() / 2, "most entries must carry an error bar");
+    assert!(
+        total > e.values.len() / 2,
+        "most entries must carry an error bar"
+    );
     inside as f64 / total as f64
 }
 
@@ -231,7 +262,10 @@ fn standard_errors_are_calibrated() {
         (Method::Permutation, Sampling::Kernel, 440),
     ] {
         let c = coverage(method, sampling, budget);
-        assert!((0.88..=0.995).contains(&c), "{method:?}/{sampling:?}: coverage {c}");
+        assert!(
+            (0.88..=0.995).contains(&c),
+            "{method:?}/{sampling:?}: coverage {c}"
+        );
     }
 }
 
@@ -257,8 +291,16 @@ fn bad_options_give_clear_errors() {
     assert!(run(Method::Kernel, None, narrow.view()).contains("background 29"));
     let model_nan = FnModel::new(30, 1, |_| vec![f32::NAN]);
     let opts = ShapOptions::default();
-    let err = explain_shap(&model_nan, names.clone(), x.view(), &[0, 1], bg.view(), &opts, None)
-        .unwrap_err();
+    let err = explain_shap(
+        &model_nan,
+        names.clone(),
+        x.view(),
+        &[0, 1],
+        bg.view(),
+        &opts,
+        None,
+    )
+    .unwrap_err();
     assert!(err.to_string().contains("not finite"), "{err}");
     assert_eq!(model.n_outputs(), 2);
 }

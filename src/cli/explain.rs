@@ -74,7 +74,10 @@ pub struct ExplainArgs {
 
 pub fn run(a: ExplainArgs) -> anyhow::Result<()> {
     if let Some(t) = a.tolerance {
-        anyhow::ensure!(t > 0.0 && t.is_finite(), "--tolerance must be a positive number");
+        anyhow::ensure!(
+            t > 0.0 && t.is_finite(),
+            "--tolerance must be a positive number"
+        );
     }
     let req = ExplainRequest {
         model: a.model,
@@ -128,7 +131,10 @@ pub fn run(a: ExplainArgs) -> anyhow::Result<()> {
                 / (report.meta.timings.total_seconds * report.meta.timings.threads as f64).max(1e-9)
         );
         println!("top features by mean |phi| per output:");
-        print!("{}", summary_table(&report.summary, &report.feature_names, 5));
+        print!(
+            "{}",
+            summary_table(&report.summary, &report.feature_names, 5)
+        );
         println!("wrote {}", path.display());
     }
     Ok(())
@@ -141,8 +147,10 @@ fn progress_bar(quiet: bool) -> ProgressBar {
     }
     let bar = ProgressBar::no_length();
     bar.set_style(
-        ProgressStyle::with_template("{spinner} {pos} rows explained  {per_sec}  elapsed {elapsed}")
-            .expect("valid template"),
+        ProgressStyle::with_template(
+            "{spinner} {pos} rows explained  {per_sec}  elapsed {elapsed}",
+        )
+        .expect("valid template"),
     );
     bar
 }

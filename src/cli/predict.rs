@@ -28,7 +28,12 @@ pub fn run(a: PredictArgs) -> anyhow::Result<()> {
     match a.out {
         Some(path) => {
             write_csv(&path, model.output_names(), &out)?;
-            eprintln!("wrote {} rows x {} outputs to {}", out.nrows(), out.ncols(), path.display());
+            eprintln!(
+                "wrote {} rows x {} outputs to {}",
+                out.nrows(),
+                out.ncols(),
+                path.display()
+            );
         }
         None => {
             println!("{}", model.output_names().join(","));

@@ -42,7 +42,10 @@ pub fn read_csv(path: impl AsRef<Path>) -> Result<Dataset> {
         .map(str::to_string)
         .collect();
     if header.is_empty() || header.iter().all(|h| h.is_empty()) {
-        return Err(Error::data(path, "empty file: expected a header row of feature names"));
+        return Err(Error::data(
+            path,
+            "empty file: expected a header row of feature names",
+        ));
     }
     if header.iter().all(|h| parse_cell(h).is_ok()) {
         return Err(Error::data(
@@ -59,10 +62,7 @@ pub fn read_csv(path: impl AsRef<Path>) -> Result<Dataset> {
         if rec.len() != width {
             return Err(Error::data(
                 path,
-                format!(
-                    "line {line}: {} fields, the header has {width}",
-                    rec.len()
-                ),
+                format!("line {line}: {} fields, the header has {width}", rec.len()),
             ));
         }
         for (j, cell) in rec.iter().enumerate() {

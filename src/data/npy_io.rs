@@ -12,9 +12,12 @@ pub fn read_npy(path: impl AsRef<Path>) -> Result<Dataset> {
     let values: Array2<f32> = match ndarray_npy::ReadNpyExt::read_npy(open()?) {
         Ok(a) => a,
         Err(_) => {
-            let a: ndarray::Array<f64, Ix2> = ndarray_npy::ReadNpyExt::read_npy(open()?)
-                .map_err(|e| {
-                    Error::data(path, format!("expected a 2-D float32 or float64 array ({e})"))
+            let a: ndarray::Array<f64, Ix2> =
+                ndarray_npy::ReadNpyExt::read_npy(open()?).map_err(|e| {
+                    Error::data(
+                        path,
+                        format!("expected a 2-D float32 or float64 array ({e})"),
+                    )
                 })?;
             a.mapv(|v| v as f32)
         }

@@ -54,7 +54,10 @@ mod tests {
         assert_eq!(parse_rows(Some("0:2"), 5).unwrap(), vec![0, 1]);
         assert_eq!(parse_rows(Some("1,3:"), 5).unwrap(), vec![1, 3, 4]);
         assert_eq!(parse_rows(Some("4"), 5).unwrap(), vec![4]);
-        assert!(parse_rows(Some("0:9"), 5).unwrap_err().to_string().contains("out of range"));
+        assert!(parse_rows(Some("0:9"), 5)
+            .unwrap_err()
+            .to_string()
+            .contains("out of range"));
         assert!(parse_rows(Some("x"), 5).is_err());
         assert!(parse_rows(Some("3:3"), 5).is_err());
     }

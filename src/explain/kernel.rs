@@ -96,7 +96,11 @@ pub fn explain_row(
             extra: None,
         });
     }
-    let all = if m < 60 { (1u64 << m) as f64 - 2.0 } else { f64::INFINITY };
+    let all = if m < 60 {
+        (1u64 << m) as f64 - 2.0
+    } else {
+        f64::INFINITY
+    };
     if (budget as f64) < all && budget < m + 1 {
         return Err(Error::Invalid(format!(
             "--samples {budget} is too small for kernel SHAP on {m} features: give at least {}",
@@ -171,9 +175,10 @@ pub fn explain_row(
         }
         if evaluated < design.coalitions.len() {
             let v = masker.values(x, &design.coalitions[evaluated..])?;
-            design
-                .values
-                .extend(v.outer_iter().map(|r| r.iter().copied().collect::<Vec<f64>>()));
+            design.values.extend(
+                v.outer_iter()
+                    .map(|r| r.iter().copied().collect::<Vec<f64>>()),
+            );
             evaluated = design.coalitions.len();
         }
         let unit_weight: Vec<f64> = draws
@@ -181,7 +186,8 @@ pub fn explain_row(
             .map(|d| sampled[d.class].mass / (q[d.class] / q_total) / draws.len() as f64)
             .collect();
         let (phi, se) = solve(&design, &draws, &unit_weight, fx, base)?;
-        let done = design.coalitions.len() >= target || draws.len() >= max_draws || sampled.is_empty();
+        let done =
+            design.coalitions.len() >= target || draws.len() >= max_draws || sampled.is_empty();
         if done || rounds.converged(&phi, &se) {
             return Ok(RowAttribution {
                 values: phi,
@@ -209,7 +215,11 @@ fn solve(
         weight[d.first] += w / 2.0;
         weight[d.second] += w / 2.0;
     }
-    let members: Vec<Vec<usize>> = design.coalitions.iter().map(|c| c.iter().collect()).collect();
+    let members: Vec<Vec<usize>> = design
+        .coalitions
+        .iter()
+        .map(|c| c.iter().collect())
+        .collect();
     // KKT system [[A, 1], [1ᵀ, 0]] with A = Σ w z zᵀ.
     let dim = m + 1;
     let mut kkt = vec![0.0f64; dim * dim];

@@ -10,7 +10,10 @@ pub struct Lu {
 impl Lu {
     /// Factors the row-major `n`×`n` matrix `a`; `None` when it is numerically singular.
     pub fn factor(n: usize, mut a: Vec<f64>) -> Option<Lu> {
-        let scale = a.iter().fold(0.0f64, |m, v| m.max(v.abs())).max(f64::MIN_POSITIVE);
+        let scale = a
+            .iter()
+            .fold(0.0f64, |m, v| m.max(v.abs()))
+            .max(f64::MIN_POSITIVE);
         let mut piv: Vec<usize> = (0..n).collect();
         for k in 0..n {
             let p = (k..n).max_by(|&i, &j| a[i * n + k].abs().total_cmp(&a[j * n + k].abs()))?;

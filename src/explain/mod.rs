@@ -79,10 +79,12 @@ impl Rounds {
         let Some(t) = self.tolerance else {
             return false;
         };
-        phi.axis_iter(Axis(1)).zip(se.axis_iter(Axis(1))).all(|(p, s)| {
-            let range = p.fold(f64::MIN, |a, &v| a.max(v)) - p.fold(f64::MAX, |a, &v| a.min(v));
-            s.fold(0.0f64, |a, &v| a.max(v)) <= t * range
-        })
+        phi.axis_iter(Axis(1))
+            .zip(se.axis_iter(Axis(1)))
+            .all(|(p, s)| {
+                let range = p.fold(f64::MIN, |a, &v| a.max(v)) - p.fold(f64::MAX, |a, &v| a.min(v));
+                s.fold(0.0f64, |a, &v| a.max(v)) <= t * range
+            })
     }
 }
 
@@ -154,7 +156,11 @@ pub fn base_and_predictions(
 ) -> Result<(Vec<f64>, Array2<f64>)> {
     let bg = model.predict(background)?;
     masker::check_finite(&bg)?;
-    let base = bg.mapv(f64::from).mean_axis(Axis(0)).expect("background has rows").to_vec();
+    let base = bg
+        .mapv(f64::from)
+        .mean_axis(Axis(0))
+        .expect("background has rows")
+        .to_vec();
     let fx = model.predict(x)?;
     masker::check_finite(&fx)?;
     Ok((base, fx.mapv(f64::from)))
@@ -201,7 +207,14 @@ pub fn explain_shap(
             let r = match method {
                 Method::Exact | Method::Auto => exact::explain_row(&masker, xi, &fxi, &base),
                 Method::Kernel => kernel::explain_row(
-                    &masker, xi, &fxi, &base, budget, opts.sampling, &rounds, &mut rng,
+                    &masker,
+                    xi,
+                    &fxi,
+                    &base,
+                    budget,
+                    opts.sampling,
+                    &rounds,
+                    &mut rng,
                 ),
                 Method::Permutation => {
                     permutation::explain_row(&masker, xi, &fxi, &base, budget, &rounds, &mut rng)

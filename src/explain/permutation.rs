@@ -73,13 +73,15 @@ pub fn explain_row(
         done += step;
         let n = done as f64;
         let phi = &sum / n;
-        let se = ndarray::Zip::from(&sum).and(&sum_sq).map_collect(|&s, &s2| {
-            if done < 2 {
-                0.0
-            } else {
-                ((s2 - s * s / n).max(0.0) / (n - 1.0) / n).sqrt()
-            }
-        });
+        let se = ndarray::Zip::from(&sum)
+            .and(&sum_sq)
+            .map_collect(|&s, &s2| {
+                if done < 2 {
+                    0.0
+                } else {
+                    ((s2 - s * s / n).max(0.0) / (n - 1.0) / n).sqrt()
+                }
+            });
         if done >= pairs || (done >= 2 && rounds.converged(&phi, &se)) {
             return Ok(RowAttribution {
                 values: phi,

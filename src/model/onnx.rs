@@ -334,7 +334,10 @@ fn concat_parts(parts: Vec<Vec<Array2<f32>>>) -> Vec<Array2<f32>> {
 }
 
 /// The graph's only input, which must hold floats.
-fn single_float_input<'a>(path: &Path, proto: &'a pb::ModelProto) -> Result<&'a pb::ValueInfoProto> {
+fn single_float_input<'a>(
+    path: &Path,
+    proto: &'a pb::ModelProto,
+) -> Result<&'a pb::ValueInfoProto> {
     let graph = proto
         .graph
         .as_ref()
@@ -370,7 +373,10 @@ fn single_float_input<'a>(path: &Path, proto: &'a pb::ModelProto) -> Result<&'a 
             format!(
                 "the graph has {} inputs ({}); only single-input models are supported",
                 many.len(),
-                many.iter().map(|i| format!("'{}'", i.name)).collect::<Vec<_>>().join(", ")
+                many.iter()
+                    .map(|i| format!("'{}'", i.name))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
         )),
     }
@@ -387,7 +393,11 @@ fn split_batch(path: &Path, name: &str, dims: &[String]) -> Result<(Option<usize
             ),
         ));
     }
-    let declared = dims[0].parse::<i64>().ok().filter(|&b| b > 0).map(|b| b as usize);
+    let declared = dims[0]
+        .parse::<i64>()
+        .ok()
+        .filter(|&b| b > 0)
+        .map(|b| b as usize);
     let row = dims[1..]
         .iter()
         .enumerate()
@@ -443,7 +453,9 @@ fn probe(typed: &TypedModel, sym: &Symbol, row: &[usize]) -> std::result::Result
     let mut shape = vec![2];
     shape.extend_from_slice(row);
     let input = Tensor::zero::<f32>(&shape).map_err(|e| format!("{e:#}"))?;
-    let out = plan.run(tvec!(input.into_tvalue())).map_err(|e| format!("{e:#}"))?;
+    let out = plan
+        .run(tvec!(input.into_tvalue()))
+        .map_err(|e| format!("{e:#}"))?;
     if out.iter().all(|t| t.rank() > 0 && t.shape()[0] == 2) {
         Ok(())
     } else {
@@ -461,9 +473,18 @@ fn column_names(proto: &pb::ModelProto, outs: &[Array2<f32>]) -> Vec<String> {
     outs.iter()
         .enumerate()
         .flat_map(|(i, o)| {
-            let base = names.get(i).cloned().unwrap_or_else(|| format!("output_{i}"));
+            let base = names
+                .get(i)
+                .cloned()
+                .unwrap_or_else(|| format!("output_{i}"));
             let w = o.ncols();
-            (0..w).map(move |j| if w == 1 { base.clone() } else { format!("{base}[{j}]") })
+            (0..w).map(move |j| {
+                if w == 1 {
+                    base.clone()
+                } else {
+                    format!("{base}[{j}]")
+                }
+            })
         })
         .collect()
 }

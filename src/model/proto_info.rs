@@ -176,6 +176,10 @@ fn abbreviate(items: &[String], max: usize) -> String {
     if items.len() <= max {
         items.join(", ")
     } else {
-        format!("{}, ... {}", items[..max - 1].join(", "), items[items.len() - 1])
+        format!(
+            "{}, ... {}",
+            items[..max - 1].join(", "),
+            items[items.len() - 1]
+        )
     }
 }

@@ -95,11 +95,12 @@ fn nested2<T: Clone>(a: &ndarray::Array2<T>) -> Vec<Vec<T>> {
 impl ExplanationFile {
     /// Builds the document from an explanation and its metadata.
     pub fn new(e: &Explanation, meta: Meta) -> ExplanationFile {
-        let lime = e
-            .extras
-            .iter()
-            .any(Option::is_some)
-            .then(|| e.extras.iter().map(|x| x.clone().unwrap_or_default()).collect());
+        let lime = e.extras.iter().any(Option::is_some).then(|| {
+            e.extras
+                .iter()
+                .map(|x| x.clone().unwrap_or_default())
+                .collect()
+        });
         ExplanationFile {
             feature_names: e.feature_names.clone(),
             output_names: e.output_names.clone(),
@@ -145,7 +146,9 @@ impl ExplanationFile {
             }
             for (i, r) in a.iter().enumerate() {
                 if r.len() != m || r.iter().any(|f| f.len() != k) {
-                    return Err(format!("'{name}' row {i} is not {m} features x {k} outputs"));
+                    return Err(format!(
+                        "'{name}' row {i} is not {m} features x {k} outputs"
+                    ));
                 }
             }
             Ok(())
@@ -157,15 +160,26 @@ impl ExplanationFile {
         if self.data.len() != n || self.data.iter().any(|r| r.len() != m) {
             return Err(format!("'data' is not {n} rows x {m} features"));
         }
-        for (name, a) in [("base_values", &self.base_values), ("predictions", &self.predictions)] {
+        for (name, a) in [
+            ("base_values", &self.base_values),
+            ("predictions", &self.predictions),
+        ] {
             if a.len() != n || a.iter().any(|r| r.len() != k) {
                 return Err(format!("'{name}' is not {n} rows x {k} outputs"));
             }
         }
         if self.row_indices.len() != n {
-            return Err(format!("'row_indices' has {} entries, expected {n}", self.row_indices.len()));
+            return Err(format!(
+                "'row_indices' has {} entries, expected {n}",
+                self.row_indices.len()
+            ));
         }
-        let finite = self.values.iter().flatten().flatten().all(|v| v.is_finite());
+        let finite = self
+            .values
+            .iter()
+            .flatten()
+            .flatten()
+            .all(|v| v.is_finite());
         if !finite {
             return Err("'values' holds NaN or infinite numbers".into());
         }

@@ -61,7 +61,9 @@ pub fn literal_shapley(model: &dyn Model, x: ArrayView2<f32>, bg: ArrayView2<f32
     let mut out = Array3::zeros((x.nrows(), m, k));
     for (r, row) in x.outer_iter().enumerate() {
         let row = row.to_vec();
-        let v: Vec<Vec<f64>> = (0..1u64 << m).map(|s| literal_value(model, &row, bg, s)).collect();
+        let v: Vec<Vec<f64>> = (0..1u64 << m)
+            .map(|s| literal_value(model, &row, bg, s))
+            .collect();
         for i in 0..m {
             for s in 0..1u64 << m {
                 if s >> i & 1 == 1 {
@@ -81,7 +83,10 @@ pub fn literal_shapley(model: &dyn Model, x: ArrayView2<f32>, bg: ArrayView2<f32
 /// Largest absolute difference between two arrays of the same shape.
 pub fn max_abs_diff(a: &Array3<f64>, b: &Array3<f64>) -> f64 {
     assert_eq!(a.shape(), b.shape());
-    a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f64::max)
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0, f64::max)
 }
 
 /// ||a − b||_F / ||b||_F.
@@ -96,7 +101,9 @@ pub fn efficiency_gap(e: &Explanation) -> f64 {
     let mut worst = 0.0f64;
     for r in 0..e.n_rows() {
         for o in 0..e.output_names.len() {
-            let s: f64 = (0..e.feature_names.len()).map(|j| e.values[[r, j, o]]).sum();
+            let s: f64 = (0..e.feature_names.len())
+                .map(|j| e.values[[r, j, o]])
+                .sum();
             let gap = s - (e.predictions[[r, o]] - e.base_values[[r, o]]);
             worst = worst.max(gap.abs());
         }
@@ -107,7 +114,8 @@ pub fn efficiency_gap(e: &Explanation) -> f64 {
 /// Deterministic pseudo-random data in [-1, 1].
 pub fn grid(n: usize, m: usize, salt: u64) -> Array2<f32> {
     Array2::from_shape_fn((n, m), |(i, j)| {
-        let h = (i as u64 * 7919 + j as u64 * 104_729 + salt * 1_299_709).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        let h = (i as u64 * 7919 + j as u64 * 104_729 + salt * 1_299_709)
+            .wrapping_mul(0x9E37_79B9_7F4A_7C15);
         ((h >> 40) as f32 / (1u64 << 24) as f32) * 2.0 - 1.0
     })
 }

@@ -1,0 +1,216 @@
+//! The binary as users run it: info, predict, explain, and clear one-line errors for bad input.
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+fn bin() -> Command {
+    Command::cargo_bin("onnx-inspector").unwrap()
+}
+
+/// Runs a command expected to fail; returns its stderr after checking the exit code and shape.
+fn fails(args: &[&str]) -> String {
+    let out = bin().args(args).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(!out.status.success(), "{args:?} succeeded");
+    assert!(!err.contains("panicked"), "{args:?} panicked: {err}");
+    assert_eq!(
+        err.trim_end().lines().count(),
+        1,
+        "{args:?}: one line expected: {err}"
+    );
+    assert!(err.starts_with("error: "), "{err}");
+    err
+}
+
+#[test]
+fn info_describes_every_zoo_model() {
+    let cases = [
+        (
+            "ref_dense100.onnx",
+            "dense_input float [unk__6, 100]",
+            "symbolic batch",
+        ),
+        ("cnn_digits8.onnx", "[unk__41, 8, 8, 1]", "64 per row"),
+        (
+            "breast_cancer_fixed1.onnx",
+            "[1, 30]",
+            "re-declared as symbolic",
+        ),
+        ("wine_keras3.onnx", "Identity:0", "opset:      15"),
+        (
+            "diabetes.onnx",
+            "dense_1 float [unk__22, 1]",
+            "parameters: 385",
+        ),
+        ("breast_cancer.onnx", "Sigmoid", "tf2onnx 1.16.1"),
+    ];
+    for (file, a, b) in cases {
+        let out = bin()
+            .args(["info", &format!("models/{file}")])
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert!(text.contains(a) && text.contains(b), "{file}:\n{text}");
+    }
+    let out = bin()
+        .args(["info", "models/ref_dense100.onnx", "--json"])
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["n_features"], 100);
+    assert_eq!(v["output_columns"].as_array().unwrap().len(), 10);
+    assert_eq!(v["ops"]["MatMul"], 2);
+}
+
+#[test]
+fn predict_writes_a_csv_matching_keras() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("p.csv");
+    bin()
+        .args([
+            "predict",
+            "models/diabetes.onnx",
+            "--data",
+            "models/diabetes_test.csv",
+            "--out",
+        ])
+        .arg(&out)
+        .assert()
+        .success();
+    let ours = onnx_inspector::data::read_csv(&out).unwrap();
+    let keras = onnx_inspector::data::read_csv("models/diabetes_keras_pred.csv").unwrap();
+    assert_eq!(ours.values.dim(), keras.values.dim());
+    let diff = ours
+        .values
+        .iter()
+        .zip(&keras.values)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0, f32::max);
+    assert!(diff < 1e-5, "{diff}");
+}
+
+#[test]
+fn bad_data_files_name_the_file_line_and_column() {
+    let m = "tests/fixtures/linear4.onnx";
+    let cases = [
+        ("nan_cell.csv", "line 3, column 3 ('c')"),
+        ("inf_cell.csv", "line 3, column 2 ('b')"),
+        ("text_cell.csv", "'abc' is not a number"),
+        ("ragged.csv", "line 3: 3 fields"),
+        ("empty.csv", "empty file"),
+        ("header_only.csv", "no data rows"),
+    ];
+    for (file, expect) in cases {
+        let path = format!("tests/fixtures/bad/{file}");
+        let err = fails(&["predict", m, "--data", &path]);
+        assert!(err.contains(&path) && err.contains(expect), "{file}: {err}");
+    }
+    let err = fails(&[
+        "predict",
+        "models/diabetes.onnx",
+        "--data",
+        "models/wine_test.csv",
+    ]);
+    assert!(
+        err.contains("13 columns") && err.contains("10 values per row"),
+        "{err}"
+    );
+    let err = fails(&["predict", m, "--data", "no/such.csv"]);
+    assert!(err.contains("no/such.csv"), "{err}");
+}
+
+#[test]
+fn bad_models_and_options_fail_cleanly() {
+    for f in ["two_inputs", "int_input", "unsupported_op", "not_onnx"] {
+        let path = format!("tests/fixtures/bad/{f}.onnx");
+        let err = fails(&["info", &path]);
+        assert!(err.contains(&path), "{err}");
+    }
+    let base = [
+        "explain",
+        "models/diabetes.onnx",
+        "--data",
+        "models/diabetes_test.csv",
+        "--quiet",
+    ];
+    let with = |extra: &[&str]| -> String {
+        let mut a: Vec<&str> = base.to_vec();
+        a.extend_from_slice(extra);
+        fails(&a)
+    };
+    assert!(with(&["--rows", "0:500"]).contains("out of range"));
+    assert!(
+        with(&["--background", "models/wine_test.csv"]).contains("the background has 13 columns")
+    );
+    assert!(with(&["--method", "kernel", "--samples", "5"]).contains("too small"));
+    let err = fails(&[
+        "explain",
+        "models/ref_dense100.onnx",
+        "--data",
+        "models/digits10_test.csv",
+        "--method",
+        "exact",
+        "--rows",
+        "0",
+        "--quiet",
+    ]);
+    assert!(err.contains("--method kernel"), "{err}");
+}
+
+#[test]
+fn explain_writes_a_complete_explanations_json() {
+    let dir = tempfile::tempdir().unwrap();
+    bin()
+        .args([
+            "explain",
+            "models/breast_cancer.onnx",
+            "--data",
+            "models/breast_cancer_test.csv",
+            "--background",
+            "models/breast_cancer_train.csv",
+            "--rows",
+            "0:3",
+            "--method",
+            "kernel",
+            "--seed",
+            "7",
+            "--threads",
+            "2",
+            "--out",
+        ])
+        .arg(dir.path())
+        .assert()
+        .success()
+        .stdout(predicates::str::contains("top features"));
+    let text = std::fs::read_to_string(dir.path().join("explanations.json")).unwrap();
+    let v: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(v["feature_names"][0], "mean radius");
+    assert_eq!(v["values"].as_array().unwrap().len(), 3);
+    assert_eq!(v["values"][0].as_array().unwrap().len(), 30);
+    assert_eq!(v["values"][0][0].as_array().unwrap().len(), 1);
+    assert_eq!(v["stderr"][2][29].as_array().unwrap().len(), 1);
+    assert_eq!(v["meta"]["method"], "kernel");
+    assert_eq!(v["meta"]["budget"], 2 * 30 + 2048);
+    assert_eq!(v["meta"]["background"]["kind"], "file");
+    assert_eq!(v["meta"]["model_sha256"].as_str().unwrap().len(), 64);
+    assert_eq!(v["summary"][0]["ranking"].as_array().unwrap().len(), 30);
+    // Efficiency: Σφ = f(x) − base for each row.
+    for r in 0..3 {
+        let s: f64 = v["values"][r]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f[0].as_f64().unwrap())
+            .sum();
+        let gap = s
+            - (v["predictions"][r][0].as_f64().unwrap() - v["base_values"][r][0].as_f64().unwrap());
+        assert!(gap.abs() < 1e-5, "row {r}: {gap}");
+    }
+    // No temporary file is left behind.
+    let names: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names.len(), 1, "{names:?}");
+}

@@ -1,0 +1,108 @@
+//! Every model of the zoo loads, runs at any batch size, and reproduces Keras' saved predictions.
+
+use onnx_inspector::data::read_csv;
+use onnx_inspector::model::{BatchMode, Model, OnnxModel};
+use serde_json::Value;
+
+fn zoo() -> Vec<Value> {
+    let text = std::fs::read_to_string("models/zoo.json").unwrap();
+    serde_json::from_str::<Vec<Value>>(&text).unwrap()
+}
+
+fn field<'a>(entry: &'a Value, key: &str) -> &'a str {
+    entry[key]
+        .as_str()
+        .unwrap_or_else(|| panic!("zoo.json entry lacks {key}"))
+}
+
+#[test]
+fn zoo_has_the_promised_models() {
+    let files: Vec<String> = zoo().iter().map(|e| field(e, "file").to_string()).collect();
+    for f in [
+        "ref_dense100.onnx",
+        "breast_cancer.onnx",
+        "diabetes.onnx",
+        "cnn_digits8.onnx",
+        "wine_keras3.onnx",
+        "breast_cancer_fixed1.onnx",
+    ] {
+        assert!(files.iter().any(|x| x == f), "{f} missing from zoo.json");
+    }
+}
+
+#[test]
+fn every_model_reproduces_keras_predictions() {
+    for entry in zoo() {
+        let file = field(&entry, "file");
+        let model = OnnxModel::load(format!("models/{file}")).unwrap();
+        let x = read_csv(format!("models/{}", field(&entry, "test_csv"))).unwrap();
+        let keras = read_csv(format!("models/{}", field(&entry, "keras_pred_csv"))).unwrap();
+        assert_eq!(
+            model.n_features(),
+            entry["n_features"].as_u64().unwrap() as usize,
+            "{file}"
+        );
+        assert_eq!(model.n_outputs(), keras.values.ncols(), "{file}");
+        let ours = model.predict(x.values.view()).unwrap();
+        let scale = keras
+            .values
+            .iter()
+            .fold(0.0f32, |m, v| m.max(v.abs()))
+            .max(1.0);
+        let diff = ours
+            .iter()
+            .zip(keras.values.iter())
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0f32, f32::max);
+        assert!(diff <= 1e-5 * scale, "{file}: max |ours - keras| = {diff}");
+    }
+}
+
+#[test]
+fn batch_size_does_not_change_predictions() {
+    let model = OnnxModel::load("models/ref_dense100.onnx").unwrap();
+    let x = read_csv("models/digits10_train.csv").unwrap().values;
+    let all = model.predict(x.view()).unwrap();
+    for n in [1usize, 3, 1025] {
+        let part = model.predict(x.slice(ndarray::s![0..n, ..])).unwrap();
+        let diff = part
+            .iter()
+            .zip(all.iter())
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0f32, f32::max);
+        assert!(diff < 1e-6, "batch {n}: {diff}");
+    }
+}
+
+#[test]
+fn fixed_batch_model_is_redeclared_and_images_keep_their_shape() {
+    let fixed = OnnxModel::load("models/breast_cancer_fixed1.onnx").unwrap();
+    assert_eq!(fixed.batch_mode(), &BatchMode::Redeclared { declared: 1 });
+    let cnn = OnnxModel::load("models/cnn_digits8.onnx").unwrap();
+    assert_eq!(cnn.row_shape(), vec![8, 8, 1]);
+    assert_eq!(cnn.n_features(), 64);
+    let wine = OnnxModel::load("models/wine_keras3.onnx").unwrap();
+    assert_eq!(wine.output_names()[2], "Identity:0[2]");
+}
+
+#[test]
+fn bad_models_fail_with_the_input_or_node_named() {
+    let cases = [
+        ("two_inputs.onnx", "2 inputs ('a', 'b')"),
+        ("int_input.onnx", "input 'x' is of type int64"),
+        ("unsupported_op.onnx", "mystery_node"),
+        ("not_onnx.onnx", "not a valid ONNX"),
+    ];
+    for (file, expect) in cases {
+        let err = OnnxModel::load(format!("tests/fixtures/bad/{file}"))
+            .err()
+            .unwrap_or_else(|| panic!("{file} loaded"))
+            .to_string();
+        assert!(err.contains(expect), "{file}: {err}");
+        assert!(
+            err.contains(file),
+            "{file}: the message must name the file: {err}"
+        );
+        assert!(!err.contains('\n'), "{file}: one line: {err}");
+    }
+}
