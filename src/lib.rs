@@ -1,4 +1,29 @@
-//! onnx-inspector: explain ONNX neural networks with SHAP and LIME.
+//! onnx-inspector: explain ONNX neural networks with SHAP, with error bars, fast.
+//!
+//! # Layers and data flow
+//! ```text
+//! data::Dataset (CSV/NPY) ──┐
+//! model::OnnxModel (tract) ─┼─> explain::Masker: v(S) for blocks of coalitions, one model call per block
+//! data::Background ─────────┘        │
+//!                                    ├─> explain::{exact, kernel, permutation}: φ and stderr per row (rayon over rows)
+//!                                    └─> explain::Explanation ─> report::ExplanationFile (explanations.json)
+//! ```
+//! - [`model`]: the [`model::Model`] trait (`predict(rows) -> rows`), ONNX models on tract with the
+//!   batch re-declared as symbolic, cached per-size plans and pooled per-thread states, and closures.
+//! - [`data`]: CSV (header = feature names) and `.npy` input, row selections, background sampling.
+//! - [`explain`]: the estimators, sharing coalitions ([`explain::coalition`]), the masker and the
+//!   [`explain::Explanation`] type.
+//! - [`report`]: `explanations.json` and its per-output summary.
+//! - [`pipeline`]: end-to-end runs used by the CLI (`src/cli/`, parsing only).
+//!
+//! # Invariants
+//! - Every φ satisfies efficiency: Σ_j φ_jk = f_k(x) − E f_k(background) (to 1e-5).
+//! - Results depend on `seed` and inputs only: each row has its own generator, and model calls are
+//!   cut into blocks and chunks whose sizes do not depend on the thread count.
+//! - Non-finite input or model output is an error, never a number in a report.
+//! - Files are written atomically ([`atomic`]).
+//! - Library errors are [`Error`]: one line, naming the file, row/column, ONNX node or option.
+
 pub mod atomic;
 pub mod data;
 pub mod error;

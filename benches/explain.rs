@@ -1,0 +1,77 @@
+//! Criterion benchmarks on the reference net: raw inference per batch size and one explained row per method.
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use onnx_inspector::data::{read_csv, Background};
+use onnx_inspector::explain::{explain_shap, Method, ShapOptions};
+use onnx_inspector::model::{Model, OnnxModel};
+
+fn setup() -> (
+    OnnxModel,
+    ndarray::Array2<f32>,
+    ndarray::Array2<f32>,
+    Vec<String>,
+) {
+    let model = OnnxModel::load("models/ref_dense100.onnx").unwrap();
+    let test = read_csv("models/digits10_test.csv").unwrap();
+    let train = read_csv("models/digits10_train.csv").unwrap();
+    let bg = Background::sample(&train, 50, 0).rows;
+    (model, test.values, bg, test.feature_names)
+}
+
+fn one_thread() -> rayon::ThreadPool {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .unwrap()
+}
+
+fn inference(c: &mut Criterion) {
+    let (model, _, _, _) = setup();
+    let train = read_csv("models/digits10_train.csv").unwrap().values;
+    let pool = one_thread();
+    let mut g = c.benchmark_group("inference_1thread");
+    for batch in [256usize, 1024, 2048, 8192] {
+        let rows =
+            ndarray::Array2::from_shape_fn((batch, 100), |(i, j)| train[[i % train.nrows(), j]]);
+        model.predict(rows.view()).unwrap();
+        g.throughput(Throughput::Elements(batch as u64));
+        g.bench_with_input(BenchmarkId::from_parameter(batch), &rows, |b, rows| {
+            b.iter(|| pool.install(|| model.predict(rows.view()).unwrap()))
+        });
+    }
+    g.finish();
+}
+
+fn explain_row(c: &mut Criterion) {
+    let (model, test, bg, names) = setup();
+    let x = test.slice(ndarray::s![0..1, ..]).to_owned();
+    let pool = one_thread();
+    let mut g = c.benchmark_group("explain_row_1thread");
+    g.sample_size(10);
+    for method in [Method::Kernel, Method::Permutation] {
+        let opts = ShapOptions {
+            method,
+            ..ShapOptions::default()
+        };
+        g.bench_function(format!("{method:?}").to_lowercase(), |b| {
+            b.iter(|| {
+                pool.install(|| {
+                    explain_shap(
+                        &model,
+                        names.clone(),
+                        x.view(),
+                        &[0],
+                        bg.view(),
+                        &opts,
+                        None,
+                    )
+                    .unwrap()
+                })
+            })
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, inference, explain_row);
+criterion_main!(benches);
