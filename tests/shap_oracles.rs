@@ -304,3 +304,26 @@ fn bad_options_give_clear_errors() {
     assert!(err.to_string().contains("not finite"), "{err}");
     assert_eq!(model.n_outputs(), 2);
 }
+
+#[test]
+fn features_equal_to_every_background_value_get_exactly_zero() {
+    let m = 16;
+    let model = FnModel::new(m, 1, |x| vec![x.iter().product::<f32>() + x[3] * x[5] + x[0]]);
+    let mut x = grid(2, m, 30);
+    let mut bg = grid(6, m, 31);
+    for j in [0usize, 3, 9] {
+        bg.column_mut(j).fill(0.25);
+        x.column_mut(j).fill(0.25);
+    }
+    for method in SAMPLED {
+        let e = explain(&model, x.view(), bg.view(), method, Some(200), 1);
+        let se = e.stderr.as_ref().unwrap();
+        for j in [0usize, 3, 9] {
+            for r in 0..2 {
+                assert_eq!(e.values[[r, j, 0]], 0.0, "{method:?}");
+                assert_eq!(se[[r, j, 0]], 0.0, "{method:?}");
+            }
+        }
+        assert!(efficiency_gap(&e) < 1e-5, "{method:?}");
+    }
+}

@@ -2,9 +2,9 @@
 
 use super::coalition::Coalition;
 use super::explanation::RowAttribution;
-use super::masker::Masker;
+use super::game::RowGame;
 use crate::error::{Error, Result};
-use ndarray::{Array2, ArrayView1};
+use ndarray::Array2;
 
 /// Largest feature count exact enumeration accepts.
 pub const MAX_EXACT_FEATURES: usize = 20;
@@ -23,14 +23,10 @@ pub fn shapley_weights(m: usize) -> Vec<f64> {
     w
 }
 
-/// Exact φ for one row; `fx` = f(x) and `base` = E f(background).
-pub fn explain_row(
-    masker: &Masker,
-    x: ArrayView1<f32>,
-    fx: &[f64],
-    base: &[f64],
-) -> Result<RowAttribution> {
-    let m = x.len();
+/// Exact φ over the game's players.
+pub fn explain_row(game: &RowGame) -> Result<RowAttribution> {
+    let m = game.n_players();
+    let (fx, base) = (&game.fx, game.base);
     if m > MAX_EXACT_FEATURES {
         return Err(Error::Invalid(format!(
             "exact Shapley values need 2^{m} coalitions; at most {MAX_EXACT_FEATURES} features are \
@@ -40,7 +36,7 @@ pub fn explain_row(
     let k = fx.len();
     let full = (1u64 << m) - 1;
     let inner: Vec<Coalition> = (1..full).map(|b| Coalition::from_bits(m, b)).collect();
-    let v_inner = masker.values(x, &inner)?;
+    let v_inner = game.values(&inner)?;
     let value = |mask: u64, o: usize| -> f64 {
         if mask == 0 {
             base[o]

@@ -3,12 +3,12 @@
 
 use super::coalition::Coalition;
 use super::explanation::RowAttribution;
+use super::game::RowGame;
 use super::linalg::Lu;
-use super::masker::Masker;
 use super::sampling::{binomial, for_each_combination, random_subset};
 use super::{Rounds, Sampling};
 use crate::error::{Error, Result};
-use ndarray::{Array2, ArrayView1};
+use ndarray::Array2;
 use rand::Rng;
 use std::collections::HashMap;
 
@@ -74,23 +74,20 @@ impl Design {
 }
 
 /// Kernel SHAP for one row with a budget of distinct coalitions (∅ and the full set excluded).
-#[allow(clippy::too_many_arguments)]
 pub fn explain_row(
-    masker: &Masker,
-    x: ArrayView1<f32>,
-    fx: &[f64],
-    base: &[f64],
+    game: &RowGame,
     budget: usize,
     sampling: Sampling,
     rounds: &Rounds,
     rng: &mut impl Rng,
 ) -> Result<RowAttribution> {
-    let m = x.len();
+    let m = game.n_players();
+    let (fx, base) = (&game.fx[..], game.base);
     let k = fx.len();
-    if m == 1 {
-        let values = Array2::from_shape_fn((1, k), |(_, o)| fx[o] - base[o]);
+    if m <= 1 {
+        let values = Array2::from_shape_fn((m, k), |(_, o)| fx[o] - base[o]);
         return Ok(RowAttribution {
-            stderr: Some(Array2::zeros((1, k))),
+            stderr: Some(Array2::zeros((m, k))),
             values,
             evaluations: 0,
             extra: None,
@@ -174,7 +171,7 @@ pub fn explain_row(
             });
         }
         if evaluated < design.coalitions.len() {
-            let v = masker.values(x, &design.coalitions[evaluated..])?;
+            let v = game.values(&design.coalitions[evaluated..])?;
             design.values.extend(
                 v.outer_iter()
                     .map(|r| r.iter().copied().collect::<Vec<f64>>()),

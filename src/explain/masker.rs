@@ -41,13 +41,25 @@ impl<'a> Masker<'a> {
         (self.block_rows / self.background.nrows().max(1)).max(1)
     }
 
-    /// v(S) for every coalition, one row of `n_outputs` values each.
-    pub fn values(&self, x: ArrayView1<f32>, coalitions: &[Coalition]) -> Result<Array2<f64>> {
+    /// Features whose value in `x` differs from at least one background row.
+    pub fn varying_features(&self, x: ArrayView1<f32>) -> Vec<usize> {
+        (0..x.len())
+            .filter(|&j| self.background.column(j).iter().any(|&b| b != x[j]))
+            .collect()
+    }
+
+    /// v(S) for every coalition of `players` (coalition member p is feature `players[p]`).
+    pub fn values(
+        &self,
+        x: ArrayView1<f32>,
+        players: &[usize],
+        coalitions: &[Coalition],
+    ) -> Result<Array2<f64>> {
         let k = self.model.n_outputs();
         let per_block = self.coalitions_per_block();
         let blocks: Vec<Array2<f64>> = coalitions
             .par_chunks(per_block)
-            .map(|block| self.block_values(x, block))
+            .map(|block| self.block_values(x, players, block))
             .collect::<Result<_>>()?;
         let mut out = Array2::zeros((coalitions.len(), k));
         let mut at = 0;
@@ -60,14 +72,20 @@ impl<'a> Masker<'a> {
     }
 
     /// v(S) for one block: builds the masked rows, runs them in one call, averages per coalition.
-    fn block_values(&self, x: ArrayView1<f32>, block: &[Coalition]) -> Result<Array2<f64>> {
+    fn block_values(
+        &self,
+        x: ArrayView1<f32>,
+        players: &[usize],
+        block: &[Coalition],
+    ) -> Result<Array2<f64>> {
         let nb = self.background.nrows();
         let m = self.background.ncols();
         let mut rows = Array2::<f32>::zeros((block.len() * nb, m));
         for (c, coal) in block.iter().enumerate() {
             let mut dst = rows.slice_mut(ndarray::s![c * nb..(c + 1) * nb, ..]);
             dst.assign(&self.background);
-            for j in coal.iter() {
+            for p in coal.iter() {
+                let j = players[p];
                 dst.column_mut(j).fill(x[j]);
             }
         }

@@ -19,6 +19,7 @@
 pub mod coalition;
 pub mod exact;
 pub mod explanation;
+pub mod game;
 pub mod kernel;
 pub mod linalg;
 pub mod masker;
@@ -26,6 +27,7 @@ pub mod permutation;
 pub mod sampling;
 
 pub use explanation::{Explanation, RowAttribution};
+pub use game::RowGame;
 pub use masker::{Masker, DEFAULT_BLOCK_ROWS};
 
 use crate::error::{Error, Result};
@@ -201,25 +203,16 @@ pub fn explain_shap(
             if progress.is_some_and(|p| p.cancel.load(Ordering::Relaxed)) {
                 return Err(Error::Interrupted);
             }
-            let xi = x.row(i);
-            let fxi = fx.row(i).to_vec();
+            let game = RowGame::new(&masker, x.row(i), fx.row(i).to_vec(), &base);
             let mut rng = sampling::row_rng(opts.seed, row_indices[i]);
             let r = match method {
-                Method::Exact | Method::Auto => exact::explain_row(&masker, xi, &fxi, &base),
-                Method::Kernel => kernel::explain_row(
-                    &masker,
-                    xi,
-                    &fxi,
-                    &base,
-                    budget,
-                    opts.sampling,
-                    &rounds,
-                    &mut rng,
-                ),
-                Method::Permutation => {
-                    permutation::explain_row(&masker, xi, &fxi, &base, budget, &rounds, &mut rng)
+                Method::Exact | Method::Auto => exact::explain_row(&game),
+                Method::Kernel => {
+                    kernel::explain_row(&game, budget, opts.sampling, &rounds, &mut rng)
                 }
-            }?;
+                Method::Permutation => permutation::explain_row(&game, budget, &rounds, &mut rng),
+            }
+            .map(|r| game.expand(r))?;
             if let Some(p) = progress {
                 (p.row_done)();
             }

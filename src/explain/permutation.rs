@@ -2,24 +2,22 @@
 
 use super::coalition::Coalition;
 use super::explanation::RowAttribution;
-use super::masker::Masker;
+use super::game::RowGame;
 use super::sampling::random_permutation;
 use super::Rounds;
 use crate::error::{Error, Result};
-use ndarray::{Array2, ArrayView1};
+use ndarray::Array2;
 use rand::Rng;
 
 /// Permutation SHAP for one row; `budget` coalitions buy `budget / (2(M−1))` antithetic pairs.
 pub fn explain_row(
-    masker: &Masker,
-    x: ArrayView1<f32>,
-    fx: &[f64],
-    base: &[f64],
+    game: &RowGame,
     budget: usize,
     rounds: &Rounds,
     rng: &mut impl Rng,
 ) -> Result<RowAttribution> {
-    let m = x.len();
+    let m = game.n_players();
+    let (fx, base) = (&game.fx[..], game.base);
     let k = fx.len();
     let per_pair = 2 * m.saturating_sub(1);
     let pairs = budget.checked_div(per_pair).unwrap_or(2);
@@ -46,7 +44,7 @@ pub fn explain_row(
                 coalitions.push(c);
             }
         }
-        let v = masker.values(x, &coalitions)?;
+        let v = game.values(&coalitions)?;
         for (u, p) in perms.iter().enumerate() {
             let row = |i: usize, o: usize| v[[u * per_pair + i, o]];
             // v(P_len) on the forward walk; on the reverse walk the prefix is the complement of P_{M-len}.
