@@ -26,20 +26,26 @@ fn one_thread() -> rayon::ThreadPool {
 }
 
 fn inference(c: &mut Criterion) {
-    let (model, _, _, _) = setup();
+    let (dense, _, _, _) = setup();
+    let tract = OnnxModel::load("models/ref_dense100.onnx")
+        .unwrap()
+        .without_fast_path();
     let train = read_csv("models/digits10_train.csv").unwrap().values;
     let pool = one_thread();
-    let mut g = c.benchmark_group("inference_1thread");
-    for batch in [256usize, 1024, 2048, 8192] {
-        let rows =
-            ndarray::Array2::from_shape_fn((batch, 100), |(i, j)| train[[i % train.nrows(), j]]);
-        model.predict(rows.view()).unwrap();
-        g.throughput(Throughput::Elements(batch as u64));
-        g.bench_with_input(BenchmarkId::from_parameter(batch), &rows, |b, rows| {
-            b.iter(|| pool.install(|| model.predict(rows.view()).unwrap()))
-        });
+    for (engine, model) in [("dense", &dense), ("tract", &tract)] {
+        let mut g = c.benchmark_group(format!("inference_1thread_{engine}"));
+        for batch in [256usize, 1024, 2048, 8192] {
+            let rows = ndarray::Array2::from_shape_fn((batch, 100), |(i, j)| {
+                train[[i % train.nrows(), j]]
+            });
+            model.predict(rows.view()).unwrap();
+            g.throughput(Throughput::Elements(batch as u64));
+            g.bench_with_input(BenchmarkId::from_parameter(batch), &rows, |b, rows| {
+                b.iter(|| pool.install(|| model.predict(rows.view()).unwrap()))
+            });
+        }
+        g.finish();
     }
-    g.finish();
 }
 
 fn explain_row(c: &mut Criterion) {

@@ -106,3 +106,32 @@ fn bad_models_fail_with_the_input_or_node_named() {
         assert!(!err.contains('\n'), "{file}: one line: {err}");
     }
 }
+
+#[test]
+fn dense_fast_path_agrees_with_tract_and_is_used_only_for_dense_chains() {
+    for entry in zoo() {
+        let file = field(&entry, "file");
+        let path = format!("models/{file}");
+        let fast = OnnxModel::load(&path).unwrap();
+        let tract = OnnxModel::load(&path).unwrap().without_fast_path();
+        let x = read_csv(format!("models/{}", field(&entry, "test_csv"))).unwrap();
+        let (a, b) = (
+            fast.predict(x.values.view()).unwrap(),
+            tract.predict(x.values.view()).unwrap(),
+        );
+        let diff = a
+            .iter()
+            .zip(b.iter())
+            .map(|(p, q)| (p - q).abs())
+            .fold(0.0f32, f32::max);
+        assert!(diff < 1e-5, "{file}: {diff}");
+        let is_cnn = file.starts_with("cnn");
+        assert_eq!(
+            fast.info().engine == "tract",
+            is_cnn,
+            "{file}: {}",
+            fast.info().engine
+        );
+        assert_eq!(tract.info().engine, "tract");
+    }
+}

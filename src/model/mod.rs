@@ -1,6 +1,7 @@
 //! Models the explainers query: the [`Model`] trait, ONNX models run by tract, and closures for tests.
 
 mod closure;
+mod dense;
 mod onnx;
 mod proto_info;
 mod timed;

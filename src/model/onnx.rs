@@ -1,5 +1,6 @@
 //! ONNX models loaded and run by tract: batch re-declaration, cached plans, pooled per-thread states.
 
+use super::dense::DenseChain;
 use super::proto_info::{value_dims, ModelInfo};
 use super::Model;
 use crate::error::{Error, Result};
@@ -65,6 +66,8 @@ pub struct OnnxModel {
     batch_symbol: Option<Symbol>,
     symbolic_plan: Option<Plan>,
     sized: Mutex<HashMap<usize, SizedPlan>>,
+    /// Dense-chain fast path, present only when it matches tract on probe rows.
+    dense: Option<DenseChain>,
 }
 
 impl OnnxModel {
@@ -113,6 +116,7 @@ impl OnnxModel {
             batch_symbol: symbol,
             symbolic_plan,
             sized: Mutex::new(HashMap::new()),
+            dense: None,
         };
         // One probe row gives the width of every output.
         let probe_out = model.run_outputs(Array2::zeros((1, n_features)).view())?;
@@ -120,7 +124,42 @@ impl OnnxModel {
         model.info.batch_mode = model.batch_mode.to_string();
         model.info.n_features = n_features;
         model.info.output_columns = model.output_names.clone();
+        model.dense = DenseChain::from_proto(&proto, n_features)
+            .filter(|d| model.row_shape.len() == 1 && model.matches_tract(d));
+        model.info.engine = match model.dense {
+            Some(_) => "dense fast path (sgemm; verified against tract on probe rows)".into(),
+            None => "tract".into(),
+        };
         Ok(model)
+    }
+
+    /// Whether the dense fast path reproduces tract's outputs on deterministic probe rows.
+    fn matches_tract(&self, dense: &DenseChain) -> bool {
+        let probe = Array2::from_shape_fn((64, self.n_features), |(i, j)| {
+            (((i * 31 + j * 17) % 97) as f32 / 24.0) - 2.0
+        });
+        let Ok(outs) = self.run_outputs(probe.view()) else {
+            return false;
+        };
+        let views: Vec<_> = outs.iter().map(|o| o.view()).collect();
+        let Ok(reference) = ndarray::concatenate(Axis(1), &views) else {
+            return false;
+        };
+        let fast = dense.run(probe.view());
+        if fast.dim() != reference.dim() {
+            return false;
+        }
+        let scale = reference.iter().fold(1.0f32, |m, v| m.max(v.abs()));
+        fast.iter()
+            .zip(reference.iter())
+            .all(|(a, b)| (a - b).abs() <= 1e-5 * scale)
+    }
+
+    /// The same model always run by tract (no dense fast path), e.g. to compare engines.
+    pub fn without_fast_path(mut self) -> Self {
+        self.dense = None;
+        self.info.engine = "tract".into();
+        self
     }
 
     /// Static description of the file plus how it is run.
@@ -312,6 +351,9 @@ impl Model for OnnxModel {
             .collect::<Vec<_>>()
             .into_par_iter()
             .map(|chunk| {
+                if let Some(d) = &self.dense {
+                    return Ok(d.run(chunk));
+                }
                 let outs = self.run_outputs(chunk)?;
                 let views: Vec<_> = outs.iter().map(|o| o.view()).collect();
                 Ok(ndarray::concatenate(Axis(1), &views).expect("same rows"))

@@ -45,6 +45,8 @@ pub struct ModelInfo {
     pub n_features: usize,
     /// Output column names (filled by the loader).
     pub output_columns: Vec<String>,
+    /// Inference engine used (filled by the loader).
+    pub engine: String,
 }
 
 /// The ONNX element type name of a `TensorProto.DataType` code.
@@ -132,6 +134,7 @@ impl ModelInfo {
             batch_mode: String::new(),
             n_features: 0,
             output_columns: vec![],
+            engine: String::new(),
         }
     }
 
@@ -155,6 +158,7 @@ impl ModelInfo {
             abbreviate(&self.output_columns, 6)
         );
         s += &format!("batching:   {}\n", self.batch_mode);
+        s += &format!("engine:     {}\n", self.engine);
         s += &format!(
             "nodes:      {} ({})\n",
             self.n_nodes,
