@@ -308,7 +308,9 @@ fn bad_options_give_clear_errors() {
 #[test]
 fn features_equal_to_every_background_value_get_exactly_zero() {
     let m = 16;
-    let model = FnModel::new(m, 1, |x| vec![x.iter().product::<f32>() + x[3] * x[5] + x[0]]);
+    let model = FnModel::new(m, 1, |x| {
+        vec![x.iter().product::<f32>() + x[3] * x[5] + x[0]]
+    });
     let mut x = grid(2, m, 30);
     let mut bg = grid(6, m, 31);
     for j in [0usize, 3, 9] {
