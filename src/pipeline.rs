@@ -2,7 +2,7 @@
 
 use crate::data::{parse_rows, Background, Dataset};
 use crate::error::{Error, Result};
-use crate::explain::{explain_shap, Method, Progress, ShapOptions};
+use crate::explain::{explain_shap, LimeExplainer, LimeOptions, Method, Progress, ShapOptions};
 use crate::model::{Model, OnnxModel, Timed};
 use crate::report::{ExplanationFile, Meta, Timings};
 use sha2::{Digest, Sha256};
@@ -28,6 +28,10 @@ pub struct ExplainRequest {
     pub output_names: Option<Vec<String>>,
     /// Worker threads (0 = all cores).
     pub threads: usize,
+    /// LIME settings, used when `shap.method` is `Lime`.
+    pub lime: LimeOptions,
+    /// LIME's training statistics source (default: `data`).
+    pub train: Option<PathBuf>,
 }
 
 /// SHA-256 of a file, hex encoded.
@@ -54,6 +58,48 @@ pub fn run_explain(req: &ExplainRequest, progress: Option<&Progress>) -> Result<
     let model = load_model(&req.model, req.output_names.clone())?;
     let data = Dataset::load(&req.data)?;
     data.check_width(model.n_features(), "the data")?;
+    let rows = parse_rows(req.rows.as_deref(), data.n_rows())?;
+    let x = data.values.select(ndarray::Axis(0), &rows);
+    let m = model.n_features();
+    let method = req.shap.resolved_method(m);
+    let timed = Timed::new(&model);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(req.threads)
+        .build()
+        .map_err(|e| Error::Invalid(format!("--threads: {e}")))?;
+    let threads = pool.current_num_threads();
+    if method == Method::Lime {
+        let train = match &req.train {
+            Some(p) => {
+                let t = Dataset::load(p)?;
+                t.check_width(m, "the training data")?;
+                t
+            }
+            None => data.clone(),
+        };
+        let lime = LimeExplainer::fit(&data.feature_names, train.values.view(), req.lime.clone())?;
+        let explanation = pool.install(|| lime.explain(&timed, x.view(), &rows, progress))?;
+        let meta = Meta {
+            method: "lime".into(),
+            sampling: Some(format!("{:?}", req.lime.discretizer).to_lowercase()),
+            budget: req.lime.num_samples,
+            evaluations_per_row: explanation.evaluations.clone(),
+            model_rows_per_evaluation: 1,
+            seed: req.lime.seed,
+            tolerance: None,
+            background: None,
+            options: Some(serde_json::json!({
+                "train": train.source,
+                "num_features": req.lime.num_features,
+                "discretizer": req.lime.discretizer,
+                "kernel_width": req.lime.kernel_width.unwrap_or(0.75 * (m as f64).sqrt()),
+                "feature_selection": req.lime.selection,
+                "sample_around_instance": req.lime.sample_around_instance,
+            })),
+            ..common_meta(req, &model, &timed, start, rows.len(), threads)?
+        };
+        return Ok(ExplanationFile::new(&explanation, meta));
+    }
     let background = match &req.background {
         Some(p) => {
             let b = Dataset::load(p)?;
@@ -69,16 +115,6 @@ pub fn run_explain(req: &ExplainRequest, progress: Option<&Progress>) -> Result<
             Background::sample(&data, req.background_size, req.shap.seed)
         }
     };
-    let rows = parse_rows(req.rows.as_deref(), data.n_rows())?;
-    let x = data.values.select(ndarray::Axis(0), &rows);
-    let m = model.n_features();
-    let method = req.shap.resolved_method(m);
-    let timed = Timed::new(&model);
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(req.threads)
-        .build()
-        .map_err(|e| Error::Invalid(format!("--threads: {e}")))?;
-    let threads = pool.current_num_threads();
     let shap = ShapOptions {
         method,
         ..req.shap.clone()
@@ -94,7 +130,6 @@ pub fn run_explain(req: &ExplainRequest, progress: Option<&Progress>) -> Result<
             progress,
         )
     })?;
-    let total = start.elapsed().as_secs_f64();
     let meta = Meta {
         method: method_name(method).into(),
         sampling: (method == Method::Kernel).then(|| format!("{:?}", shap.sampling).to_lowercase()),
@@ -104,6 +139,32 @@ pub fn run_explain(req: &ExplainRequest, progress: Option<&Progress>) -> Result<
         seed: shap.seed,
         tolerance: shap.tolerance,
         background: Some(background.description.clone()),
+        options: None,
+        ..common_meta(req, &model, &timed, start, rows.len(), threads)?
+    };
+    Ok(ExplanationFile::new(&explanation, meta))
+}
+
+/// Metadata every method shares: files, tool, timings.
+fn common_meta(
+    req: &ExplainRequest,
+    model: &OnnxModel,
+    timed: &Timed,
+    start: Instant,
+    n_rows: usize,
+    threads: usize,
+) -> Result<Meta> {
+    let total = start.elapsed().as_secs_f64();
+    Ok(Meta {
+        method: String::new(),
+        sampling: None,
+        budget: 0,
+        evaluations_per_row: vec![],
+        model_rows_per_evaluation: 0,
+        seed: 0,
+        tolerance: None,
+        background: None,
+        options: None,
         model: req.model.display().to_string(),
         model_sha256: sha256_file(&req.model)?,
         row_shape: model.row_shape(),
@@ -112,11 +173,10 @@ pub fn run_explain(req: &ExplainRequest, progress: Option<&Progress>) -> Result<
         timings: Timings {
             total_seconds: total,
             model_seconds: timed.seconds(),
-            rows_per_second: rows.len() as f64 / total.max(1e-9),
+            rows_per_second: n_rows as f64 / total.max(1e-9),
             threads,
         },
-    };
-    Ok(ExplanationFile::new(&explanation, meta))
+    })
 }
 
 /// The lowercase name of a method as written in JSON.
@@ -126,5 +186,6 @@ pub fn method_name(m: Method) -> &'static str {
         Method::Exact => "exact",
         Method::Kernel => "kernel",
         Method::Permutation => "permutation",
+        Method::Lime => "lime",
     }
 }

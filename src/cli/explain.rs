@@ -2,7 +2,10 @@
 
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use onnx_inspector::explain::{Method, Progress, Sampling, ShapOptions, DEFAULT_BLOCK_ROWS};
+use onnx_inspector::explain::{
+    Discretizer, LimeOptions, Method, Progress, Sampling, Selection, ShapOptions,
+    DEFAULT_BLOCK_ROWS,
+};
 use onnx_inspector::pipeline::{run_explain, ExplainRequest};
 use onnx_inspector::report::summary::summary_table;
 use std::io::IsTerminal;
@@ -16,6 +19,21 @@ enum MethodArg {
     Exact,
     Kernel,
     Permutation,
+    Lime,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum DiscretizerArg {
+    Quartile,
+    Decile,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum SelectionArg {
+    Auto,
+    Forward,
+    HighestWeights,
+    None,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -37,13 +55,13 @@ pub struct ExplainArgs {
     /// Rows sampled from --data as background when --background is not given.
     #[arg(long, default_value_t = 50)]
     background_size: usize,
-    /// Estimator: auto = exact when all coalitions fit the budget, else kernel.
+    /// Estimator: auto = exact when all coalitions fit the budget, else kernel; lime = LIME.
     #[arg(long, value_enum, default_value = "auto")]
     method: MethodArg,
     /// Rows to explain, e.g. 0:20, 5, 1,4,9 (default: all).
     #[arg(long)]
     rows: Option<String>,
-    /// Coalitions per row (default 2*M + 2048, as shap's KernelExplainer).
+    /// Coalitions per row (default 2*M + 2048, as shap's KernelExplainer); LIME: samples (default 5000).
     #[arg(long)]
     samples: Option<usize>,
     /// Seed of every random choice.
@@ -61,6 +79,27 @@ pub struct ExplainArgs {
     /// Model rows built and sent per call (bounds memory).
     #[arg(long, default_value_t = DEFAULT_BLOCK_ROWS)]
     block_rows: usize,
+    /// LIME: training data for the perturbation statistics (default: --data).
+    #[arg(long)]
+    train: Option<PathBuf>,
+    /// LIME: features kept in each surrogate.
+    #[arg(long, default_value_t = 10)]
+    num_features: usize,
+    /// LIME: percentile bins of continuous features.
+    #[arg(long, value_enum, default_value = "quartile")]
+    discretizer: DiscretizerArg,
+    /// LIME: no bins; gaussian samples scaled by the training std.
+    #[arg(long)]
+    no_discretize: bool,
+    /// LIME: with --no-discretize, sample around the instance instead of the training mean.
+    #[arg(long)]
+    sample_around_instance: bool,
+    /// LIME: kernel width (default 0.75 * sqrt(M)).
+    #[arg(long)]
+    kernel_width: Option<f64>,
+    /// LIME: feature selection (auto = forward when --num-features <= 6, else highest weights).
+    #[arg(long, value_enum, default_value = "auto")]
+    feature_selection: SelectionArg,
     /// Comma-separated names for the output columns (e.g. class labels).
     #[arg(long, value_delimiter = ',')]
     output_names: Option<Vec<String>>,
@@ -91,6 +130,7 @@ pub fn run(a: ExplainArgs) -> anyhow::Result<()> {
                 MethodArg::Exact => Method::Exact,
                 MethodArg::Kernel => Method::Kernel,
                 MethodArg::Permutation => Method::Permutation,
+                MethodArg::Lime => Method::Lime,
             },
             samples: a.samples,
             seed: a.seed,
@@ -103,6 +143,25 @@ pub fn run(a: ExplainArgs) -> anyhow::Result<()> {
         },
         output_names: a.output_names,
         threads: a.threads,
+        lime: LimeOptions {
+            num_samples: a.samples.unwrap_or(5000),
+            num_features: a.num_features,
+            discretizer: match (a.no_discretize, a.discretizer) {
+                (true, _) => Discretizer::None,
+                (false, DiscretizerArg::Quartile) => Discretizer::Quartile,
+                (false, DiscretizerArg::Decile) => Discretizer::Decile,
+            },
+            kernel_width: a.kernel_width,
+            selection: match a.feature_selection {
+                SelectionArg::Auto => Selection::Auto,
+                SelectionArg::Forward => Selection::Forward,
+                SelectionArg::HighestWeights => Selection::HighestWeights,
+                SelectionArg::None => Selection::None,
+            },
+            sample_around_instance: a.sample_around_instance,
+            seed: a.seed,
+        },
+        train: a.train,
     };
     let cancel = Arc::new(AtomicBool::new(false));
     {

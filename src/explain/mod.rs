@@ -17,17 +17,21 @@
 //! into blocks that do not depend on the thread count, so results are identical for any `--threads`.
 
 pub mod coalition;
+pub mod discretize;
 pub mod exact;
 pub mod explanation;
 pub mod game;
 pub mod kernel;
+pub mod lime;
 pub mod linalg;
 pub mod masker;
 pub mod permutation;
 pub mod sampling;
+pub mod surrogate;
 
 pub use explanation::{Explanation, RowAttribution};
 pub use game::RowGame;
+pub use lime::{Discretizer, LimeExplainer, LimeOptions, Selection};
 pub use masker::{Masker, DEFAULT_BLOCK_ROWS};
 
 use crate::error::{Error, Result};
@@ -48,6 +52,8 @@ pub enum Method {
     Kernel,
     /// Antithetic permutation sampling.
     Permutation,
+    /// LIME's local surrogate (see [`lime`]); not a Shapley estimator.
+    Lime,
 }
 
 /// How kernel SHAP draws the sizes of sampled coalitions.
@@ -211,6 +217,9 @@ pub fn explain_shap(
                     kernel::explain_row(&game, budget, opts.sampling, &rounds, &mut rng)
                 }
                 Method::Permutation => permutation::explain_row(&game, budget, &rounds, &mut rng),
+                Method::Lime => Err(Error::Invalid(
+                    "LIME is not a Shapley estimator: use LimeExplainer".into(),
+                )),
             }
             .map(|r| game.expand(r))?;
             if let Some(p) = progress {

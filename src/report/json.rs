@@ -52,6 +52,9 @@ pub struct Meta {
     pub tool: String,
     /// Timings.
     pub timings: Timings,
+    /// Estimator-specific settings (LIME's discretizer, kernel width, feature selection...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub options: Option<serde_json::Value>,
 }
 
 /// The whole `explanations.json` document.

@@ -1,0 +1,167 @@
+//! LIME against its reference: closed-form recovery on a linear model, parity with the `lime`
+//! library on a zoo model, and the CLI's JSON fields.
+
+mod common;
+
+use common::grid;
+use ndarray::Axis;
+use onnx_inspector::data::read_csv;
+use onnx_inspector::explain::{Discretizer, LimeExplainer, LimeOptions, Selection};
+use onnx_inspector::model::{FnModel, OnnxModel};
+use serde_json::Value;
+
+#[test]
+fn linear_model_weights_are_coefficients_times_training_std() {
+    let m = 6;
+    let w = [1.5f32, -2.0, 0.5, 0.0, 3.0, -0.7];
+    let model = FnModel::new(m, 1, move |x| {
+        vec![x.iter().zip(&w).map(|(a, b)| a * b).sum::<f32>() + 1.0]
+    });
+    let train = grid(400, m, 3).mapv(|v| v * 2.0 + 1.0);
+    let names: Vec<String> = (0..m).map(|j| format!("f{j}")).collect();
+    let opts = LimeOptions {
+        discretizer: Discretizer::None,
+        selection: Selection::None,
+        seed: 5,
+        ..LimeOptions::default()
+    };
+    let lime = LimeExplainer::fit(&names, train.view(), opts).unwrap();
+    let x = grid(3, m, 9);
+    let e = lime.explain(&model, x.view(), &[0, 1, 2], None).unwrap();
+    let std = train.mapv(f64::from).std_axis(Axis(0), 0.0);
+    for r in 0..3 {
+        for j in 0..m {
+            let expect = w[j] as f64 * std[j];
+            assert!(
+                (e.values[[r, j, 0]] - expect).abs() < 2e-3 * (1.0 + expect.abs()),
+                "row {r} f{j}"
+            );
+        }
+        let score = e.extras[r].as_ref().unwrap()["outputs"][0]["score"]
+            .as_f64()
+            .unwrap();
+        assert!(score > 0.999, "{score}");
+    }
+}
+
+fn ranks(v: &[f64]) -> Vec<f64> {
+    let mut idx: Vec<usize> = (0..v.len()).collect();
+    idx.sort_by(|&a, &b| v[a].total_cmp(&v[b]));
+    let mut r = vec![0.0; v.len()];
+    for (rank, &i) in idx.iter().enumerate() {
+        r[i] = rank as f64;
+    }
+    r
+}
+
+fn spearman(a: &[f64], b: &[f64]) -> f64 {
+    let (ra, rb) = (ranks(a), ranks(b));
+    let n = a.len() as f64;
+    let d2: f64 = ra.iter().zip(&rb).map(|(x, y)| (x - y).powi(2)).sum();
+    1.0 - 6.0 * d2 / (n * (n * n - 1.0))
+}
+
+#[test]
+fn weights_agree_with_the_lime_library_in_sign_and_rank() {
+    let reference: Value = serde_json::from_str(
+        &std::fs::read_to_string("tests/fixtures/lime/wine_lime.json").unwrap(),
+    )
+    .unwrap();
+    let model = OnnxModel::load("models/wine_keras3.onnx").unwrap();
+    let train = read_csv("models/wine_train.csv").unwrap();
+    let test = read_csv("models/wine_test.csv").unwrap();
+    let lime = LimeExplainer::fit(
+        &train.feature_names,
+        train.values.view(),
+        LimeOptions::default(),
+    )
+    .unwrap();
+    let rows: Vec<usize> = reference["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["row"].as_u64().unwrap() as usize)
+        .collect();
+    let x = test.values.select(Axis(0), &rows);
+    let e = lime.explain(&model, x.view(), &rows, None).unwrap();
+    let (mut rhos, mut signs, mut total) = (vec![], 0, 0);
+    let (mut selected_too, mut lime_selected) = (0, 0);
+    for (i, r) in reference["rows"].as_array().unwrap().iter().enumerate() {
+        for k in 0..3 {
+            let feats = r["labels"][k.to_string()]["features"].as_array().unwrap();
+            let theirs: Vec<f64> = feats.iter().map(|f| f[1].as_f64().unwrap()).collect();
+            let ours: Vec<f64> = feats
+                .iter()
+                .map(|f| e.values[[i, f[0].as_u64().unwrap() as usize, k]])
+                .collect();
+            rhos.push(spearman(&theirs, &ours));
+            for (t, o) in theirs.iter().zip(&ours) {
+                // Sign on features both selected; selection at the margin is sampling noise.
+                if *o != 0.0 {
+                    selected_too += 1;
+                    if t.abs() > 0.02 {
+                        total += 1;
+                        signs += usize::from(t.signum() == o.signum());
+                    }
+                }
+                lime_selected += 1;
+            }
+        }
+    }
+    let mean_rho = rhos.iter().sum::<f64>() / rhos.len() as f64;
+    assert!(mean_rho >= 0.9, "mean Spearman {mean_rho}: {rhos:?}");
+    assert!(
+        signs as f64 >= 0.95 * total as f64,
+        "signs agree {signs}/{total}"
+    );
+}
+
+#[test]
+fn cli_writes_lime_fields() {
+    let dir = tempfile::tempdir().unwrap();
+    assert_cmd::Command::cargo_bin("onnx-inspector")
+        .unwrap()
+        .args([
+            "explain",
+            "models/breast_cancer.onnx",
+            "--data",
+            "models/breast_cancer_test.csv",
+            "--train",
+            "models/breast_cancer_train.csv",
+            "--method",
+            "lime",
+            "--rows",
+            "0:4",
+            "--num-features",
+            "5",
+            "--seed",
+            "3",
+            "--quiet",
+            "--out",
+        ])
+        .arg(dir.path())
+        .assert()
+        .success();
+    let v: Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("explanations.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(v["meta"]["method"], "lime");
+    assert_eq!(v["meta"]["budget"], 5000);
+    let out = &v["lime"][0]["outputs"][0];
+    assert_eq!(out["features"].as_array().unwrap().len(), 5);
+    assert!(out["features"][0]["description"]
+        .as_str()
+        .unwrap()
+        .contains(' '));
+    assert!(out["score"].as_f64().unwrap() > 0.0);
+    // Five selected features carry weights, the other 25 are 0.
+    let nonzero = v["values"][0]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f[0].as_f64().unwrap() != 0.0)
+        .count();
+    assert_eq!(nonzero, 5);
+    assert_eq!(v["base_values"][0][0], out["intercept"]);
+}
