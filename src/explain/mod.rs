@@ -120,7 +120,7 @@ impl Default for ShapOptions {
             samples: None,
             seed: 0,
             tolerance: None,
-            sampling: Sampling::Kernel,
+            sampling: Sampling::Leverage,
             block_rows: DEFAULT_BLOCK_ROWS,
         }
     }
