@@ -26,6 +26,7 @@
 
 pub mod atomic;
 pub mod data;
+pub mod demo;
 pub mod error;
 pub mod explain;
 pub mod model;

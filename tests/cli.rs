@@ -1,6 +1,7 @@
 //! The binary as users run it: info, predict, explain, and clear one-line errors for bad input.
 
 use assert_cmd::Command;
+use predicates::prelude::*;
 use serde_json::Value;
 
 fn bin() -> Command {
@@ -213,4 +214,22 @@ fn explain_writes_a_complete_explanations_json() {
         .map(|e| e.unwrap().file_name())
         .collect();
     assert_eq!(names.len(), 1, "{names:?}");
+}
+
+#[test]
+fn demo_runs_with_no_arguments_but_an_output_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    bin()
+        .args(["demo", "--rows", "0:2", "--out"])
+        .arg(dir.path())
+        .assert()
+        .success()
+        .stdout(predicates::str::contains("kernel SHAP").and(predicates::str::contains("LIME")));
+    for (sub, method) in [("shap", "kernel"), ("lime", "lime")] {
+        let text = std::fs::read_to_string(dir.path().join(sub).join("explanations.json")).unwrap();
+        let v: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(v["meta"]["method"], method);
+        assert_eq!(v["output_names"][7], "digit 7");
+        assert_eq!(v["values"].as_array().unwrap().len(), 2);
+    }
 }

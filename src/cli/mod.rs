@@ -1,5 +1,6 @@
 //! Command-line parsing and dispatch; every command calls into the library.
 
+mod demo;
 mod explain;
 mod info;
 mod predict;
@@ -18,7 +19,9 @@ struct Cli {
 enum Command {
     /// Show a model's inputs, outputs, ops, parameters, producer and opset.
     Info(info::InfoArgs),
-    /// Explain rows with SHAP and write explanations.json.
+    /// Run the built-in demo: explain test digits of the bundled network with SHAP and LIME.
+    Demo(demo::DemoArgs),
+    /// Explain rows with SHAP or LIME and write explanations.json.
     Explain(explain::ExplainArgs),
     /// Run a model on every row of a data file and write the outputs as CSV.
     Predict(predict::PredictArgs),
@@ -29,6 +32,7 @@ pub fn run() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
         Command::Info(a) => info::run(a),
+        Command::Demo(a) => demo::run(a),
         Command::Explain(a) => explain::run(a),
         Command::Predict(a) => predict::run(a),
     }

@@ -320,7 +320,11 @@ fn sandwich_stderr(
     let n = nd as f64;
     // HC1 small-sample correction: n / (n − p) for the M − 1 free coefficients (capped at 4).
     let p = (m - 1) as f64;
-    let hc1 = if n > p + 1.0 { (n / (n - p)).min(4.0) } else { 4.0 };
+    let hc1 = if n > p + 1.0 {
+        (n / (n - p)).min(4.0)
+    } else {
+        4.0
+    };
     ndarray::Zip::from(&sum)
         .and(&sum_sq)
         .map_collect(|&s, &s2| ((s2 - s * s / n).max(0.0) * n / (n - 1.0) * hc1).sqrt())
