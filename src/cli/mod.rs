@@ -3,6 +3,7 @@
 mod demo;
 mod explain;
 mod info;
+mod plot;
 mod predict;
 
 use clap::{Parser, Subcommand};
@@ -25,6 +26,8 @@ enum Command {
     Explain(explain::ExplainArgs),
     /// Run a model on every row of a data file and write the outputs as CSV.
     Predict(predict::PredictArgs),
+    /// Draw charts (PNG or SVG) of an explanations.json.
+    Plot(plot::PlotArgs),
 }
 
 /// Parses the command line and runs the chosen command.
@@ -35,6 +38,7 @@ pub fn run() -> anyhow::Result<()> {
         Command::Demo(a) => demo::run(a),
         Command::Explain(a) => explain::run(a),
         Command::Predict(a) => predict::run(a),
+        Command::Plot(a) => plot::run(a),
     }
 }
 

@@ -1,7 +1,9 @@
-//! Reports: the `explanations.json` file and, later, charts.
+//! Reports: the `explanations.json` file and its charts.
 
+pub mod charts;
 pub mod json;
 pub mod summary;
 
+pub use charts::{write_default_charts, Format as ChartFormat};
 pub use json::{ExplanationFile, Meta, Timings};
 pub use summary::{summarize, OutputSummary};

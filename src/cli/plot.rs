@@ -1,0 +1,149 @@
+//! `plot`: charts of an `explanations.json` (waterfall, bar, global bar, beeswarm, image).
+
+use clap::{Args, ValueEnum};
+use onnx_inspector::report::charts::{
+    self, ChartOptions, Format, ImageShape, DEFAULT_TOP_BAR, DEFAULT_TOP_GLOBAL,
+    DEFAULT_TOP_WATERFALL, MAX_IMAGE_ROWS,
+};
+use onnx_inspector::report::ExplanationFile;
+use onnx_inspector::Error;
+use std::path::{Path, PathBuf};
+
+#[derive(Clone, Copy, ValueEnum)]
+enum KindArg {
+    /// The standard set (waterfalls, global bar, beeswarms, image heatmaps).
+    All,
+    Waterfall,
+    Bar,
+    GlobalBar,
+    Beeswarm,
+    Image,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum FormatArg {
+    Png,
+    Svg,
+}
+
+#[derive(Args)]
+pub struct PlotArgs {
+    /// The explanations.json written by `explain`.
+    file: PathBuf,
+    /// Chart kind.
+    #[arg(long, value_enum, default_value = "all")]
+    kind: KindArg,
+    /// Row position in the file (0-based) for waterfall and bar; first row of image.
+    #[arg(long)]
+    row: Option<usize>,
+    /// Output index or name (default: the row's predicted output; all stacked for global-bar).
+    #[arg(long)]
+    output: Option<String>,
+    /// Features shown individually; the rest are summed (default 12 waterfall, 15 bar, 20 others).
+    #[arg(long)]
+    top: Option<usize>,
+    /// Image shape HxW (or HxWxC) for flat rows, e.g. 10x10.
+    #[arg(long)]
+    image_shape: Option<String>,
+    /// File format.
+    #[arg(long, value_enum, default_value = "png")]
+    format: FormatArg,
+    /// Output folder.
+    #[arg(long, default_value = "out")]
+    out: PathBuf,
+}
+
+/// Names the JSON file in errors about its content or about the options applied to it.
+fn in_file(file: &Path, e: Error) -> anyhow::Error {
+    match e {
+        Error::Invalid(msg) => anyhow::anyhow!("{}: {msg}", file.display()),
+        other => other.into(),
+    }
+}
+
+pub fn run(a: PlotArgs) -> anyhow::Result<()> {
+    let format = match a.format {
+        FormatArg::Png => Format::Png,
+        FormatArg::Svg => Format::Svg,
+    };
+    let ext = format.extension();
+    let image_shape = match &a.image_shape {
+        Some(s) => Some(s.parse::<ImageShape>()?),
+        None => None,
+    };
+    if a.top == Some(0) {
+        anyhow::bail!("--top must be at least 1");
+    }
+    let file = ExplanationFile::read(&a.file)?;
+    let err = |e| in_file(&a.file, e);
+    charts::check_file(&file).map_err(err)?;
+    if let Some(r) = a.row {
+        charts::check_row(&file, r).map_err(err)?;
+    }
+    let output = match &a.output {
+        Some(s) => Some(charts::resolve_output(&file, s).map_err(err)?),
+        None => None,
+    };
+    let row = a.row.unwrap_or(0);
+    let row_output = output.unwrap_or_else(|| charts::predicted_output(&file, row));
+    let written: Vec<PathBuf> = match a.kind {
+        KindArg::All => {
+            let opts = ChartOptions {
+                format,
+                top: a.top,
+                image_shape,
+            };
+            charts::write_default_charts_with(&file, &a.out, &opts).map_err(err)?
+        }
+        KindArg::Waterfall => {
+            let path = a
+                .out
+                .join(format!("waterfall_row{row}_out{row_output}.{ext}"));
+            let top = a.top.unwrap_or(DEFAULT_TOP_WATERFALL);
+            charts::write_waterfall(&file, row, row_output, top, &path, format).map_err(err)?;
+            vec![path]
+        }
+        KindArg::Bar => {
+            let path = a.out.join(format!("bar_row{row}_out{row_output}.{ext}"));
+            let top = a.top.unwrap_or(DEFAULT_TOP_BAR);
+            charts::write_bar(&file, row, row_output, top, &path, format).map_err(err)?;
+            vec![path]
+        }
+        KindArg::GlobalBar => {
+            let name = match output {
+                Some(k) => format!("global_bar_out{k}.{ext}"),
+                None => format!("global_bar.{ext}"),
+            };
+            let path = a.out.join(name);
+            let top = a.top.unwrap_or(DEFAULT_TOP_GLOBAL);
+            charts::write_global_bar(&file, output, top, &path, format).map_err(err)?;
+            vec![path]
+        }
+        KindArg::Beeswarm => {
+            let top = a.top.unwrap_or(DEFAULT_TOP_GLOBAL);
+            let outputs = match output {
+                Some(k) => vec![k],
+                None => charts::beeswarm_outputs(&file),
+            };
+            let mut paths = Vec::new();
+            for k in outputs {
+                let path = a.out.join(format!("beeswarm_out{k}.{ext}"));
+                charts::write_beeswarm(&file, k, top, &path, format).map_err(err)?;
+                paths.push(path);
+            }
+            paths
+        }
+        KindArg::Image => {
+            let n = file.values.len();
+            let rows: Vec<usize> = (row..n).take(MAX_IMAGE_ROWS).collect();
+            let path = a.out.join(format!("image_out{row_output}.{ext}"));
+            charts::write_image(&file, &rows, row_output, image_shape, &path, format)
+                .map_err(err)?;
+            vec![path]
+        }
+    };
+    for p in &written {
+        println!("wrote {}", p.display());
+    }
+    Ok(())
+}

@@ -1,0 +1,390 @@
+//! Charts of an `explanations.json`: waterfall, bar, global bar, beeswarm and image heatmaps,
+//! drawn headless with plotters into PNG (default) or SVG files.
+//!
+//! - One palette ([`palette`]): red raises the output, blue lowers it; feature values run blue
+//!   (low) to red (high); attribution maps blue–white–red, centred at 0 with symmetric limits.
+//! - Text uses the embedded DejaVu Sans ([`fonts`]); no system font is looked up.
+//! - Deterministic: the same file gives the same bytes (no randomness; the beeswarm spreads dots
+//!   by rank within x bins). Non-finite numbers are an error, never a chart.
+//! - Feature names longer than [`style::MAX_NAME_CHARS`] are cut with an ellipsis; charts show
+//!   the top features and sum the rest into one "N other features" row, so 100+ features fit.
+//! - Files are written atomically (temporary file beside the target, then rename).
+//!
+//! [`write_default_charts`] writes the standard set; the `write_*` functions draw one chart each.
+
+mod bar;
+mod beeswarm;
+pub mod fonts;
+mod global_bar;
+mod image;
+pub mod palette;
+mod render;
+pub mod style;
+mod waterfall;
+
+pub use image::{image_grid_size, ImageShape, MAX_IMAGE_ROWS};
+
+use crate::error::{Error, Result};
+use crate::report::ExplanationFile;
+use std::path::{Path, PathBuf};
+
+/// Features shown individually by a waterfall by default.
+pub const DEFAULT_TOP_WATERFALL: usize = 12;
+/// Features shown individually by a bar chart by default.
+pub const DEFAULT_TOP_BAR: usize = 15;
+/// Features shown individually by global bar and beeswarm charts by default.
+pub const DEFAULT_TOP_GLOBAL: usize = 20;
+/// Rows that get a default waterfall.
+pub const MAX_DEFAULT_WATERFALLS: usize = 20;
+
+/// Chart file format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Format {
+    /// PNG bitmap.
+    #[default]
+    Png,
+    /// SVG vector drawing.
+    Svg,
+}
+
+impl Format {
+    /// The file extension, without the dot.
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::Png => "png",
+            Format::Svg => "svg",
+        }
+    }
+}
+
+/// Options of [`write_default_charts_with`].
+#[derive(Debug, Clone, Default)]
+pub struct ChartOptions {
+    /// File format.
+    pub format: Format,
+    /// Features shown individually (default: per chart kind).
+    pub top: Option<usize>,
+    /// Image shape for flat inputs (default: `meta.row_shape` when it has 3 dimensions).
+    pub image_shape: Option<ImageShape>,
+}
+
+/// Which rows and features a chart may show; every entry point checks the file first.
+pub fn check_file(file: &ExplanationFile) -> Result<()> {
+    file.validate().map_err(Error::Invalid)?;
+    if file.values.is_empty() {
+        return Err(Error::Invalid("the file explains no rows".into()));
+    }
+    if file.feature_names.is_empty() || file.output_names.is_empty() {
+        return Err(Error::Invalid(
+            "the file has no features or no outputs".into(),
+        ));
+    }
+    let bad = |name: &str| {
+        Err(Error::Invalid(format!(
+            "'{name}' holds NaN or infinite numbers; cannot chart them"
+        )))
+    };
+    if !file.data.iter().flatten().all(|v| v.is_finite()) {
+        return bad("data");
+    }
+    if !file.base_values.iter().flatten().all(|v| v.is_finite()) {
+        return bad("base_values");
+    }
+    if !file.predictions.iter().flatten().all(|v| v.is_finite()) {
+        return bad("predictions");
+    }
+    if let Some(se) = &file.stderr {
+        if !se
+            .iter()
+            .flatten()
+            .flatten()
+            .all(|v| v.is_finite() && *v >= 0.0)
+        {
+            return bad("stderr");
+        }
+    }
+    Ok(())
+}
+
+/// Checks that `row` is a position in the file's rows.
+pub fn check_row(file: &ExplanationFile, row: usize) -> Result<()> {
+    let n = file.values.len();
+    if row >= n {
+        return Err(Error::Invalid(format!(
+            "row {row} is out of range: the file explains {n} rows (positions 0 to {})",
+            n.saturating_sub(1)
+        )));
+    }
+    Ok(())
+}
+
+/// Checks that `output` is an output index of the file.
+pub fn check_output(file: &ExplanationFile, output: usize) -> Result<()> {
+    let k = file.output_names.len();
+    if output >= k {
+        return Err(Error::Invalid(format!(
+            "output {output} is out of range: the file has {k} outputs (0 to {})",
+            k.saturating_sub(1)
+        )));
+    }
+    Ok(())
+}
+
+/// Resolves an output given as an index or as one of the file's output names.
+pub fn resolve_output(file: &ExplanationFile, spec: &str) -> Result<usize> {
+    if let Some(k) = file.output_names.iter().position(|n| n == spec) {
+        return Ok(k);
+    }
+    match spec.trim().parse::<usize>() {
+        Ok(k) => {
+            check_output(file, k)?;
+            Ok(k)
+        }
+        Err(_) => Err(Error::Invalid(format!(
+            "output '{spec}' is neither an index nor one of the outputs ({})",
+            style::truncate_to(&file.output_names.join(", "), 120)
+        ))),
+    }
+}
+
+/// The output a row is explained for by default: its largest prediction (0 for one output).
+pub fn predicted_output(file: &ExplanationFile, row: usize) -> usize {
+    let p = &file.predictions[row];
+    (0..p.len())
+        .max_by(|&a, &b| p[a].total_cmp(&p[b]).then(b.cmp(&a)))
+        .unwrap_or(0)
+}
+
+/// Mean |φ| of every feature for output `k`, over all rows.
+pub(crate) fn mean_abs(file: &ExplanationFile, k: usize) -> Vec<f64> {
+    let n = file.values.len() as f64;
+    (0..file.feature_names.len())
+        .map(|j| file.values.iter().map(|r| r[j][k].abs()).sum::<f64>() / n)
+        .collect()
+}
+
+/// Indices of `scores` by decreasing value (ties by index).
+pub(crate) fn ranking(scores: &[f64]) -> Vec<usize> {
+    let mut idx: Vec<usize> = (0..scores.len()).collect();
+    idx.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]).then(a.cmp(&b)));
+    idx
+}
+
+/// How many of `m` features are shown individually when at most `top` are: all of them when
+/// only one would be left over (a "1 other feature" row says nothing).
+pub fn shown_features(m: usize, top: usize) -> usize {
+    let top = top.max(1);
+    if m <= top + 1 {
+        m
+    } else {
+        top
+    }
+}
+
+/// Rows of a chart showing `shown` of `m` features: one more for the rest when any is left.
+pub fn chart_rows(m: usize, top: usize) -> usize {
+    let s = shown_features(m, top);
+    s + usize::from(s < m)
+}
+
+/// Label of the row summing the features not shown.
+pub(crate) fn others_label(count: usize) -> String {
+    format!("{count} other features")
+}
+
+/// Writes a waterfall of one row and output: from E[f(X)] through the `top` largest
+/// contributions (the rest summed) to f(x), with ±1 standard error bars when known.
+pub fn write_waterfall(
+    file: &ExplanationFile,
+    row: usize,
+    output: usize,
+    top: usize,
+    path: &Path,
+    format: Format,
+) -> Result<()> {
+    check_file(file)?;
+    check_row(file, row)?;
+    check_output(file, output)?;
+    render::save(
+        &waterfall::Waterfall::new(file, row, output, top),
+        path,
+        format,
+    )
+}
+
+/// Writes the signed attributions of the `top` largest features of one row and output.
+pub fn write_bar(
+    file: &ExplanationFile,
+    row: usize,
+    output: usize,
+    top: usize,
+    path: &Path,
+    format: Format,
+) -> Result<()> {
+    check_file(file)?;
+    check_row(file, row)?;
+    check_output(file, output)?;
+    render::save(&bar::Bar::new(file, row, output, top), path, format)
+}
+
+/// Writes mean |φ| per feature over all rows, for one output or (`None`) all outputs stacked.
+pub fn write_global_bar(
+    file: &ExplanationFile,
+    output: Option<usize>,
+    top: usize,
+    path: &Path,
+    format: Format,
+) -> Result<()> {
+    check_file(file)?;
+    if let Some(k) = output {
+        check_output(file, k)?;
+    }
+    render::save(&global_bar::GlobalBar::new(file, output, top), path, format)
+}
+
+/// Writes a beeswarm of one output: a dot per row and feature at its φ, coloured by the
+/// feature's value, for the `top` features by mean |φ|.
+pub fn write_beeswarm(
+    file: &ExplanationFile,
+    output: usize,
+    top: usize,
+    path: &Path,
+    format: Format,
+) -> Result<()> {
+    check_file(file)?;
+    check_output(file, output)?;
+    render::save(&beeswarm::Beeswarm::new(file, output, top), path, format)
+}
+
+/// Writes input images beside their attribution maps for one output, one pair per row in `rows`
+/// (at most [`MAX_IMAGE_ROWS`]). `shape` defaults to `meta.row_shape` when it is H×W×C.
+pub fn write_image(
+    file: &ExplanationFile,
+    rows: &[usize],
+    output: usize,
+    shape: Option<ImageShape>,
+    path: &Path,
+    format: Format,
+) -> Result<()> {
+    check_file(file)?;
+    check_output(file, output)?;
+    if rows.is_empty() {
+        return Err(Error::Invalid("no rows to draw".into()));
+    }
+    for &r in rows {
+        check_row(file, r)?;
+    }
+    let shape = match shape {
+        Some(s) => s,
+        None => ImageShape::from_row_shape(&file.meta.row_shape).ok_or_else(|| {
+            Error::Invalid(format!(
+                "rows of shape {:?} are not images; give --image-shape HxW",
+                file.meta.row_shape
+            ))
+        })?,
+    };
+    shape.check(file.feature_names.len())?;
+    let rows = &rows[..rows.len().min(MAX_IMAGE_ROWS)];
+    render::save(
+        &image::ImageGrid::new(file, rows, output, shape),
+        path,
+        format,
+    )
+}
+
+/// Writes the standard set of charts into `out_dir` and returns their paths; see
+/// [`write_default_charts_with`].
+pub fn write_default_charts(
+    file: &ExplanationFile,
+    out_dir: &Path,
+    format: Format,
+) -> Result<Vec<PathBuf>> {
+    write_default_charts_with(
+        file,
+        out_dir,
+        &ChartOptions {
+            format,
+            ..ChartOptions::default()
+        },
+    )
+}
+
+/// Outputs that get a beeswarm: every output when there are at most 3, else the one with the
+/// largest total mean |φ|.
+pub fn beeswarm_outputs(file: &ExplanationFile) -> Vec<usize> {
+    let k = file.output_names.len();
+    if k <= 3 {
+        return (0..k).collect();
+    }
+    let totals: Vec<f64> = (0..k).map(|o| mean_abs(file, o).iter().sum()).collect();
+    vec![ranking(&totals)[0]]
+}
+
+/// The standard set of charts:
+/// - `waterfall_row{r}_out{k}`: each of the first [`MAX_DEFAULT_WATERFALLS`] rows (r = position
+///   in the file) for its predicted output k (output 0 when there is one output);
+/// - `global_bar`: mean |φ| per feature, all outputs stacked;
+/// - `beeswarm_out{k}` for the outputs of [`beeswarm_outputs`];
+/// - `image_out{k}` when rows are images (`meta.row_shape` H×W×C, or `image_shape`): for each
+///   output predicted for one of the first rows, up to [`MAX_IMAGE_ROWS`] rows predicted as it.
+pub fn write_default_charts_with(
+    file: &ExplanationFile,
+    out_dir: &Path,
+    opts: &ChartOptions,
+) -> Result<Vec<PathBuf>> {
+    check_file(file)?;
+    let ext = opts.format.extension();
+    let mut written = Vec::new();
+    let n = file.values.len();
+    let first: Vec<usize> = (0..n.min(MAX_DEFAULT_WATERFALLS)).collect();
+    for &r in &first {
+        let k = predicted_output(file, r);
+        let path = out_dir.join(format!("waterfall_row{r}_out{k}.{ext}"));
+        let top = opts.top.unwrap_or(DEFAULT_TOP_WATERFALL);
+        render::save(
+            &waterfall::Waterfall::new(file, r, k, top),
+            &path,
+            opts.format,
+        )?;
+        written.push(path);
+    }
+    let top = opts.top.unwrap_or(DEFAULT_TOP_GLOBAL);
+    let path = out_dir.join(format!("global_bar.{ext}"));
+    render::save(
+        &global_bar::GlobalBar::new(file, None, top),
+        &path,
+        opts.format,
+    )?;
+    written.push(path);
+    for k in beeswarm_outputs(file) {
+        let path = out_dir.join(format!("beeswarm_out{k}.{ext}"));
+        render::save(&beeswarm::Beeswarm::new(file, k, top), &path, opts.format)?;
+        written.push(path);
+    }
+    let shape = match opts.image_shape {
+        Some(s) => Some(s),
+        None => ImageShape::from_row_shape(&file.meta.row_shape),
+    };
+    if let Some(shape) = shape {
+        shape.check(file.feature_names.len())?;
+        let mut outputs: Vec<usize> = first.iter().map(|&r| predicted_output(file, r)).collect();
+        outputs.sort_unstable();
+        outputs.dedup();
+        for k in outputs {
+            let rows: Vec<usize> = first
+                .iter()
+                .copied()
+                .filter(|&r| predicted_output(file, r) == k)
+                .take(MAX_IMAGE_ROWS)
+                .collect();
+            let path = out_dir.join(format!("image_out{k}.{ext}"));
+            render::save(
+                &image::ImageGrid::new(file, &rows, k, shape),
+                &path,
+                opts.format,
+            )?;
+            written.push(path);
+        }
+    }
+    Ok(written)
+}

@@ -1,0 +1,68 @@
+//! Rendering a chart to a PNG or SVG file, headless and atomically.
+
+use super::fonts;
+use super::style::{DrawErr, DrawResult};
+use super::Format;
+use crate::atomic::write_bytes_atomic;
+use crate::error::{Error, Result};
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// Something that draws itself on a drawing area of a fixed pixel size.
+pub trait Chart {
+    /// Pixel size (width, height).
+    fn size(&self) -> (u32, u32);
+    /// Draws the whole chart, background included.
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult;
+}
+
+fn draw_error(path: &Path, e: DrawErr) -> Error {
+    Error::data(path, format!("could not draw the chart: {}", e.0))
+}
+
+/// Writes `chart` to `path`. PNG is drawn into a temporary `.png` beside the target and renamed
+/// into place; SVG is drawn into memory and written atomically. Same chart, same bytes.
+pub fn save(chart: &impl Chart, path: &Path, format: Format) -> Result<()> {
+    fonts::ensure_registered()?;
+    let size = chart.size();
+    match format {
+        Format::Svg => {
+            let mut svg = String::new();
+            {
+                let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
+                chart.draw(&root).map_err(|e| draw_error(path, e))?;
+                root.present()
+                    .map_err(|e| draw_error(path, DrawErr::from(e)))?;
+            }
+            write_bytes_atomic(path, svg.as_bytes())
+        }
+        Format::Png => {
+            static COUNTER: AtomicUsize = AtomicUsize::new(0);
+            let dir = path
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(Path::new("."));
+            std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("chart");
+            let tmp = dir.join(format!(
+                ".{name}.tmp{}-{}.png",
+                std::process::id(),
+                COUNTER.fetch_add(1, Ordering::Relaxed)
+            ));
+            let result = (|| {
+                let root = BitMapBackend::new(&tmp, size).into_drawing_area();
+                chart.draw(&root).map_err(|e| draw_error(path, e))?;
+                root.present()
+                    .map_err(|e| draw_error(path, DrawErr::from(e)))?;
+                drop(root);
+                std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
+            })();
+            if result.is_err() {
+                let _ = std::fs::remove_file(&tmp);
+            }
+            result
+        }
+    }
+}
