@@ -1,6 +1,12 @@
 //! The `onnx-inspector` binary: a thin front over the library.
 
 fn main() {
+    // Behave like other command-line tools when piped into `head`: exit quietly on a closed pipe.
+    #[cfg(unix)]
+    // SAFETY: restoring the default SIGPIPE action before any thread starts.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     if let Err(e) = onnx_inspector_cli::run() {
         eprintln!(
             "error: {}",
