@@ -32,5 +32,6 @@ pub mod explain;
 pub mod model;
 pub mod pipeline;
 pub mod report;
+pub mod train;
 
 pub use error::{Error, Result};

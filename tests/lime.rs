@@ -114,6 +114,10 @@ fn weights_agree_with_the_lime_library_in_sign_and_rank() {
         signs as f64 >= 0.95 * total as f64,
         "signs agree {signs}/{total}"
     );
+    assert!(
+        selected_too as f64 >= 0.85 * lime_selected as f64,
+        "we select {selected_too} of lime's {lime_selected} features"
+    );
 }
 
 #[test]

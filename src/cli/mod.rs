@@ -5,6 +5,7 @@ mod explain;
 mod info;
 mod plot;
 mod predict;
+mod train;
 
 use clap::{Parser, Subcommand};
 
@@ -26,6 +27,8 @@ enum Command {
     Explain(explain::ExplainArgs),
     /// Run a model on every row of a data file and write the outputs as CSV.
     Predict(predict::PredictArgs),
+    /// Train the reference network (Dense-relu, Dense-softmax, Adam) and export it to ONNX.
+    Train(train::TrainArgs),
     /// Draw charts (PNG or SVG) of an explanations.json.
     Plot(plot::PlotArgs),
 }
@@ -38,6 +41,7 @@ pub fn run() -> anyhow::Result<()> {
         Command::Demo(a) => demo::run(a),
         Command::Explain(a) => explain::run(a),
         Command::Predict(a) => predict::run(a),
+        Command::Train(a) => train::run(a),
         Command::Plot(a) => plot::run(a),
     }
 }

@@ -121,7 +121,7 @@ mod tests {
     #[test]
     fn recovers_a_weighted_linear_fit() {
         let x = Array2::from_shape_fn((50, 3), |(i, j)| ((i * (j + 2)) % 7) as f64 - 3.0);
-        let y = x.column(0).mapv(|v| 2.0 * v) - &x.column(2) + 0.5;
+        let y = x.column(0).mapv(|v| 2.0 * v) - x.column(2) + 0.5;
         let w = Array1::from_shape_fn(50, |i| 1.0 + (i % 3) as f64);
         let g = Gram::new(x.view(), w.view());
         let fit = g.fit(&g.target(y.view()), &[0, 1, 2], 0.0).unwrap();
