@@ -1,11 +1,12 @@
 //! The built-in demo: the bundled reference network explains a handful of test digits with
-//! kernel SHAP and LIME; everything it needs is embedded in the binary.
+//! kernel SHAP and LIME, with charts; everything it needs is embedded in the binary.
 
 use crate::atomic::write_bytes_atomic;
 use crate::error::Result;
 use crate::explain::{LimeOptions, Method, Progress, ShapOptions};
 use crate::pipeline::{run_explain, ExplainRequest};
-use crate::report::ExplanationFile;
+use crate::report::charts::{write_default_charts_with, ChartOptions, ImageShape};
+use crate::report::{ChartFormat, ExplanationFile};
 use std::path::{Path, PathBuf};
 
 const MODEL: &[u8] = include_bytes!("../models/ref_dense100.onnx");
@@ -55,13 +56,28 @@ pub fn run_demo(
     let shap = run_explain(&req, progress)?;
     let shap_json = out.join("shap").join("explanations.json");
     shap.write(&shap_json)?;
+    // The reference net's 100 inputs are a 10x10 digit: draw attribution maps too.
+    let charts_opts = ChartOptions {
+        format: ChartFormat::Png,
+        top: None,
+        image_shape: Some(ImageShape {
+            height: 10,
+            width: 10,
+            channels: 1,
+            channels_first: false,
+        }),
+    };
+    let mut charts = write_default_charts_with(&shap, &out.join("shap"), &charts_opts)?;
     req.shap.method = Method::Lime;
     let lime = run_explain(&req, progress)?;
     let lime_json = out.join("lime").join("explanations.json");
     lime.write(&lime_json)?;
-    Ok(DemoOutput {
-        files: vec![model, test, train, shap_json, lime_json],
-        shap,
-        lime,
-    })
+    charts.extend(write_default_charts_with(
+        &lime,
+        &out.join("lime"),
+        &charts_opts,
+    )?);
+    let mut files = vec![model, test, train, shap_json, lime_json];
+    files.extend(charts);
+    Ok(DemoOutput { files, shap, lime })
 }

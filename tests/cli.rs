@@ -208,12 +208,22 @@ fn explain_writes_a_complete_explanations_json() {
             - (v["predictions"][r][0].as_f64().unwrap() - v["base_values"][r][0].as_f64().unwrap());
         assert!(gap.abs() < 1e-5, "row {r}: {gap}");
     }
-    // No temporary file is left behind.
-    let names: Vec<_> = std::fs::read_dir(dir.path())
+    // Default charts beside the JSON, and no temporary file left behind.
+    let names: Vec<String> = std::fs::read_dir(dir.path())
         .unwrap()
-        .map(|e| e.unwrap().file_name())
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
         .collect();
-    assert_eq!(names.len(), 1, "{names:?}");
+    assert!(names.iter().all(|n| !n.starts_with('.')), "{names:?}");
+    for chart in [
+        "global_bar.png",
+        "waterfall_row0_out0.png",
+        "beeswarm_out0.png",
+    ] {
+        assert!(
+            names.iter().any(|n| n == chart),
+            "{chart} missing: {names:?}"
+        );
+    }
 }
 
 #[test]

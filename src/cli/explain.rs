@@ -8,6 +8,7 @@ use onnx_inspector::explain::{
 };
 use onnx_inspector::pipeline::{run_explain, ExplainRequest};
 use onnx_inspector::report::summary::summary_table;
+use onnx_inspector::report::{write_default_charts, ChartFormat};
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -109,6 +110,9 @@ pub struct ExplainArgs {
     /// No progress bar and no summary table.
     #[arg(long)]
     quiet: bool,
+    /// Only write explanations.json (no default charts).
+    #[arg(long)]
+    no_charts: bool,
 }
 
 pub fn run(a: ExplainArgs) -> anyhow::Result<()> {
@@ -178,6 +182,11 @@ pub fn run(a: ExplainArgs) -> anyhow::Result<()> {
     bar.finish_and_clear();
     let path = a.out.join("explanations.json");
     report.write(&path)?;
+    let charts = if a.no_charts {
+        vec![]
+    } else {
+        write_default_charts(&report, &a.out, ChartFormat::Png)?
+    };
     if !a.quiet {
         println!(
             "{} rows explained with {} in {:.2}s ({:.1} rows/s, {} threads, {:.0}% of thread time in the model)",
@@ -195,6 +204,9 @@ pub fn run(a: ExplainArgs) -> anyhow::Result<()> {
             summary_table(&report.summary, &report.feature_names, 5)
         );
         println!("wrote {}", path.display());
+        if !charts.is_empty() {
+            println!("wrote {} charts in {}", charts.len(), a.out.display());
+        }
     }
     Ok(())
 }
