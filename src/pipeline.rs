@@ -59,6 +59,9 @@ pub fn run_explain(req: &ExplainRequest, progress: Option<&Progress>) -> Result<
     let data = Dataset::load(&req.data)?;
     data.check_width(model.n_features(), "the data")?;
     let rows = parse_rows(req.rows.as_deref(), data.n_rows())?;
+    if let Some(p) = progress {
+        (p.total)(rows.len());
+    }
     let x = data.values.select(ndarray::Axis(0), &rows);
     let m = model.n_features();
     let method = req.shap.resolved_method(m);

@@ -169,3 +169,22 @@ fn cli_writes_lime_fields() {
     assert_eq!(nonzero, 5);
     assert_eq!(v["base_values"][0][0], out["intercept"]);
 }
+
+#[test]
+fn lasso_path_selection_respects_the_feature_budget() {
+    let model = OnnxModel::load("models/breast_cancer.onnx").unwrap();
+    let train = read_csv("models/breast_cancer_train.csv").unwrap();
+    let test = read_csv("models/breast_cancer_test.csv").unwrap();
+    let opts = LimeOptions {
+        selection: Selection::LassoPath,
+        num_features: 4,
+        ..LimeOptions::default()
+    };
+    let lime = LimeExplainer::fit(&train.feature_names, train.values.view(), opts).unwrap();
+    let x = test.values.slice(ndarray::s![0..3, ..]).to_owned();
+    let e = lime.explain(&model, x.view(), &[0, 1, 2], None).unwrap();
+    for r in 0..3 {
+        let nonzero = (0..30).filter(|&j| e.values[[r, j, 0]] != 0.0).count();
+        assert!((1..=4).contains(&nonzero), "row {r}: {nonzero} features");
+    }
+}

@@ -3,6 +3,7 @@
 use onnx_inspector::data::{read_csv, read_labels};
 use onnx_inspector::model::{Model, OnnxModel};
 use onnx_inspector::train::{train, write_onnx, TrainOptions};
+use predicates::prelude::*;
 use serde_json::Value;
 
 fn keras_accuracy() -> f64 {
@@ -128,4 +129,46 @@ fn bad_training_input_gives_clear_errors() {
         !out.status.success() && msg.contains("one label column"),
         "{msg}"
     );
+}
+
+#[test]
+fn cli_writes_model_history_and_curves() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("wine.onnx");
+    assert_cmd::Command::cargo_bin("onnx-inspector")
+        .unwrap()
+        .args([
+            "train",
+            "--data",
+            "models/wine_train.csv",
+            "--labels",
+            "models/wine_train_labels.csv",
+            "--epochs",
+            "3",
+            "--validation-split",
+            "0.2",
+            "--test-data",
+            "models/wine_test.csv",
+            "--test-labels",
+            "models/wine_test_labels.csv",
+            "--out",
+        ])
+        .arg(&out)
+        .assert()
+        .success()
+        .stdout(
+            predicates::str::contains("Epoch 3/3").and(predicates::str::contains("val_accuracy")),
+        );
+    let history: Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("wine.history.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(history["epochs"].as_array().unwrap().len(), 3);
+    let png = image::open(dir.path().join("wine.history.png"))
+        .unwrap()
+        .to_rgb8();
+    assert_eq!(png.dimensions(), (1000, 440));
+    let coloured = png.pixels().filter(|p| p.0 != [255, 255, 255]).count();
+    assert!(coloured > 5000, "the curve chart looks blank");
+    assert_eq!(OnnxModel::load(&out).unwrap().n_outputs(), 3);
 }

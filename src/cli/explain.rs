@@ -34,6 +34,7 @@ enum SelectionArg {
     Auto,
     Forward,
     HighestWeights,
+    LassoPath,
     None,
 }
 
@@ -160,6 +161,7 @@ pub fn run(a: ExplainArgs) -> anyhow::Result<()> {
                 SelectionArg::Auto => Selection::Auto,
                 SelectionArg::Forward => Selection::Forward,
                 SelectionArg::HighestWeights => Selection::HighestWeights,
+                SelectionArg::LassoPath => Selection::LassoPath,
                 SelectionArg::None => Selection::None,
             },
             sample_around_instance: a.sample_around_instance,
@@ -174,7 +176,9 @@ pub fn run(a: ExplainArgs) -> anyhow::Result<()> {
     }
     let bar = progress_bar(a.quiet);
     let tick = || bar.inc(1);
+    let total = |n: usize| bar.set_length(n as u64);
     let progress = Progress {
+        total: &total,
         row_done: &tick,
         cancel: &cancel,
     };

@@ -4,6 +4,8 @@ use clap::Args;
 use onnx_inspector::atomic::write_atomic;
 use onnx_inspector::data::{read_labels, Dataset};
 use onnx_inspector::model::{Model, OnnxModel};
+use onnx_inspector::report::charts::write_history;
+use onnx_inspector::report::ChartFormat;
 use onnx_inspector::train::{train, write_onnx, TrainOptions};
 use std::path::PathBuf;
 
@@ -95,6 +97,17 @@ pub fn run(a: TrainArgs) -> anyhow::Result<()> {
     write_atomic(&hist_path, |w| {
         serde_json::to_writer_pretty(w, &history).map_err(std::io::Error::other)
     })?;
+    let curve_path = a.out.with_extension("history.png");
+    let title = format!(
+        "{}: Dense({}, relu) -> Dense({}, softmax), {} epochs",
+        a.out
+            .file_name()
+            .map_or(String::new(), |n| n.to_string_lossy().to_string()),
+        opts.hidden,
+        net.w2.ncols(),
+        opts.epochs
+    );
+    write_history(&history, &title, &curve_path, ChartFormat::Png)?;
     if let (Some(td), Some(tl)) = (&a.test_data, &a.test_labels) {
         let test = Dataset::load(td)?;
         test.check_width(data.values.ncols(), "the test data")?;
@@ -109,6 +122,11 @@ pub fn run(a: TrainArgs) -> anyhow::Result<()> {
         let (loss, acc) = net.evaluate(test.values.view(), &y);
         println!("test loss: {loss:.4} - test accuracy: {acc:.4}");
     }
-    println!("wrote {} and {}", a.out.display(), hist_path.display());
+    println!(
+        "wrote {}, {} and {}",
+        a.out.display(),
+        hist_path.display(),
+        curve_path.display()
+    );
     Ok(())
 }

@@ -12,10 +12,10 @@ pub struct FeatureBins {
     pub borders: Vec<f64>,
     /// Per bin: training frequency, mean, std, min, max.
     pub freq: Vec<f64>,
-    mean: Vec<f64>,
-    std: Vec<f64>,
     min: Vec<f64>,
     max: Vec<f64>,
+    /// Per bin: normal(mean, std) used inside the bin.
+    normal: Vec<Normal<f64>>,
     /// Per bin: a readable description such as `0.25 < age <= 0.50`.
     pub names: Vec<String>,
 }
@@ -55,7 +55,7 @@ impl FeatureBins {
                 }
             })
             .collect();
-        let std = members
+        let std: Vec<f64> = members
             .iter()
             .zip(&mean)
             .map(|(m, mu)| {
@@ -72,11 +72,15 @@ impl FeatureBins {
             names.push(format!("{:.2} < {name} <= {:.2}", w[0], w[1]));
         }
         names.push(format!("{name} > {:.2}", borders[borders.len() - 1]));
+        let normal = mean
+            .iter()
+            .zip(&std)
+            .map(|(&mu, &sd): (&f64, &f64)| Normal::new(mu, sd).expect("finite std"))
+            .collect();
         FeatureBins {
             freq: members.iter().map(|m| m.len() as f64 / n).collect(),
             borders,
-            mean,
-            std,
+            normal,
             min,
             max,
             names,
@@ -106,9 +110,8 @@ impl FeatureBins {
         if hi <= lo {
             return lo as f32;
         }
-        let normal = Normal::new(self.mean[b], self.std[b]).expect("finite std");
         for _ in 0..64 {
-            let v = normal.sample(rng);
+            let v = self.normal[b].sample(rng);
             if (lo..=hi).contains(&v) {
                 return v as f32;
             }

@@ -4,6 +4,7 @@
 
 use super::discretize::{fit_all, FeatureBins};
 use super::explanation::{Explanation, RowAttribution};
+use super::linalg::Lu;
 use super::masker::check_finite;
 use super::sampling::row_rng;
 use super::surrogate::{Fit, Gram, Target};
@@ -11,8 +12,9 @@ use super::Progress;
 use crate::error::{Error, Result};
 use crate::model::Model;
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis};
-use rand::Rng;
+use rand::{Rng, SeedableRng};
 use rand_distr::StandardNormal;
+use rand_xoshiro::Xoshiro256PlusPlus;
 use rayon::prelude::*;
 use serde_json::json;
 use std::sync::atomic::Ordering;
@@ -39,6 +41,8 @@ pub enum Selection {
     Forward,
     /// Largest |coef × x| of a ridge (alpha 0.01) on all features.
     HighestWeights,
+    /// The least penalised point of the lasso path with at most num_features weights.
+    LassoPath,
     /// Every feature.
     None,
 }
@@ -73,6 +77,27 @@ impl Default for LimeOptions {
             sample_around_instance: false,
             seed: 0,
         }
+    }
+}
+
+/// Lime's ranking ridge (alpha 0.01) on all features: the same matrix for every output, factored once.
+#[derive(Default)]
+struct AllFeatures {
+    lu: std::sync::OnceLock<Option<Lu>>,
+}
+
+impl AllFeatures {
+    fn coef(&self, g: &Gram, t: &Target) -> Vec<f64> {
+        let lu = self.lu.get_or_init(|| {
+            let p = g.gram.nrows();
+            let a = Array2::from_shape_fn((p, p), |(i, j)| {
+                g.gram[[i, j]] + if i == j { 0.01 } else { 0.0 }
+            });
+            Lu::factor(p, a.into_raw_vec_and_offset().0)
+        });
+        lu.as_ref()
+            .expect("ridge with alpha > 0 is regular")
+            .solve(t.xy.as_slice().expect("contiguous"))
     }
 }
 
@@ -128,11 +153,11 @@ impl LimeExplainer {
         match &self.bins {
             Some(bins) => {
                 design.row_mut(0).fill(1.0);
-                for (j, b) in bins.iter().enumerate() {
-                    let own = b.bin(x[j]);
-                    for i in 1..n {
+                let own: Vec<usize> = bins.iter().zip(x).map(|(b, &v)| b.bin(v)).collect();
+                for i in 1..n {
+                    for (j, b) in bins.iter().enumerate() {
                         let bin = b.sample_bin(rng);
-                        design[[i, j]] = f64::from(u8::from(bin == own));
+                        design[[i, j]] = f64::from(u8::from(bin == own[j]));
                         inputs[[i, j]] = b.sample_value(bin, rng);
                     }
                 }
@@ -158,7 +183,13 @@ impl LimeExplainer {
     }
 
     /// Features chosen for one output's surrogate.
-    fn select(&self, g: &Gram, t: &Target, first: ArrayView1<f64>) -> Vec<usize> {
+    fn select(
+        &self,
+        g: &Gram,
+        t: &Target,
+        first: ArrayView1<f64>,
+        all: &AllFeatures,
+    ) -> Vec<usize> {
         let m = first.len();
         let k = self.opts.num_features.min(m);
         let selection = match self.opts.selection {
@@ -169,16 +200,14 @@ impl LimeExplainer {
         match selection {
             Selection::None | Selection::Auto => (0..m).collect(),
             Selection::HighestWeights => {
-                let all: Vec<usize> = (0..m).collect();
-                let fit = g
-                    .fit(t, &all, 0.01)
-                    .expect("ridge with alpha > 0 is regular");
-                let mut order = all;
-                let w = |j: usize| (fit.coef[j] * first[j]).abs();
+                let coef = all.coef(g, t);
+                let mut order: Vec<usize> = (0..m).collect();
+                let w = |j: usize| (coef[j] * first[j]).abs();
                 order.sort_by(|&a, &b| w(b).total_cmp(&w(a)).then(a.cmp(&b)));
                 order.truncate(k);
                 order
             }
+            Selection::LassoPath => g.lasso_path_select(t, k),
             Selection::Forward => {
                 let mut used: Vec<usize> = vec![];
                 for _ in 0..k {
@@ -210,7 +239,8 @@ impl LimeExplainer {
         row: usize,
     ) -> Result<RowAttribution> {
         let m = x.len();
-        let mut rng = row_rng(self.opts.seed, row);
+        // A fast generator for the 5000 x M draws, seeded from the row's own stream.
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(row_rng(self.opts.seed, row).gen());
         let (design, inputs) = self.perturb(x, &mut rng);
         let y = model.predict(inputs.view())?;
         check_finite(&y)?;
@@ -225,13 +255,14 @@ impl LimeExplainer {
             .collect();
         let gram = Gram::new(design.view(), weights.view());
         let k = y.ncols();
+        let all = AllFeatures::default();
         let mut values = Array2::<f64>::zeros((m, k));
         let mut outputs = vec![];
-        for o in 0..k {
-            let target = gram.target(y.column(o).mapv(f64::from).view());
-            let features = self.select(&gram, &target, first);
+        let targets = gram.targets(y.mapv(f64::from).view());
+        for (o, target) in targets.iter().enumerate() {
+            let features = self.select(&gram, target, first, &all);
             let fit: Fit = gram
-                .fit(&target, &features, 1.0)
+                .fit(target, &features, 1.0)
                 .expect("ridge with alpha 1 is regular");
             let local_pred = fit.intercept
                 + fit

@@ -152,6 +152,8 @@ impl ShapOptions {
 
 /// Hooks a long run reports to and is stopped by.
 pub struct Progress<'a> {
+    /// Called once with the number of rows to explain.
+    pub total: &'a (dyn Fn(usize) + Sync),
     /// Called once per finished row.
     pub row_done: &'a (dyn Fn() + Sync),
     /// Set to stop between rows.

@@ -57,6 +57,22 @@ impl Gram {
         }
     }
 
+    /// Cross-moments with every column of `ys` [n, K] at once (one matrix product).
+    pub fn targets(&self, ys: ArrayView2<f64>) -> Vec<Target> {
+        let w = &self.sqrt_w * &self.sqrt_w;
+        let means = ys.t().dot(&w) / self.weight_sum;
+        let mut yc = &ys - &means.view().insert_axis(Axis(0));
+        yc *= &self.sqrt_w.view().insert_axis(Axis(1));
+        let xy = self.scaled.t().dot(&yc);
+        (0..ys.ncols())
+            .map(|k| Target {
+                xy: xy.column(k).to_owned(),
+                mean: means[k],
+                yy: yc.column(k).dot(&yc.column(k)),
+            })
+            .collect()
+    }
+
     /// Cross-moments with target `y` [n].
     pub fn target(&self, y: ArrayView1<f64>) -> Target {
         let mean = y.dot(&(&self.sqrt_w * &self.sqrt_w)) / self.weight_sum;
@@ -114,6 +130,49 @@ impl Gram {
     }
 }
 
+impl Gram {
+    /// Lime's `lasso_path` selection: along the lasso path (coordinate descent on a geometric grid
+    /// of penalties, warm-started), the least penalised point with at most `k` non-zero weights.
+    pub fn lasso_path_select(&self, t: &Target, k: usize) -> Vec<usize> {
+        let p = t.xy.len();
+        let lambda_max = t.xy.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+        let mut beta = vec![0.0f64; p];
+        let mut chosen: Vec<usize> = vec![];
+        if lambda_max == 0.0 {
+            return chosen;
+        }
+        const STEPS: usize = 100;
+        for step in 0..=STEPS {
+            let lambda = lambda_max * (1e-4f64).powf(step as f64 / STEPS as f64);
+            for _sweep in 0..200 {
+                let mut change = 0.0f64;
+                for j in 0..p {
+                    let gjj = self.gram[[j, j]];
+                    if gjj <= 0.0 {
+                        continue;
+                    }
+                    let partial: f64 = t.xy[j]
+                        - (0..p)
+                            .filter(|&l| l != j)
+                            .map(|l| self.gram[[j, l]] * beta[l])
+                            .sum::<f64>();
+                    let new = partial.signum() * (partial.abs() - lambda).max(0.0) / gjj;
+                    change = change.max((new - beta[j]).abs() * gjj.sqrt());
+                    beta[j] = new;
+                }
+                if change <= 1e-9 * lambda_max {
+                    break;
+                }
+            }
+            let nonzero: Vec<usize> = (0..p).filter(|&j| beta[j] != 0.0).collect();
+            if nonzero.len() <= k {
+                chosen = nonzero;
+            }
+        }
+        chosen
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -128,6 +187,16 @@ mod tests {
         assert!((fit.coef[0] - 2.0).abs() < 1e-9 && fit.coef[1].abs() < 1e-9);
         assert!((fit.coef[2] + 1.0).abs() < 1e-9 && (fit.intercept - 0.5).abs() < 1e-9);
         assert!((fit.score - 1.0).abs() < 1e-9);
+        // The lasso path keeps the strongest feature alone first; every budget is respected.
+        let t = g.target(y.view());
+        assert_eq!(g.lasso_path_select(&t, 1), vec![0]);
+        let two = g.lasso_path_select(&t, 2);
+        assert!(two.len() == 2 && two.contains(&0), "{two:?}");
+        assert!(g.lasso_path_select(&t, 3).len() <= 3);
+        // One product serves all targets and agrees with the one-target path.
+        let ys = ndarray::stack![Axis(1), y, y.mapv(|v| -v)];
+        let both = g.targets(ys.view());
+        assert!((both[0].xy[0] - t.xy[0]).abs() < 1e-9 && (both[1].yy - t.yy).abs() < 1e-9);
         let ridge = g.fit(&g.target(y.view()), &[0], 1.0).unwrap();
         assert!(ridge.coef[0] < 2.0 && ridge.score < 1.0);
     }

@@ -16,12 +16,14 @@ mod bar;
 mod beeswarm;
 pub mod fonts;
 mod global_bar;
+mod history;
 mod image;
 pub mod palette;
 mod render;
 pub mod style;
 mod waterfall;
 
+pub use history::write_history;
 pub use image::{image_grid_size, ImageShape, MAX_IMAGE_ROWS};
 
 use crate::error::{Error, Result};
