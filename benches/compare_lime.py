@@ -78,7 +78,8 @@ def main():
         if n_out > 1:
             lime_maps.append({k: dict(amap[k]) for k in labels})
         else:
-            lime_maps.append({0: dict(next(iter(amap.values())))})
+            # lime's regression mode keeps the weights under key 1 (key 0 holds them negated).
+            lime_maps.append({0: dict(amap[1])})
     lime_s_row = (time.perf_counter() - t0) / args.rows
 
     results = {"model": model, "rows": args.rows, "lime_version": "0.2.0.1", "lime_seconds_per_row": lime_s_row}

@@ -154,11 +154,16 @@ impl LimeExplainer {
             Some(bins) => {
                 design.row_mut(0).fill(1.0);
                 let own: Vec<usize> = bins.iter().zip(x).map(|(b, &v)| b.bin(v)).collect();
-                for i in 1..n {
-                    for (j, b) in bins.iter().enumerate() {
+                let rows = design.outer_iter_mut().zip(inputs.outer_iter_mut()).skip(1);
+                for (mut d, mut v) in rows {
+                    let (d, v) = (
+                        d.as_slice_mut().expect("row"),
+                        v.as_slice_mut().expect("row"),
+                    );
+                    for (((b, &o), dj), vj) in bins.iter().zip(&own).zip(d).zip(v) {
                         let bin = b.sample_bin(rng);
-                        design[[i, j]] = f64::from(u8::from(bin == own[j]));
-                        inputs[[i, j]] = b.sample_value(bin, rng);
+                        *dj = f64::from(u8::from(bin == o));
+                        *vj = b.sample_value(bin, rng);
                     }
                 }
             }
