@@ -3,18 +3,22 @@
 //! # Layers and data flow
 //! ```text
 //! data::Dataset (CSV/NPY) ──┐
-//! model::OnnxModel (tract) ─┼─> explain::Masker: v(S) for blocks of coalitions, one model call per block
-//! data::Background ─────────┘        │
-//!                                    ├─> explain::{exact, kernel, permutation}: φ and stderr per row (rayon over rows)
-//!                                    └─> explain::Explanation ─> report::ExplanationFile (explanations.json)
+//! model::OnnxModel (tract,  ─┼─> explain::Masker: v(S) for blocks of coalitions, one model call per block
+//!   or dense fast path)      │        │
+//! data::Background ──────────┘        ├─> explain::{exact, kernel, permutation}: φ and stderr per row (rayon over rows)
+//!                                     │   explain::lime: perturb, weight, ridge surrogate per output
+//!                                     └─> explain::Explanation ─> report::ExplanationFile (explanations.json)
+//!                                                                   └─> report::charts (PNG/SVG)
+//! train::train (Keras recipe) ─> train::write_onnx ─> model::OnnxModel (round-trip check)
 //! ```
 //! - [`model`]: the [`model::Model`] trait (`predict(rows) -> rows`), ONNX models on tract with the
 //!   batch re-declared as symbolic, cached per-size plans and pooled per-thread states, and closures.
 //! - [`data`]: CSV (header = feature names) and `.npy` input, row selections, background sampling.
 //! - [`explain`]: the estimators, sharing coalitions ([`explain::coalition`]), the masker and the
 //!   [`explain::Explanation`] type.
-//! - [`report`]: `explanations.json` and its per-output summary.
-//! - [`pipeline`]: end-to-end runs used by the CLI (`src/cli/`, parsing only).
+//! - [`report`]: `explanations.json`, its per-output summary, and charts (plotters, embedded font).
+//! - [`train`]: the reference-network trainer and its ONNX writer.
+//! - [`pipeline`] and [`demo`]: end-to-end runs used by the CLI (`src/cli/`, parsing only).
 //!
 //! # Invariants
 //! - Every φ satisfies efficiency: Σ_j φ_jk = f_k(x) − E f_k(background) (to 1e-5).

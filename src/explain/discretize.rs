@@ -8,7 +8,7 @@ use rand_distr::{Distribution, Normal};
 /// Bins of one feature.
 #[derive(Debug, Clone)]
 pub struct FeatureBins {
-    /// Sorted distinct bin borders; bin b holds border[b-1] < x <= border[b].
+    /// Sorted distinct bin borders; bin b holds `border[b-1] < x <= border[b]`.
     pub borders: Vec<f64>,
     /// Per bin: training frequency, mean, std, min, max.
     pub freq: Vec<f64>,

@@ -18,9 +18,9 @@ pub struct RowAttribution {
 /// Attributions for many rows, shaped like `shap.Explanation`.
 #[derive(Debug, Clone)]
 pub struct Explanation {
-    /// Feature names [M].
+    /// Feature names `[M]`.
     pub feature_names: Vec<String>,
-    /// Output names [K].
+    /// Output names `[K]`.
     pub output_names: Vec<String>,
     /// Indices of the explained rows in the data file.
     pub row_indices: Vec<usize>,

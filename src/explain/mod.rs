@@ -9,7 +9,7 @@
 //! | `exact` | all 2^M coalitions of the varying features, M ≤ 20 | – | `shap_oracles.rs`: literal Shapley formula 1e-9 (1e-6 on the diabetes zoo model), linear closed form 1e-5 |
 //! | `kernel` | constrained weighted least squares (Σφ = f(x) − E f exact) over paired coalitions: smallest/largest sizes enumerated while the budget allows (as shap), the rest drawn in complement pairs, sizes uniform (`leverage`, Musco & Witter; default, measured more accurate per evaluation) or from the Shapley kernel (`kernel`) | 2M+2048 coalitions | `shap_oracles.rs`: linear/additive/pairwise exact 1e-5; converges to exact on wine (rel. L2 < 0.05); efficiency 1e-5; 2-se coverage 0.88–0.995 |
 //! | `permutation` | antithetic permutations (each order and its reverse) | ⌊budget / 2(M−1)⌋ pairs | same tests as kernel |
-//! | `lime` | `lime_tabular` semantics: quartile bins (or decile, or gaussian), kernel √exp(−d²/w²) with w = 0.75√M, weighted ridge (α 1) on selected features | 5000 samples, 10 features, `auto` selection | `lime.rs`: linear coefficients × training std (2e-3), Spearman ≥ 0.9 and signs vs the `lime` library on wine |
+//! | `lime` | `lime_tabular` semantics: quartile bins (or decile, or gaussian), kernel √exp(−d²/w²) with w = 0.75√M, weighted ridge (α 1) on features chosen by `auto`/`forward`/`highest-weights`/`lasso-path`/`none` | 5000 samples, 10 features, `auto` selection | `lime.rs`: linear coefficients × training std (2e-3), Spearman ≥ 0.9 and signs vs the `lime` library on wine |
 //!
 //! Features equal to every background value are left out of the Shapley game (their φ is exactly 0).
 //! Standard errors: kernel uses the delta-method (sandwich, HC1-scaled) variance of the regression

@@ -73,7 +73,7 @@ impl Gram {
             .collect()
     }
 
-    /// Cross-moments with target `y` [n].
+    /// Cross-moments with target `y` `[n]`.
     pub fn target(&self, y: ArrayView1<f64>) -> Target {
         let mean = y.dot(&(&self.sqrt_w * &self.sqrt_w)) / self.weight_sum;
         let yc = (&y - mean) * &self.sqrt_w;

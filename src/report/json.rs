@@ -60,21 +60,21 @@ pub struct Meta {
 /// The whole `explanations.json` document.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ExplanationFile {
-    /// Feature names [M].
+    /// Feature names `[M]`.
     pub feature_names: Vec<String>,
-    /// Output names [K].
+    /// Output names `[K]`.
     pub output_names: Vec<String>,
-    /// Data-file indices of the explained rows [n].
+    /// Data-file indices of the explained rows `[n]`.
     pub row_indices: Vec<usize>,
-    /// Explained inputs [n][M].
+    /// Explained inputs `[n][M]`.
     pub data: Vec<Vec<f32>>,
-    /// Attributions [n][M][K].
+    /// Attributions `[n][M][K]`.
     pub values: Vec<Vec<Vec<f64>>>,
-    /// Base values [n][K].
+    /// Base values `[n][K]`.
     pub base_values: Vec<Vec<f64>>,
-    /// Model outputs f(x) [n][K].
+    /// Model outputs f(x) `[n][K]`.
     pub predictions: Vec<Vec<f64>>,
-    /// Standard errors [n][M][K], or null when exact.
+    /// Standard errors `[n][M][K]`, or null when exact.
     pub stderr: Option<Vec<Vec<Vec<f64>>>>,
     /// Per-output global importance.
     pub summary: Vec<OutputSummary>,

@@ -14,11 +14,11 @@ use serde::Serialize;
 pub struct Mlp {
     /// First layer weights [inputs, hidden].
     pub w1: Array2<f32>,
-    /// First layer bias [hidden].
+    /// First layer bias `[hidden]`.
     pub b1: Array1<f32>,
     /// Second layer weights [hidden, classes].
     pub w2: Array2<f32>,
-    /// Second layer bias [classes].
+    /// Second layer bias `[classes]`.
     pub b2: Array1<f32>,
 }
 
