@@ -89,12 +89,7 @@ impl Chart for Bar {
             row_rules: false,
         };
         let chart = style::draw_row_frame(root, &frame)?;
-        let (zx, top) = chart.backend_coord(&(0.0, n as f64));
-        let (_, bottom) = chart.backend_coord(&(0.0, 0.0));
-        root.draw(&PathElement::new(
-            vec![(zx, top), (zx, bottom)],
-            palette::REFERENCE.stroke_width(1),
-        ))?;
+        let (zx, _, _) = style::draw_zero_line(root, &chart, n)?;
         let bar_h = (style::ROW_HEIGHT as f64 * 0.7) as i32;
         let (left, _) = chart.backend_coord(&(x_range.0, 0.0));
         let (right, _) = chart.backend_coord(&(x_range.1, 0.0));

@@ -90,11 +90,10 @@ impl Beeswarm {
             });
         }
         Beeswarm {
-            title: format!(
-                "{}  ·  output {}  ·  {}",
-                style::model_name(&file.meta.model),
-                file.output_names[output],
-                style::method_label(&file.meta.method)
+            title: style::chart_title(
+                &file.meta.model,
+                &format!("output {}", file.output_names[output]),
+                &file.meta.method,
             ),
             subtitle: format!(
                 "one dot per explained row ({}); features by mean |φ|, top {} of {}",
@@ -170,12 +169,7 @@ impl Chart for Beeswarm {
             row_rules: true,
         };
         let chart = style::draw_row_frame(root, &frame)?;
-        let (zx, top) = chart.backend_coord(&(0.0, n as f64));
-        let (_, bottom) = chart.backend_coord(&(0.0, 0.0));
-        root.draw(&PathElement::new(
-            vec![(zx, top), (zx, bottom)],
-            palette::REFERENCE.stroke_width(1),
-        ))?;
+        let (_, top, bottom) = style::draw_zero_line(root, &chart, n)?;
         for (i, row) in self.rows.iter().enumerate() {
             let xs: Vec<f64> = row.dots.iter().map(|d| d.0).collect();
             let xs: Vec<f64> = xs.iter().map(|x| x.clamp(x_range.0, x_range.1)).collect();

@@ -63,11 +63,10 @@ impl GlobalBar {
             Vec::new()
         };
         GlobalBar {
-            title: format!(
-                "{}  ·  global importance  ·  {}  ·  {}",
-                style::model_name(&file.meta.model),
-                which,
-                style::method_label(&file.meta.method)
+            title: style::chart_title(
+                &file.meta.model,
+                &format!("global importance  ·  {which}"),
+                &file.meta.method,
             ),
             subtitle: format!(
                 "mean |φ| over {} explained rows, top {} of {} features",

@@ -204,11 +204,10 @@ impl ImageGrid {
             .flat_map(|p| p.phi.iter())
             .fold(0.0f64, |a, v| a.max(v.abs()));
         ImageGrid {
-            title: format!(
-                "{}  ·  output {}  ·  {}",
-                style::model_name(&file.meta.model),
-                file.output_names[output],
-                style::method_label(&file.meta.method)
+            title: style::chart_title(
+                &file.meta.model,
+                &format!("output {}", file.output_names[output]),
+                &file.meta.method,
             ),
             subtitle: format!(
                 "left: input (bright = high)   right: φ per pixel, red raises output {}, blue lowers it",

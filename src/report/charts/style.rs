@@ -372,3 +372,27 @@ mod tests {
         assert_eq!(model_name("models/x.onnx"), "x.onnx");
     }
 }
+
+/// A chart title: model file, what is shown (e.g. `output digit 7`), and the method.
+pub fn chart_title(model: &str, what: &str, method: &str) -> String {
+    format!(
+        "{}  ·  {what}  ·  {}",
+        model_name(model),
+        method_label(method)
+    )
+}
+
+/// The vertical φ = 0 line across all `rows` rows of a row chart; returns its x, top and bottom pixels.
+pub fn draw_zero_line<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    chart: &RowChart<DB>,
+    rows: usize,
+) -> DrawResult<(i32, i32, i32)> {
+    let (zx, top) = chart.backend_coord(&(0.0, rows as f64));
+    let (_, bottom) = chart.backend_coord(&(0.0, 0.0));
+    root.draw(&PathElement::new(
+        vec![(zx, top), (zx, bottom)],
+        palette::REFERENCE.stroke_width(1),
+    ))?;
+    Ok((zx, top, bottom))
+}

@@ -39,12 +39,13 @@ pub(crate) fn feature_label(file: &ExplanationFile, row: usize, j: usize) -> Str
 
 /// The chart title of a single-row chart.
 pub(crate) fn row_title(file: &ExplanationFile, row: usize, output: usize) -> String {
-    format!(
-        "{}  ·  row {}  ·  output {}  ·  {}",
-        style::model_name(&file.meta.model),
-        file.row_indices[row],
-        file.output_names[output],
-        style::method_label(&file.meta.method)
+    style::chart_title(
+        &file.meta.model,
+        &format!(
+            "row {}  ·  output {}",
+            file.row_indices[row], file.output_names[output]
+        ),
+        &file.meta.method,
     )
 }
 
