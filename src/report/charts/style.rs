@@ -352,27 +352,6 @@ pub fn text_width<DB: DrawingBackend>(
         .unwrap_or(0)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn numbers_and_names_are_short() {
-        assert_eq!(num(0.123456), "0.123");
-        assert_eq!(num(-12.345), "\u{2212}12.3");
-        assert_eq!(num(1234.5), "1234");
-        assert_eq!(num(0.0001234), "1.23e\u{2212}4");
-        assert_eq!(signed_num(0.5), "+0.500");
-        assert_eq!(truncate("short"), "short");
-        let t = truncate("a feature name that is much longer than the limit");
-        assert_eq!(t.chars().count(), MAX_NAME_CHARS);
-        assert!(t.ends_with('…'));
-        assert_eq!(tick_formatter(0.0, 1.0)(&0.2), "0.2");
-        assert_eq!(tick_formatter(-1.0, 1.0)(&-0.5), "\u{2212}0.5");
-        assert_eq!(model_name("models/x.onnx"), "x.onnx");
-    }
-}
-
 /// A chart title: model file, what is shown (e.g. `output digit 7`), and the method.
 pub fn chart_title(model: &str, what: &str, method: &str) -> String {
     format!(
@@ -395,4 +374,25 @@ pub fn draw_zero_line<DB: DrawingBackend>(
         palette::REFERENCE.stroke_width(1),
     ))?;
     Ok((zx, top, bottom))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_and_names_are_short() {
+        assert_eq!(num(0.123456), "0.123");
+        assert_eq!(num(-12.345), "\u{2212}12.3");
+        assert_eq!(num(1234.5), "1234");
+        assert_eq!(num(0.0001234), "1.23e\u{2212}4");
+        assert_eq!(signed_num(0.5), "+0.500");
+        assert_eq!(truncate("short"), "short");
+        let t = truncate("a feature name that is much longer than the limit");
+        assert_eq!(t.chars().count(), MAX_NAME_CHARS);
+        assert!(t.ends_with('…'));
+        assert_eq!(tick_formatter(0.0, 1.0)(&0.2), "0.2");
+        assert_eq!(tick_formatter(-1.0, 1.0)(&-0.5), "\u{2212}0.5");
+        assert_eq!(model_name("models/x.onnx"), "x.onnx");
+    }
 }
