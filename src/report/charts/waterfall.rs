@@ -25,7 +25,10 @@ pub(crate) struct Waterfall {
     /// Top row first.
     steps: Vec<Step>,
     base: f64,
-    prediction: f64,
+    /// Where the arrows end: f(x) for SHAP, the surrogate's prediction for LIME.
+    end: f64,
+    /// Names of the start and end lines.
+    labels: (&'static str, &'static str),
 }
 
 /// Label of a feature row: `name = value`.
@@ -49,7 +52,8 @@ pub(crate) fn row_title(file: &ExplanationFile, row: usize, output: usize) -> St
     )
 }
 
-/// Features of a row by decreasing |φ|: (shown, rest).
+/// Features of a row by decreasing |φ|: (shown, rest); features with φ = 0 (LIME's unselected
+/// ones, features equal to the whole background) are never shown on their own.
 pub(crate) fn split_features(
     file: &ExplanationFile,
     row: usize,
@@ -58,7 +62,8 @@ pub(crate) fn split_features(
 ) -> (Vec<usize>, Vec<usize>) {
     let abs: Vec<f64> = file.values[row].iter().map(|f| f[output].abs()).collect();
     let order = ranking(&abs);
-    let shown = shown_features(order.len(), top);
+    let nonzero = order.iter().take_while(|&&j| abs[j] > 0.0).count();
+    let shown = shown_features(nonzero, top).min(nonzero).max(1);
     (order[..shown].to_vec(), order[shown..].to_vec())
 }
 
@@ -93,11 +98,27 @@ impl Waterfall {
             })
             .collect();
         steps.reverse();
-        let mut subtitle = format!(
-            "f(x) = {}   E[f(X)] = {}   red raises the output, blue lowers it",
-            style::num(prediction),
-            style::num(base)
-        );
+        // LIME's weights start at the surrogate's intercept and end at its local prediction.
+        let lime = file.meta.method == "lime";
+        let labels = if lime {
+            ("intercept", "surrogate")
+        } else {
+            ("E[f(X)]", "f(x)")
+        };
+        let mut subtitle = if lime {
+            format!(
+                "f(x) = {}   surrogate = {}   intercept = {}   red raises the output, blue lowers it",
+                style::num(prediction),
+                style::num(cum),
+                style::num(base)
+            )
+        } else {
+            format!(
+                "f(x) = {}   E[f(X)] = {}   red raises the output, blue lowers it",
+                style::num(prediction),
+                style::num(base)
+            )
+        };
         if file.stderr.is_some() {
             subtitle += ";  error bars ±1 s.e.";
         }
@@ -106,7 +127,8 @@ impl Waterfall {
             subtitle,
             steps,
             base,
-            prediction,
+            end: if lime { cum } else { prediction },
+            labels,
         }
     }
 }
@@ -196,8 +218,8 @@ impl Chart for Waterfall {
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult {
         let n = self.steps.len();
-        let mut lo = self.base.min(self.prediction);
-        let mut hi = self.base.max(self.prediction);
+        let mut lo = self.base.min(self.end);
+        let mut hi = self.base.max(self.end);
         for s in &self.steps {
             let e = s.stderr.unwrap_or(0.0);
             for x in [s.start, s.start + s.phi - e, s.start + s.phi + e] {
@@ -227,7 +249,7 @@ impl Chart for Waterfall {
         // E[f(X)] and f(x) reference lines with their labels.
         let dashed = palette::REFERENCE.stroke_width(1);
         let (bx, _) = px(self.base, 0);
-        let (fx, _) = px(self.prediction, 0);
+        let (fx, _) = px(self.end, 0);
         root.draw(&DashedPathElement::new(
             vec![(bx, plot_top), (bx, plot_bottom)],
             4,
@@ -242,12 +264,12 @@ impl Chart for Waterfall {
         ))?;
         let note = style::anchored(style::SMALL_SIZE, palette::TEXT, HPos::Center, VPos::Bottom);
         root.draw(&note.at(
-            format!("f(x) = {}", style::num(self.prediction)),
+            format!("{} = {}", self.labels.1, style::num(self.end)),
             (fx, plot_top - 6),
         ))?;
         let note = style::anchored(style::SMALL_SIZE, palette::TEXT, HPos::Center, VPos::Top);
         root.draw(&note.at(
-            format!("E[f(X)] = {}", style::num(self.base)),
+            format!("{} = {}", self.labels.0, style::num(self.base)),
             (bx, plot_bottom + 30),
         ))?;
         for (i, s) in self.steps.iter().enumerate() {
