@@ -135,3 +135,47 @@ fn dense_fast_path_agrees_with_tract_and_is_used_only_for_dense_chains() {
         assert_eq!(tract.info().engine, "tract");
     }
 }
+
+#[test]
+fn a_graph_pinned_to_batch_one_runs_row_by_row_and_explains_exactly() {
+    // Reshape to a constant [1, 4] pins the batch: tract cannot re-batch it.
+    let model = OnnxModel::load("tests/fixtures/fixed_batch_reshape.onnx").unwrap();
+    assert_eq!(model.batch_mode(), &BatchMode::Fixed { size: 1 });
+    assert!(model.info().batch_mode.contains("cannot re-batch"));
+    let w = [[1.0f32, -2.0], [0.5, 3.0], [-1.0, 0.0], [2.0, 1.0]];
+    let x =
+        ndarray::Array2::from_shape_fn((7, 4), |(i, j)| (i as f32 - 3.0) * 0.5 + j as f32 * 0.25);
+    let y = model.predict(x.view()).unwrap();
+    for i in 0..7 {
+        for k in 0..2 {
+            let expect: f32 = (0..4).map(|j| x[[i, j]] * w[j][k]).sum::<f32>() + [0.1, -0.2][k];
+            assert!((y[[i, k]] - expect).abs() < 1e-5, "row {i} output {k}");
+        }
+    }
+    // Exact Shapley values of a linear model: w_j (x_j − mean of the background).
+    let bg = x.slice(ndarray::s![3.., ..]).to_owned();
+    let names: Vec<String> = (0..4).map(|j| format!("f{j}")).collect();
+    let opts = onnx_inspector::explain::ShapOptions::default();
+    let e = onnx_inspector::explain::explain_shap(
+        &model,
+        names,
+        x.slice(ndarray::s![0..2, ..]),
+        &[0, 1],
+        bg.view(),
+        &opts,
+        None,
+    )
+    .unwrap();
+    let mean = bg.mean_axis(ndarray::Axis(0)).unwrap();
+    for r in 0..2 {
+        for j in 0..4 {
+            for k in 0..2 {
+                let expect = (w[j][k] * (x[[r, j]] - mean[j])) as f64;
+                assert!(
+                    (e.values[[r, j, k]] - expect).abs() < 1e-5,
+                    "row {r} f{j} out {k}"
+                );
+            }
+        }
+    }
+}
