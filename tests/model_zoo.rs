@@ -168,9 +168,9 @@ fn a_graph_pinned_to_batch_one_runs_row_by_row_and_explains_exactly() {
     .unwrap();
     let mean = bg.mean_axis(ndarray::Axis(0)).unwrap();
     for r in 0..2 {
-        for j in 0..4 {
-            for k in 0..2 {
-                let expect = (w[j][k] * (x[[r, j]] - mean[j])) as f64;
+        for (j, wj) in w.iter().enumerate() {
+            for (k, &wjk) in wj.iter().enumerate() {
+                let expect = (wjk * (x[[r, j]] - mean[j])) as f64;
                 assert!(
                     (e.values[[r, j, k]] - expect).abs() < 1e-5,
                     "row {r} f{j} out {k}"
