@@ -2,20 +2,32 @@
 
 use crate::error::{Error, Result};
 use std::io::{BufWriter, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
-/// Writes `path` through `fill`; on any failure the target is left untouched.
-pub fn write_atomic(
-    path: &Path,
-    fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
-) -> Result<()> {
+/// A fresh hidden temporary path beside `path` (same extension), its folder created.
+pub fn temp_beside(path: &Path) -> Result<PathBuf> {
+    static COUNTER: AtomicUsize = AtomicUsize::new(0);
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("out");
-    let tmp = dir.join(format!(".{name}.tmp{}", std::process::id()));
+    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("tmp");
+    Ok(dir.join(format!(
+        ".{name}.tmp{}-{}.{ext}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )))
+}
+
+/// Writes `path` through `fill`; on any failure the target is left untouched.
+pub fn write_atomic(
+    path: &Path,
+    fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<()> {
+    let tmp = temp_beside(path)?;
     let result = (|| {
         let file = std::fs::File::create(&tmp)?;
         let mut w = BufWriter::new(file);

@@ -95,40 +95,13 @@ fn bad_training_input_gives_clear_errors() {
     )
     .unwrap_err();
     assert!(err.to_string().contains("single class"), "{err}");
-    let out = assert_cmd::Command::cargo_bin("onnx-inspector")
-        .unwrap()
-        .args([
-            "train",
-            "--data",
-            "models/wine_train.csv",
-            "--labels",
-            "models/wine_test_labels.csv",
-        ])
-        .output()
-        .unwrap();
-    let msg = String::from_utf8_lossy(&out.stderr);
+    let msg = train_fails("models/wine_test_labels.csv");
     assert!(
-        !out.status.success()
-            && msg.contains("wine_test_labels.csv")
-            && msg.contains("labels for the"),
+        msg.contains("wine_test_labels.csv") && msg.contains("labels for the"),
         "{msg}"
     );
-    let out = assert_cmd::Command::cargo_bin("onnx-inspector")
-        .unwrap()
-        .args([
-            "train",
-            "--data",
-            "models/wine_train.csv",
-            "--labels",
-            "models/wine_train.csv",
-        ])
-        .output()
-        .unwrap();
-    let msg = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        !out.status.success() && msg.contains("one label column"),
-        "{msg}"
-    );
+    let msg = train_fails("models/wine_train.csv");
+    assert!(msg.contains("one label column"), "{msg}");
 }
 
 #[test]
@@ -171,4 +144,21 @@ fn cli_writes_model_history_and_curves() {
     let coloured = png.pixels().filter(|p| p.0 != [255, 255, 255]).count();
     assert!(coloured > 5000, "the curve chart looks blank");
     assert_eq!(OnnxModel::load(&out).unwrap().n_outputs(), 3);
+}
+
+/// Runs `train` on the wine data with a labels file that must be rejected; returns stderr.
+fn train_fails(labels: &str) -> String {
+    let out = assert_cmd::Command::cargo_bin("onnx-inspector")
+        .unwrap()
+        .args([
+            "train",
+            "--data",
+            "models/wine_train.csv",
+            "--labels",
+            labels,
+        ])
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "{labels} was accepted");
+    String::from_utf8_lossy(&out.stderr).to_string()
 }

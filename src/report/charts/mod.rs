@@ -108,28 +108,25 @@ pub fn check_file(file: &ExplanationFile) -> Result<()> {
     Ok(())
 }
 
-/// Checks that `row` is a position in the file's rows.
-pub fn check_row(file: &ExplanationFile, row: usize) -> Result<()> {
-    let n = file.values.len();
-    if row >= n {
+/// Fails when `index` is not below `count`, naming what was asked for and what exists.
+fn check_index(what: &str, index: usize, count: usize, holds: &str) -> Result<()> {
+    if index >= count {
         return Err(Error::Invalid(format!(
-            "row {row} is out of range: the file explains {n} rows (positions 0 to {})",
-            n.saturating_sub(1)
+            "{what} {index} is out of range: the file {holds} {count} {what}s (0 to {})",
+            count.saturating_sub(1)
         )));
     }
     Ok(())
 }
 
+/// Checks that `row` is a position in the file's rows.
+pub fn check_row(file: &ExplanationFile, row: usize) -> Result<()> {
+    check_index("row", row, file.values.len(), "explains")
+}
+
 /// Checks that `output` is an output index of the file.
 pub fn check_output(file: &ExplanationFile, output: usize) -> Result<()> {
-    let k = file.output_names.len();
-    if output >= k {
-        return Err(Error::Invalid(format!(
-            "output {output} is out of range: the file has {k} outputs (0 to {})",
-            k.saturating_sub(1)
-        )));
-    }
-    Ok(())
+    check_index("output", output, file.output_names.len(), "has")
 }
 
 /// Resolves an output given as an index or as one of the file's output names.

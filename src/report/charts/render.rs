@@ -3,12 +3,11 @@
 use super::fonts;
 use super::style::{DrawErr, DrawResult};
 use super::Format;
-use crate::atomic::write_bytes_atomic;
+use crate::atomic::{temp_beside, write_bytes_atomic};
 use crate::error::{Error, Result};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use std::path::Path;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Something that draws itself on a drawing area of a fixed pixel size.
 pub trait Chart {
@@ -39,18 +38,8 @@ pub fn save(chart: &impl Chart, path: &Path, format: Format) -> Result<()> {
             write_bytes_atomic(path, svg.as_bytes())
         }
         Format::Png => {
-            static COUNTER: AtomicUsize = AtomicUsize::new(0);
-            let dir = path
-                .parent()
-                .filter(|p| !p.as_os_str().is_empty())
-                .unwrap_or(Path::new("."));
-            std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("chart");
-            let tmp = dir.join(format!(
-                ".{name}.tmp{}-{}.png",
-                std::process::id(),
-                COUNTER.fetch_add(1, Ordering::Relaxed)
-            ));
+            // plotters' PNG encoder picks the format from the extension, which temp_beside keeps.
+            let tmp = temp_beside(path)?;
             let result = (|| {
                 let root = BitMapBackend::new(&tmp, size).into_drawing_area();
                 chart.draw(&root).map_err(|e| draw_error(path, e))?;
