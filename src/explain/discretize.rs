@@ -1,21 +1,20 @@
 //! LIME's discretizers: per-feature percentile bins of the training data, with the statistics
 //! used to sample inside a bin (as `lime.discretize.QuartileDiscretizer` / `DecileDiscretizer`).
 
+use super::truncnorm::TruncNormal;
 use ndarray::{ArrayView1, ArrayView2};
-use rand::Rng;
-use rand_distr::{Distribution, Normal};
 
 /// Bins of one feature.
 #[derive(Debug, Clone)]
 pub struct FeatureBins {
     /// Sorted distinct bin borders; bin b holds `border[b-1] < x <= border[b]`.
     pub borders: Vec<f64>,
-    /// Per bin: training frequency, mean, std, min, max.
+    /// Per bin: training frequency.
     pub freq: Vec<f64>,
-    min: Vec<f64>,
-    max: Vec<f64>,
-    /// Per bin: normal(mean, std) used inside the bin.
-    normal: Vec<Normal<f64>>,
+    /// Bin b is drawn when 32 random bits are at least `cut[b-1]` and below `cut[b]`.
+    cut: Vec<u64>,
+    /// Per bin: normal(mean, std) truncated to the bin's training [min, max].
+    draw: Vec<TruncNormal>,
     /// Per bin: a readable description such as `0.25 < age <= 0.50`.
     pub names: Vec<String>,
 }
@@ -72,17 +71,23 @@ impl FeatureBins {
             names.push(format!("{:.2} < {name} <= {:.2}", w[0], w[1]));
         }
         names.push(format!("{name} > {:.2}", borders[borders.len() - 1]));
-        let normal = mean
+        let draw = (0..nb)
+            .map(|b| TruncNormal::new(mean[b], std[b], min[b], max[b]))
+            .collect();
+        let freq: Vec<f64> = members.iter().map(|m| m.len() as f64 / n).collect();
+        let mut below = 0.0;
+        let cut = freq[..nb - 1]
             .iter()
-            .zip(&std)
-            .map(|(&mu, &sd): (&f64, &f64)| Normal::new(mu, sd).expect("finite std"))
+            .map(|f| {
+                below += f;
+                (below * 4_294_967_296.0).round() as u64
+            })
             .collect();
         FeatureBins {
-            freq: members.iter().map(|m| m.len() as f64 / n).collect(),
+            freq,
+            cut,
             borders,
-            normal,
-            min,
-            max,
+            draw,
             names,
         }
     }
@@ -92,31 +97,17 @@ impl FeatureBins {
         bin_of(&self.borders, v as f64)
     }
 
-    /// A random training-distributed bin index.
-    pub fn sample_bin(&self, rng: &mut impl Rng) -> usize {
-        let mut u: f64 = rng.gen();
-        for (b, &f) in self.freq.iter().enumerate() {
-            if u < f {
-                return b;
-            }
-            u -= f;
-        }
-        self.freq.iter().rposition(|&f| f > 0.0).unwrap_or(0)
-    }
-
-    /// A value inside bin `b`: normal(mean, std) truncated to the bin's [min, max].
-    pub fn sample_value(&self, b: usize, rng: &mut impl Rng) -> f32 {
-        let (lo, hi) = (self.min[b], self.max[b]);
-        if hi <= lo {
-            return lo as f32;
-        }
-        for _ in 0..64 {
-            let v = self.normal[b].sample(rng);
-            if (lo..=hi).contains(&v) {
-                return v as f32;
-            }
-        }
-        rng.gen_range(lo..=hi) as f32
+    /// A training-frequency bin and a value inside it, from 64 random bits (high half picks the
+    /// bin, low half the truncated-normal quantile).
+    #[inline]
+    pub fn sample(&self, bits: u64) -> (usize, f32) {
+        let hi = bits >> 32;
+        let bin = self
+            .cut
+            .iter()
+            .map(|&c| usize::from(hi >= c))
+            .sum::<usize>();
+        (bin, self.draw[bin].sample_bits(bits as u32) as f32)
     }
 }
 
@@ -147,10 +138,20 @@ mod tests {
         assert_eq!(b.names[3], "age > 6.25");
         assert_eq!((b.bin(2.75), b.bin(2.76), b.bin(100.0)), (0, 1, 3));
         assert_eq!(b.freq, vec![0.25; 4]);
-        let mut rng = crate::explain::sampling::row_rng(1, 1);
-        for _ in 0..100 {
-            let v = b.sample_value(1, &mut rng);
-            assert!((2.75..=4.5).contains(&v));
+        // The high 32 bits pick bins by training frequency, the low 32 a value inside the bin.
+        assert_eq!(b.sample(0).0, 0);
+        assert_eq!(b.sample(u64::MAX).0, 3);
+        assert_eq!(b.sample(1 << 62).0, 1);
+        assert_eq!(b.sample(1 << 63).0, 2);
+        for bits in (0..1000u64).map(|i| i.wrapping_mul(0x9E37_79B9_7F4A_7C15)) {
+            let (bin, v) = b.sample(bits);
+            let lo = if bin == 0 {
+                1.0
+            } else {
+                b.borders[bin - 1] as f32
+            };
+            let hi = b.borders.get(bin).map_or(8.0, |&v| v as f32);
+            assert!((lo..=hi).contains(&v), "bin {bin}: {v}");
         }
     }
 }

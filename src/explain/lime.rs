@@ -2,6 +2,7 @@
 //! perturb around the instance (percentile bins of the training data, or gaussian), weight samples
 //! by an exponential kernel, fit a weighted ridge surrogate per output on selected features.
 
+use super::binary_design::{row_words, BinaryDesign};
 use super::discretize::{fit_all, FeatureBins};
 use super::explanation::{Explanation, RowAttribution};
 use super::linalg::Lu;
@@ -11,8 +12,8 @@ use super::surrogate::{Fit, Gram, Target};
 use super::Progress;
 use crate::error::{Error, Result};
 use crate::model::Model;
-use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis};
-use rand::{Rng, SeedableRng};
+use ndarray::{Array1, Array2, ArrayView1, ArrayView2, ArrayViewMut2, Axis};
+use rand::{Rng, RngCore, SeedableRng};
 use rand_distr::StandardNormal;
 use rand_xoshiro::Xoshiro256PlusPlus;
 use rayon::prelude::*;
@@ -144,30 +145,48 @@ impl LimeExplainer {
         })
     }
 
-    /// Perturbed samples of `x`: (surrogate design [n, M], model inputs [n, M]); row 0 is `x`.
-    fn perturb(&self, x: ArrayView1<f32>, rng: &mut impl Rng) -> (Array2<f64>, Array2<f32>) {
+    /// LIME's kernel √exp(−d²/w²) of a squared distance.
+    fn kernel(&self, d2: f64, m: usize) -> f64 {
+        let width = self.opts.kernel_width.unwrap_or(0.75 * (m as f64).sqrt());
+        (-d2 / (width * width)).exp().sqrt()
+    }
+
+    /// Fills `inputs` [n, M] with perturbed samples of `x` (row 0 is `x`) and returns the
+    /// surrogate's weighted moments and the instance's row of the surrogate design.
+    fn perturb(
+        &self,
+        x: ArrayView1<f32>,
+        rng: &mut Xoshiro256PlusPlus,
+        inputs: &mut [f32],
+    ) -> (Gram, Array1<f64>) {
         let (n, m) = (self.opts.num_samples, x.len());
-        let mut design = Array2::<f64>::zeros((n, m));
-        let mut inputs = Array2::<f32>::zeros((n, m));
-        inputs.row_mut(0).assign(&x);
+        for (dst, &v) in inputs[..m].iter_mut().zip(x) {
+            *dst = v;
+        }
         match &self.bins {
             Some(bins) => {
-                design.row_mut(0).fill(1.0);
+                // Binary design: 1 where a sample falls in the instance's own bin (row 0: all 1).
                 let own: Vec<usize> = bins.iter().zip(x).map(|(b, &v)| b.bin(v)).collect();
-                let rows = design.outer_iter_mut().zip(inputs.outer_iter_mut()).skip(1);
-                for (mut d, mut v) in rows {
-                    let (d, v) = (
-                        d.as_slice_mut().expect("row"),
-                        v.as_slice_mut().expect("row"),
-                    );
-                    for (((b, &o), dj), vj) in bins.iter().zip(&own).zip(d).zip(v) {
-                        let bin = b.sample_bin(rng);
-                        *dj = f64::from(u8::from(bin == o));
-                        *vj = b.sample_value(bin, rng);
+                let rw = row_words(m);
+                let mut rows = vec![0u64; n * rw];
+                for j in 0..m {
+                    rows[j / 64] |= 1 << (j % 64);
+                }
+                let samples = inputs.chunks_exact_mut(m).zip(rows.chunks_exact_mut(rw));
+                for (v, r) in samples.skip(1) {
+                    for (j, ((b, &o), vj)) in bins.iter().zip(&own).zip(v).enumerate() {
+                        let (bin, value) = b.sample(rng.next_u64());
+                        *vj = value;
+                        r[j / 64] |= u64::from(bin == o) << (j % 64);
                     }
                 }
+                // The distance to the instance counts the features that left its bin.
+                let design = BinaryDesign::new(&rows, m, |ones| self.kernel((m - ones) as f64, m));
+                (Gram::binary(design), Array1::ones(m))
             }
             None => {
+                let mut v = ArrayViewMut2::from_shape((n, m), inputs).expect("n x M buffer");
+                let mut design = Array2::<f64>::zeros((n, m));
                 for j in 0..m {
                     let centre = if self.opts.sample_around_instance {
                         x[j] as f64
@@ -176,15 +195,23 @@ impl LimeExplainer {
                     };
                     for i in 1..n {
                         let z: f64 = rng.sample(StandardNormal);
-                        inputs[[i, j]] = (z * self.std[j] + centre) as f32;
+                        v[[i, j]] = (z * self.std[j] + centre) as f32;
                     }
                     for i in 0..n {
-                        design[[i, j]] = (inputs[[i, j]] as f64 - self.mean[j]) / self.std[j];
+                        design[[i, j]] = (v[[i, j]] as f64 - self.mean[j]) / self.std[j];
                     }
                 }
+                let first = design.row(0).to_owned();
+                let weights = design
+                    .outer_iter()
+                    .map(|r| {
+                        let d2 = r.iter().zip(&first).map(|(a, b)| (a - b).powi(2)).sum();
+                        self.kernel(d2, m)
+                    })
+                    .collect();
+                (Gram::new(design, weights), first)
             }
         }
-        (design, inputs)
     }
 
     /// Features chosen for one output's surrogate.
@@ -236,29 +263,24 @@ impl LimeExplainer {
         }
     }
 
-    /// LIME for one row: weights [M, K] and lime's per-output fields.
-    pub fn explain_row(
+    /// LIME for one row: weights [M, K] and lime's per-output fields; `buffer` holds the
+    /// perturbed model inputs (reused across rows).
+    fn explain_row(
         &self,
         model: &dyn Model,
         x: ArrayView1<f32>,
         row: usize,
+        buffer: &mut Vec<f32>,
     ) -> Result<RowAttribution> {
-        let m = x.len();
-        // A fast generator for the 5000 x M draws, seeded from the row's own stream.
+        let (n, m) = (self.opts.num_samples, x.len());
+        // A fast generator for the n x M draws, seeded from the row's own stream.
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(row_rng(self.opts.seed, row).gen());
-        let (design, inputs) = self.perturb(x, &mut rng);
-        let y = model.predict(inputs.view())?;
+        buffer.resize(n * m, 0.0);
+        let (gram, first) = self.perturb(x, &mut rng, buffer);
+        let inputs = ArrayView2::from_shape((n, m), buffer.as_slice()).expect("n x M buffer");
+        let y = model.predict(inputs)?;
         check_finite(&y)?;
-        let width = self.opts.kernel_width.unwrap_or(0.75 * (m as f64).sqrt());
-        let first = design.row(0);
-        let weights: Array1<f64> = design
-            .outer_iter()
-            .map(|r| {
-                let d2: f64 = r.iter().zip(first).map(|(a, b)| (a - b).powi(2)).sum();
-                (-d2 / (width * width)).exp().sqrt()
-            })
-            .collect();
-        let gram = Gram::new(design.view(), weights.view());
+        let first = first.view();
         let k = y.ncols();
         let all = AllFeatures::default();
         let mut values = Array2::<f64>::zeros((m, k));
@@ -335,11 +357,11 @@ impl LimeExplainer {
         check_finite(&fx)?;
         let rows: Vec<RowAttribution> = (0..x.nrows())
             .into_par_iter()
-            .map(|i| {
+            .map_init(Vec::new, |buffer, i| {
                 if progress.is_some_and(|p| p.cancel.load(Ordering::Relaxed)) {
                     return Err(Error::Interrupted);
                 }
-                let r = self.explain_row(model, x.row(i), row_indices[i])?;
+                let r = self.explain_row(model, x.row(i), row_indices[i], buffer)?;
                 if let Some(p) = progress {
                     (p.row_done)();
                 }

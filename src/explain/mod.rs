@@ -18,6 +18,7 @@
 //! Every row draws from its own generator seeded by (`seed`, row index), and model calls are cut
 //! into blocks that do not depend on the thread count, so results are identical for any `--threads`.
 
+pub mod binary_design;
 pub mod coalition;
 pub mod discretize;
 pub mod exact;
@@ -30,6 +31,7 @@ pub mod masker;
 pub mod permutation;
 pub mod sampling;
 pub mod surrogate;
+pub mod truncnorm;
 
 pub use explanation::{Explanation, RowAttribution};
 pub use game::RowGame;

@@ -1,6 +1,7 @@
 //! Weighted ridge regression for LIME's local surrogate, from weighted Gram matrices so that
 //! every candidate feature subset is a small solve (sklearn `Ridge(fit_intercept=True)` semantics).
 
+use super::binary_design::BinaryDesign;
 use super::linalg::Lu;
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis};
 
@@ -10,10 +11,28 @@ pub struct Gram {
     pub mean: Array1<f64>,
     /// Σ w (x − x̄)(x − x̄)ᵀ.
     pub gram: Array2<f64>,
-    /// √w (x − x̄), kept to form cross-moments with targets.
-    scaled: Array2<f64>,
-    sqrt_w: Array1<f64>,
+    /// The samples, kept to form cross-moments with targets.
+    design: Design,
+    weights: Array1<f64>,
     weight_sum: f64,
+}
+
+/// How the samples are held.
+enum Design {
+    /// Any real design [n, p].
+    Dense(Array2<f64>),
+    /// 0/1 design as grouped bit columns.
+    Binary(BinaryDesign),
+}
+
+impl Design {
+    /// Xᵀ R (uncentred).
+    fn t_dot(&self, r: ArrayView2<f64>) -> Array2<f64> {
+        match self {
+            Design::Dense(x) => x.t().dot(&r),
+            Design::Binary(z) => z.t_dot(r),
+        }
+    }
 }
 
 /// Weighted cross-moments of one target.
@@ -41,47 +60,67 @@ pub struct Fit {
 
 impl Gram {
     /// Moments of `x` [n, p] under sample weights `w`.
-    pub fn new(x: ArrayView2<f64>, w: ArrayView1<f64>) -> Gram {
+    pub fn new(x: Array2<f64>, w: Array1<f64>) -> Gram {
         let weight_sum = w.sum();
         let mean = x.t().dot(&w) / weight_sum;
-        let sqrt_w = w.mapv(f64::sqrt);
         let mut scaled = &x - &mean.view().insert_axis(Axis(0));
-        scaled *= &sqrt_w.view().insert_axis(Axis(1));
+        scaled *= &w.mapv(f64::sqrt).insert_axis(Axis(1));
         let gram = scaled.t().dot(&scaled);
         Gram {
             mean,
             gram,
-            scaled,
-            sqrt_w,
+            design: Design::Dense(x),
+            weights: w,
             weight_sum,
         }
     }
 
-    /// Cross-moments with every column of `ys` [n, K] at once (one matrix product).
+    /// Moments of a 0/1 design under its own row weights, from exact weighted counts.
+    pub fn binary(z: BinaryDesign) -> Gram {
+        let weights = Array1::from(z.weights().to_vec());
+        let weight_sum = weights.sum();
+        let raw = z.weighted_gram();
+        // Zᵀ W 1 is the diagonal of Zᵀ W Z, since z² = z.
+        let mean = raw.diag().mapv(|v| v / weight_sum);
+        let outer = mean
+            .view()
+            .insert_axis(Axis(1))
+            .dot(&mean.view().insert_axis(Axis(0)));
+        let gram = raw - outer * weight_sum;
+        Gram {
+            mean,
+            gram,
+            design: Design::Binary(z),
+            weights,
+            weight_sum,
+        }
+    }
+
+    /// Cross-moments with every column of `ys` [n, K] at once (one pass over the design).
     pub fn targets(&self, ys: ArrayView2<f64>) -> Vec<Target> {
-        let w = &self.sqrt_w * &self.sqrt_w;
-        let means = ys.t().dot(&w) / self.weight_sum;
-        let mut yc = &ys - &means.view().insert_axis(Axis(0));
-        yc *= &self.sqrt_w.view().insert_axis(Axis(1));
-        let xy = self.scaled.t().dot(&yc);
+        let means = ys.t().dot(&self.weights) / self.weight_sum;
+        let yc = &ys - &means.view().insert_axis(Axis(0));
+        let r = &yc * &self.weights.view().insert_axis(Axis(1));
+        // Σ w (x − x̄)(y − ȳ) = Xᵀ r − x̄ Σ r.
+        let xy = self.design.t_dot(r.view())
+            - self
+                .mean
+                .view()
+                .insert_axis(Axis(1))
+                .dot(&r.sum_axis(Axis(0)).insert_axis(Axis(0)));
         (0..ys.ncols())
             .map(|k| Target {
                 xy: xy.column(k).to_owned(),
                 mean: means[k],
-                yy: yc.column(k).dot(&yc.column(k)),
+                yy: r.column(k).dot(&yc.column(k)),
             })
             .collect()
     }
 
     /// Cross-moments with target `y` `[n]`.
     pub fn target(&self, y: ArrayView1<f64>) -> Target {
-        let mean = y.dot(&(&self.sqrt_w * &self.sqrt_w)) / self.weight_sum;
-        let yc = (&y - mean) * &self.sqrt_w;
-        Target {
-            xy: self.scaled.t().dot(&yc),
-            mean,
-            yy: yc.dot(&yc),
-        }
+        let ys = y.insert_axis(Axis(1));
+        self.targets(ys).pop().expect("one target")
     }
 
     /// Ridge fit on `features` with penalty `alpha`; `None` when the system is singular.
@@ -182,7 +221,7 @@ mod tests {
         let x = Array2::from_shape_fn((50, 3), |(i, j)| ((i * (j + 2)) % 7) as f64 - 3.0);
         let y = x.column(0).mapv(|v| 2.0 * v) - x.column(2) + 0.5;
         let w = Array1::from_shape_fn(50, |i| 1.0 + (i % 3) as f64);
-        let g = Gram::new(x.view(), w.view());
+        let g = Gram::new(x.clone(), w.clone());
         let fit = g.fit(&g.target(y.view()), &[0, 1, 2], 0.0).unwrap();
         assert!((fit.coef[0] - 2.0).abs() < 1e-9 && fit.coef[1].abs() < 1e-9);
         assert!((fit.coef[2] + 1.0).abs() < 1e-9 && (fit.intercept - 0.5).abs() < 1e-9);
@@ -199,5 +238,34 @@ mod tests {
         assert!((both[0].xy[0] - t.xy[0]).abs() < 1e-9 && (both[1].yy - t.yy).abs() < 1e-9);
         let ridge = g.fit(&g.target(y.view()), &[0], 1.0).unwrap();
         assert!(ridge.coef[0] < 2.0 && ridge.score < 1.0);
+    }
+
+    #[test]
+    fn binary_moments_equal_dense_moments() {
+        // A 0/1 design with weights by count of ones: the bitset path against the dense path.
+        let (n, m) = (200, 5);
+        let z = Array2::from_shape_fn((n, m), |(s, j)| {
+            f64::from(u8::from((s * 31 + j * 17 + s * j) % 3 == 0))
+        });
+        let weight = |ones: usize| (-((m - ones) as f64) / 4.0).exp().sqrt();
+        let rows: Vec<u64> = z
+            .outer_iter()
+            .map(|r| r.iter().enumerate().map(|(j, &v)| (v as u64) << j).sum())
+            .collect();
+        let w = z.outer_iter().map(|r| weight(r.sum() as usize)).collect();
+        let dense = Gram::new(z.clone(), w);
+        let binary = Gram::binary(BinaryDesign::new(&rows, m, weight));
+        let close = |a: &Array2<f64>, b: &Array2<f64>| (a - b).iter().all(|e| e.abs() < 1e-9);
+        assert!(close(&dense.gram, &binary.gram));
+        assert!((&dense.mean - &binary.mean).iter().all(|e| e.abs() < 1e-12));
+        let y = Array2::from_shape_fn((n, 2), |(s, k)| ((s * (k + 3)) as f64).cos());
+        for (a, b) in dense
+            .targets(y.view())
+            .iter()
+            .zip(binary.targets(y.view()).iter())
+        {
+            assert!((&a.xy - &b.xy).iter().all(|e| e.abs() < 1e-9));
+            assert!((a.mean - b.mean).abs() < 1e-12 && (a.yy - b.yy).abs() < 1e-9);
+        }
     }
 }

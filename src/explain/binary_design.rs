@@ -1,0 +1,198 @@
+//! A 0/1 design matrix whose sample weights depend only on each row's number of ones (LIME's
+//! discretized samples), stored as bit columns with rows grouped by that number. Weighted moments
+//! then reduce to exact integer popcounts per group: no dense floating-point product.
+
+use ndarray::{Array2, ArrayView2};
+
+/// Bit columns of an `n × m` 0/1 matrix, rows regrouped by their count of ones.
+pub struct BinaryDesign {
+    m: usize,
+    n: usize,
+    /// u64 words per column (each group starts on a word boundary).
+    words: usize,
+    /// Column j occupies `cols[j * words .. (j + 1) * words]`.
+    cols: Vec<u64>,
+    /// (first word, end word, weight) of each group of rows sharing a count of ones.
+    groups: Vec<(usize, usize, f64)>,
+    /// Bit position of each original row.
+    position: Vec<usize>,
+    /// Weight of each original row.
+    weights: Vec<f64>,
+}
+
+/// Words of one row in a row-major bitset of `m` columns.
+pub fn row_words(m: usize) -> usize {
+    m.div_ceil(64)
+}
+
+impl BinaryDesign {
+    /// Regroups `rows` (n rows of `row_words(m)` words each, bit j of a row = column j) and gives
+    /// every row the weight `weight(number of ones)`.
+    pub fn new(rows: &[u64], m: usize, weight: impl Fn(usize) -> f64) -> BinaryDesign {
+        let rw = row_words(m);
+        let n = rows.len() / rw.max(1);
+        let ones: Vec<usize> = rows
+            .chunks_exact(rw.max(1))
+            .map(|r| r.iter().map(|w| w.count_ones() as usize).sum())
+            .collect();
+        let mut count = vec![0usize; m + 1];
+        for &c in &ones {
+            count[c] += 1;
+        }
+        // Each non-empty group starts on a fresh word.
+        let mut next = vec![0usize; m + 1];
+        let mut groups = vec![];
+        let mut word = 0;
+        for (c, &k) in count.iter().enumerate() {
+            if k > 0 {
+                next[c] = word * 64;
+                let end = word + k.div_ceil(64);
+                groups.push((word, end, weight(c)));
+                word = end;
+            }
+        }
+        let words = word;
+        let mut cols = vec![0u64; m * words];
+        let mut position = vec![0usize; n];
+        for (s, row) in rows.chunks_exact(rw.max(1)).enumerate() {
+            let p = next[ones[s]];
+            next[ones[s]] += 1;
+            position[s] = p;
+            for (wi, &w) in row.iter().enumerate() {
+                let mut bits = w;
+                while bits != 0 {
+                    let j = wi * 64 + bits.trailing_zeros() as usize;
+                    cols[j * words + p / 64] |= 1 << (p % 64);
+                    bits &= bits - 1;
+                }
+            }
+        }
+        let weights = ones.iter().map(|&c| weight(c)).collect();
+        BinaryDesign {
+            m,
+            n,
+            words,
+            cols,
+            groups,
+            position,
+            weights,
+        }
+    }
+
+    /// Number of rows.
+    pub fn nrows(&self) -> usize {
+        self.n
+    }
+
+    /// Number of columns.
+    pub fn ncols(&self) -> usize {
+        self.m
+    }
+
+    /// Each row's weight, in the original row order.
+    pub fn weights(&self) -> &[f64] {
+        &self.weights
+    }
+
+    fn col(&self, j: usize) -> &[u64] {
+        &self.cols[j * self.words..(j + 1) * self.words]
+    }
+
+    /// Zᵀ W Z: weighted co-occurrence counts of every pair of columns (uncentred).
+    pub fn weighted_gram(&self) -> Array2<f64> {
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("popcnt") {
+            // SAFETY: the CPU supports popcnt, checked just above.
+            return unsafe { self.weighted_gram_popcnt() };
+        }
+        self.weighted_gram_portable()
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "popcnt")]
+    fn weighted_gram_popcnt(&self) -> Array2<f64> {
+        self.weighted_gram_portable()
+    }
+
+    #[inline(always)]
+    fn weighted_gram_portable(&self) -> Array2<f64> {
+        let m = self.m;
+        let mut g = Array2::<f64>::zeros((m, m));
+        for &(start, end, w) in &self.groups {
+            for i in 0..m {
+                let ci = &self.col(i)[start..end];
+                for j in i..m {
+                    let cj = &self.col(j)[start..end];
+                    let both: u32 = ci.iter().zip(cj).map(|(a, b)| (a & b).count_ones()).sum();
+                    g[[i, j]] += w * f64::from(both);
+                }
+            }
+        }
+        for i in 0..m {
+            for j in 0..i {
+                g[[i, j]] = g[[j, i]];
+            }
+        }
+        g
+    }
+
+    /// Zᵀ R for `r` [n, K] in the original row order: per column, the sum of the rows where it is 1.
+    pub fn t_dot(&self, r: ArrayView2<f64>) -> Array2<f64> {
+        let k = r.ncols();
+        let mut sorted = vec![0.0; self.words * 64 * k];
+        for (s, row) in r.outer_iter().enumerate() {
+            let p = self.position[s];
+            for (dst, &v) in sorted[p * k..(p + 1) * k].iter_mut().zip(row) {
+                *dst = v;
+            }
+        }
+        let mut out = Array2::<f64>::zeros((self.m, k));
+        for (j, mut acc) in out.outer_iter_mut().enumerate() {
+            let acc = acc.as_slice_mut().expect("row");
+            for (wi, &word) in self.col(j).iter().enumerate() {
+                let mut bits = word;
+                while bits != 0 {
+                    let p = wi * 64 + bits.trailing_zeros() as usize;
+                    for (a, &v) in acc.iter_mut().zip(&sorted[p * k..(p + 1) * k]) {
+                        *a += v;
+                    }
+                    bits &= bits - 1;
+                }
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::Array1;
+
+    #[test]
+    fn moments_match_the_dense_products() {
+        // 300 rows x 70 columns (two words per row), pseudo-random bits.
+        let (n, m) = (300, 70);
+        let bit = |s: usize, j: usize| (s * 7919 + j * j * 104_729 + s * j) % 5 < 2;
+        let mut rows = vec![0u64; n * row_words(m)];
+        for s in 0..n {
+            for j in 0..m {
+                if bit(s, j) {
+                    rows[s * 2 + j / 64] |= 1 << (j % 64);
+                }
+            }
+        }
+        let weight = |c: usize| 1.0 / (1.0 + c as f64);
+        let d = BinaryDesign::new(&rows, m, weight);
+        let z = Array2::from_shape_fn((n, m), |(s, j)| f64::from(u8::from(bit(s, j))));
+        let w = Array1::from_iter(z.outer_iter().map(|r| weight(r.sum() as usize)));
+        assert_eq!(d.weights(), w.as_slice().unwrap());
+        let zw = &z * &w.view().insert_axis(ndarray::Axis(1));
+        let dense = zw.t().dot(&z);
+        assert!((&d.weighted_gram() - &dense).iter().all(|e| e.abs() < 1e-9));
+        let r = Array2::from_shape_fn((n, 3), |(s, k)| (s as f64).sin() + k as f64);
+        assert!((&d.t_dot(r.view()) - &z.t().dot(&r))
+            .iter()
+            .all(|e| e.abs() < 1e-9));
+    }
+}
