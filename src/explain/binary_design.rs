@@ -14,8 +14,8 @@ pub struct BinaryDesign {
     cols: Vec<u64>,
     /// (first word, end word, weight) of each group of rows sharing a count of ones.
     groups: Vec<(usize, usize, f64)>,
-    /// Bit position of each original row.
-    position: Vec<usize>,
+    /// Original row at each bit position (padding positions are never set).
+    row_at: Vec<u32>,
     /// Weight of each original row.
     weights: Vec<f64>,
 }
@@ -53,11 +53,11 @@ impl BinaryDesign {
         }
         let words = word;
         let mut cols = vec![0u64; m * words];
-        let mut position = vec![0usize; n];
+        let mut row_at = vec![0u32; words * 64];
         for (s, row) in rows.chunks_exact(rw.max(1)).enumerate() {
             let p = next[ones[s]];
             next[ones[s]] += 1;
-            position[s] = p;
+            row_at[p] = s as u32;
             for (wi, &w) in row.iter().enumerate() {
                 let mut bits = w;
                 while bits != 0 {
@@ -74,7 +74,7 @@ impl BinaryDesign {
             words,
             cols,
             groups,
-            position,
+            row_at,
             weights,
         }
     }
@@ -139,21 +139,16 @@ impl BinaryDesign {
     /// Zᵀ R for `r` [n, K] in the original row order: per column, the sum of the rows where it is 1.
     pub fn t_dot(&self, r: ArrayView2<f64>) -> Array2<f64> {
         let k = r.ncols();
-        let mut sorted = vec![0.0; self.words * 64 * k];
-        for (s, row) in r.outer_iter().enumerate() {
-            let p = self.position[s];
-            for (dst, &v) in sorted[p * k..(p + 1) * k].iter_mut().zip(row) {
-                *dst = v;
-            }
-        }
+        let r = r.as_standard_layout();
+        let r = r.as_slice().expect("standard layout");
         let mut out = Array2::<f64>::zeros((self.m, k));
         for (j, mut acc) in out.outer_iter_mut().enumerate() {
             let acc = acc.as_slice_mut().expect("row");
             for (wi, &word) in self.col(j).iter().enumerate() {
                 let mut bits = word;
                 while bits != 0 {
-                    let p = wi * 64 + bits.trailing_zeros() as usize;
-                    for (a, &v) in acc.iter_mut().zip(&sorted[p * k..(p + 1) * k]) {
+                    let s = self.row_at[wi * 64 + bits.trailing_zeros() as usize] as usize;
+                    for (a, &v) in acc.iter_mut().zip(&r[s * k..(s + 1) * k]) {
                         *a += v;
                     }
                     bits &= bits - 1;

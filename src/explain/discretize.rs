@@ -1,8 +1,9 @@
 //! LIME's discretizers: per-feature percentile bins of the training data, with the statistics
 //! used to sample inside a bin (as `lime.discretize.QuartileDiscretizer` / `DecileDiscretizer`).
 
-use super::truncnorm::TruncNormal;
+use super::truncnorm::{norm_ppf_batch, unit, TruncNormal};
 use ndarray::{ArrayView1, ArrayView2};
+use rand::RngCore;
 
 /// Bins of one feature.
 #[derive(Debug, Clone)]
@@ -96,18 +97,48 @@ impl FeatureBins {
     pub fn bin(&self, v: f32) -> usize {
         bin_of(&self.borders, v as f64)
     }
+}
 
-    /// A training-frequency bin and a value inside it, from 64 random bits (high half picks the
-    /// bin, low half the truncated-normal quantile).
-    #[inline]
-    pub fn sample(&self, bits: u64) -> (usize, f32) {
-        let hi = bits >> 32;
-        let bin = self
-            .cut
-            .iter()
-            .map(|&c| usize::from(hi >= c))
-            .sum::<usize>();
-        (bin, self.draw[bin].sample_bits(bits as u32) as f32)
+/// Reusable buffers of [`sample_row`].
+#[derive(Default)]
+pub struct RowScratch {
+    bin: Vec<usize>,
+    level: Vec<f64>,
+    z: Vec<f64>,
+}
+
+/// Draws one perturbed sample: per feature a training-frequency bin (high 32 bits of one draw)
+/// and a truncated-normal value inside it (low 32 bits) into `out`; sets bit j of `hits` when
+/// feature j lands in bin `own[j]`.
+pub fn sample_row(
+    bins: &[FeatureBins],
+    own: &[usize],
+    rng: &mut impl RngCore,
+    out: &mut [f32],
+    hits: &mut [u64],
+    scratch: &mut RowScratch,
+) {
+    let m = bins.len();
+    scratch.bin.resize(m, 0);
+    scratch.level.resize(m, 0.0);
+    scratch.z.resize(m, 0.0);
+    for (j, b) in bins.iter().enumerate() {
+        let bits = rng.next_u64();
+        let bin = b.cut.iter().map(|&c| usize::from(bits >> 32 >= c)).sum();
+        scratch.bin[j] = bin;
+        scratch.level[j] = b.draw[bin].level(unit(bits as u32));
+    }
+    for ((word, drawn), own) in hits
+        .iter_mut()
+        .zip(scratch.bin.chunks(64))
+        .zip(own.chunks(64))
+    {
+        let hit = drawn.iter().zip(own).enumerate();
+        *word |= hit.fold(0, |w, (i, (d, o))| w | u64::from(d == o) << i);
+    }
+    norm_ppf_batch(&scratch.level, &mut scratch.z);
+    for (j, (b, v)) in bins.iter().zip(out).enumerate() {
+        *v = b.draw[scratch.bin[j]].value(scratch.z[j]) as f32;
     }
 }
 
@@ -138,20 +169,25 @@ mod tests {
         assert_eq!(b.names[3], "age > 6.25");
         assert_eq!((b.bin(2.75), b.bin(2.76), b.bin(100.0)), (0, 1, 3));
         assert_eq!(b.freq, vec![0.25; 4]);
-        // The high 32 bits pick bins by training frequency, the low 32 a value inside the bin.
-        assert_eq!(b.sample(0).0, 0);
-        assert_eq!(b.sample(u64::MAX).0, 3);
-        assert_eq!(b.sample(1 << 62).0, 1);
-        assert_eq!(b.sample(1 << 63).0, 2);
-        for bits in (0..1000u64).map(|i| i.wrapping_mul(0x9E37_79B9_7F4A_7C15)) {
-            let (bin, v) = b.sample(bits);
-            let lo = if bin == 0 {
-                1.0
-            } else {
-                b.borders[bin - 1] as f32
-            };
-            let hi = b.borders.get(bin).map_or(8.0, |&v| v as f32);
-            assert!((lo..=hi).contains(&v), "bin {bin}: {v}");
+        // Bins follow the training frequencies; every value lies inside its bin; hits mark the
+        // instance's own bin.
+        let mut rng = crate::explain::sampling::row_rng(1, 1);
+        let (mut out, mut scratch, mut count) = (vec![0.0f32; 1], RowScratch::default(), [0; 4]);
+        for _ in 0..4000 {
+            let mut hits = [0u64];
+            sample_row(
+                std::slice::from_ref(&b),
+                &[1],
+                &mut rng,
+                &mut out,
+                &mut hits,
+                &mut scratch,
+            );
+            let bin = b.bin(out[0]);
+            count[bin] += 1;
+            assert_eq!(hits[0] == 1, bin == 1, "{}", out[0]);
+            assert!((1.0..=8.0).contains(&out[0]));
         }
+        assert!(count.iter().all(|&c| (900..1100).contains(&c)), "{count:?}");
     }
 }

@@ -3,7 +3,7 @@
 //! by an exponential kernel, fit a weighted ridge surrogate per output on selected features.
 
 use super::binary_design::{row_words, BinaryDesign};
-use super::discretize::{fit_all, FeatureBins};
+use super::discretize::{fit_all, sample_row, FeatureBins, RowScratch};
 use super::explanation::{Explanation, RowAttribution};
 use super::linalg::Lu;
 use super::masker::check_finite;
@@ -13,7 +13,7 @@ use super::Progress;
 use crate::error::{Error, Result};
 use crate::model::Model;
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2, ArrayViewMut2, Axis};
-use rand::{Rng, RngCore, SeedableRng};
+use rand::{Rng, SeedableRng};
 use rand_distr::StandardNormal;
 use rand_xoshiro::Xoshiro256PlusPlus;
 use rayon::prelude::*;
@@ -172,13 +172,10 @@ impl LimeExplainer {
                 for j in 0..m {
                     rows[j / 64] |= 1 << (j % 64);
                 }
+                let mut scratch = RowScratch::default();
                 let samples = inputs.chunks_exact_mut(m).zip(rows.chunks_exact_mut(rw));
                 for (v, r) in samples.skip(1) {
-                    for (j, ((b, &o), vj)) in bins.iter().zip(&own).zip(v).enumerate() {
-                        let (bin, value) = b.sample(rng.next_u64());
-                        *vj = value;
-                        r[j / 64] |= u64::from(bin == o) << (j % 64);
-                    }
+                    sample_row(bins, &own, rng, v, r, &mut scratch);
                 }
                 // The distance to the instance counts the features that left its bin.
                 let design = BinaryDesign::new(&rows, m, |ones| self.kernel((m - ones) as f64, m));

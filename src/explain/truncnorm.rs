@@ -1,5 +1,5 @@
-//! The truncated normal LIME draws inside a bin (scipy's `truncnorm`), sampled exactly by
-//! inversion: one uniform per draw, no rejection loop.
+//! The truncated normal LIME draws inside a bin (scipy's `truncnorm`), sampled by inverting its
+//! CDF: one uniform per draw, no rejection loop, and whole rows at a time so the quantile vectorizes.
 
 /// Standard normal CDF Φ(z).
 pub fn norm_cdf(z: f64) -> f64 {
@@ -8,99 +8,109 @@ pub fn norm_cdf(z: f64) -> f64 {
 
 /// Evaluates a polynomial with coefficients in increasing degree at `x` (Horner).
 #[inline(always)]
-fn poly(c: &[f64; 8], x: f64) -> f64 {
+fn poly<const N: usize>(c: &[f64; N], x: f64) -> f64 {
     c.iter().rev().fold(0.0, |acc, &k| acc * x + k)
 }
 
-// AS 241's coefficients (PPND16) as published; some digits go past f64's precision.
-#[allow(clippy::excessive_precision)]
-const A: [f64; 8] = [
-    3.387_132_872_796_366_6,
-    1.331_416_678_917_843_8e2,
-    1.971_590_950_306_551_4e3,
-    1.373_169_376_550_946_1e4,
-    4.592_195_393_154_987e4,
-    6.726_577_092_700_87e4,
-    3.343_057_558_358_813e4,
-    2.509_080_928_730_122_7e3,
+// Acklam's rational approximations of Φ⁻¹ (relative error below 1.15e-9 everywhere, 50 times
+// finer than the f32 rounding of the values drawn with it).
+const A: [f64; 6] = [
+    2.506_628_277_459_239,
+    -3.066_479_806_614_716e1,
+    1.383_577_518_672_69e2,
+    -2.759_285_104_469_687e2,
+    2.209_460_984_245_205e2,
+    -3.969_683_028_665_376e1,
 ];
-const B: [f64; 8] = [
+const B: [f64; 6] = [
     1.0,
-    4.231_333_070_160_091e1,
-    6.871_870_074_920_579e2,
-    5.394_196_021_424_751e3,
-    2.121_379_430_158_659_7e4,
-    3.930_789_580_009_271e4,
-    2.872_908_573_572_194_3e4,
-    5.226_495_278_852_545e3,
+    -1.328_068_155_288_572e1,
+    6.680_131_188_771_972e1,
+    -1.556_989_798_598_866e2,
+    1.615_858_368_580_409e2,
+    -5.447_609_879_822_406e1,
 ];
-const C: [f64; 8] = [
-    1.423_437_110_749_683_6,
-    4.630_337_846_156_545,
-    5.769_497_221_460_691,
-    3.647_848_324_763_204_5,
-    1.270_458_252_452_368_4,
-    2.417_807_251_774_506e-1,
-    2.272_384_498_926_918_4e-2,
-    7.745_450_142_783_414e-4,
+const C: [f64; 6] = [
+    2.938_163_982_698_783,
+    4.374_664_141_464_968,
+    -2.549_732_539_343_734,
+    -2.400_758_277_161_838,
+    -3.223_964_580_411_365e-1,
+    -7.784_894_002_430_293e-3,
 ];
-#[allow(clippy::excessive_precision)]
-const D: [f64; 8] = [
+const D: [f64; 5] = [
     1.0,
-    2.053_191_626_637_758_8,
-    1.676_384_830_183_803_8,
-    6.897_673_349_851e-1,
-    1.481_039_764_274_800_8e-1,
-    1.519_866_656_361_645_7e-2,
-    5.475_938_084_995_345e-4,
-    1.050_750_071_644_416_8e-9,
+    3.754_408_661_907_416,
+    2.445_134_137_142_996,
+    3.224_671_290_700_398e-1,
+    7.784_695_709_041_462e-3,
 ];
-const E: [f64; 8] = [
-    6.657_904_643_501_103,
-    5.463_784_911_164_114,
-    1.784_826_539_917_291_3,
-    2.965_605_718_285_048_7e-1,
-    2.653_218_952_657_612_4e-2,
-    1.242_660_947_388_078_4e-3,
-    2.711_555_568_743_487_6e-5,
-    2.010_334_399_292_288_1e-7,
-];
-const F: [f64; 8] = [
-    1.0,
-    5.998_322_065_558_879e-1,
-    1.369_298_809_227_358e-1,
-    1.487_536_129_085_061_5e-2,
-    7.868_691_311_456_133e-4,
-    1.846_318_317_510_054_8e-5,
-    1.421_511_758_316_446e-7,
-    2.044_263_103_389_939_7e-15,
-];
+/// Below this p (and above 1 − it) the tail formula applies.
+const P_LOW: f64 = 0.02425;
 
-/// Standard normal quantile Φ⁻¹(p) for p in (0, 1) (Wichura's AS 241, about 1e-16 relative).
-pub fn norm_ppf(p: f64) -> f64 {
+/// Φ⁻¹ on the central region (branch-free, so loops over it vectorize).
+#[inline(always)]
+fn ppf_central(p: f64) -> f64 {
     let q = p - 0.5;
-    if q.abs() <= 0.425 {
-        let r = 0.180625 - q * q;
-        return q * poly(&A, r) / poly(&B, r);
+    let r = q * q;
+    q * poly(&A, r) / poly(&B, r)
+}
+
+/// Whether `p` lies outside the central region.
+#[inline(always)]
+fn in_tail(p: f64) -> bool {
+    !(P_LOW..=1.0 - P_LOW).contains(&p)
+}
+
+/// Standard normal quantile Φ⁻¹(p) for p in (0, 1) (±∞ at 0 and 1).
+pub fn norm_ppf(p: f64) -> f64 {
+    if !in_tail(p) {
+        return ppf_central(p);
     }
-    let tail = if q < 0.0 { p } else { 1.0 - p };
+    let lower = p < 0.5;
+    let tail = if lower { p } else { 1.0 - p };
     if tail <= 0.0 {
-        return if q < 0.0 {
+        return if lower {
             f64::NEG_INFINITY
         } else {
             f64::INFINITY
         };
     }
-    let r = (-tail.ln()).sqrt();
-    let v = if r <= 5.0 {
-        poly(&C, r - 1.6) / poly(&D, r - 1.6)
-    } else {
-        poly(&E, r - 5.0) / poly(&F, r - 5.0)
-    };
-    if q < 0.0 {
-        -v
-    } else {
+    let q = (-2.0 * tail.ln()).sqrt();
+    let v = poly(&C, q) / poly(&D, q);
+    if lower {
         v
+    } else {
+        -v
+    }
+}
+
+/// `z[i] = norm_ppf(p[i])` for a whole slice, bit-identical to the scalar form but vectorized.
+pub fn norm_ppf_batch(p: &[f64], z: &mut [f64]) {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU supports AVX2, checked just above. No FMA is enabled, so every
+        // operation rounds exactly as in the portable build.
+        return unsafe { ppf_batch_avx2(p, z) };
+    }
+    ppf_batch(p, z)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn ppf_batch_avx2(p: &[f64], z: &mut [f64]) {
+    ppf_batch(p, z)
+}
+
+#[inline(always)]
+fn ppf_batch(p: &[f64], z: &mut [f64]) {
+    for (zi, &pi) in z.iter_mut().zip(p) {
+        *zi = ppf_central(pi);
+    }
+    for (zi, &pi) in z.iter_mut().zip(p) {
+        if in_tail(pi) {
+            *zi = norm_ppf(pi);
+        }
     }
 }
 
@@ -127,7 +137,9 @@ impl TruncNormal {
             sd,
             lo,
             hi,
-            cdf_lo,
+            // No representable mass (a point bin, or one far in a tail): every draw is the
+            // point of the bin nearest the mean (p = ½ gives z = 0, then the clamp).
+            cdf_lo: if mass > 0.0 { cdf_lo } else { 0.5 },
             mass: if mass.is_finite() && mass > 0.0 {
                 mass
             } else {
@@ -136,22 +148,29 @@ impl TruncNormal {
         }
     }
 
+    /// The CDF level of the u-quantile (u in (0, 1)).
+    #[inline(always)]
+    pub fn level(&self, u: f64) -> f64 {
+        self.cdf_lo + u * self.mass
+    }
+
+    /// The value at standard-normal quantile `z` of this distribution, clamped to the bin.
+    #[inline(always)]
+    pub fn value(&self, z: f64) -> f64 {
+        (self.mu + self.sd * z).clamp(self.lo, self.hi.max(self.lo))
+    }
+
     /// The draw for uniform `u` in (0, 1): the u-quantile, always inside [lo, hi].
     #[inline]
     pub fn quantile(&self, u: f64) -> f64 {
-        if self.mass == 0.0 {
-            // A point mass or an interval far out in one tail: the nearest point to the mean.
-            return self.mu.clamp(self.lo, self.hi.max(self.lo));
-        }
-        let z = norm_ppf(self.cdf_lo + u * self.mass);
-        (self.mu + self.sd * z).clamp(self.lo, self.hi)
+        self.value(norm_ppf(self.level(u)))
     }
+}
 
-    /// The draw for 32 random bits (u = (bits + ½) / 2³², never 0 or 1).
-    #[inline]
-    pub fn sample_bits(&self, bits: u32) -> f64 {
-        self.quantile((f64::from(bits) + 0.5) * (1.0 / 4_294_967_296.0))
-    }
+/// The uniform in (0, 1) of 32 random bits: (bits + ½) / 2³², never 0 or 1.
+#[inline(always)]
+pub fn unit(bits: u32) -> f64 {
+    (f64::from(bits) + 0.5) * (1.0 / 4_294_967_296.0)
 }
 
 #[cfg(test)]
@@ -161,16 +180,27 @@ mod tests {
     #[test]
     fn quantile_inverts_the_cdf() {
         // Closed-form reference points, then the round trip through erfc over the whole range.
-        assert!((norm_ppf(0.975) - 1.959_963_984_540_054).abs() < 1e-14);
+        assert!((norm_ppf(0.975) - 1.959_963_984_540_054).abs() < 3e-9);
         assert!((norm_ppf(0.5)).abs() < 1e-16);
-        assert!((norm_ppf(1e-10) + 6.361_340_902_404_056).abs() < 1e-12);
+        assert!((norm_ppf(1e-10) + 6.361_340_902_404_056).abs() < 8e-9);
         for i in 1..2000 {
             let z = -8.0 + 16.0 * i as f64 / 2000.0;
             let p = norm_cdf(z);
             // Above 0, p = Φ(z) itself carries an absolute rounding error of ~1e-16.
-            let tol = 1e-11 + 1e-15 / norm_cdf(-z);
+            let tol = 1.2e-9 * z.abs().max(1e-3) + 1e-15 / norm_cdf(-z);
             assert!((norm_ppf(p) - z).abs() < tol, "z {z}: {}", norm_ppf(p));
         }
+        // The batch form gives the same bits as the scalar one, tails included.
+        let p: Vec<f64> = (1..1000)
+            .map(|i| i as f64 / 1000.0)
+            .chain([1e-300, 1e-9])
+            .collect();
+        let mut z = vec![0.0; p.len()];
+        norm_ppf_batch(&p, &mut z);
+        assert!(p
+            .iter()
+            .zip(&z)
+            .all(|(&p, &z)| norm_ppf(p).to_bits() == z.to_bits()));
     }
 
     #[test]
@@ -194,6 +224,9 @@ mod tests {
             assert!((got - mean).abs() < 1e-4 * sd, "{mu} {sd}: {got} vs {mean}");
         }
         // A degenerate bin returns its only point.
-        assert_eq!(TruncNormal::new(2.0, 1e-11, 2.0, 2.0).sample_bits(7), 2.0);
+        assert_eq!(
+            TruncNormal::new(2.0, 1e-11, 2.0, 2.0).quantile(unit(7)),
+            2.0
+        );
     }
 }
