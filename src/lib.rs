@@ -6,7 +6,8 @@
 //! model::OnnxModel (tract,  ─┼─> explain::Masker: v(S) for blocks of coalitions, one model call per block
 //!   or dense fast path)      │        │
 //! data::Background ──────────┘        ├─> explain::{exact, kernel, permutation}: φ and stderr per row (rayon over rows)
-//!                                     │   explain::lime: perturb, weight, ridge surrogate per output
+//!                                     │   explain::lime: perturb (discretize, truncnorm), weight, moments
+//!                                     │     (binary_design bitsets, surrogate Gram), ridge per output
 //!                                     └─> explain::Explanation ─> report::ExplanationFile (explanations.json)
 //!                                                                   └─> report::charts (PNG/SVG)
 //! train::train (Keras recipe) ─> train::write_onnx ─> model::OnnxModel (round-trip check)

@@ -81,7 +81,9 @@ pub fn run_explain(req: &ExplainRequest, progress: Option<&Progress>) -> Result<
             None => data.clone(),
         };
         let lime = LimeExplainer::fit(&data.feature_names, train.values.view(), req.lime.clone())?;
+        let explaining = Instant::now();
         let explanation = pool.install(|| lime.explain(&timed, x.view(), &rows, progress))?;
+        let explaining = explaining.elapsed().as_secs_f64();
         let meta = Meta {
             method: "lime".into(),
             sampling: Some(format!("{:?}", req.lime.discretizer).to_lowercase()),
@@ -99,7 +101,14 @@ pub fn run_explain(req: &ExplainRequest, progress: Option<&Progress>) -> Result<
                 "feature_selection": req.lime.selection,
                 "sample_around_instance": req.lime.sample_around_instance,
             })),
-            ..common_meta(req, &model, &timed, start, rows.len(), threads)?
+            ..common_meta(
+                req,
+                &model,
+                &timed,
+                (start, explaining),
+                rows.len(),
+                threads,
+            )?
         };
         return Ok(ExplanationFile::new(&explanation, meta));
     }
@@ -122,6 +131,7 @@ pub fn run_explain(req: &ExplainRequest, progress: Option<&Progress>) -> Result<
         method,
         ..req.shap.clone()
     };
+    let explaining = Instant::now();
     let explanation = pool.install(|| {
         explain_shap(
             &timed,
@@ -133,6 +143,7 @@ pub fn run_explain(req: &ExplainRequest, progress: Option<&Progress>) -> Result<
             progress,
         )
     })?;
+    let explaining = explaining.elapsed().as_secs_f64();
     let meta = Meta {
         method: method_name(method).into(),
         sampling: (method == Method::Kernel).then(|| format!("{:?}", shap.sampling).to_lowercase()),
@@ -143,7 +154,14 @@ pub fn run_explain(req: &ExplainRequest, progress: Option<&Progress>) -> Result<
         tolerance: shap.tolerance,
         background: Some(background.description.clone()),
         options: None,
-        ..common_meta(req, &model, &timed, start, rows.len(), threads)?
+        ..common_meta(
+            req,
+            &model,
+            &timed,
+            (start, explaining),
+            rows.len(),
+            threads,
+        )?
     };
     Ok(ExplanationFile::new(&explanation, meta))
 }
@@ -153,7 +171,7 @@ fn common_meta(
     req: &ExplainRequest,
     model: &OnnxModel,
     timed: &Timed,
-    start: Instant,
+    (start, explaining): (Instant, f64),
     n_rows: usize,
     threads: usize,
 ) -> Result<Meta> {
@@ -175,6 +193,7 @@ fn common_meta(
         tool: format!("onnx-inspector {}", env!("CARGO_PKG_VERSION")),
         timings: Timings {
             total_seconds: total,
+            explain_seconds: explaining,
             model_seconds: timed.seconds(),
             rows_per_second: n_rows as f64 / total.max(1e-9),
             threads,

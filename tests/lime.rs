@@ -188,3 +188,72 @@ fn lasso_path_selection_respects_the_feature_budget() {
         assert!((1..=4).contains(&nonzero), "row {r}: {nonzero} features");
     }
 }
+
+#[test]
+fn discretized_weights_recover_an_additive_model_of_bin_membership() {
+    // f(x) = Σ c_j · 1[x_j in the instance's quartile bin] is exactly linear in LIME's binary
+    // features, so the alpha-1 ridge must return c (up to its tiny shrinkage) with R² ≈ 1.
+    use onnx_inspector::explain::discretize::FeatureBins;
+    let m = 6;
+    let c = [2.0f64, -1.0, 0.5, 0.0, 3.0, -0.25];
+    let train = grid(400, m, 11);
+    let x = grid(2, m, 21);
+    let names: Vec<String> = (0..m).map(|j| format!("f{j}")).collect();
+    for row in 0..2 {
+        let bins: Vec<FeatureBins> = (0..m)
+            .map(|j| FeatureBins::fit(&names[j], train.column(j), &[25.0, 50.0, 75.0]))
+            .collect();
+        let own: Vec<usize> = (0..m).map(|j| bins[j].bin(x[[row, j]])).collect();
+        let model = FnModel::new(m, 1, move |v| {
+            let hits = (0..m).filter(|&j| bins[j].bin(v[j]) == own[j]);
+            vec![hits.map(|j| c[j]).sum::<f64>() as f32]
+        });
+        let opts = LimeOptions {
+            selection: Selection::None,
+            seed: 3,
+            ..LimeOptions::default()
+        };
+        let lime = LimeExplainer::fit(&names, train.view(), opts).unwrap();
+        let xr = x.slice(ndarray::s![row..row + 1, ..]).to_owned();
+        let e = lime.explain(&model, xr.view(), &[row], None).unwrap();
+        for j in 0..m {
+            let got = e.values[[0, j, 0]];
+            assert!(
+                (got - c[j]).abs() < 0.01 * (1.0 + c[j].abs()),
+                "row {row} f{j}: {got}"
+            );
+        }
+        let out = &e.extras[0].as_ref().unwrap()["outputs"][0];
+        assert!(out["score"].as_f64().unwrap() > 0.999, "{out}");
+    }
+}
+
+#[test]
+fn lime_results_do_not_depend_on_the_thread_count() {
+    let model = OnnxModel::load("models/breast_cancer.onnx").unwrap();
+    let train = read_csv("models/breast_cancer_train.csv").unwrap();
+    let test = read_csv("models/breast_cancer_test.csv").unwrap();
+    let lime = LimeExplainer::fit(
+        &train.feature_names,
+        train.values.view(),
+        LimeOptions {
+            seed: 9,
+            ..LimeOptions::default()
+        },
+    )
+    .unwrap();
+    let x = test.values.slice(ndarray::s![0..6, ..]).to_owned();
+    let rows: Vec<usize> = (0..6).collect();
+    let run = |threads| {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        pool.install(|| lime.explain(&model, x.view(), &rows, None).unwrap())
+    };
+    let (one, two) = (run(1), run(2));
+    assert_eq!(one.values, two.values);
+    assert_eq!(one.base_values, two.base_values);
+    // Not vacuous: the surrogates carry weights.
+    assert!(one.values.iter().any(|&v| v != 0.0));
+}

@@ -13,6 +13,10 @@ use std::path::Path;
 pub struct Timings {
     /// Whole explanation, seconds.
     pub total_seconds: f64,
+    /// Seconds explaining rows, after the model, data and training/background statistics are
+    /// loaded (what a per-row comparison with another library's explain call measures).
+    #[serde(default)]
+    pub explain_seconds: f64,
     /// Seconds spent inside model calls, summed over threads.
     pub model_seconds: f64,
     /// Explained rows per second.
