@@ -216,10 +216,10 @@ fn discretized_weights_recover_an_additive_model_of_bin_membership() {
         let lime = LimeExplainer::fit(&names, train.view(), opts).unwrap();
         let xr = x.slice(ndarray::s![row..row + 1, ..]).to_owned();
         let e = lime.explain(&model, xr.view(), &[row], None).unwrap();
-        for j in 0..m {
+        for (j, &cj) in c.iter().enumerate() {
             let got = e.values[[0, j, 0]];
             assert!(
-                (got - c[j]).abs() < 0.01 * (1.0 + c[j].abs()),
+                (got - cj).abs() < 0.01 * (1.0 + cj.abs()),
                 "row {row} f{j}: {got}"
             );
         }
