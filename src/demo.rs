@@ -49,6 +49,7 @@ pub fn run_demo(
             ..ShapOptions::default()
         },
         output_names: Some(classes),
+        labels: vec![],
         threads,
         lime: LimeOptions::default(),
         train: Some(train.clone()),

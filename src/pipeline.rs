@@ -3,7 +3,7 @@
 use crate::data::{parse_rows, Background, Dataset};
 use crate::error::{Error, Result};
 use crate::explain::{explain_shap, LimeExplainer, LimeOptions, Method, Progress, ShapOptions};
-use crate::model::{Model, OnnxModel, Timed};
+use crate::model::{Model, OnnxModel, SelectOutputs, Timed};
 use crate::report::{ExplanationFile, Meta, Timings};
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
@@ -26,6 +26,8 @@ pub struct ExplainRequest {
     pub shap: ShapOptions,
     /// Output column names replacing the model's.
     pub output_names: Option<Vec<String>>,
+    /// Outputs to explain (names or indices); empty for all.
+    pub labels: Vec<String>,
     /// Worker threads (0 = all cores).
     pub threads: usize,
     /// LIME settings, used when `shap.method` is `Lime`.
@@ -55,7 +57,8 @@ pub fn load_model(path: &Path, output_names: Option<Vec<String>>) -> Result<Onnx
 /// Runs a SHAP explanation request and returns the report document.
 pub fn run_explain(req: &ExplainRequest, progress: Option<&Progress>) -> Result<ExplanationFile> {
     let start = Instant::now();
-    let model = load_model(&req.model, req.output_names.clone())?;
+    let onnx = load_model(&req.model, req.output_names.clone())?;
+    let model = SelectOutputs::new(&onnx, &req.labels)?;
     let data = Dataset::load(&req.data)?;
     data.check_width(model.n_features(), "the data")?;
     let rows = parse_rows(req.rows.as_deref(), data.n_rows())?;
@@ -169,7 +172,7 @@ pub fn run_explain(req: &ExplainRequest, progress: Option<&Progress>) -> Result<
 /// Metadata every method shares: files, tool, timings.
 fn common_meta(
     req: &ExplainRequest,
-    model: &OnnxModel,
+    model: &SelectOutputs,
     timed: &Timed,
     (start, explaining): (Instant, f64),
     n_rows: usize,
@@ -189,6 +192,7 @@ fn common_meta(
         model: req.model.display().to_string(),
         model_sha256: sha256_file(&req.model)?,
         row_shape: model.row_shape(),
+        output_indices: model.columns().to_vec(),
         data: req.data.display().to_string(),
         tool: format!("onnx-inspector {}", env!("CARGO_PKG_VERSION")),
         timings: Timings {

@@ -105,6 +105,10 @@ pub struct ExplainArgs {
     /// Comma-separated names for the output columns (e.g. class labels).
     #[arg(long, value_delimiter = ',')]
     output_names: Option<Vec<String>>,
+    /// Comma-separated outputs to explain (output names or 0-based indices), like lime's
+    /// `labels`; default: every output.
+    #[arg(long, value_delimiter = ',')]
+    labels: Vec<String>,
     /// Output folder for explanations.json.
     #[arg(long, default_value = "out")]
     out: PathBuf,
@@ -147,6 +151,7 @@ pub fn run(a: ExplainArgs) -> anyhow::Result<()> {
             block_rows: a.block_rows,
         },
         output_names: a.output_names,
+        labels: a.labels,
         threads: a.threads,
         lime: LimeOptions {
             num_samples: a.samples.unwrap_or(5000),

@@ -3,11 +3,13 @@
 mod closure;
 mod dense;
 mod onnx;
+mod outputs;
 mod proto_info;
 mod timed;
 
 pub use closure::FnModel;
 pub use onnx::{BatchMode, OnnxModel};
+pub use outputs::{parse_labels, SelectOutputs};
 pub use proto_info::{ModelInfo, TensorInfo};
 pub use timed::Timed;
 

@@ -50,6 +50,9 @@ pub struct Meta {
     pub model_sha256: String,
     /// Shape of one input row as the model sees it.
     pub row_shape: Vec<usize>,
+    /// Model output column of each explained output `[K]` (all of them unless `--labels`).
+    #[serde(default)]
+    pub output_indices: Vec<usize>,
     /// Data file path.
     pub data: String,
     /// Tool name and version.

@@ -1,0 +1,118 @@
+//! A [`Model`] wrapper that keeps only some output columns (lime's `labels`), so every explainer
+//! and report sees just the outputs a user asked about.
+
+use super::Model;
+use crate::error::{Error, Result};
+use ndarray::{Array2, ArrayView2, Axis};
+
+/// The chosen output columns of another model, in the order asked for.
+pub struct SelectOutputs<'a> {
+    inner: &'a dyn Model,
+    columns: Vec<usize>,
+    names: Vec<String>,
+}
+
+impl<'a> SelectOutputs<'a> {
+    /// Keeps the outputs named by `labels` (output names or 0-based indices); all when empty.
+    pub fn new(inner: &'a dyn Model, labels: &[String]) -> Result<Self> {
+        let all = inner.output_names();
+        let columns = if labels.is_empty() {
+            (0..all.len()).collect()
+        } else {
+            parse_labels(labels, all)?
+        };
+        let names = columns.iter().map(|&c| all[c].clone()).collect();
+        Ok(SelectOutputs {
+            inner,
+            columns,
+            names,
+        })
+    }
+
+    /// Indices of the kept outputs in the wrapped model.
+    pub fn columns(&self) -> &[usize] {
+        &self.columns
+    }
+}
+
+/// Output indices for `labels`: each an output name, or else an index below the output count.
+pub fn parse_labels(labels: &[String], names: &[String]) -> Result<Vec<usize>> {
+    let mut columns = Vec::with_capacity(labels.len());
+    for label in labels {
+        let label = label.trim();
+        let column = names
+            .iter()
+            .position(|n| n == label)
+            .or_else(|| label.parse::<usize>().ok().filter(|&i| i < names.len()))
+            .ok_or_else(|| {
+                Error::Invalid(format!(
+                    "--labels: '{label}' is neither an output name ({}) nor an index below {}",
+                    preview(names),
+                    names.len()
+                ))
+            })?;
+        if columns.contains(&column) {
+            return Err(Error::Invalid(format!(
+                "--labels: output '{}' is listed twice",
+                names[column]
+            )));
+        }
+        columns.push(column);
+    }
+    Ok(columns)
+}
+
+/// The first few names, for error messages.
+fn preview(names: &[String]) -> String {
+    let mut s = names.iter().take(5).cloned().collect::<Vec<_>>().join(", ");
+    if names.len() > 5 {
+        s.push_str(", ...");
+    }
+    s
+}
+
+impl Model for SelectOutputs<'_> {
+    fn n_features(&self) -> usize {
+        self.inner.n_features()
+    }
+    fn output_names(&self) -> &[String] {
+        &self.names
+    }
+    fn row_shape(&self) -> Vec<usize> {
+        self.inner.row_shape()
+    }
+    fn predict(&self, rows: ArrayView2<f32>) -> Result<Array2<f32>> {
+        let y = self.inner.predict(rows)?;
+        if self.columns.len() == y.ncols() && self.columns.iter().enumerate().all(|(i, &c)| i == c)
+        {
+            return Ok(y);
+        }
+        Ok(y.select(Axis(1), &self.columns))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::FnModel;
+
+    #[test]
+    fn keeps_named_or_indexed_outputs_in_order() {
+        let m = FnModel::new(2, 3, |x| vec![x[0], x[1], x[0] + x[1]]);
+        let s = SelectOutputs::new(&m, &["out_2".into(), "0".into()]).unwrap();
+        assert_eq!(s.output_names(), ["out_2", "out_0"]);
+        assert_eq!(s.columns(), [2, 0]);
+        let y = s.predict(ndarray::array![[1.0f32, 2.0]].view()).unwrap();
+        assert_eq!(y, ndarray::array![[3.0f32, 1.0]]);
+        let e = SelectOutputs::new(&m, &["7".into()])
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(
+            e.contains("'7' is neither an output name (out_0, out_1, out_2) nor an index below 3"),
+            "{e}"
+        );
+        assert!(SelectOutputs::new(&m, &["out_0".into(), "0".into()]).is_err());
+        assert_eq!(SelectOutputs::new(&m, &[]).unwrap().n_outputs(), 3);
+    }
+}
