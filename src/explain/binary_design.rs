@@ -89,6 +89,13 @@ impl BinaryDesign {
         self.m
     }
 
+    /// Number of ones in each column.
+    pub fn column_ones(&self) -> Vec<usize> {
+        (0..self.m)
+            .map(|j| self.col(j).iter().map(|w| w.count_ones() as usize).sum())
+            .collect()
+    }
+
     /// Each row's weight, in the original row order.
     pub fn weights(&self) -> &[f64] {
         &self.weights

@@ -11,6 +11,8 @@ pub struct Gram {
     pub mean: Array1<f64>,
     /// Σ w (x − x̄)(x − x̄)ᵀ.
     pub gram: Array2<f64>,
+    /// Columns with the same value in every sample: their moments are exactly 0.
+    constant: Vec<bool>,
     /// The samples, kept to form cross-moments with targets.
     design: Design,
     weights: Array1<f64>,
@@ -66,13 +68,20 @@ impl Gram {
         let mut scaled = &x - &mean.view().insert_axis(Axis(0));
         scaled *= &w.mapv(f64::sqrt).insert_axis(Axis(1));
         let gram = scaled.t().dot(&scaled);
+        let constant = x
+            .columns()
+            .into_iter()
+            .map(|c| c.iter().all(|&v| v == c[0]))
+            .collect();
         Gram {
             mean,
             gram,
+            constant,
             design: Design::Dense(x),
             weights: w,
             weight_sum,
         }
+        .zero_constant_gram()
     }
 
     /// Moments of a 0/1 design under its own row weights, from exact weighted counts.
@@ -87,13 +96,34 @@ impl Gram {
             .insert_axis(Axis(1))
             .dot(&mean.view().insert_axis(Axis(0)));
         let gram = raw - outer * weight_sum;
+        let n = z.nrows();
+        let constant = z.column_ones().iter().map(|&c| c == 0 || c == n).collect();
         Gram {
             mean,
             gram,
+            constant,
             design: Design::Binary(z),
             weights,
             weight_sum,
         }
+        .zero_constant_gram()
+    }
+
+    /// Sets the moments of constant columns to exactly 0 (not rounding noise), so such features
+    /// get weight 0 as in the reference.
+    fn zero_constant_gram(mut self) -> Gram {
+        for (j, _) in self.constant.iter().enumerate().filter(|(_, &c)| c) {
+            self.gram.row_mut(j).fill(0.0);
+            self.gram.column_mut(j).fill(0.0);
+        }
+        self
+    }
+
+    fn zero_constant(&self, mut xy: Array1<f64>) -> Array1<f64> {
+        for (v, _) in xy.iter_mut().zip(&self.constant).filter(|(_, &c)| c) {
+            *v = 0.0;
+        }
+        xy
     }
 
     /// Cross-moments with every column of `ys` [n, K] at once (one pass over the design).
@@ -110,7 +140,7 @@ impl Gram {
                 .dot(&r.sum_axis(Axis(0)).insert_axis(Axis(0)));
         (0..ys.ncols())
             .map(|k| Target {
-                xy: xy.column(k).to_owned(),
+                xy: self.zero_constant(xy.column(k).to_owned()),
                 mean: means[k],
                 yy: r.column(k).dot(&yc.column(k)),
             })
@@ -267,5 +297,27 @@ mod tests {
             assert!((&a.xy - &b.xy).iter().all(|e| e.abs() < 1e-9));
             assert!((a.mean - b.mean).abs() < 1e-12 && (a.yy - b.yy).abs() < 1e-9);
         }
+    }
+
+    #[test]
+    fn constant_columns_get_exactly_zero_moments() {
+        // Column 1 is 1 in every row: its Gram row and cross-moments are 0, not rounding noise.
+        let rows: Vec<u64> = (0..97u64)
+            .map(|s| 0b010 | (s % 3 == 0) as u64 | ((s % 5 < 2) as u64) << 2)
+            .collect();
+        let weight = |ones: usize| 1.0 / (0.3 + ones as f64);
+        let g = Gram::binary(BinaryDesign::new(&rows, 3, weight));
+        let y = Array2::from_shape_fn((97, 1), |(s, _)| (s as f64 * 0.37).sin());
+        let t = &g.targets(y.view())[0];
+        assert!(g
+            .gram
+            .row(1)
+            .iter()
+            .chain(g.gram.column(1).iter())
+            .all(|&v| v == 0.0));
+        assert_eq!(t.xy[1], 0.0);
+        assert!(t.xy[0] != 0.0 && g.gram[[0, 0]] > 0.0);
+        let fit = g.fit(t, &[0, 1, 2], 1.0).unwrap();
+        assert_eq!(fit.coef[1], 0.0);
     }
 }
