@@ -74,6 +74,16 @@ pub fn run_explain(req: &ExplainRequest, progress: Option<&Progress>) -> Result<
         .build()
         .map_err(|e| Error::Invalid(format!("--threads: {e}")))?;
     let threads = pool.current_num_threads();
+    let shared_meta = |explaining| {
+        common_meta(
+            req,
+            &model,
+            &timed,
+            (start, explaining),
+            rows.len(),
+            threads,
+        )
+    };
     if method == Method::Lime {
         let train = match &req.train {
             Some(p) => {
@@ -104,14 +114,7 @@ pub fn run_explain(req: &ExplainRequest, progress: Option<&Progress>) -> Result<
                 "feature_selection": req.lime.selection,
                 "sample_around_instance": req.lime.sample_around_instance,
             })),
-            ..common_meta(
-                req,
-                &model,
-                &timed,
-                (start, explaining),
-                rows.len(),
-                threads,
-            )?
+            ..shared_meta(explaining)?
         };
         return Ok(ExplanationFile::new(&explanation, meta));
     }
@@ -157,14 +160,7 @@ pub fn run_explain(req: &ExplainRequest, progress: Option<&Progress>) -> Result<
         tolerance: shap.tolerance,
         background: Some(background.description.clone()),
         options: None,
-        ..common_meta(
-            req,
-            &model,
-            &timed,
-            (start, explaining),
-            rows.len(),
-            threads,
-        )?
+        ..shared_meta(explaining)?
     };
     Ok(ExplanationFile::new(&explanation, meta))
 }
