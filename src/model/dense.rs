@@ -2,7 +2,8 @@
 //! (MatMul/Gemm, Add, Relu/Sigmoid/Tanh/Softmax), run as sgemm calls instead of a tract plan.
 //! It is only used when it reproduces tract's output on probe rows.
 
-use ndarray::{Array1, Array2, ArrayView2, Axis};
+use super::narrow::NarrowWeights;
+use ndarray::{Array1, Array2, ArrayView2};
 use std::collections::HashMap;
 use tract_onnx::pb;
 
@@ -11,6 +12,8 @@ use tract_onnx::pb;
 enum Step {
     /// h ← h · W (W is [in, out]).
     MatMul(Array2<f32>),
+    /// h ← h · W for W with at most 16 columns.
+    Narrow(NarrowWeights),
     /// h ← h + b (broadcast over rows).
     Bias(Array1<f32>),
     Relu,
@@ -137,29 +140,71 @@ impl DenseChain {
             }
             current = node.output[0].clone();
         }
+        let steps: Vec<Step> = steps
+            .into_iter()
+            .map(|s| match s {
+                Step::MatMul(w) => {
+                    NarrowWeights::new(w.view()).map_or(Step::MatMul(w), Step::Narrow)
+                }
+                other => other,
+            })
+            .collect();
         (current == graph.output[0].name && !steps.is_empty()).then_some(DenseChain { steps })
     }
 
-    /// Runs the chain on a batch of rows.
+    /// Runs the chain on a batch of rows: each product as one sgemm, and each run of element-wise
+    /// steps after it (bias, activation, softmax) in a single pass over every row.
     pub fn run(&self, x: ArrayView2<f32>) -> Array2<f32> {
-        let mut h = x.to_owned();
-        for step in &self.steps {
-            match step {
-                Step::MatMul(w) => h = h.dot(w),
-                Step::Bias(b) => h += b,
-                Step::Relu => h.mapv_inplace(|v| v.max(0.0)),
-                Step::Sigmoid => h.mapv_inplace(|v| 1.0 / (1.0 + (-v).exp())),
-                Step::Tanh => h.mapv_inplace(f32::tanh),
-                Step::Softmax => {
-                    for mut row in h.axis_iter_mut(Axis(0)) {
-                        let max = row.fold(f32::NEG_INFINITY, |a, &v| a.max(v));
-                        row.mapv_inplace(|v| (v - max).exp());
-                        let sum = row.sum();
-                        row /= sum;
-                    }
-                }
+        let mut h: Option<Array2<f32>> = None;
+        let mut steps = self.steps.as_slice();
+        while let Some(step) = steps.first() {
+            let input = h.as_ref().map_or(x, |a| a.view());
+            let product = match step {
+                Step::MatMul(w) => Some(input.dot(w)),
+                Step::Narrow(w) => Some(w.dot(input)),
+                _ => None,
+            };
+            if product.is_some() {
+                h = product;
+                steps = &steps[1..];
+                continue;
+            }
+            let n = steps.iter().take_while(|s| !s.is_product()).count();
+            let mut a = h.take().unwrap_or_else(|| x.to_owned());
+            for mut row in a.rows_mut() {
+                let row = row.as_slice_mut().expect("standard layout");
+                steps[..n].iter().for_each(|s| s.apply(row));
+            }
+            h = Some(a);
+            steps = &steps[n..];
+        }
+        h.unwrap_or_else(|| x.to_owned())
+    }
+}
+
+impl Step {
+    fn is_product(&self) -> bool {
+        matches!(self, Step::MatMul(_) | Step::Narrow(_))
+    }
+
+    /// Applies an element-wise or row-wise step to one row.
+    #[inline]
+    fn apply(&self, row: &mut [f32]) {
+        match self {
+            Step::MatMul(_) | Step::Narrow(_) => unreachable!("products are not row-wise"),
+            Step::Bias(b) => {
+                let b = b.as_slice().expect("contiguous bias");
+                row.iter_mut().zip(b).for_each(|(v, b)| *v += b)
+            }
+            Step::Relu => row.iter_mut().for_each(|v| *v = v.max(0.0)),
+            Step::Sigmoid => row.iter_mut().for_each(|v| *v = 1.0 / (1.0 + (-*v).exp())),
+            Step::Tanh => row.iter_mut().for_each(|v| *v = v.tanh()),
+            Step::Softmax => {
+                let max = row.iter().fold(f32::NEG_INFINITY, |a, &v| a.max(v));
+                row.iter_mut().for_each(|v| *v = (*v - max).exp());
+                let sum: f32 = row.iter().sum();
+                row.iter_mut().for_each(|v| *v /= sum);
             }
         }
-        h
     }
 }

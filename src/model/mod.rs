@@ -2,6 +2,7 @@
 
 mod closure;
 mod dense;
+mod narrow;
 mod onnx;
 mod outputs;
 mod proto_info;
