@@ -29,34 +29,48 @@ impl BinaryDesign {
     /// Regroups `rows` (n rows of `row_words(m)` words each, bit j of a row = column j) and gives
     /// every row the weight `weight(number of ones)`.
     pub fn new(rows: &[u64], m: usize, weight: impl Fn(usize) -> f64) -> BinaryDesign {
-        let rw = row_words(m);
-        let n = rows.len() / rw.max(1);
-        let ones: Vec<usize> = rows
-            .chunks_exact(rw.max(1))
-            .map(|r| r.iter().map(|w| w.count_ones() as usize).sum())
+        let rw = row_words(m).max(1);
+        let by_ones: Vec<f64> = (0..=m).map(weight).collect();
+        let weights: Vec<f64> = rows
+            .chunks_exact(rw)
+            .map(|r| by_ones[r.iter().map(|w| w.count_ones() as usize).sum::<usize>()])
             .collect();
-        let mut count = vec![0usize; m + 1];
-        for &c in &ones {
-            count[c] += 1;
+        BinaryDesign::weighted(rows, m, weights)
+    }
+
+    /// Regroups `rows` as [`BinaryDesign::new`] does, with one given weight per row; rows sharing a
+    /// weight share a group, so the moments cost one popcount pass per distinct weight.
+    pub fn weighted(rows: &[u64], m: usize, weights: Vec<f64>) -> BinaryDesign {
+        let rw = row_words(m).max(1);
+        let n = rows.len() / rw;
+        // Distinct weights in increasing order, and each row's group.
+        let mut distinct: Vec<f64> = weights.clone();
+        distinct.sort_by(f64::total_cmp);
+        distinct.dedup_by(|a, b| a.to_bits() == b.to_bits());
+        let group_of: Vec<usize> = weights
+            .iter()
+            .map(|w| distinct.partition_point(|d| d.total_cmp(w).is_lt()))
+            .collect();
+        let mut count = vec![0usize; distinct.len()];
+        for &g in &group_of {
+            count[g] += 1;
         }
-        // Each non-empty group starts on a fresh word.
-        let mut next = vec![0usize; m + 1];
-        let mut groups = vec![];
+        // Each group starts on a fresh word.
+        let mut next = vec![0usize; distinct.len()];
+        let mut groups = Vec::with_capacity(distinct.len());
         let mut word = 0;
-        for (c, &k) in count.iter().enumerate() {
-            if k > 0 {
-                next[c] = word * 64;
-                let end = word + k.div_ceil(64);
-                groups.push((word, end, weight(c)));
-                word = end;
-            }
+        for (g, &k) in count.iter().enumerate() {
+            next[g] = word * 64;
+            let end = word + k.div_ceil(64);
+            groups.push((word, end, distinct[g]));
+            word = end;
         }
         let words = word;
         let mut cols = vec![0u64; m * words];
         let mut row_at = vec![0u32; words * 64];
-        for (s, row) in rows.chunks_exact(rw.max(1)).enumerate() {
-            let p = next[ones[s]];
-            next[ones[s]] += 1;
+        for (s, row) in rows.chunks_exact(rw).enumerate() {
+            let p = next[group_of[s]];
+            next[group_of[s]] += 1;
             row_at[p] = s as u32;
             for (wi, &w) in row.iter().enumerate() {
                 let mut bits = w;
@@ -67,7 +81,6 @@ impl BinaryDesign {
                 }
             }
         }
-        let weights = ones.iter().map(|&c| weight(c)).collect();
         BinaryDesign {
             m,
             n,
@@ -194,6 +207,13 @@ mod tests {
         assert!((&d.weighted_gram() - &dense).iter().all(|e| e.abs() < 1e-9));
         let r = Array2::from_shape_fn((n, 3), |(s, k)| (s as f64).sin() + k as f64);
         assert!((&d.t_dot(r.view()) - &z.t().dot(&r))
+            .iter()
+            .all(|e| e.abs() < 1e-9));
+        // Any per-row weights (here 7 distinct values, unrelated to the counts).
+        let w = Array1::from_shape_fn(n, |s| (s % 7) as f64 * 0.5);
+        let d = BinaryDesign::weighted(&rows, m, w.to_vec());
+        let zw = &z * &w.view().insert_axis(ndarray::Axis(1));
+        assert!((&d.weighted_gram() - &zw.t().dot(&z))
             .iter()
             .all(|e| e.abs() < 1e-9));
     }

@@ -30,6 +30,11 @@ impl Coalition {
         c
     }
 
+    /// The bitset words (bit j of word j / 64 = feature j).
+    pub fn words(&self) -> &[u64] {
+        &self.words
+    }
+
     /// Adds feature `j`.
     pub fn insert(&mut self, j: usize) {
         self.words[j / 64] |= 1 << (j % 64);

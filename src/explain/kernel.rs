@@ -1,6 +1,7 @@
 //! KernelSHAP: weighted least squares over paired coalitions, efficiency enforced exactly,
 //! with sandwich (delta-method) standard errors over the sampled pairs.
 
+use super::binary_design::BinaryDesign;
 use super::coalition::Coalition;
 use super::explanation::RowAttribution;
 use super::game::RowGame;
@@ -217,24 +218,32 @@ fn solve(
         .iter()
         .map(|c| c.iter().collect())
         .collect();
-    // KKT system [[A, 1], [1ᵀ, 0]] with A = Σ w z zᵀ.
+    // KKT system [[A, 1], [1ᵀ, 0]] with A = Σ w z zᵀ and right-hand sides Σ w z (v − base),
+    // from weighted popcounts over the coalitions grouped by weight.
+    let rows: Vec<u64> = design
+        .coalitions
+        .iter()
+        .flat_map(|c| c.words().iter().copied())
+        .collect();
+    let z = BinaryDesign::weighted(&rows, m, weight.clone());
+    let gram = z.weighted_gram();
+    let shifted =
+        Array2::from_shape_fn((n, k), |(i, o)| weight[i] * (design.values[i][o] - base[o]));
+    let zr = z.t_dot(shifted.view());
     let dim = m + 1;
     let mut kkt = vec![0.0f64; dim * dim];
-    let mut rhs = vec![vec![0.0f64; dim]; k];
-    for i in 0..n {
-        let w = weight[i];
-        if w == 0.0 {
-            continue;
-        }
-        for &a in &members[i] {
-            for &b in &members[i] {
-                kkt[a * dim + b] += w;
-            }
-            for o in 0..k {
-                rhs[o][a] += w * (design.values[i][o] - base[o]);
-            }
+    for a in 0..m {
+        for b in 0..m {
+            kkt[a * dim + b] = gram[[a, b]];
         }
     }
+    let mut rhs: Vec<Vec<f64>> = (0..k)
+        .map(|o| {
+            let mut r = zr.column(o).to_vec();
+            r.push(0.0);
+            r
+        })
+        .collect();
     for j in 0..m {
         kkt[j * dim + m] = 1.0;
         kkt[m * dim + j] = 1.0;

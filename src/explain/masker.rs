@@ -80,15 +80,27 @@ impl<'a> Masker<'a> {
     ) -> Result<Array2<f64>> {
         let nb = self.background.nrows();
         let m = self.background.ncols();
-        let mut rows = Array2::<f32>::zeros((block.len() * nb, m));
-        for (c, coal) in block.iter().enumerate() {
-            let mut dst = rows.slice_mut(ndarray::s![c * nb..(c + 1) * nb, ..]);
-            dst.assign(&self.background);
+        let bg = self.background.as_standard_layout();
+        let bg = bg.as_slice().expect("standard layout");
+        let xs = x.to_vec();
+        // Each masked row is a blend of x (present features) and a background row, done with
+        // bit masks so that it vectorizes.
+        let mut present = vec![0u32; m];
+        let mut rows = Vec::with_capacity(block.len() * nb * m);
+        for coal in block {
+            present.fill(0);
             for p in coal.iter() {
-                let j = players[p];
-                dst.column_mut(j).fill(x[j]);
+                present[players[p]] = u32::MAX;
+            }
+            for b in bg.chunks_exact(m) {
+                let start = rows.len();
+                rows.extend_from_slice(b);
+                for ((v, &xv), &keep) in rows[start..].iter_mut().zip(&xs).zip(&present) {
+                    *v = f32::from_bits((xv.to_bits() & keep) | (v.to_bits() & !keep));
+                }
             }
         }
+        let rows = Array2::from_shape_vec((block.len() * nb, m), rows).expect("n x m rows");
         let pred = self.model.predict(rows.view())?;
         check_finite(&pred)?;
         let k = pred.ncols();
@@ -110,6 +122,9 @@ impl<'a> Masker<'a> {
 
 /// Fails when the model produced NaN or infinity.
 pub fn check_finite(pred: &Array2<f32>) -> Result<()> {
+    if pred.iter().all(|v| v.is_finite()) {
+        return Ok(());
+    }
     if let Some(((r, c), v)) = pred.indexed_iter().find(|(_, v)| !v.is_finite()) {
         return Err(Error::NonFinite(format!(
             "output column {c} of model row {r} is {v}"
