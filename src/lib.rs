@@ -5,7 +5,8 @@
 //! data::Dataset (CSV/NPY) ──┐
 //! model::OnnxModel (tract,  ─┼─> explain::Masker: v(S) for blocks of coalitions, one model call per block
 //!   or dense fast path)      │        │
-//! data::Background ──────────┘        ├─> explain::{exact, kernel, permutation}: φ and stderr per row (rayon over rows)
+//! data::Background ──────────┘        ├─> explain::{exact, kernel, permutation}: φ and stderr per row (rayon over rows;
+//!                                     │     kernel's moments by explain::binary_design popcounts)
 //!                                     │   explain::lime: perturb (discretize, truncnorm), weight, moments
 //!                                     │     (binary_design bitsets, surrogate Gram), ridge per output
 //!                                     └─> explain::Explanation ─> report::ExplanationFile (explanations.json)
@@ -13,7 +14,8 @@
 //! train::train (Keras recipe) ─> train::write_onnx ─> model::OnnxModel (round-trip check)
 //! ```
 //! - [`model`]: the [`model::Model`] trait (`predict(rows) -> rows`), ONNX models on tract with the
-//!   batch re-declared as symbolic, cached per-size plans and pooled per-thread states, and closures.
+//!   batch re-declared as symbolic, cached per-size plans and pooled per-thread states, a dense
+//!   fast path (sgemm, AVX2 head kernel), closures, and output selection (`--labels`).
 //! - [`data`]: CSV (header = feature names) and `.npy` input, row selections, background sampling.
 //! - [`explain`]: the estimators, sharing coalitions ([`explain::coalition`]), the masker and the
 //!   [`explain::Explanation`] type.

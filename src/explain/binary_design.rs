@@ -1,6 +1,7 @@
-//! A 0/1 design matrix whose sample weights depend only on each row's number of ones (LIME's
-//! discretized samples), stored as bit columns with rows grouped by that number. Weighted moments
-//! then reduce to exact integer popcounts per group: no dense floating-point product.
+//! A weighted 0/1 design matrix whose weights take few distinct values (LIME's discretized
+//! samples, weighted by how many features left their bin; kernel SHAP's coalitions, weighted by
+//! size), stored as bit columns with rows grouped by weight. Weighted moments then reduce to exact
+//! integer popcounts per group: no dense floating-point product.
 
 use ndarray::{Array2, ArrayView2};
 
