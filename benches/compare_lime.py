@@ -11,6 +11,7 @@ lime's selected features, sign agreement), next to lime's agreement with itself 
 Writes benches/results/compare_lime_<model>.{json,md}.
 """
 import argparse
+import importlib.metadata
 import json
 import os
 import pathlib
@@ -101,8 +102,7 @@ def main():
         return float(np.mean(rhos)), agree / max(total, 1)
 
     lime_maps, lime_s_row = run_lime(0)
-    results = {"model": model, "rows": args.rows, "lime_version": lime.__version__ if hasattr(lime, "__version__")
-               else "0.2.0.1", "lime_seconds_per_row": lime_s_row}
+    results = {"model": model, "rows": args.rows, "lime_version": importlib.metadata.version("lime"), "lime_seconds_per_row": lime_s_row}
     # The noise floor: lime against itself with another seed.
     other_maps, _ = run_lime(1)
     dense_other = np.zeros((args.rows, test.shape[1], len(labels)))

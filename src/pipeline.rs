@@ -74,16 +74,8 @@ pub fn run_explain(req: &ExplainRequest, progress: Option<&Progress>) -> Result<
         .build()
         .map_err(|e| Error::Invalid(format!("--threads: {e}")))?;
     let threads = pool.current_num_threads();
-    let shared_meta = |explaining| {
-        common_meta(
-            req,
-            &model,
-            &timed,
-            (start, explaining),
-            rows.len(),
-            threads,
-        )
-    };
+    let shared_meta =
+        |explaining| common_meta(req, &model, &timed, start, explaining, rows.len(), threads);
     if method == Method::Lime {
         let train = match &req.train {
             Some(p) => {
@@ -170,7 +162,8 @@ fn common_meta(
     req: &ExplainRequest,
     model: &SelectOutputs,
     timed: &Timed,
-    (start, explaining): (Instant, f64),
+    start: Instant,
+    explaining: f64,
     n_rows: usize,
     threads: usize,
 ) -> Result<Meta> {

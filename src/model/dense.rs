@@ -7,13 +7,31 @@ use ndarray::{Array1, Array2, ArrayView2};
 use std::collections::HashMap;
 use tract_onnx::pb;
 
-/// One step of the chain.
+/// h ← h · W (W is [in, out]).
 #[derive(Debug, Clone)]
-enum Step {
-    /// h ← h · W (W is [in, out]).
-    MatMul(Array2<f32>),
-    /// h ← h · W for W with at most 16 columns.
+enum Product {
+    /// Any W, as one sgemm.
+    Wide(Array2<f32>),
+    /// W with at most 16 columns, through its own kernel.
     Narrow(NarrowWeights),
+}
+
+impl Product {
+    fn new(w: Array2<f32>) -> Product {
+        NarrowWeights::new(w.view()).map_or(Product::Wide(w), Product::Narrow)
+    }
+
+    fn apply(&self, h: ArrayView2<f32>) -> Array2<f32> {
+        match self {
+            Product::Wide(w) => h.dot(w),
+            Product::Narrow(w) => w.dot(h),
+        }
+    }
+}
+
+/// An element-wise or row-wise step.
+#[derive(Debug, Clone)]
+enum RowOp {
     /// h ← h + b (broadcast over rows).
     Bias(Array1<f32>),
     Relu,
@@ -22,10 +40,25 @@ enum Step {
     Softmax,
 }
 
+/// One stage of the chain: a product, or consecutive row ops run in one pass over each row.
+#[derive(Debug, Clone)]
+enum Stage {
+    Product(Product),
+    Rows(Vec<RowOp>),
+}
+
 /// A dense network read from an ONNX graph.
 #[derive(Debug, Clone)]
 pub struct DenseChain {
-    steps: Vec<Step>,
+    stages: Vec<Stage>,
+}
+
+/// Appends a row op, merging it into a preceding run of row ops.
+fn push_row_op(stages: &mut Vec<Stage>, op: RowOp) {
+    match stages.last_mut() {
+        Some(Stage::Rows(ops)) => ops.push(op),
+        _ => stages.push(Stage::Rows(vec![op])),
+    }
 }
 
 fn float_tensor(t: &pb::TensorProto) -> Option<(Vec<usize>, Vec<f32>)> {
@@ -81,7 +114,7 @@ impl DenseChain {
             .find(|i| !inits.contains_key(i.name.as_str()))?;
         let mut current = input.name.clone();
         let mut width = n_in;
-        let mut steps = vec![];
+        let mut stages = vec![];
         for node in &graph.node {
             let data: Vec<&str> = node
                 .input
@@ -109,11 +142,14 @@ impl DenseChain {
                         return None;
                     }
                     width = w.ncols();
-                    steps.push(Step::MatMul(w));
+                    stages.push(Stage::Product(Product::new(w)));
                 }
                 "Add" => {
                     let other = node.input.iter().find(|i| **i != current)?;
-                    steps.push(Step::Bias(bias(inits.get(other.as_str())?, width)?));
+                    push_row_op(
+                        &mut stages,
+                        RowOp::Bias(bias(inits.get(other.as_str())?, width)?),
+                    );
                 }
                 "Gemm" if node.input[0] == current && attr_i(node, "transA", 0) == 0 => {
                     let mut w = matrix(float_tensor(init(1)?)?)?;
@@ -124,82 +160,60 @@ impl DenseChain {
                         return None;
                     }
                     width = w.ncols();
-                    steps.push(Step::MatMul(w * attr_f(node, "alpha", 1.0)));
+                    stages.push(Stage::Product(Product::new(w * attr_f(node, "alpha", 1.0))));
                     if let Some(c) = init(2) {
-                        steps.push(Step::Bias(bias(c, width)? * attr_f(node, "beta", 1.0)));
+                        let b = bias(c, width)? * attr_f(node, "beta", 1.0);
+                        push_row_op(&mut stages, RowOp::Bias(b));
                     }
                 }
-                "Relu" => steps.push(Step::Relu),
-                "Sigmoid" => steps.push(Step::Sigmoid),
-                "Tanh" => steps.push(Step::Tanh),
+                "Relu" => push_row_op(&mut stages, RowOp::Relu),
+                "Sigmoid" => push_row_op(&mut stages, RowOp::Sigmoid),
+                "Tanh" => push_row_op(&mut stages, RowOp::Tanh),
                 "Softmax" if matches!(attr_i(node, "axis", -1), -1 | 1) => {
-                    steps.push(Step::Softmax)
+                    push_row_op(&mut stages, RowOp::Softmax)
                 }
                 "Identity" | "Dropout" => {}
                 _ => return None,
             }
             current = node.output[0].clone();
         }
-        let steps: Vec<Step> = steps
-            .into_iter()
-            .map(|s| match s {
-                Step::MatMul(w) => {
-                    NarrowWeights::new(w.view()).map_or(Step::MatMul(w), Step::Narrow)
-                }
-                other => other,
-            })
-            .collect();
-        (current == graph.output[0].name && !steps.is_empty()).then_some(DenseChain { steps })
+        (current == graph.output[0].name && !stages.is_empty()).then_some(DenseChain { stages })
     }
 
-    /// Runs the chain on a batch of rows: each product as one sgemm, and each run of element-wise
-    /// steps after it (bias, activation, softmax) in a single pass over every row.
+    /// Runs the chain on a batch of rows: each product as one sgemm (or the narrow kernel), and
+    /// each run of element-wise stages after it (bias, activation, softmax) in one pass per row.
     pub fn run(&self, x: ArrayView2<f32>) -> Array2<f32> {
         let mut h: Option<Array2<f32>> = None;
-        let mut steps = self.steps.as_slice();
-        while let Some(step) = steps.first() {
-            let input = h.as_ref().map_or(x, |a| a.view());
-            let product = match step {
-                Step::MatMul(w) => Some(input.dot(w)),
-                Step::Narrow(w) => Some(w.dot(input)),
-                _ => None,
-            };
-            if product.is_some() {
-                h = product;
-                steps = &steps[1..];
-                continue;
-            }
-            let n = steps.iter().take_while(|s| !s.is_product()).count();
-            let mut a = h.take().unwrap_or_else(|| x.to_owned());
-            for mut row in a.rows_mut() {
-                let row = row.as_slice_mut().expect("standard layout");
-                steps[..n].iter().for_each(|s| s.apply(row));
-            }
-            h = Some(a);
-            steps = &steps[n..];
+        for stage in &self.stages {
+            h = Some(match stage {
+                Stage::Product(p) => p.apply(h.as_ref().map_or(x, |a| a.view())),
+                Stage::Rows(ops) => {
+                    let mut a = h.take().unwrap_or_else(|| x.to_owned());
+                    for mut row in a.rows_mut() {
+                        let row = row.as_slice_mut().expect("standard layout");
+                        ops.iter().for_each(|op| op.apply(row));
+                    }
+                    a
+                }
+            });
         }
         h.unwrap_or_else(|| x.to_owned())
     }
 }
 
-impl Step {
-    fn is_product(&self) -> bool {
-        matches!(self, Step::MatMul(_) | Step::Narrow(_))
-    }
-
+impl RowOp {
     /// Applies an element-wise or row-wise step to one row.
     #[inline]
     fn apply(&self, row: &mut [f32]) {
         match self {
-            Step::MatMul(_) | Step::Narrow(_) => unreachable!("products are not row-wise"),
-            Step::Bias(b) => {
+            RowOp::Bias(b) => {
                 let b = b.as_slice().expect("contiguous bias");
                 row.iter_mut().zip(b).for_each(|(v, b)| *v += b)
             }
-            Step::Relu => row.iter_mut().for_each(|v| *v = v.max(0.0)),
-            Step::Sigmoid => row.iter_mut().for_each(|v| *v = 1.0 / (1.0 + (-*v).exp())),
-            Step::Tanh => row.iter_mut().for_each(|v| *v = v.tanh()),
-            Step::Softmax => {
+            RowOp::Relu => row.iter_mut().for_each(|v| *v = v.max(0.0)),
+            RowOp::Sigmoid => row.iter_mut().for_each(|v| *v = 1.0 / (1.0 + (-*v).exp())),
+            RowOp::Tanh => row.iter_mut().for_each(|v| *v = v.tanh()),
+            RowOp::Softmax => {
                 let max = row.iter().fold(f32::NEG_INFINITY, |a, &v| a.max(v));
                 row.iter_mut().for_each(|v| *v = (*v - max).exp());
                 let sum: f32 = row.iter().sum();

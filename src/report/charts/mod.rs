@@ -124,6 +124,13 @@ pub fn check_row(file: &ExplanationFile, row: usize) -> Result<()> {
     check_index("row", row, file.values.len(), "explains")
 }
 
+/// Checks the file, and that `row` and `output` exist in it.
+fn check_cell(file: &ExplanationFile, row: usize, output: usize) -> Result<()> {
+    check_file(file)?;
+    check_row(file, row)?;
+    check_output(file, output)
+}
+
 /// Checks that `output` is an output index of the file.
 pub fn check_output(file: &ExplanationFile, output: usize) -> Result<()> {
     check_index("output", output, file.output_names.len(), "has")
@@ -201,9 +208,7 @@ pub fn write_waterfall(
     path: &Path,
     format: Format,
 ) -> Result<()> {
-    check_file(file)?;
-    check_row(file, row)?;
-    check_output(file, output)?;
+    check_cell(file, row, output)?;
     render::save(
         &waterfall::Waterfall::new(file, row, output, top),
         path,
@@ -220,9 +225,7 @@ pub fn write_bar(
     path: &Path,
     format: Format,
 ) -> Result<()> {
-    check_file(file)?;
-    check_row(file, row)?;
-    check_output(file, output)?;
+    check_cell(file, row, output)?;
     render::save(&bar::Bar::new(file, row, output, top), path, format)
 }
 
