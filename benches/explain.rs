@@ -2,7 +2,7 @@
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use onnx_inspector::data::{read_csv, Background};
-use onnx_inspector::explain::{explain_shap, Method, ShapOptions};
+use onnx_inspector::explain::{Explainer, ShapExplainer, ShapMethod, ShapParams};
 use onnx_inspector::model::{Model, OnnxModel};
 
 fn setup() -> (
@@ -54,24 +54,19 @@ fn explain_row(c: &mut Criterion) {
     let pool = one_thread();
     let mut g = c.benchmark_group("explain_row_1thread");
     g.sample_size(10);
-    for method in [Method::Kernel, Method::Permutation] {
-        let opts = ShapOptions {
+    for method in [ShapMethod::Kernel, ShapMethod::Permutation] {
+        let opts = ShapParams {
             method,
-            ..ShapOptions::default()
+            ..ShapParams::default()
         };
         g.bench_function(format!("{method:?}").to_lowercase(), |b| {
             b.iter(|| {
                 pool.install(|| {
-                    explain_shap(
-                        &model,
-                        names.clone(),
-                        x.view(),
-                        &[0],
-                        bg.view(),
-                        &opts,
-                        None,
-                    )
-                    .unwrap()
+                    ShapExplainer::new(&model, bg.view())
+                        .params(opts.clone())
+                        .feature_names(names.clone())
+                        .explain_indexed(x.view(), &[0])
+                        .unwrap()
                 })
             })
         });

@@ -156,7 +156,10 @@ fn bad_models_and_options_fail_cleanly() {
         "0",
         "--quiet",
     ]);
-    assert!(err.contains("--method kernel"), "{err}");
+    assert!(
+        err.contains("--method: ") && err.contains("kernel or permutation"),
+        "{err}"
+    );
 }
 
 #[test]

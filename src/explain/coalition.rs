@@ -41,16 +41,19 @@ impl Coalition {
     }
 
     /// Whether feature `j` is present.
+    #[cfg(test)]
     pub fn contains(&self, j: usize) -> bool {
         self.words[j / 64] >> (j % 64) & 1 == 1
     }
 
     /// Number of present features.
+    #[cfg(test)]
     pub fn len(&self) -> usize {
         self.words.iter().map(|w| w.count_ones() as usize).sum()
     }
 
     /// Whether no feature is present.
+    #[cfg(test)]
     pub fn is_empty(&self) -> bool {
         self.words.iter().all(|&w| w == 0)
     }

@@ -10,8 +10,6 @@ use rand::RngCore;
 pub struct FeatureBins {
     /// Sorted distinct bin borders; bin b holds `border[b-1] < x <= border[b]`.
     pub borders: Vec<f64>,
-    /// Per bin: training frequency.
-    pub freq: Vec<f64>,
     /// Bin b is drawn when 32 random bits are at least `cut[b-1]` and below `cut[b]`.
     cut: Vec<u64>,
     /// Per bin: normal(mean, std) truncated to the bin's training [min, max].
@@ -85,7 +83,6 @@ impl FeatureBins {
             })
             .collect();
         FeatureBins {
-            freq,
             cut,
             borders,
             draw,
@@ -168,7 +165,7 @@ mod tests {
         assert_eq!(b.names[1], "2.75 < age <= 4.50");
         assert_eq!(b.names[3], "age > 6.25");
         assert_eq!((b.bin(2.75), b.bin(2.76), b.bin(100.0)), (0, 1, 3));
-        assert_eq!(b.freq, vec![0.25; 4]);
+        assert_eq!(b.cut, vec![1 << 30, 2 << 30, 3 << 30]);
         // Bins follow the training frequencies; every value lies inside its bin; hits mark the
         // instance's own bin.
         let mut rng = crate::explain::sampling::row_rng(1, 1);

@@ -175,7 +175,7 @@ impl OnnxModel {
     /// Replaces the output column names (e.g. class labels); the count must match.
     pub fn with_output_names(mut self, names: Vec<String>) -> Result<Self> {
         if names.len() != self.output_names.len() {
-            return Err(Error::Invalid(format!(
+            return Err(Error::Mismatch(format!(
                 "{}: {} output names given, the model has {} output columns",
                 self.path.display(),
                 names.len(),
@@ -334,7 +334,7 @@ impl Model for OnnxModel {
     }
     fn predict(&self, rows: ArrayView2<f32>) -> Result<Array2<f32>> {
         if rows.ncols() != self.n_features {
-            return Err(Error::Invalid(format!(
+            return Err(Error::Mismatch(format!(
                 "{}: the model takes {} values per row, the data has {}",
                 self.path.display(),
                 self.n_features,

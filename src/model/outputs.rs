@@ -45,17 +45,20 @@ pub fn parse_labels(labels: &[String], names: &[String]) -> Result<Vec<usize>> {
             .position(|n| n == label)
             .or_else(|| label.parse::<usize>().ok().filter(|&i| i < names.len()))
             .ok_or_else(|| {
-                Error::Invalid(format!(
-                    "--labels: '{label}' is neither an output name ({}) nor an index below {}",
-                    preview(names),
-                    names.len()
-                ))
+                Error::param(
+                    "labels",
+                    format!(
+                        "'{label}' is neither an output name ({}) nor an index below {}",
+                        preview(names),
+                        names.len()
+                    ),
+                )
             })?;
         if columns.contains(&column) {
-            return Err(Error::Invalid(format!(
-                "--labels: output '{}' is listed twice",
-                names[column]
-            )));
+            return Err(Error::param(
+                "labels",
+                format!("output '{}' is listed twice", names[column]),
+            ));
         }
         columns.push(column);
     }

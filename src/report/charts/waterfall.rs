@@ -48,7 +48,7 @@ pub(crate) fn row_title(file: &ExplanationFile, row: usize, output: usize) -> St
             "row {}  ·  output {}",
             file.row_indices[row], file.output_names[output]
         ),
-        &file.meta.method,
+        file.meta.method,
     )
 }
 
@@ -99,7 +99,7 @@ impl Waterfall {
             .collect();
         steps.reverse();
         // LIME's weights start at the surrogate's intercept and end at its local prediction.
-        let lime = file.meta.method == "lime";
+        let lime = file.meta.method == crate::explain::Method::Lime;
         let labels = if lime {
             ("intercept", "surrogate")
         } else {
