@@ -342,3 +342,66 @@ fn features_equal_to_every_background_value_get_exactly_zero() {
         assert!(efficiency_gap(&e) < 1e-5, "{method:?}");
     }
 }
+
+#[test]
+fn tolerance_stops_early_and_its_error_bound_holds() {
+    // A nonlinear model with interactions, so sampled estimates are not exact.
+    // 16 features: 65 534 coalitions, more than the budget, so nothing is enumerated whole.
+    let m = 16;
+    let model = FnModel::new(m, 2, |x| {
+        let z: f32 = x
+            .iter()
+            .enumerate()
+            .map(|(j, v)| v * ((j % 4) as f32 - 1.5))
+            .sum();
+        vec![
+            1.0 / (1.0 + (-z).exp()),
+            x[0] * x[1] * x[2] + (x[3] - x[5]).abs(),
+        ]
+    });
+    let (x, bg) = (grid(8, m, 40), grid(10, m, 41));
+    let exact = explain(&model, x.view(), bg.view(), ShapMethod::Exact, None, 0);
+    let budget = 40_000;
+    let tolerance = 0.02;
+    for method in SAMPLED {
+        let e = ShapExplainer::new(&model, bg.view())
+            .method(method)
+            .samples(budget)
+            .tolerance(tolerance)
+            .seed(5)
+            .explain(x.view())
+            .unwrap();
+        let se = e.stderr.as_ref().unwrap();
+        for r in 0..x.nrows() {
+            assert!(
+                e.evaluations[r] < budget / 2,
+                "{method:?} row {r}: {} evaluations, no early stop",
+                e.evaluations[r]
+            );
+            for o in 0..2 {
+                let phi = e.values.slice(ndarray::s![r, .., o]);
+                let truth = exact.values.slice(ndarray::s![r, .., o]);
+                let range =
+                    truth.fold(f64::MIN, |a, &v| a.max(v)) - truth.fold(f64::MAX, |a, &v| a.min(v));
+                // The stopping rule: every se below tolerance × the attribution range...
+                let max_se = se
+                    .slice(ndarray::s![r, .., o])
+                    .fold(0.0f64, |a, &v| a.max(v));
+                assert!(
+                    max_se <= tolerance * range * 1.2,
+                    "{method:?} row {r}: se {max_se}"
+                );
+                // ...and the actual error stays within a few of those standard errors.
+                let err = phi
+                    .iter()
+                    .zip(truth.iter())
+                    .fold(0.0f64, |a, (p, t)| a.max((p - t).abs()));
+                assert!(
+                    err <= 4.0 * tolerance * range,
+                    "{method:?} row {r} output {o}: error {err}, bound {}",
+                    4.0 * tolerance * range
+                );
+            }
+        }
+    }
+}
