@@ -102,6 +102,10 @@ pub struct ExplainArgs {
     /// LIME: feature selection (auto = forward when --num-features <= 6, else highest weights).
     #[arg(long, value_enum, default_value = "auto")]
     feature_selection: SelectionArg,
+    /// LIME: comma-separated categorical features (names or 0-based indices), sampled from their
+    /// training frequencies and explained as "same category or not", as lime's categorical_features.
+    #[arg(long, value_delimiter = ',')]
+    categorical: Vec<String>,
     /// Comma-separated names for the output columns (e.g. class labels).
     #[arg(long, value_delimiter = ',')]
     output_names: Option<Vec<String>>,
@@ -158,6 +162,7 @@ impl ExplainArgs {
                     SelectionArg::None => Selection::None,
                 },
                 sample_around_instance: self.sample_around_instance,
+                categorical: vec![],
                 seed: self.seed,
             }),
         }
@@ -176,6 +181,7 @@ pub fn run(a: ExplainArgs) -> anyhow::Result<()> {
         labels: a.labels,
         threads: a.threads,
         train: a.train,
+        categorical: a.categorical,
     };
     let cancel = Arc::new(AtomicBool::new(false));
     {

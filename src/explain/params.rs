@@ -239,6 +239,10 @@ pub struct LimeParams {
     pub selection: Selection,
     /// Gaussian samples around the instance instead of the training mean (no-discretize mode).
     pub sample_around_instance: bool,
+    /// Indices of categorical features: sampled from their training frequencies and explained as
+    /// "same category as the instance or not" (lime's `categorical_features`).
+    #[serde(default)]
+    pub categorical: Vec<usize>,
     /// Seed.
     pub seed: u64,
 }
@@ -254,8 +258,14 @@ impl LimeParams {
         self.kernel_width.unwrap_or(0.75 * (m as f64).sqrt())
     }
 
-    /// Checks the settings; every row then runs.
-    pub fn check(&self) -> Result<()> {
+    /// Checks the settings against M features; every row then runs.
+    pub fn check(&self, m: usize) -> Result<()> {
+        if let Some(&j) = self.categorical.iter().find(|&&j| j >= m) {
+            return Err(Error::param(
+                "categorical",
+                format!("feature {j} does not exist: there are {m} features"),
+            ));
+        }
         if self.num_samples < 2 {
             return Err(Error::param("samples", "LIME needs at least 2 samples"));
         }
@@ -280,6 +290,7 @@ impl Default for LimeParams {
             kernel_width: None,
             selection: Selection::Auto,
             sample_around_instance: false,
+            categorical: vec![],
             seed: 0,
         }
     }
@@ -315,7 +326,7 @@ impl Estimator {
     pub fn check(&self, m: usize) -> Result<()> {
         match self {
             Estimator::Shap(p) => p.check(m),
-            Estimator::Lime(p) => p.check(),
+            Estimator::Lime(p) => p.check(m),
         }
     }
 }

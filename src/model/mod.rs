@@ -10,7 +10,7 @@ mod timed;
 
 pub use closure::FnModel;
 pub use onnx::{BatchMode, OnnxModel};
-pub use outputs::{parse_labels, SelectOutputs};
+pub use outputs::{resolve_names, SelectOutputs};
 pub use proto_info::{ModelInfo, TensorInfo};
 pub use timed::Timed;
 
