@@ -2,7 +2,9 @@
 
 use crate::data::{parse_rows, Background, Dataset};
 use crate::error::{Error, Result};
-use crate::explain::{explain_shap, LimeExplainer, LimeOptions, Method, Progress, ShapOptions};
+use crate::explain::{
+    explain_shap, shap_evaluator, LimeExplainer, LimeOptions, Method, Progress, ShapOptions,
+};
 use crate::model::{Model, OnnxModel, SelectOutputs, Timed};
 use crate::report::{ExplanationFile, Meta, Timings};
 use sha2::{Digest, Sha256};
@@ -152,6 +154,7 @@ pub fn run_explain(req: &ExplainRequest, progress: Option<&Progress>) -> Result<
         tolerance: shap.tolerance,
         background: Some(background.description.clone()),
         options: None,
+        evaluator: shap_evaluator(&timed, &shap).name().into(),
         ..shared_meta(explaining)?
     };
     Ok(ExplanationFile::new(&explanation, meta))
@@ -178,6 +181,7 @@ fn common_meta(
         tolerance: None,
         background: None,
         options: None,
+        evaluator: "model".into(),
         model: req.model.display().to_string(),
         model_sha256: sha256_file(&req.model)?,
         row_shape: model.row_shape(),

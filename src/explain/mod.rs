@@ -24,6 +24,7 @@ pub mod discretize;
 pub mod exact;
 pub mod explanation;
 pub mod game;
+mod incremental;
 pub mod kernel;
 pub mod lime;
 pub mod linalg;
@@ -36,7 +37,7 @@ pub mod truncnorm;
 pub use explanation::{Explanation, RowAttribution};
 pub use game::RowGame;
 pub use lime::{Discretizer, LimeExplainer, LimeOptions, Selection};
-pub use masker::{Masker, DEFAULT_BLOCK_ROWS};
+pub use masker::{Evaluator, Masker, DEFAULT_BLOCK_ROWS};
 
 use crate::error::{Error, Result};
 use crate::model::Model;
@@ -115,6 +116,9 @@ pub struct ShapOptions {
     pub sampling: Sampling,
     /// Model rows per call.
     pub block_rows: usize,
+    /// Evaluate coalitions by updating the model's first linear layer incrementally when the
+    /// model exposes one (same attributions to rounding; off to compare or measure).
+    pub incremental: bool,
 }
 
 impl Default for ShapOptions {
@@ -126,6 +130,7 @@ impl Default for ShapOptions {
             tolerance: None,
             sampling: Sampling::Leverage,
             block_rows: DEFAULT_BLOCK_ROWS,
+            incremental: true,
         }
     }
 }
@@ -149,6 +154,16 @@ impl ShapOptions {
             }
             other => other,
         }
+    }
+}
+
+/// The path [`explain_shap`] evaluates coalitions with for this model and these options.
+pub fn shap_evaluator(model: &dyn Model, opts: &ShapOptions) -> Evaluator {
+    match model.first_linear() {
+        Some(l) if opts.incremental && l.n_inputs() == model.n_features() => {
+            Evaluator::IncrementalDense
+        }
+        _ => Evaluator::Model,
     }
 }
 
@@ -203,7 +218,8 @@ pub fn explain_shap(
         return Err(Error::Invalid("the background has no rows".into()));
     }
     let (base, fx) = base_and_predictions(model, x, background)?;
-    let masker = Masker::new(model, background, opts.block_rows);
+    let masker =
+        Masker::new(model, background, opts.block_rows).with_incremental(opts.incremental)?;
     let method = opts.resolved_method(m);
     let budget = opts.budget(m);
     let rounds = Rounds {

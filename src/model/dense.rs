@@ -21,6 +21,14 @@ impl Product {
         NarrowWeights::new(w.view()).map_or(Product::Wide(w), Product::Narrow)
     }
 
+    /// The weight matrix [in, out].
+    fn matrix(&self) -> ArrayView2<'_, f32> {
+        match self {
+            Product::Wide(w) => w.view(),
+            Product::Narrow(w) => w.matrix(),
+        }
+    }
+
     fn apply(&self, h: ArrayView2<f32>) -> Array2<f32> {
         match self {
             Product::Wide(w) => h.dot(w),
@@ -178,6 +186,27 @@ impl DenseChain {
             current = node.output[0].clone();
         }
         (current == graph.output[0].name && !stages.is_empty()).then_some(DenseChain { stages })
+    }
+
+    /// Splits the chain after its first product and the bias right after it, if it starts with
+    /// a product: (W [in, H], b [H], the rest of the chain run on x·W + b).
+    pub fn split_first_linear(&self) -> Option<(Array2<f32>, Array1<f32>, DenseChain)> {
+        let Some(Stage::Product(first)) = self.stages.first() else {
+            return None;
+        };
+        let w = first.matrix().to_owned();
+        let mut rest: Vec<Stage> = self.stages[1..].to_vec();
+        let mut bias = Array1::zeros(w.ncols());
+        if let Some(Stage::Rows(ops)) = rest.first_mut() {
+            if let Some(RowOp::Bias(b)) = ops.first() {
+                bias = b.clone();
+                ops.remove(0);
+                if ops.is_empty() {
+                    rest.remove(0);
+                }
+            }
+        }
+        Some((w, bias, DenseChain { stages: rest }))
     }
 
     /// Runs the chain on a batch of rows: each product as one sgemm (or the narrow kernel), and

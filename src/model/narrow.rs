@@ -34,6 +34,11 @@ impl NarrowWeights {
         })
     }
 
+    /// The unpadded matrix [k, n].
+    pub fn matrix(&self) -> ArrayView2<'_, f32> {
+        self.w.view()
+    }
+
     /// `a` [rows, k] · W.
     pub fn dot(&self, a: ArrayView2<f32>) -> Array2<f32> {
         #[cfg(target_arch = "x86_64")]
