@@ -241,14 +241,18 @@ fn choose_start(block: &[Coalition], i: usize, c: &Coalition, n: usize) -> Start
     if n - size < best.0 {
         best = (n - size, Start::From(Base::Full));
     }
-    for e in (i.saturating_sub(WINDOW)..i).rev() {
+    let earlier = i.saturating_sub(WINDOW)..i;
+    for e in earlier.clone().rev() {
         let d = distance(c, &block[e]);
         if d < best.0 {
             best = (d, Start::From(Base::Earlier(e)));
         }
-        // The complement costs one pass more than an update of the same size.
-        if n - d + 1 < best.0 {
-            best = (n - d + 1, Start::Complement(e));
+    }
+    // The complement costs one pass more than an update of the same size, and reuses no rows.
+    for e in earlier.rev() {
+        let d = n - distance(c, &block[e]) + 1;
+        if d < best.0 {
+            best = (d, Start::Complement(e));
         }
     }
     best.1
