@@ -226,7 +226,7 @@ fn meta_records_the_evaluator() {
                 ..ShapOptions::default()
             },
             output_names: None,
-            labels: vec!["3".into()],
+            labels: vec!["3".into(), "1".into()],
             threads: 1,
             lime: Default::default(),
             train: None,

@@ -79,7 +79,7 @@ impl<'a> Incremental<'a> {
         }
         let background = background.as_standard_layout().to_owned();
         let bg_pre = linear.pre_activations(background.view());
-        let bg_out = model.predict_from_linear(bg_pre.view())?;
+        let bg_out = standard(model.predict_from_linear(bg_pre.view())?);
         check_finite(&bg_out)?;
         Ok(Some(Incremental {
             model,
@@ -93,7 +93,7 @@ impl<'a> Incremental<'a> {
     fn row_state(&self, x: ArrayView1<f32>) -> Result<RowState> {
         let x_row = x.insert_axis(ndarray::Axis(0));
         let x_pre = self.linear.pre_activations(x_row);
-        let x_out = self.model.predict_from_linear(x_pre.view())?;
+        let x_out = standard(self.model.predict_from_linear(x_pre.view())?);
         check_finite(&x_out)?;
         let diff = Array2::from_shape_fn(self.background.dim(), |(b, j)| {
             x[j] - self.background[[b, j]]
@@ -189,7 +189,7 @@ impl<'a> Incremental<'a> {
             Array2::zeros((0, self.bg_out.ncols()))
         } else {
             let pre = Array2::from_shape_vec((n_rows, h), pre).expect("rows of H values");
-            let out = self.model.predict_from_linear(pre.view())?;
+            let out = standard(self.model.predict_from_linear(pre.view())?);
             check_finite(&out)?;
             out
         };
@@ -213,6 +213,15 @@ impl<'a> Incremental<'a> {
             }
         }
         Ok(values)
+    }
+}
+
+/// The array in row-major layout (a column selection may return another).
+fn standard(a: Array2<f32>) -> Array2<f32> {
+    if a.is_standard_layout() {
+        a
+    } else {
+        a.as_standard_layout().into_owned()
     }
 }
 
