@@ -216,14 +216,28 @@ impl DenseChain {
         for stage in &self.stages {
             h = Some(match stage {
                 Stage::Product(p) => p.apply(h.as_ref().map_or(x, |a| a.view())),
-                Stage::Rows(ops) => {
-                    let mut a = h.take().unwrap_or_else(|| x.to_owned());
-                    for mut row in a.rows_mut() {
-                        let row = row.as_slice_mut().expect("standard layout");
-                        ops.iter().for_each(|op| op.apply(row));
+                Stage::Rows(ops) => match h.take() {
+                    Some(mut a) => {
+                        for mut row in a.rows_mut() {
+                            let row = row.as_slice_mut().expect("standard layout");
+                            ops.iter().for_each(|op| op.apply(row));
+                        }
+                        a
                     }
-                    a
-                }
+                    // Each input row copied and transformed while it is in cache.
+                    None => {
+                        let mut out = Vec::with_capacity(x.len());
+                        for row in x.rows() {
+                            let start = out.len();
+                            match row.as_slice() {
+                                Some(r) => out.extend_from_slice(r),
+                                None => out.extend(row.iter().copied()),
+                            }
+                            ops.iter().for_each(|op| op.apply(&mut out[start..]));
+                        }
+                        Array2::from_shape_vec(x.dim(), out).expect("same shape")
+                    }
+                },
             });
         }
         h.unwrap_or_else(|| x.to_owned())
