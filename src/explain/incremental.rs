@@ -174,7 +174,7 @@ impl<'a> Incremental<'a> {
                     }
                 };
                 match complement_of {
-                    None => dst.copy_from_slice(row_of(source)),
+                    None => accumulate(dst, Some(row_of(source)), &delta, diff, weights),
                     Some(_) => {
                         // pre(complement of E) = pre(∅) + pre(full) − pre(E), per background row.
                         let (bg, of) = (row_of(Loc::Background(b)), row_of(source));
@@ -182,9 +182,9 @@ impl<'a> Incremental<'a> {
                         {
                             *d = g + xv - e;
                         }
+                        accumulate(dst, None, &delta, diff, weights);
                     }
                 }
-                accumulate(dst, &delta, diff, weights);
                 locs.push(Loc::Row(r));
             }
         }
@@ -229,14 +229,23 @@ fn standard(a: Array2<f32>) -> Array2<f32> {
     }
 }
 
-/// dst += Σ_t s_t (x_j − b_j) W[j] over the (sign s_t, feature j) terms, with `diff` = x − b
-/// and W `[M, h]` row-major.
-fn accumulate(dst: &mut [f32], terms: &[(f32, usize)], diff: &[f32], w: &[f32]) {
+/// dst = init + Σ_t s_t (x_j − b_j) W[j] over the (sign s_t, feature j) terms, with `diff` = x − b,
+/// W `[M, h]` row-major, and `init` = dst itself when `None`.
+fn accumulate(
+    dst: &mut [f32],
+    init: Option<&[f32]>,
+    terms: &[(f32, usize)],
+    diff: &[f32],
+    w: &[f32],
+) {
     #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
         // SAFETY: the CPU supports AVX2 and FMA, checked just above.
-        unsafe { accumulate_avx2(dst, terms, diff, w) };
+        unsafe { accumulate_avx2(dst, init, terms, diff, w) };
         return;
+    }
+    if let Some(init) = init {
+        dst.copy_from_slice(init);
     }
     let h = dst.len();
     for &(sign, j) in terms {
@@ -250,45 +259,62 @@ fn accumulate(dst: &mut [f32], terms: &[(f32, usize)], diff: &[f32], w: &[f32]) 
 /// [`accumulate`] with 64 lanes of `dst` held in eight registers across all terms.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
-unsafe fn accumulate_avx2(dst: &mut [f32], terms: &[(f32, usize)], diff: &[f32], w: &[f32]) {
+unsafe fn accumulate_avx2(
+    dst: &mut [f32],
+    init: Option<&[f32]>,
+    terms: &[(f32, usize)],
+    diff: &[f32],
+    w: &[f32],
+) {
     use std::arch::x86_64::*;
     let h = dst.len();
+    assert!(
+        init.is_none_or(|i| i.len() == h),
+        "init has the width of dst"
+    );
+    assert!(
+        terms.iter().all(|&(_, j)| (j + 1) * h <= w.len()),
+        "every term's row of W is inside W"
+    );
+    // All accesses go through these pointers: `src` may be `dst` itself.
+    let d0 = dst.as_mut_ptr();
+    let src = init.map_or(d0 as *const f32, |i| i.as_ptr());
+    let wp0 = w.as_ptr();
     let mut start = 0;
+    // SAFETY (all blocks below): lanes start..start + 64 (or + 8, or one) are below h, the width
+    // of dst and init, and each term's row j * h .. (j + 1) * h lies in w, as asserted above.
     while start + 64 <= h {
-        let d = dst.as_mut_ptr().add(start);
         let mut acc = [_mm256_setzero_ps(); 8];
         for (v, a) in acc.iter_mut().enumerate() {
-            *a = _mm256_loadu_ps(d.add(8 * v));
+            *a = unsafe { _mm256_loadu_ps(src.add(start + 8 * v)) };
         }
         for &(sign, j) in terms {
             let cv = _mm256_set1_ps(sign * diff[j]);
-            let wp = w.as_ptr().add(j * h + start);
+            let wp = unsafe { wp0.add(j * h + start) };
             for (v, a) in acc.iter_mut().enumerate() {
-                *a = _mm256_fmadd_ps(cv, _mm256_loadu_ps(wp.add(8 * v)), *a);
+                *a = _mm256_fmadd_ps(cv, unsafe { _mm256_loadu_ps(wp.add(8 * v)) }, *a);
             }
         }
         for (v, a) in acc.iter().enumerate() {
-            _mm256_storeu_ps(d.add(8 * v), *a);
+            unsafe { _mm256_storeu_ps(d0.add(start + 8 * v), *a) };
         }
         start += 64;
     }
     while start + 8 <= h {
-        let d = dst.as_mut_ptr().add(start);
-        let mut a = _mm256_loadu_ps(d);
+        let mut a = unsafe { _mm256_loadu_ps(src.add(start)) };
         for &(sign, j) in terms {
-            a = _mm256_fmadd_ps(
-                _mm256_set1_ps(sign * diff[j]),
-                _mm256_loadu_ps(w.as_ptr().add(j * h + start)),
-                a,
-            );
+            let wv = unsafe { _mm256_loadu_ps(wp0.add(j * h + start)) };
+            a = _mm256_fmadd_ps(_mm256_set1_ps(sign * diff[j]), wv, a);
         }
-        _mm256_storeu_ps(d, a);
+        unsafe { _mm256_storeu_ps(d0.add(start), a) };
         start += 8;
     }
-    for (i, d) in dst.iter_mut().enumerate().skip(start) {
+    for i in start..h {
+        let mut v = unsafe { *src.add(i) };
         for &(sign, j) in terms {
-            *d = (sign * diff[j]).mul_add(w[j * h + i], *d);
+            v = (sign * diff[j]).mul_add(w[j * h + i], v);
         }
+        unsafe { *d0.add(i) = v };
     }
 }
 

@@ -8,6 +8,7 @@ mod onnx;
 mod outputs;
 mod proto_info;
 mod timed;
+mod vexp;
 
 pub use closure::FnModel;
 pub use linear::FirstLinear;
