@@ -77,7 +77,7 @@ impl<'a> Incremental<'a> {
         let Some(linear) = model.first_linear() else {
             return Ok(None);
         };
-        if linear.n_inputs() != background.ncols() {
+        if linear.n_inputs() != background.ncols() || linear.n_hidden() == 0 {
             return Ok(None);
         }
         let background = background.as_standard_layout().to_owned();

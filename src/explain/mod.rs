@@ -17,6 +17,14 @@
 //! calibration (|error|/se within ±2 about 95% of the time) in `shap_oracles.rs`.
 //! Every row draws from its own generator seeded by (`seed`, row index), and model calls are cut
 //! into blocks that do not depend on the thread count, so results are identical for any `--threads`.
+//! When the model exposes its first linear layer ([`crate::model::Model::first_linear`], every
+//! dense chain), the masker evaluates each block of coalitions incrementally: each coalition's
+//! first-layer pre-activations are updated from ∅, x or a recent coalition of the block, only the
+//! rest of the network runs per masked row, and rows a step leaves unchanged reuse their output
+//! (`ShapOptions::incremental`, `--no-incremental` to turn it off; `meta.evaluator` records it).
+//! Attributions agree with whole-row evaluation to rounding (1e-6 on every zoo model,
+//! `tests/incremental.rs`); the estimators order their coalitions so that neighbours differ in
+//! one feature (permutation walks, exact in Gray-code order).
 
 pub mod binary_design;
 pub mod coalition;
