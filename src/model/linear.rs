@@ -29,12 +29,6 @@ impl FirstLinear {
         self.weights.ncols()
     }
 
-    /// Row `j` of W: how a unit change of input feature `j` moves the pre-activations.
-    pub fn weight_row(&self, j: usize) -> &[f32] {
-        let h = self.n_hidden();
-        &self.weights.as_slice().expect("standard layout")[j * h..(j + 1) * h]
-    }
-
     /// The weights `[M, H]`.
     pub fn weights(&self) -> ArrayView2<'_, f32> {
         self.weights.view()
