@@ -3,8 +3,8 @@
 use crate::data::{parse_rows, Background, Dataset};
 use crate::error::{Error, Result};
 use crate::explain::{
-    Discretizer, Estimator, Explainer, Explanation, LimeExplainer, LimeParams, Method, Progress,
-    Selection, ShapExplainer,
+    Discretizer, Estimator, Evaluator, Explainer, Explanation, LimeExplainer, LimeParams, Method,
+    Progress, Selection, ShapExplainer,
 };
 use crate::model::{resolve_names, Model, OnnxModel, SelectOutputs, Timed};
 use crate::report::{ExplanationFile, Meta, Timings};
@@ -247,6 +247,10 @@ fn build_meta(
 ) -> Result<Meta> {
     let m = model.n_features();
     let method = explanation.method;
+    let evaluator = match estimator {
+        Estimator::Shap(p) => p.evaluator(model),
+        Estimator::Lime(_) => Evaluator::Model,
+    };
     let (background, model_rows_per_evaluation) = match reference {
         Reference::Background(bg) => (Some(bg.description.clone()), bg.rows.nrows()),
         Reference::Train(_) => (None, 1),
@@ -276,6 +280,7 @@ fn build_meta(
         tolerance,
         background,
         options,
+        evaluator: evaluator.name().into(),
         model: req.model.display().to_string(),
         model_sha256: sha256_file(&req.model)?,
         row_shape: model.row_shape(),

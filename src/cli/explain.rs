@@ -81,6 +81,10 @@ pub struct ExplainArgs {
     /// Model rows built and sent per call (bounds memory).
     #[arg(long, default_value_t = DEFAULT_BLOCK_ROWS)]
     block_rows: usize,
+    /// Send whole masked rows through the model even when its first dense layer could be
+    /// updated incrementally (same attributions to rounding; for comparisons and timing).
+    #[arg(long)]
+    no_incremental: bool,
     /// LIME: training data for the perturbation statistics (default: --data).
     #[arg(long)]
     train: Option<PathBuf>,
@@ -138,6 +142,7 @@ impl ExplainArgs {
                     SamplingArg::Leverage => Sampling::Leverage,
                 },
                 block_rows: self.block_rows,
+                incremental: !self.no_incremental,
             })
         };
         match self.method {

@@ -1,8 +1,9 @@
 //! Estimator settings with their defaults in one place, checked once before any row is explained.
 
 use super::exact::MAX_EXACT_FEATURES;
-use super::masker::DEFAULT_BLOCK_ROWS;
+use super::masker::{Evaluator, DEFAULT_BLOCK_ROWS};
 use crate::error::{Error, Result};
+use crate::model::Model;
 use serde::{Deserialize, Serialize};
 
 /// The estimator that ran, as recorded in `explanations.json`.
@@ -88,6 +89,14 @@ pub struct ShapParams {
     pub sampling: Sampling,
     /// Model rows built and sent per call (bounds memory).
     pub block_rows: usize,
+    /// Evaluate coalitions by updating the model's first linear layer incrementally when the
+    /// model exposes one (same attributions to rounding; off to compare or measure).
+    #[serde(default = "yes")]
+    pub incremental: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 impl Default for ShapParams {
@@ -99,6 +108,7 @@ impl Default for ShapParams {
             tolerance: None,
             sampling: Sampling::Leverage,
             block_rows: DEFAULT_BLOCK_ROWS,
+            incremental: true,
         }
     }
 }
@@ -127,6 +137,16 @@ impl ShapParams {
             ShapMethod::Exact => Method::Exact,
             ShapMethod::Kernel => Method::Kernel,
             ShapMethod::Permutation => Method::Permutation,
+        }
+    }
+
+    /// Whether coalitions of `model` are evaluated whole or incrementally from its first layer.
+    pub fn evaluator(&self, model: &dyn Model) -> Evaluator {
+        match model.first_linear() {
+            Some(l) if self.incremental && l.n_inputs() == model.n_features() => {
+                Evaluator::IncrementalDense
+            }
+            _ => Evaluator::Model,
         }
     }
 

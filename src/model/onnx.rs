@@ -2,7 +2,7 @@
 
 use super::dense::DenseChain;
 use super::proto_info::{value_dims, ModelInfo};
-use super::Model;
+use super::{FirstLinear, Model};
 use crate::error::{Error, Result};
 use ndarray::{Array2, ArrayView2, Axis};
 use rayon::prelude::*;
@@ -68,6 +68,8 @@ pub struct OnnxModel {
     sized: Mutex<HashMap<usize, SizedPlan>>,
     /// Dense-chain fast path, present only when it matches tract on probe rows.
     dense: Option<DenseChain>,
+    /// The dense chain split after its first linear layer: that layer and the rest of the chain.
+    split: Option<(FirstLinear, DenseChain)>,
 }
 
 impl OnnxModel {
@@ -117,6 +119,7 @@ impl OnnxModel {
             symbolic_plan,
             sized: Mutex::new(HashMap::new()),
             dense: None,
+            split: None,
         };
         // One probe row gives the width of every output.
         let probe_out = model.run_outputs(Array2::zeros((1, n_features)).view())?;
@@ -126,6 +129,13 @@ impl OnnxModel {
         model.info.output_columns = model.output_names.clone();
         model.dense = DenseChain::from_proto(&proto, n_features)
             .filter(|d| model.row_shape.len() == 1 && model.matches_tract(d));
+        model.split = model.dense.as_ref().and_then(|d| {
+            let (w, b, tail) = d.split_first_linear()?;
+            let first = FirstLinear::new(w, b)?;
+            model
+                .split_matches(d, &first, &tail)
+                .then_some((first, tail))
+        });
         model.info.engine = match model.dense {
             Some(_) => "dense fast path (sgemm; verified against tract on probe rows)".into(),
             None => "tract".into(),
@@ -155,9 +165,25 @@ impl OnnxModel {
             .all(|(a, b)| (a - b).abs() <= 1e-5 * scale)
     }
 
+    /// Whether the split chain (first layer, then the rest) reproduces the whole chain on probe rows.
+    fn split_matches(&self, dense: &DenseChain, first: &FirstLinear, tail: &DenseChain) -> bool {
+        let probe = Array2::from_shape_fn((64, self.n_features), |(i, j)| {
+            (((i * 13 + j * 29) % 89) as f32 / 22.0) - 2.0
+        });
+        let whole = dense.run(probe.view());
+        let split = tail.run(first.pre_activations(probe.view()).view());
+        let scale = whole.iter().fold(1.0f32, |m, v| m.max(v.abs()));
+        split.dim() == whole.dim()
+            && split
+                .iter()
+                .zip(whole.iter())
+                .all(|(a, b)| (a - b).abs() <= 1e-5 * scale)
+    }
+
     /// The same model always run by tract (no dense fast path), e.g. to compare engines.
     pub fn without_fast_path(mut self) -> Self {
         self.dense = None;
+        self.split = None;
         self.info.engine = "tract".into();
         self
     }
@@ -359,6 +385,37 @@ impl Model for OnnxModel {
                 Ok(ndarray::concatenate(Axis(1), &views).expect("same rows"))
             })
             .collect::<Result<_>>()?;
+        let views: Vec<_> = chunks.iter().map(|c| c.view()).collect();
+        Ok(ndarray::concatenate(Axis(0), &views).expect("same columns"))
+    }
+    fn first_linear(&self) -> Option<&FirstLinear> {
+        self.split.as_ref().map(|(first, _)| first)
+    }
+    fn predict_from_linear(&self, pre: ArrayView2<f32>) -> Result<Array2<f32>> {
+        let Some((first, tail)) = &self.split else {
+            return Err(Error::Mismatch(format!(
+                "{}: the model is not run as a dense chain, so it has no first linear layer to \
+                 evaluate from",
+                self.path.display()
+            )));
+        };
+        if pre.ncols() != first.n_hidden() {
+            return Err(Error::Mismatch(format!(
+                "{}: the first layer has {} outputs, the pre-activations have {}",
+                self.path.display(),
+                first.n_hidden(),
+                pre.ncols()
+            )));
+        }
+        if pre.nrows() <= CHUNK_ROWS {
+            return Ok(tail.run(pre));
+        }
+        let chunks: Vec<Array2<f32>> = pre
+            .axis_chunks_iter(Axis(0), CHUNK_ROWS)
+            .collect::<Vec<_>>()
+            .into_par_iter()
+            .map(|chunk| tail.run(chunk))
+            .collect();
         let views: Vec<_> = chunks.iter().map(|c| c.view()).collect();
         Ok(ndarray::concatenate(Axis(0), &views).expect("same columns"))
     }

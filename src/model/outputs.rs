@@ -1,7 +1,7 @@
 //! A [`Model`] wrapper that keeps only some output columns (lime's `labels`), so every explainer
 //! and report sees just the outputs a user asked about.
 
-use super::Model;
+use super::{FirstLinear, Model};
 use crate::error::{Error, Result};
 use ndarray::{Array2, ArrayView2, Axis};
 
@@ -96,7 +96,19 @@ impl Model for SelectOutputs<'_> {
         self.inner.row_shape()
     }
     fn predict(&self, rows: ArrayView2<f32>) -> Result<Array2<f32>> {
-        let y = self.inner.predict(rows)?;
+        self.select(self.inner.predict(rows)?)
+    }
+    fn first_linear(&self) -> Option<&FirstLinear> {
+        self.inner.first_linear()
+    }
+    fn predict_from_linear(&self, pre: ArrayView2<f32>) -> Result<Array2<f32>> {
+        self.select(self.inner.predict_from_linear(pre)?)
+    }
+}
+
+impl SelectOutputs<'_> {
+    /// The kept columns of the wrapped model's outputs.
+    fn select(&self, y: Array2<f32>) -> Result<Array2<f32>> {
         if self.columns.len() == y.ncols() && self.columns.iter().enumerate().all(|(i, &c)| i == c)
         {
             return Ok(y);
