@@ -2,6 +2,7 @@
 
 mod closure;
 mod dense;
+mod guard;
 mod narrow;
 mod onnx;
 mod outputs;
