@@ -78,7 +78,7 @@ fn float_tensor(t: &pb::TensorProto) -> Option<(Vec<usize>, Vec<f32>)> {
         .iter()
         .map(|&d| usize::try_from(d).ok())
         .collect::<Option<_>>()?;
-    let n: usize = dims.iter().product();
+    let n = dims.iter().try_fold(1usize, |n, &d| n.checked_mul(d))?;
     let data: Vec<f32> = if !t.raw_data.is_empty() {
         t.raw_data
             .chunks_exact(4)

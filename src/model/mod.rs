@@ -2,6 +2,7 @@
 
 mod closure;
 mod dense;
+mod guard;
 mod linear;
 mod narrow;
 mod onnx;
