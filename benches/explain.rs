@@ -3,7 +3,7 @@
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use onnx_inspector::data::{read_csv, Background};
-use onnx_inspector::explain::{explain_shap, Method, ShapOptions};
+use onnx_inspector::explain::{Explainer, ShapExplainer, ShapMethod, ShapParams};
 use onnx_inspector::model::{Model, OnnxModel};
 
 fn setup() -> (
@@ -49,6 +49,37 @@ fn inference(c: &mut Criterion) {
     }
 }
 
+fn explain_row(c: &mut Criterion) {
+    let (model, test, bg, names) = setup();
+    let x = test.slice(ndarray::s![0..1, ..]).to_owned();
+    let pool = one_thread();
+    let mut g = c.benchmark_group("explain_row_1thread");
+    g.sample_size(10);
+    for method in [ShapMethod::Kernel, ShapMethod::Permutation] {
+        // Default: the incremental first-layer path; "-whole-rows": every masked row through the model.
+        for (suffix, incremental) in [("", true), ("-whole-rows", false)] {
+            let opts = ShapParams {
+                method,
+                incremental,
+                ..ShapParams::default()
+            };
+            let name = format!("{method:?}{suffix}").to_lowercase();
+            g.bench_function(name, |b| {
+                b.iter(|| {
+                    pool.install(|| {
+                        ShapExplainer::new(&model, bg.view())
+                            .params(opts.clone())
+                            .feature_names(names.clone())
+                            .explain_indexed(x.view(), &[0])
+                            .unwrap()
+                    })
+                })
+            });
+        }
+    }
+    g.finish();
+}
+
 /// The rest of the network after its first layer (what the incremental path runs per model row),
 /// against the whole network, on the same rows.
 fn tail_inference(c: &mut Criterion) {
@@ -67,42 +98,6 @@ fn tail_inference(c: &mut Criterion) {
         g.bench_with_input(BenchmarkId::from_parameter(batch), &pre, |b, pre| {
             b.iter(|| pool.install(|| model.predict_from_linear(pre.view()).unwrap()))
         });
-    }
-    g.finish();
-}
-
-fn explain_row(c: &mut Criterion) {
-    let (model, test, bg, names) = setup();
-    let x = test.slice(ndarray::s![0..1, ..]).to_owned();
-    let pool = one_thread();
-    let mut g = c.benchmark_group("explain_row_1thread");
-    g.sample_size(10);
-    for method in [Method::Kernel, Method::Permutation] {
-        // Default: the incremental first-layer path; "-whole-rows": every masked row through the model.
-        for (suffix, incremental) in [("", true), ("-whole-rows", false)] {
-            let opts = ShapOptions {
-                method,
-                incremental,
-                ..ShapOptions::default()
-            };
-            let name = format!("{method:?}{suffix}").to_lowercase();
-            g.bench_function(name, |b| {
-                b.iter(|| {
-                    pool.install(|| {
-                        explain_shap(
-                            &model,
-                            names.clone(),
-                            x.view(),
-                            &[0],
-                            bg.view(),
-                            &opts,
-                            None,
-                        )
-                        .unwrap()
-                    })
-                })
-            });
-        }
     }
     g.finish();
 }

@@ -1,13 +1,15 @@
-//! Atomic file output: write to a temporary file beside the target, then rename.
+//! Atomic file output: write to a temporary file beside the target, fsync, then rename.
+//!
+//! A failure at any step leaves the target untouched and removes the temporary file (also when
+//! the writer panics, since the temporary file deletes itself when dropped).
 
 use crate::error::{Error, Result};
 use std::io::{BufWriter, Write};
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::path::Path;
+use tempfile::NamedTempFile;
 
-/// A fresh hidden temporary path beside `path` (same extension), its folder created.
-pub fn temp_beside(path: &Path) -> Result<PathBuf> {
-    static COUNTER: AtomicUsize = AtomicUsize::new(0);
+/// A fresh hidden temporary file beside `path` (same extension), its folder created.
+pub fn temp_beside(path: &Path) -> Result<NamedTempFile> {
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -15,11 +17,20 @@ pub fn temp_beside(path: &Path) -> Result<PathBuf> {
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("out");
     let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("tmp");
-    Ok(dir.join(format!(
-        ".{name}.tmp{}-{}.{ext}",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed)
-    )))
+    let (prefix, suffix) = (format!(".{name}.tmp"), format!(".{ext}"));
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(&prefix).suffix(&suffix);
+    // Output files get the usual 0666-minus-umask mode, not a temporary file's 0600.
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+    builder.tempfile_in(dir).map_err(|e| Error::io(dir, e))
+}
+
+/// Flushes a finished temporary file to disk and renames it onto `path`.
+pub fn persist(tmp: NamedTempFile, path: &Path) -> Result<()> {
+    tmp.as_file().sync_all().map_err(|e| Error::io(path, e))?;
+    tmp.persist(path).map_err(|e| Error::io(path, e.error))?;
+    Ok(())
 }
 
 /// Writes `path` through `fill`; on any failure the target is left untouched.
@@ -27,23 +38,71 @@ pub fn write_atomic(
     path: &Path,
     fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
 ) -> Result<()> {
-    let tmp = temp_beside(path)?;
-    let result = (|| {
-        let file = std::fs::File::create(&tmp)?;
-        let mut w = BufWriter::new(file);
-        fill(&mut w)?;
-        w.flush()?;
-        w.into_inner().map_err(|e| e.into_error())?.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if let Err(e) = result {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(Error::io(path, e));
+    let mut tmp = temp_beside(path)?;
+    {
+        let mut w = BufWriter::new(tmp.as_file_mut());
+        fill(&mut w).map_err(|e| Error::io(path, e))?;
+        w.flush().map_err(|e| Error::io(path, e))?;
     }
-    Ok(())
+    persist(tmp, path)
 }
 
 /// Writes bytes atomically.
 pub fn write_bytes_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     write_atomic(path, |w| w.write_all(bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failing_write_leaves_the_target_and_no_temporary_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("out.json");
+        std::fs::write(&target, b"old").unwrap();
+        let err = write_atomic(&target, |w| {
+            w.write_all(b"half of the new conte")?;
+            Err(std::io::Error::other("disk full"))
+        })
+        .unwrap_err();
+        assert!(err.to_string().contains("out.json"), "{err}");
+        assert_eq!(std::fs::read(&target).unwrap(), b"old");
+        let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        assert_eq!(left.len(), 1, "a temporary file was left behind");
+    }
+
+    #[test]
+    fn an_unwritable_folder_is_an_error_naming_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let blocker = dir.path().join("file");
+        std::fs::write(&blocker, b"x").unwrap();
+        // A path under a regular file cannot be created.
+        let err = write_bytes_atomic(&blocker.join("sub").join("a.json"), b"{}").unwrap_err();
+        assert!(err.to_string().contains("file"), "{err}");
+        assert_eq!(std::fs::read(&blocker).unwrap(), b"x");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn outputs_are_readable_by_others_as_ordinary_files_are() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let ours = dir.path().join("a.json");
+        write_bytes_atomic(&ours, b"{}").unwrap();
+        let plain = dir.path().join("b.json");
+        std::fs::write(&plain, b"{}").unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&ours), mode(&plain));
+    }
+
+    #[test]
+    fn a_successful_write_replaces_the_target() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("a.csv");
+        std::fs::write(&target, b"old").unwrap();
+        write_bytes_atomic(&target, b"new").unwrap();
+        assert_eq!(std::fs::read(&target).unwrap(), b"new");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
 }

@@ -3,7 +3,7 @@
 
 use crate::atomic::write_bytes_atomic;
 use crate::error::Result;
-use crate::explain::{LimeOptions, Method, Progress, ShapOptions};
+use crate::explain::{Estimator, LimeParams, Progress, ShapMethod, ShapParams};
 use crate::pipeline::{run_explain, ExplainRequest};
 use crate::report::charts::{write_default_charts_with, ChartOptions, ImageShape};
 use crate::report::{ChartFormat, ExplanationFile};
@@ -37,22 +37,16 @@ pub fn run_demo(
         write_bytes_atomic(path, bytes)?;
     }
     let classes: Vec<String> = (0..10).map(|d| format!("digit {d}")).collect();
+    let kernel = Estimator::Shap(ShapParams {
+        method: ShapMethod::Kernel,
+        ..ShapParams::default()
+    });
     let mut req = ExplainRequest {
-        model: model.clone(),
-        data: test.clone(),
-        background: None,
-        background_size: 50,
         rows: Some(rows.to_string()),
-        shap: ShapOptions {
-            method: Method::Kernel,
-            seed: 0,
-            ..ShapOptions::default()
-        },
         output_names: Some(classes),
-        labels: vec![],
         threads,
-        lime: LimeOptions::default(),
         train: Some(train.clone()),
+        ..ExplainRequest::new(&model, &test, kernel)
     };
     let shap = run_explain(&req, progress)?;
     let shap_json = out.join("shap").join("explanations.json");
@@ -69,7 +63,7 @@ pub fn run_demo(
         }),
     };
     let mut charts = write_default_charts_with(&shap, &out.join("shap"), &charts_opts)?;
-    req.shap.method = Method::Lime;
+    req.estimator = Estimator::Lime(LimeParams::default());
     let lime = run_explain(&req, progress)?;
     let lime_json = out.join("lime").join("explanations.json");
     lime.write(&lime_json)?;

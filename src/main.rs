@@ -8,10 +8,7 @@ fn main() {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
     if let Err(e) = onnx_inspector_cli::run() {
-        eprintln!(
-            "error: {}",
-            onnx_inspector::error::one_line(&format!("{e:#}"))
-        );
+        eprintln!("error: {}", onnx_inspector_cli::errors::render(&e));
         std::process::exit(1);
     }
 }

@@ -1,12 +1,15 @@
-//! End-to-end runs shared by the CLI and the demo: load model and data, explain, build the report.
+//! End-to-end runs shared by the CLI and the demo: load, resolve, run, report.
 
 use crate::data::{parse_rows, Background, Dataset};
 use crate::error::{Error, Result};
 use crate::explain::{
-    explain_shap, shap_evaluator, LimeExplainer, LimeOptions, Method, Progress, ShapOptions,
+    Discretizer, Estimator, Evaluator, Explainer, Explanation, LimeExplainer, LimeParams, Method,
+    Progress, Selection, ShapExplainer,
 };
-use crate::model::{Model, OnnxModel, SelectOutputs, Timed};
+use crate::model::{resolve_names, Model, OnnxModel, SelectOutputs, Timed};
 use crate::report::{ExplanationFile, Meta, Timings};
+use ndarray::Array2;
+use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -18,24 +21,46 @@ pub struct ExplainRequest {
     pub model: PathBuf,
     /// Rows to explain (CSV/NPY).
     pub data: PathBuf,
-    /// Background rows; default: a seeded sample of `data`.
+    /// Background rows (SHAP); default: a seeded sample of `data`.
     pub background: Option<PathBuf>,
     /// Rows sampled from `data` when no background file is given.
     pub background_size: usize,
-    /// Row selection such as `0:20`.
+    /// Row selection such as `0:20`; `None` for every row.
     pub rows: Option<String>,
-    /// Estimator options.
-    pub shap: ShapOptions,
+    /// The estimator and its settings.
+    pub estimator: Estimator,
     /// Output column names replacing the model's.
     pub output_names: Option<Vec<String>>,
     /// Outputs to explain (names or indices); empty for all.
     pub labels: Vec<String>,
     /// Worker threads (0 = all cores).
     pub threads: usize,
-    /// LIME settings, used when `shap.method` is `Lime`.
-    pub lime: LimeOptions,
     /// LIME's training statistics source (default: `data`).
     pub train: Option<PathBuf>,
+    /// LIME's categorical features by name or index, resolved against the data's header.
+    pub categorical: Vec<String>,
+}
+
+impl ExplainRequest {
+    /// Background rows sampled from the data when no background file is given (shap's examples use 50–100).
+    pub const DEFAULT_BACKGROUND_SIZE: usize = 50;
+
+    /// A request for every row of `data` with default settings otherwise.
+    pub fn new(model: impl Into<PathBuf>, data: impl Into<PathBuf>, estimator: Estimator) -> Self {
+        ExplainRequest {
+            model: model.into(),
+            data: data.into(),
+            background: None,
+            background_size: Self::DEFAULT_BACKGROUND_SIZE,
+            rows: None,
+            estimator,
+            output_names: None,
+            labels: vec![],
+            threads: 0,
+            train: None,
+            categorical: vec![],
+        }
+    }
 }
 
 /// SHA-256 of a file, hex encoded.
@@ -56,155 +81,212 @@ pub fn load_model(path: &Path, output_names: Option<Vec<String>>) -> Result<Onnx
     }
 }
 
-/// Runs a SHAP explanation request and returns the report document.
+/// The rows that stand in for absent features (SHAP) or give the perturbation statistics (LIME).
+enum Reference {
+    Background(Background),
+    Train(Dataset),
+}
+
+/// Loads a data file and checks its width against the model's.
+fn load_checked(path: &Path, m: usize, what: &str) -> Result<Dataset> {
+    let data = Dataset::load(path)?;
+    data.check_width(m, what)?;
+    Ok(data)
+}
+
+/// Resolves the reference rows the estimator needs.
+fn resolve_reference(req: &ExplainRequest, data: &Dataset, m: usize) -> Result<Reference> {
+    Ok(match &req.estimator {
+        Estimator::Lime(_) => Reference::Train(match &req.train {
+            Some(p) => load_checked(p, m, "the training data")?,
+            None => data.clone(),
+        }),
+        Estimator::Shap(p) => Reference::Background(match &req.background {
+            Some(path) => Background::from_dataset(&load_checked(path, m, "the background")?),
+            None if req.background_size == 0 => {
+                return Err(Error::param("background_size", "must be at least 1"))
+            }
+            None => Background::sample(data, req.background_size, p.seed),
+        }),
+    })
+}
+
+/// The request's estimator with named settings resolved against the data's feature names.
+fn resolve_estimator(req: &ExplainRequest, names: &[String]) -> Result<Estimator> {
+    match &req.estimator {
+        Estimator::Lime(p) if !req.categorical.is_empty() => Ok(Estimator::Lime(LimeParams {
+            categorical: resolve_names("categorical", "feature", &req.categorical, names)?,
+            ..p.clone()
+        })),
+        Estimator::Shap(_) if !req.categorical.is_empty() => {
+            Err(Error::param("categorical", "applies to LIME only"))
+        }
+        e => Ok(e.clone()),
+    }
+}
+
+/// A pool of `threads` worker threads (0 = all cores).
+pub fn thread_pool(threads: usize) -> Result<rayon::ThreadPool> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| Error::param("threads", e.to_string()))
+}
+
+/// Runs the estimator over the selected rows `x` (data-file indices `rows`).
+fn run_rows(
+    estimator: &Estimator,
+    model: &dyn Model,
+    names: &[String],
+    reference: &Reference,
+    x: &Array2<f32>,
+    rows: &[usize],
+    progress: Option<&Progress>,
+) -> Result<Explanation> {
+    match (estimator, reference) {
+        (Estimator::Shap(p), Reference::Background(bg)) => {
+            let shap = ShapExplainer::new(model, bg.rows.view())
+                .params(p.clone())
+                .feature_names(names.to_vec());
+            match progress {
+                Some(hooks) => shap.progress(hooks).explain_indexed(x.view(), rows),
+                None => shap.explain_indexed(x.view(), rows),
+            }
+        }
+        (Estimator::Lime(p), Reference::Train(train)) => {
+            let lime = LimeExplainer::new(model, train.values.view())
+                .params(p.clone())
+                .feature_names(names.to_vec());
+            match progress {
+                Some(hooks) => lime.progress(hooks).explain_indexed(x.view(), rows),
+                None => lime.explain_indexed(x.view(), rows),
+            }
+        }
+        _ => Err(Error::Mismatch(
+            "the reference rows do not suit the estimator".into(),
+        )),
+    }
+}
+
+/// LIME's settings as recorded in `meta.options`.
+#[derive(Serialize)]
+struct LimeOptionsMeta<'a> {
+    train: &'a str,
+    num_features: usize,
+    discretizer: Discretizer,
+    kernel_width: f64,
+    feature_selection: Selection,
+    sample_around_instance: bool,
+    categorical: &'a [usize],
+}
+
+impl<'a> LimeOptionsMeta<'a> {
+    fn new(p: &'a LimeParams, train: &'a str, m: usize) -> Self {
+        LimeOptionsMeta {
+            train,
+            num_features: p.num_features,
+            discretizer: p.discretizer,
+            kernel_width: p.kernel_width(m),
+            feature_selection: p.selection,
+            sample_around_instance: p.sample_around_instance,
+            categorical: &p.categorical,
+        }
+    }
+}
+
+/// Runs an explanation request and returns the report document.
 pub fn run_explain(req: &ExplainRequest, progress: Option<&Progress>) -> Result<ExplanationFile> {
     let start = Instant::now();
+    // Load.
     let onnx = load_model(&req.model, req.output_names.clone())?;
     let model = SelectOutputs::new(&onnx, &req.labels)?;
-    let data = Dataset::load(&req.data)?;
-    data.check_width(model.n_features(), "the data")?;
-    let rows = parse_rows(req.rows.as_deref(), data.n_rows())?;
-    if let Some(p) = progress {
-        (p.total)(rows.len());
-    }
-    let x = data.values.select(ndarray::Axis(0), &rows);
     let m = model.n_features();
-    let method = req.shap.resolved_method(m);
+    let data = load_checked(&req.data, m, "the data")?;
+    let estimator = resolve_estimator(req, &data.feature_names)?;
+    estimator.check(m)?;
+    let rows = parse_rows(req.rows.as_deref(), data.n_rows())?;
+    // Resolve.
+    let reference = resolve_reference(req, &data, m)?;
+    let x = data.values.select(ndarray::Axis(0), &rows);
+    // Run.
     let timed = Timed::new(&model);
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(req.threads)
-        .build()
-        .map_err(|e| Error::Invalid(format!("--threads: {e}")))?;
+    let pool = thread_pool(req.threads)?;
     let threads = pool.current_num_threads();
-    let shared_meta =
-        |explaining| common_meta(req, &model, &timed, start, explaining, rows.len(), threads);
-    if method == Method::Lime {
-        let train = match &req.train {
-            Some(p) => {
-                let t = Dataset::load(p)?;
-                t.check_width(m, "the training data")?;
-                t
-            }
-            None => data.clone(),
-        };
-        let lime = LimeExplainer::fit(&data.feature_names, train.values.view(), req.lime.clone())?;
-        let explaining = Instant::now();
-        let explanation = pool.install(|| lime.explain(&timed, x.view(), &rows, progress))?;
-        let explaining = explaining.elapsed().as_secs_f64();
-        let meta = Meta {
-            method: "lime".into(),
-            sampling: Some(format!("{:?}", req.lime.discretizer).to_lowercase()),
-            budget: req.lime.num_samples,
-            evaluations_per_row: explanation.evaluations.clone(),
-            model_rows_per_evaluation: 1,
-            seed: req.lime.seed,
-            tolerance: None,
-            background: None,
-            options: Some(serde_json::json!({
-                "train": train.source,
-                "num_features": req.lime.num_features,
-                "discretizer": req.lime.discretizer,
-                "kernel_width": req.lime.kernel_width.unwrap_or(0.75 * (m as f64).sqrt()),
-                "feature_selection": req.lime.selection,
-                "sample_around_instance": req.lime.sample_around_instance,
-            })),
-            ..shared_meta(explaining)?
-        };
-        return Ok(ExplanationFile::new(&explanation, meta));
-    }
-    let background = match &req.background {
-        Some(p) => {
-            let b = Dataset::load(p)?;
-            b.check_width(model.n_features(), "the background")?;
-            Background::from_dataset(&b)
-        }
-        None => {
-            if req.background_size == 0 {
-                return Err(Error::Invalid(
-                    "--background-size must be at least 1".into(),
-                ));
-            }
-            Background::sample(&data, req.background_size, req.shap.seed)
-        }
-    };
-    let shap = ShapOptions {
-        method,
-        ..req.shap.clone()
-    };
     let explaining = Instant::now();
     let explanation = pool.install(|| {
-        explain_shap(
+        run_rows(
+            &estimator,
             &timed,
-            data.feature_names.clone(),
-            x.view(),
+            &data.feature_names,
+            &reference,
+            &x,
             &rows,
-            background.rows.view(),
-            &shap,
             progress,
         )
     })?;
-    let explaining = explaining.elapsed().as_secs_f64();
-    let meta = Meta {
-        method: method_name(method).into(),
-        sampling: (method == Method::Kernel).then(|| format!("{:?}", shap.sampling).to_lowercase()),
-        budget: shap.budget(m),
-        evaluations_per_row: explanation.evaluations.clone(),
-        model_rows_per_evaluation: background.rows.nrows(),
-        seed: shap.seed,
-        tolerance: shap.tolerance,
-        background: Some(background.description.clone()),
-        options: None,
-        evaluator: shap_evaluator(&timed, &shap).name().into(),
-        ..shared_meta(explaining)?
+    let timings = Timings {
+        explain_seconds: explaining.elapsed().as_secs_f64(),
+        total_seconds: start.elapsed().as_secs_f64(),
+        model_seconds: timed.seconds(),
+        rows_per_second: rows.len() as f64 / start.elapsed().as_secs_f64().max(1e-9),
+        threads,
     };
+    // Report.
+    let meta = build_meta(req, &estimator, &model, &reference, &explanation, timings)?;
     Ok(ExplanationFile::new(&explanation, meta))
 }
 
-/// Metadata every method shares: files, tool, timings.
-fn common_meta(
+/// The run's metadata: estimator settings, reference rows, files and timings.
+fn build_meta(
     req: &ExplainRequest,
+    estimator: &Estimator,
     model: &SelectOutputs,
-    timed: &Timed,
-    start: Instant,
-    explaining: f64,
-    n_rows: usize,
-    threads: usize,
+    reference: &Reference,
+    explanation: &Explanation,
+    timings: Timings,
 ) -> Result<Meta> {
-    let total = start.elapsed().as_secs_f64();
+    let m = model.n_features();
+    let method = explanation.method;
+    let evaluator = match estimator {
+        Estimator::Shap(p) => p.evaluator(model),
+        Estimator::Lime(_) => Evaluator::Model,
+    };
+    let (background, model_rows_per_evaluation) = match reference {
+        Reference::Background(bg) => (Some(bg.description.clone()), bg.rows.nrows()),
+        Reference::Train(_) => (None, 1),
+    };
+    let (sampling, budget, tolerance, options) = match (estimator, reference) {
+        (Estimator::Shap(p), _) => (
+            (method == Method::Kernel).then(|| p.sampling.name().to_string()),
+            p.budget(m),
+            p.tolerance,
+            None,
+        ),
+        (Estimator::Lime(p), Reference::Train(train)) => (
+            Some(p.discretizer.name().to_string()),
+            p.num_samples,
+            None,
+            serde_json::to_value(LimeOptionsMeta::new(p, &train.source, m)).ok(),
+        ),
+        (Estimator::Lime(p), _) => (None, p.num_samples, None, None),
+    };
     Ok(Meta {
-        method: String::new(),
-        sampling: None,
-        budget: 0,
-        evaluations_per_row: vec![],
-        model_rows_per_evaluation: 0,
-        seed: 0,
-        tolerance: None,
-        background: None,
-        options: None,
-        evaluator: "model".into(),
+        method,
+        sampling,
+        budget,
+        evaluations_per_row: explanation.evaluations.clone(),
+        model_rows_per_evaluation,
+        seed: estimator.seed(),
+        tolerance,
+        background,
+        options,
+        evaluator: evaluator.name().into(),
         model: req.model.display().to_string(),
         model_sha256: sha256_file(&req.model)?,
         row_shape: model.row_shape(),
         output_indices: model.columns().to_vec(),
         data: req.data.display().to_string(),
         tool: format!("onnx-inspector {}", env!("CARGO_PKG_VERSION")),
-        timings: Timings {
-            total_seconds: total,
-            explain_seconds: explaining,
-            model_seconds: timed.seconds(),
-            rows_per_second: n_rows as f64 / total.max(1e-9),
-            threads,
-        },
+        timings,
     })
-}
-
-/// The lowercase name of a method as written in JSON.
-pub fn method_name(m: Method) -> &'static str {
-    match m {
-        Method::Auto => "auto",
-        Method::Exact => "exact",
-        Method::Kernel => "kernel",
-        Method::Permutation => "permutation",
-        Method::Lime => "lime",
-    }
 }

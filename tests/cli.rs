@@ -156,7 +156,10 @@ fn bad_models_and_options_fail_cleanly() {
         "0",
         "--quiet",
     ]);
-    assert!(err.contains("--method kernel"), "{err}");
+    assert!(
+        err.contains("--method: ") && err.contains("kernel or permutation"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -303,5 +306,128 @@ fn labels_restrict_the_explained_outputs() {
     assert!(
         err.contains("--labels: '9'") && err.contains("index below 3"),
         "{err}"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn ctrl_c_stops_cleanly_without_a_partial_file() {
+    let dir = tempfile::tempdir().unwrap();
+    // A run of many seconds: every digit, a large budget, one thread.
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("onnx-inspector"))
+        .args([
+            "explain",
+            "models/ref_dense100.onnx",
+            "--data",
+            "models/digits10_test.csv",
+            "--method",
+            "permutation",
+            "--samples",
+            "20000",
+            "--threads",
+            "1",
+            "--out",
+        ])
+        .arg(dir.path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "the run ended too soon"
+    );
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert_eq!(err.trim_end(), "error: interrupted");
+    let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+    assert!(left.is_empty(), "files left behind: {left:?}");
+}
+
+#[test]
+fn tolerance_must_be_positive() {
+    let err = fails(&[
+        "explain",
+        "models/breast_cancer.onnx",
+        "--data",
+        "models/breast_cancer_test.csv",
+        "--tolerance",
+        "0",
+        "--quiet",
+    ]);
+    assert!(
+        err.contains("--tolerance: must be a positive number"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_semicolon_separated_csv_gets_a_short_hint() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("semi.csv");
+    let header: Vec<String> = (0..30).map(|j| format!("feature_{j}")).collect();
+    let row: Vec<String> = (0..30).map(|j| format!("{}.25", j)).collect();
+    std::fs::write(&path, format!("{}\n{}\n", header.join(";"), row.join(";"))).unwrap();
+    let err = fails(&[
+        "predict",
+        "models/breast_cancer.onnx",
+        "--data",
+        path.to_str().unwrap(),
+    ]);
+    assert!(
+        err.contains("';'-separated") || err.contains(";-separated"),
+        "{err}"
+    );
+    assert!(err.len() < 300, "{} characters: {err}", err.len());
+}
+
+#[test]
+fn categorical_names_resolve_against_the_header() {
+    let base = [
+        "explain",
+        "models/breast_cancer.onnx",
+        "--data",
+        "models/breast_cancer_test.csv",
+        "--rows",
+        "0:1",
+        "--quiet",
+        "--no-charts",
+    ];
+    let with = |extra: &[&str]| {
+        let mut a = base.to_vec();
+        a.extend_from_slice(extra);
+        fails(&a)
+    };
+    let err = with(&["--method", "lime", "--categorical", "nope"]);
+    assert!(
+        err.contains("--categorical: 'nope' is neither a feature name"),
+        "{err}"
+    );
+    let err = with(&["--method", "kernel", "--categorical", "mean radius"]);
+    assert!(err.contains("--categorical: applies to LIME only"), "{err}");
+    let dir = tempfile::tempdir().unwrap();
+    let mut a = base.to_vec();
+    a.extend_from_slice(&[
+        "--method",
+        "lime",
+        "--categorical",
+        "mean radius,3",
+        "--out",
+    ]);
+    bin().args(&a).arg(dir.path()).assert().success();
+    let v: Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("explanations.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        v["meta"]["options"]["categorical"],
+        serde_json::json!([0, 3])
     );
 }

@@ -8,7 +8,7 @@ use ndarray::{Array1, Array2, ArrayView2};
 use onnx_inspector::data::read_csv;
 use onnx_inspector::error::Result;
 use onnx_inspector::explain::{
-    explain_shap, shap_evaluator, Evaluator, Explanation, Masker, Method, ShapOptions,
+    Estimator, Evaluator, Explainer, Explanation, ShapExplainer, ShapMethod, ShapParams,
 };
 use onnx_inspector::model::{FirstLinear, Model, OnnxModel};
 use onnx_inspector::pipeline::{run_explain, ExplainRequest};
@@ -24,21 +24,25 @@ fn run(
     model: &dyn Model,
     x: ArrayView2<f32>,
     bg: ArrayView2<f32>,
-    method: Method,
+    method: ShapMethod,
     samples: Option<usize>,
     incremental: bool,
 ) -> Explanation {
     let names = (0..model.n_features()).map(|j| format!("f{j}")).collect();
     let rows: Vec<usize> = (0..x.nrows()).collect();
-    let opts = ShapOptions {
+    let opts = ShapParams {
         method,
         samples,
         seed: 3,
         block_rows: 1000,
         incremental,
-        ..ShapOptions::default()
+        ..ShapParams::default()
     };
-    explain_shap(model, names, x, &rows, bg, &opts, None).unwrap()
+    ShapExplainer::new(model, bg)
+        .params(opts)
+        .feature_names(names)
+        .explain_indexed(x, &rows)
+        .unwrap()
 }
 
 #[test]
@@ -54,19 +58,19 @@ fn incremental_and_whole_row_attributions_agree_on_every_zoo_model() {
         // Every Keras Dense model of the zoo has its first layer exposed; the CNN does not.
         let dense = file != "cnn_digits8.onnx";
         assert_eq!(model.first_linear().is_some(), dense, "{file}");
-        let on = ShapOptions::default();
+        let on = ShapParams::default();
         let expected = if dense {
             Evaluator::IncrementalDense
         } else {
             Evaluator::Model
         };
-        assert_eq!(shap_evaluator(&model, &on), expected, "{file}");
+        assert_eq!(on.evaluator(&model), expected, "{file}");
         let mut methods = vec![
-            (Method::Kernel, Some(4 * m + 40)),
-            (Method::Permutation, Some(8 * (m - 1))),
+            (ShapMethod::Kernel, Some(4 * m + 40)),
+            (ShapMethod::Permutation, Some(8 * (m - 1))),
         ];
         if m <= 13 {
-            methods.push((Method::Exact, None));
+            methods.push((ShapMethod::Exact, None));
         }
         for (method, samples) in methods {
             let a = run(&model, x.view(), bg.view(), method, samples, true);
@@ -139,7 +143,7 @@ fn exact_through_the_incremental_path_equals_the_literal_formula() {
     let m = 7;
     let model = Counting::new(m, 4);
     let (x, bg) = (grid(2, m, 40), grid(5, m, 41));
-    let e = explain(&model, x.view(), bg.view(), Method::Exact, None, 0);
+    let e = explain(&model, x.view(), bg.view(), ShapMethod::Exact, None, 0);
     let lit = literal_shapley(&model, x.view(), bg.view());
     let diff = max_abs_diff(&e.values, &lit);
     assert!(diff < 1e-5, "{diff}");
@@ -165,7 +169,7 @@ fn the_incremental_path_is_taken_and_skips_rows_that_cannot_change() {
         &model,
         x.view(),
         bg.view(),
-        Method::Permutation,
+        ShapMethod::Permutation,
         Some(coalitions),
         true,
     );
@@ -185,17 +189,17 @@ fn the_incremental_path_is_taken_and_skips_rows_that_cannot_change() {
         &model,
         x.view(),
         bg.view(),
-        Method::Permutation,
+        ShapMethod::Permutation,
         Some(coalitions),
         false,
     );
     assert_eq!(model.tail_rows.load(Ordering::Relaxed), 0, "off: no tail");
     let diff = max_abs_diff(&a.values, &b.values);
     assert!(diff < 1e-5, "{diff}");
-    let masker = Masker::new(&model, bg.view(), 100);
-    assert_eq!(masker.evaluator(), Evaluator::Model);
-    let masker = masker.with_incremental(true).unwrap();
-    assert_eq!(masker.evaluator(), Evaluator::IncrementalDense);
+    let explainer = ShapExplainer::new(&model, bg.view()).incremental(false);
+    assert_eq!(explainer.evaluator(), Evaluator::Model);
+    let explainer = explainer.incremental(true);
+    assert_eq!(explainer.evaluator(), Evaluator::IncrementalDense);
 }
 
 #[test]
@@ -213,23 +217,18 @@ fn meta_records_the_evaluator() {
         ("ref_dense100", true, "incremental-dense"),
         ("ref_dense100", false, "model"),
     ] {
+        let estimator = Estimator::Shap(ShapParams {
+            method: ShapMethod::Permutation,
+            samples: Some(400),
+            incremental,
+            ..ShapParams::default()
+        });
         let req = ExplainRequest {
-            model: format!("models/{model}.onnx").into(),
-            data: csv.clone(),
-            background: None,
             background_size: 10,
             rows: Some("0:2".into()),
-            shap: ShapOptions {
-                method: Method::Permutation,
-                samples: Some(400),
-                incremental,
-                ..ShapOptions::default()
-            },
-            output_names: None,
             labels: vec!["3".into(), "1".into()],
             threads: 1,
-            lime: Default::default(),
-            train: None,
+            ..ExplainRequest::new(format!("models/{model}.onnx"), csv.clone(), estimator)
         };
         let report = run_explain(&req, None).unwrap();
         assert_eq!(
@@ -256,10 +255,7 @@ fn models_without_a_split_first_layer_keep_working_and_say_so() {
     let f = onnx_inspector::model::FnModel::new(3, 1, |x| vec![x.sum()]);
     assert!(f.first_linear().is_none());
     assert!(f.predict_from_linear(Array2::zeros((1, 2)).view()).is_err());
-    assert_eq!(
-        shap_evaluator(&f, &ShapOptions::default()),
-        Evaluator::Model
-    );
+    assert_eq!(ShapParams::default().evaluator(&f), Evaluator::Model);
     let dense = OnnxModel::load("models/ref_dense100.onnx").unwrap();
     let err = dense
         .predict_from_linear(Array2::zeros((1, 63)).view())

@@ -6,7 +6,7 @@ mod common;
 use common::grid;
 use ndarray::Axis;
 use onnx_inspector::data::read_csv;
-use onnx_inspector::explain::{Discretizer, LimeExplainer, LimeOptions, Selection};
+use onnx_inspector::explain::{Discretizer, Explainer, LimeExplainer, LimeParams, Selection};
 use onnx_inspector::model::{FnModel, OnnxModel};
 use serde_json::Value;
 
@@ -19,15 +19,17 @@ fn linear_model_weights_are_coefficients_times_training_std() {
     });
     let train = grid(400, m, 3).mapv(|v| v * 2.0 + 1.0);
     let names: Vec<String> = (0..m).map(|j| format!("f{j}")).collect();
-    let opts = LimeOptions {
+    let opts = LimeParams {
         discretizer: Discretizer::None,
         selection: Selection::None,
         seed: 5,
-        ..LimeOptions::default()
+        ..LimeParams::default()
     };
-    let lime = LimeExplainer::fit(&names, train.view(), opts).unwrap();
+    let lime = LimeExplainer::new(&model, train.view())
+        .params(opts)
+        .feature_names(names.to_vec());
     let x = grid(3, m, 9);
-    let e = lime.explain(&model, x.view(), &[0, 1, 2], None).unwrap();
+    let e = lime.explain_indexed(x.view(), &[0, 1, 2]).unwrap();
     let std = train.mapv(f64::from).std_axis(Axis(0), 0.0);
     for r in 0..3 {
         for j in 0..m {
@@ -37,9 +39,7 @@ fn linear_model_weights_are_coefficients_times_training_std() {
                 "row {r} f{j}"
             );
         }
-        let score = e.extras[r].as_ref().unwrap()["outputs"][0]["score"]
-            .as_f64()
-            .unwrap();
+        let score = e.lime[r].outputs[0].score;
         assert!(score > 0.999, "{score}");
     }
 }
@@ -70,12 +70,9 @@ fn weights_agree_with_the_lime_library_in_sign_and_rank() {
     let model = OnnxModel::load("models/wine_keras3.onnx").unwrap();
     let train = read_csv("models/wine_train.csv").unwrap();
     let test = read_csv("models/wine_test.csv").unwrap();
-    let lime = LimeExplainer::fit(
-        &train.feature_names,
-        train.values.view(),
-        LimeOptions::default(),
-    )
-    .unwrap();
+    let lime = LimeExplainer::new(&model, train.values.view())
+        .params(LimeParams::default())
+        .feature_names(train.feature_names.to_vec());
     let rows: Vec<usize> = reference["rows"]
         .as_array()
         .unwrap()
@@ -83,7 +80,7 @@ fn weights_agree_with_the_lime_library_in_sign_and_rank() {
         .map(|r| r["row"].as_u64().unwrap() as usize)
         .collect();
     let x = test.values.select(Axis(0), &rows);
-    let e = lime.explain(&model, x.view(), &rows, None).unwrap();
+    let e = lime.explain_indexed(x.view(), &rows).unwrap();
     let (mut rhos, mut signs, mut total) = (vec![], 0, 0);
     let (mut selected_too, mut lime_selected) = (0, 0);
     for (i, r) in reference["rows"].as_array().unwrap().iter().enumerate() {
@@ -175,56 +172,19 @@ fn lasso_path_selection_respects_the_feature_budget() {
     let model = OnnxModel::load("models/breast_cancer.onnx").unwrap();
     let train = read_csv("models/breast_cancer_train.csv").unwrap();
     let test = read_csv("models/breast_cancer_test.csv").unwrap();
-    let opts = LimeOptions {
+    let opts = LimeParams {
         selection: Selection::LassoPath,
         num_features: 4,
-        ..LimeOptions::default()
+        ..LimeParams::default()
     };
-    let lime = LimeExplainer::fit(&train.feature_names, train.values.view(), opts).unwrap();
+    let lime = LimeExplainer::new(&model, train.values.view())
+        .params(opts)
+        .feature_names(train.feature_names.to_vec());
     let x = test.values.slice(ndarray::s![0..3, ..]).to_owned();
-    let e = lime.explain(&model, x.view(), &[0, 1, 2], None).unwrap();
+    let e = lime.explain_indexed(x.view(), &[0, 1, 2]).unwrap();
     for r in 0..3 {
         let nonzero = (0..30).filter(|&j| e.values[[r, j, 0]] != 0.0).count();
         assert!((1..=4).contains(&nonzero), "row {r}: {nonzero} features");
-    }
-}
-
-#[test]
-fn discretized_weights_recover_an_additive_model_of_bin_membership() {
-    // f(x) = Σ c_j · 1[x_j in the instance's quartile bin] is exactly linear in LIME's binary
-    // features, so the alpha-1 ridge must return c (up to its tiny shrinkage) with R² ≈ 1.
-    use onnx_inspector::explain::discretize::FeatureBins;
-    let m = 6;
-    let c = [2.0f64, -1.0, 0.5, 0.0, 3.0, -0.25];
-    let train = grid(400, m, 11);
-    let x = grid(2, m, 21);
-    let names: Vec<String> = (0..m).map(|j| format!("f{j}")).collect();
-    for row in 0..2 {
-        let bins: Vec<FeatureBins> = (0..m)
-            .map(|j| FeatureBins::fit(&names[j], train.column(j), &[25.0, 50.0, 75.0]))
-            .collect();
-        let own: Vec<usize> = (0..m).map(|j| bins[j].bin(x[[row, j]])).collect();
-        let model = FnModel::new(m, 1, move |v| {
-            let hits = (0..m).filter(|&j| bins[j].bin(v[j]) == own[j]);
-            vec![hits.map(|j| c[j]).sum::<f64>() as f32]
-        });
-        let opts = LimeOptions {
-            selection: Selection::None,
-            seed: 3,
-            ..LimeOptions::default()
-        };
-        let lime = LimeExplainer::fit(&names, train.view(), opts).unwrap();
-        let xr = x.slice(ndarray::s![row..row + 1, ..]).to_owned();
-        let e = lime.explain(&model, xr.view(), &[row], None).unwrap();
-        for (j, &cj) in c.iter().enumerate() {
-            let got = e.values[[0, j, 0]];
-            assert!(
-                (got - cj).abs() < 0.01 * (1.0 + cj.abs()),
-                "row {row} f{j}: {got}"
-            );
-        }
-        let out = &e.extras[0].as_ref().unwrap()["outputs"][0];
-        assert!(out["score"].as_f64().unwrap() > 0.999, "{out}");
     }
 }
 
@@ -233,15 +193,12 @@ fn lime_results_do_not_depend_on_the_thread_count() {
     let model = OnnxModel::load("models/breast_cancer.onnx").unwrap();
     let train = read_csv("models/breast_cancer_train.csv").unwrap();
     let test = read_csv("models/breast_cancer_test.csv").unwrap();
-    let lime = LimeExplainer::fit(
-        &train.feature_names,
-        train.values.view(),
-        LimeOptions {
+    let lime = LimeExplainer::new(&model, train.values.view())
+        .params(LimeParams {
             seed: 9,
-            ..LimeOptions::default()
-        },
-    )
-    .unwrap();
+            ..LimeParams::default()
+        })
+        .feature_names(train.feature_names.to_vec());
     let x = test.values.slice(ndarray::s![0..6, ..]).to_owned();
     let rows: Vec<usize> = (0..6).collect();
     let run = |threads| {
@@ -249,11 +206,51 @@ fn lime_results_do_not_depend_on_the_thread_count() {
             .num_threads(threads)
             .build()
             .unwrap();
-        pool.install(|| lime.explain(&model, x.view(), &rows, None).unwrap())
+        pool.install(|| lime.explain_indexed(x.view(), &rows).unwrap())
     };
     let (one, two) = (run(1), run(2));
     assert_eq!(one.values, two.values);
     assert_eq!(one.base_values, two.base_values);
     // Not vacuous: the surrogates carry weights.
     assert!(one.values.iter().any(|&v| v != 0.0));
+}
+
+#[test]
+fn categorical_features_are_explained_as_same_category_or_not() {
+    // f = 2 when feature 0 is category 2. For an instance in category 2 the surrogate's weight on
+    // "same category" is 2; for one in category 1 it is −2·P(x0 = 2 | x0 ≠ 1) = −2·(2/4) = −1
+    // under the training frequencies 1:1:2:1 of categories 0, 1, 2, 3.
+    let m = 3;
+    let train = ndarray::Array2::from_shape_fn((500, m), |(i, j)| match j {
+        0 => [0.0f32, 1.0, 2.0, 2.0, 3.0][i % 5],
+        _ => grid(500, m, 7)[[i, j]],
+    });
+    let model = FnModel::new(m, 1, |x| vec![if x[0] == 2.0 { 2.0 } else { 0.0 }]);
+    let x = ndarray::array![[2.0f32, 0.3, -0.2], [1.0, 0.3, -0.2]];
+    for discretizer in [Discretizer::Quartile, Discretizer::None] {
+        let e = LimeExplainer::new(&model, train.view())
+            .categorical(vec![0])
+            .discretizer(discretizer)
+            .selection(Selection::None)
+            .seed(1)
+            .explain(x.view())
+            .unwrap();
+        let (same, other) = (e.values[[0, 0, 0]], e.values[[1, 0, 0]]);
+        assert!((same - 2.0).abs() < 0.02, "{discretizer:?}: {same}");
+        assert!((other + 1.0).abs() < 0.1, "{discretizer:?}: {other}");
+        for j in 1..m {
+            assert!(e.values[[0, j, 0]].abs() < 0.05, "{discretizer:?} f{j}");
+        }
+        let term = |r: usize| {
+            e.lime[r].outputs[0]
+                .terms
+                .iter()
+                .find(|t| t.index == 0)
+                .unwrap()
+                .description
+                .clone()
+        };
+        assert_eq!(term(0), "Feature 0=2");
+        assert_eq!(term(1), "Feature 0=1");
+    }
 }

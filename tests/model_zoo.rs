@@ -1,6 +1,7 @@
 //! Every model of the zoo loads, runs at any batch size, and reproduces Keras' saved predictions.
 
 use onnx_inspector::data::read_csv;
+use onnx_inspector::explain::Explainer;
 use onnx_inspector::model::{BatchMode, Model, OnnxModel};
 use serde_json::Value;
 
@@ -155,17 +156,12 @@ fn a_graph_pinned_to_batch_one_runs_row_by_row_and_explains_exactly() {
     // Exact Shapley values of a linear model: w_j (x_j − mean of the background).
     let bg = x.slice(ndarray::s![3.., ..]).to_owned();
     let names: Vec<String> = (0..4).map(|j| format!("f{j}")).collect();
-    let opts = onnx_inspector::explain::ShapOptions::default();
-    let e = onnx_inspector::explain::explain_shap(
-        &model,
-        names,
-        x.slice(ndarray::s![0..2, ..]),
-        &[0, 1],
-        bg.view(),
-        &opts,
-        None,
-    )
-    .unwrap();
+    let opts = onnx_inspector::explain::ShapParams::default();
+    let e = onnx_inspector::explain::ShapExplainer::new(&model, bg.view())
+        .params(opts.clone())
+        .feature_names(names)
+        .explain_indexed(x.slice(ndarray::s![0..2, ..]), &[0, 1])
+        .unwrap();
     let mean = bg.mean_axis(ndarray::Axis(0)).unwrap();
     for r in 0..2 {
         for (j, wj) in w.iter().enumerate() {

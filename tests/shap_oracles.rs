@@ -5,10 +5,11 @@ mod common;
 
 use common::*;
 use ndarray::{Array2, Array3, Axis};
-use onnx_inspector::explain::{explain_shap, Method, Sampling, ShapOptions};
+use onnx_inspector::explain::{Explainer, Sampling, ShapExplainer, ShapMethod, ShapParams};
 use onnx_inspector::model::{FnModel, Model, OnnxModel};
+use onnx_inspector::Error;
 
-const SAMPLED: [Method; 2] = [Method::Kernel, Method::Permutation];
+const SAMPLED: [ShapMethod; 2] = [ShapMethod::Kernel, ShapMethod::Permutation];
 
 fn linear_model(m: usize) -> (FnModel, Vec<f32>) {
     let w: Vec<f32> = (0..m).map(|j| (j as f32 * 0.37).sin() * 2.0).collect();
@@ -37,7 +38,11 @@ fn linear_model_matches_closed_form_for_every_method() {
     let (model, w) = linear_model(8);
     let (x, bg) = (grid(5, 8, 1), grid(7, 8, 2));
     let truth = linear_truth(&x, &bg, &w);
-    for method in [Method::Exact, Method::Kernel, Method::Permutation] {
+    for method in [
+        ShapMethod::Exact,
+        ShapMethod::Kernel,
+        ShapMethod::Permutation,
+    ] {
         let e = explain(&model, x.view(), bg.view(), method, Some(60), 3);
         assert!(max_abs_diff(&e.values, &truth) < 1e-5, "{method:?}");
     }
@@ -87,7 +92,7 @@ fn pairwise_interactions_are_exact_for_paired_kernel_and_antithetic_permutation(
         vec![s, -s]
     });
     let (x, bg) = (grid(3, m, 7), grid(5, m, 8));
-    let exact = explain(&model, x.view(), bg.view(), Method::Exact, None, 0);
+    let exact = explain(&model, x.view(), bg.view(), ShapMethod::Exact, None, 0);
     for method in SAMPLED {
         let e = explain(&model, x.view(), bg.view(), method, Some(200), 9);
         assert!(max_abs_diff(&e.values, &exact.values) < 1e-5, "{method:?}");
@@ -104,7 +109,7 @@ fn exact_equals_the_literal_shapley_formula() {
         vec![p, mx]
     });
     let (x, bg) = (grid(3, m, 9), grid(4, m, 10));
-    let e = explain(&model, x.view(), bg.view(), Method::Exact, None, 0);
+    let e = explain(&model, x.view(), bg.view(), ShapMethod::Exact, None, 0);
     let lit = literal_shapley(&model, x.view(), bg.view());
     assert!(
         max_abs_diff(&e.values, &lit) < 1e-9,
@@ -132,7 +137,7 @@ fn exact_on_a_zoo_model_equals_the_literal_formula() {
     let (model, test, bg) = zoo("diabetes");
     let x = test.slice(ndarray::s![0..2, ..]).to_owned();
     let bg = bg.slice(ndarray::s![0..8, ..]).to_owned();
-    let e = explain(&model, x.view(), bg.view(), Method::Exact, None, 0);
+    let e = explain(&model, x.view(), bg.view(), ShapMethod::Exact, None, 0);
     let lit = literal_shapley(&model, x.view(), bg.view());
     assert!(
         max_abs_diff(&e.values, &lit) < 1e-6,
@@ -147,7 +152,7 @@ fn sampled_methods_converge_to_exact_on_a_zoo_model() {
     // Wine: 13 features, 8190 proper coalitions.
     let (model, test, bg) = zoo("wine_keras3");
     let x = test.slice(ndarray::s![0..4, ..]).to_owned();
-    let exact = explain(&model, x.view(), bg.view(), Method::Exact, None, 0);
+    let exact = explain(&model, x.view(), bg.view(), ShapMethod::Exact, None, 0);
     for method in SAMPLED {
         let errs: Vec<f64> = [200, 800, 4000]
             .iter()
@@ -161,7 +166,14 @@ fn sampled_methods_converge_to_exact_on_a_zoo_model() {
         assert!(errs[2] < 0.05, "{method:?}: {errs:?}");
     }
     // A budget covering every coalition makes kernel SHAP exact.
-    let e = explain(&model, x.view(), bg.view(), Method::Kernel, Some(8190), 1);
+    let e = explain(
+        &model,
+        x.view(),
+        bg.view(),
+        ShapMethod::Kernel,
+        Some(8190),
+        1,
+    );
     assert!(max_abs_diff(&e.values, &exact.values) < 1e-6);
 }
 
@@ -189,23 +201,18 @@ fn results_do_not_depend_on_the_thread_count() {
             .map(|&t| {
                 in_pool(t, || {
                     let names = (0..100).map(|j| format!("f{j}")).collect();
-                    let opts = ShapOptions {
+                    let opts = ShapParams {
                         method,
                         samples: Some(500),
                         seed: 4,
                         block_rows: 700,
-                        ..ShapOptions::default()
+                        ..ShapParams::default()
                     };
-                    explain_shap(
-                        &model,
-                        names,
-                        x.view(),
-                        &[0, 1, 2, 3],
-                        bg.view(),
-                        &opts,
-                        None,
-                    )
-                    .unwrap()
+                    ShapExplainer::new(&model, bg.view())
+                        .params(opts.clone())
+                        .feature_names(names)
+                        .explain_indexed(x.view(), &[0, 1, 2, 3])
+                        .unwrap()
                 })
             })
             .collect();
@@ -216,7 +223,7 @@ fn results_do_not_depend_on_the_thread_count() {
 }
 
 /// Fraction of |estimate − truth| / se within 2 over many rows and outputs.
-fn coverage(method: Method, sampling: Sampling, budget: usize) -> f64 {
+fn coverage(method: ShapMethod, sampling: Sampling, budget: usize) -> f64 {
     let m = 12;
     let model = FnModel::new(m, 3, |x| {
         let z: f32 = x
@@ -228,17 +235,21 @@ fn coverage(method: Method, sampling: Sampling, budget: usize) -> f64 {
         vec![1.0 / (1.0 + (-z).exp()), (z * 0.5).tanh() + q, q * q]
     });
     let (x, bg) = (grid(24, m, 12), grid(10, m, 13));
-    let exact = explain(&model, x.view(), bg.view(), Method::Exact, None, 0);
+    let exact = explain(&model, x.view(), bg.view(), ShapMethod::Exact, None, 0);
     let names: Vec<String> = (0..m).map(|j| format!("f{j}")).collect();
     let rows: Vec<usize> = (0..x.nrows()).collect();
-    let opts = ShapOptions {
+    let opts = ShapParams {
         method,
         samples: Some(budget),
         sampling,
         seed: 21,
-        ..ShapOptions::default()
+        ..ShapParams::default()
     };
-    let e = explain_shap(&model, names, x.view(), &rows, bg.view(), &opts, None).unwrap();
+    let e = ShapExplainer::new(&model, bg.view())
+        .params(opts.clone())
+        .feature_names(names)
+        .explain_indexed(x.view(), &rows)
+        .unwrap();
     let se = e.stderr.unwrap();
     let (mut inside, mut total) = (0usize, 0usize);
     for ((v, t), s) in e.values.iter().zip(&exact.values).zip(&se) {
@@ -257,9 +268,9 @@ fn coverage(method: Method, sampling: Sampling, budget: usize) -> f64 {
 #[test]
 fn standard_errors_are_calibrated() {
     for (method, sampling, budget) in [
-        (Method::Kernel, Sampling::Kernel, 300),
-        (Method::Kernel, Sampling::Leverage, 300),
-        (Method::Permutation, Sampling::Kernel, 440),
+        (ShapMethod::Kernel, Sampling::Kernel, 300),
+        (ShapMethod::Kernel, Sampling::Leverage, 300),
+        (ShapMethod::Permutation, Sampling::Kernel, 440),
     ] {
         let c = coverage(method, sampling, budget);
         assert!(
@@ -275,32 +286,34 @@ fn bad_options_give_clear_errors() {
     let (x, bg) = (grid(2, 30, 1), grid(4, 30, 2));
     let names: Vec<String> = (0..30).map(|j| format!("f{j}")).collect();
     let run = |method, samples, bgv: ndarray::ArrayView2<f32>| {
-        let opts = ShapOptions {
+        let opts = ShapParams {
             method,
             samples,
-            ..ShapOptions::default()
+            ..ShapParams::default()
         };
-        explain_shap(&model, names.clone(), x.view(), &[0, 1], bgv, &opts, None)
+        ShapExplainer::new(&model, bgv)
+            .params(opts)
+            .feature_names(names.clone())
+            .explain_indexed(x.view(), &[0, 1])
             .unwrap_err()
-            .to_string()
     };
-    assert!(run(Method::Exact, None, bg.view()).contains("--method kernel"));
-    assert!(run(Method::Kernel, Some(10), bg.view()).contains("too small"));
-    assert!(run(Method::Permutation, Some(10), bg.view()).contains("too small"));
+    let err = run(ShapMethod::Exact, None, bg.view());
+    assert!(matches!(err, Error::Param { name: "method", .. }), "{err}");
+    let err = run(ShapMethod::Kernel, Some(10), bg.view());
+    assert!(matches!(err, Error::Budget { minimum: 31, .. }), "{err}");
+    assert!(err.to_string().contains("too small"), "{err}");
+    let err = run(ShapMethod::Permutation, Some(10), bg.view());
+    assert!(matches!(err, Error::Budget { minimum: 116, .. }), "{err}");
     let narrow = grid(4, 29, 2);
-    assert!(run(Method::Kernel, None, narrow.view()).contains("background 29"));
+    let err = run(ShapMethod::Kernel, None, narrow.view());
+    assert!(err.to_string().contains("background has 29"), "{err}");
     let model_nan = FnModel::new(30, 1, |_| vec![f32::NAN]);
-    let opts = ShapOptions::default();
-    let err = explain_shap(
-        &model_nan,
-        names.clone(),
-        x.view(),
-        &[0, 1],
-        bg.view(),
-        &opts,
-        None,
-    )
-    .unwrap_err();
+    let opts = ShapParams::default();
+    let err = ShapExplainer::new(&model_nan, bg.view())
+        .params(opts.clone())
+        .feature_names(names.clone())
+        .explain_indexed(x.view(), &[0, 1])
+        .unwrap_err();
     assert!(err.to_string().contains("not finite"), "{err}");
     assert_eq!(model.n_outputs(), 2);
 }
@@ -327,5 +340,68 @@ fn features_equal_to_every_background_value_get_exactly_zero() {
             }
         }
         assert!(efficiency_gap(&e) < 1e-5, "{method:?}");
+    }
+}
+
+#[test]
+fn tolerance_stops_early_and_its_error_bound_holds() {
+    // A nonlinear model with interactions, so sampled estimates are not exact.
+    // 16 features: 65 534 coalitions, more than the budget, so nothing is enumerated whole.
+    let m = 16;
+    let model = FnModel::new(m, 2, |x| {
+        let z: f32 = x
+            .iter()
+            .enumerate()
+            .map(|(j, v)| v * ((j % 4) as f32 - 1.5))
+            .sum();
+        vec![
+            1.0 / (1.0 + (-z).exp()),
+            x[0] * x[1] * x[2] + (x[3] - x[5]).abs(),
+        ]
+    });
+    let (x, bg) = (grid(8, m, 40), grid(10, m, 41));
+    let exact = explain(&model, x.view(), bg.view(), ShapMethod::Exact, None, 0);
+    let budget = 40_000;
+    let tolerance = 0.02;
+    for method in SAMPLED {
+        let e = ShapExplainer::new(&model, bg.view())
+            .method(method)
+            .samples(budget)
+            .tolerance(tolerance)
+            .seed(5)
+            .explain(x.view())
+            .unwrap();
+        let se = e.stderr.as_ref().unwrap();
+        for r in 0..x.nrows() {
+            assert!(
+                e.evaluations[r] < budget / 2,
+                "{method:?} row {r}: {} evaluations, no early stop",
+                e.evaluations[r]
+            );
+            for o in 0..2 {
+                let phi = e.values.slice(ndarray::s![r, .., o]);
+                let truth = exact.values.slice(ndarray::s![r, .., o]);
+                let range =
+                    truth.fold(f64::MIN, |a, &v| a.max(v)) - truth.fold(f64::MAX, |a, &v| a.min(v));
+                // The stopping rule: every se below tolerance × the attribution range...
+                let max_se = se
+                    .slice(ndarray::s![r, .., o])
+                    .fold(0.0f64, |a, &v| a.max(v));
+                assert!(
+                    max_se <= tolerance * range * 1.2,
+                    "{method:?} row {r}: se {max_se}"
+                );
+                // ...and the actual error stays within a few of those standard errors.
+                let err = phi
+                    .iter()
+                    .zip(truth.iter())
+                    .fold(0.0f64, |a, (p, t)| a.max((p - t).abs()));
+                assert!(
+                    err <= 4.0 * tolerance * range,
+                    "{method:?} row {r} output {o}: error {err}, bound {}",
+                    4.0 * tolerance * range
+                );
+            }
+        }
     }
 }

@@ -3,7 +3,7 @@
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use onnx_inspector::explain::{
-    Discretizer, LimeOptions, Method, Progress, Sampling, Selection, ShapOptions,
+    Discretizer, Estimator, LimeParams, Progress, Sampling, Selection, ShapMethod, ShapParams,
     DEFAULT_BLOCK_ROWS,
 };
 use onnx_inspector::pipeline::{run_explain, ExplainRequest};
@@ -55,7 +55,7 @@ pub struct ExplainArgs {
     #[arg(long)]
     background: Option<PathBuf>,
     /// Rows sampled from --data as background when --background is not given.
-    #[arg(long, default_value_t = 50)]
+    #[arg(long, default_value_t = ExplainRequest::DEFAULT_BACKGROUND_SIZE)]
     background_size: usize,
     /// Estimator: auto = exact when all coalitions fit the budget, else kernel; lime = LIME.
     #[arg(long, value_enum, default_value = "auto")]
@@ -89,7 +89,7 @@ pub struct ExplainArgs {
     #[arg(long)]
     train: Option<PathBuf>,
     /// LIME: features kept in each surrogate.
-    #[arg(long, default_value_t = 10)]
+    #[arg(long, default_value_t = LimeParams::DEFAULT_FEATURES)]
     num_features: usize,
     /// LIME: percentile bins of continuous features.
     #[arg(long, value_enum, default_value = "quartile")]
@@ -106,6 +106,10 @@ pub struct ExplainArgs {
     /// LIME: feature selection (auto = forward when --num-features <= 6, else highest weights).
     #[arg(long, value_enum, default_value = "auto")]
     feature_selection: SelectionArg,
+    /// LIME: comma-separated categorical features (names or 0-based indices), sampled from their
+    /// training frequencies and explained as "same category or not", as lime's categorical_features.
+    #[arg(long, value_delimiter = ',')]
+    categorical: Vec<String>,
     /// Comma-separated names for the output columns (e.g. class labels).
     #[arg(long, value_delimiter = ',')]
     output_names: Option<Vec<String>>,
@@ -124,60 +128,65 @@ pub struct ExplainArgs {
     no_charts: bool,
 }
 
-pub fn run(a: ExplainArgs) -> anyhow::Result<()> {
-    if let Some(t) = a.tolerance {
-        anyhow::ensure!(
-            t > 0.0 && t.is_finite(),
-            "--tolerance must be a positive number"
-        );
+impl ExplainArgs {
+    /// The estimator and its settings, from the flags.
+    fn estimator(&self) -> Estimator {
+        let shap = |method| {
+            Estimator::Shap(ShapParams {
+                method,
+                samples: self.samples,
+                seed: self.seed,
+                tolerance: self.tolerance,
+                sampling: match self.sampling {
+                    SamplingArg::Kernel => Sampling::Kernel,
+                    SamplingArg::Leverage => Sampling::Leverage,
+                },
+                block_rows: self.block_rows,
+                incremental: !self.no_incremental,
+            })
+        };
+        match self.method {
+            MethodArg::Auto => shap(ShapMethod::Auto),
+            MethodArg::Exact => shap(ShapMethod::Exact),
+            MethodArg::Kernel => shap(ShapMethod::Kernel),
+            MethodArg::Permutation => shap(ShapMethod::Permutation),
+            MethodArg::Lime => Estimator::Lime(LimeParams {
+                num_samples: self.samples.unwrap_or(LimeParams::DEFAULT_SAMPLES),
+                num_features: self.num_features,
+                discretizer: match (self.no_discretize, self.discretizer) {
+                    (true, _) => Discretizer::None,
+                    (false, DiscretizerArg::Quartile) => Discretizer::Quartile,
+                    (false, DiscretizerArg::Decile) => Discretizer::Decile,
+                },
+                kernel_width: self.kernel_width,
+                selection: match self.feature_selection {
+                    SelectionArg::Auto => Selection::Auto,
+                    SelectionArg::Forward => Selection::Forward,
+                    SelectionArg::HighestWeights => Selection::HighestWeights,
+                    SelectionArg::LassoPath => Selection::LassoPath,
+                    SelectionArg::None => Selection::None,
+                },
+                sample_around_instance: self.sample_around_instance,
+                categorical: vec![],
+                seed: self.seed,
+            }),
+        }
     }
+}
+
+pub fn run(a: ExplainArgs) -> anyhow::Result<()> {
     let req = ExplainRequest {
+        estimator: a.estimator(),
         model: a.model,
         data: a.data,
         background: a.background,
         background_size: a.background_size,
         rows: a.rows,
-        shap: ShapOptions {
-            method: match a.method {
-                MethodArg::Auto => Method::Auto,
-                MethodArg::Exact => Method::Exact,
-                MethodArg::Kernel => Method::Kernel,
-                MethodArg::Permutation => Method::Permutation,
-                MethodArg::Lime => Method::Lime,
-            },
-            samples: a.samples,
-            seed: a.seed,
-            tolerance: a.tolerance,
-            sampling: match a.sampling {
-                SamplingArg::Kernel => Sampling::Kernel,
-                SamplingArg::Leverage => Sampling::Leverage,
-            },
-            block_rows: a.block_rows,
-            incremental: !a.no_incremental,
-        },
         output_names: a.output_names,
         labels: a.labels,
         threads: a.threads,
-        lime: LimeOptions {
-            num_samples: a.samples.unwrap_or(5000),
-            num_features: a.num_features,
-            discretizer: match (a.no_discretize, a.discretizer) {
-                (true, _) => Discretizer::None,
-                (false, DiscretizerArg::Quartile) => Discretizer::Quartile,
-                (false, DiscretizerArg::Decile) => Discretizer::Decile,
-            },
-            kernel_width: a.kernel_width,
-            selection: match a.feature_selection {
-                SelectionArg::Auto => Selection::Auto,
-                SelectionArg::Forward => Selection::Forward,
-                SelectionArg::HighestWeights => Selection::HighestWeights,
-                SelectionArg::LassoPath => Selection::LassoPath,
-                SelectionArg::None => Selection::None,
-            },
-            sample_around_instance: a.sample_around_instance,
-            seed: a.seed,
-        },
         train: a.train,
+        categorical: a.categorical,
     };
     let cancel = Arc::new(AtomicBool::new(false));
     {

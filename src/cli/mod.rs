@@ -1,6 +1,7 @@
 //! Command-line parsing and dispatch; every command calls into the library.
 
 mod demo;
+pub mod errors;
 mod explain;
 mod info;
 mod plot;

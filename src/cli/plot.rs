@@ -56,7 +56,10 @@ pub struct PlotArgs {
 /// Names the JSON file in errors about its content or about the options applied to it.
 fn in_file(file: &Path, e: Error) -> anyhow::Error {
     match e {
-        Error::Invalid(msg) => anyhow::anyhow!("{}: {msg}", file.display()),
+        Error::Chart(msg) => anyhow::anyhow!("{}: {msg}", file.display()),
+        e @ Error::Param { .. } => {
+            anyhow::anyhow!("{}: {}", file.display(), super::errors::render(&e.into()))
+        }
         other => other.into(),
     }
 }

@@ -1,12 +1,7 @@
 //! `train`: the reference network on a labelled CSV, exported to ONNX.
 
 use clap::Args;
-use onnx_inspector::atomic::write_atomic;
-use onnx_inspector::data::{read_labels, Dataset};
-use onnx_inspector::model::{Model, OnnxModel};
-use onnx_inspector::report::charts::write_history;
-use onnx_inspector::report::ChartFormat;
-use onnx_inspector::train::{train, write_onnx, TrainOptions};
+use onnx_inspector::train::{export, load_labelled, train, TrainOptions};
 use std::path::PathBuf;
 
 #[derive(Args)]
@@ -47,16 +42,7 @@ pub struct TrainArgs {
 }
 
 pub fn run(a: TrainArgs) -> anyhow::Result<()> {
-    let data = Dataset::load(&a.data)?;
-    let labels = read_labels(&a.labels)?;
-    anyhow::ensure!(
-        labels.len() == data.n_rows(),
-        "{}: {} labels for the {} rows of {}",
-        a.labels.display(),
-        labels.len(),
-        data.n_rows(),
-        a.data.display()
-    );
+    let (data, labels) = load_labelled(&a.data, &a.labels, None)?;
     let opts = TrainOptions {
         hidden: a.hidden,
         epochs: a.epochs,
@@ -79,54 +65,17 @@ pub fn run(a: TrainArgs) -> anyhow::Result<()> {
             e.accuracy
         );
     })?;
-    write_onnx(&a.out, &net, &history)?;
-    // The written file must reproduce the in-memory network through the model layer.
-    let model = OnnxModel::load(&a.out)?;
-    let reloaded = model.predict(data.values.view())?;
-    let diff = reloaded
-        .iter()
-        .zip(net.predict(data.values.view()).iter())
-        .map(|(p, q)| (p - q).abs())
-        .fold(0.0f32, f32::max);
-    anyhow::ensure!(
-        diff <= 1e-6,
-        "{}: the exported model differs from the trained one by {diff}",
-        a.out.display()
-    );
-    let hist_path = a.out.with_extension("history.json");
-    write_atomic(&hist_path, |w| {
-        serde_json::to_writer_pretty(w, &history).map_err(std::io::Error::other)
-    })?;
-    let curve_path = a.out.with_extension("history.png");
-    let title = format!(
-        "{}: Dense({}, relu) -> Dense({}, softmax), {} epochs",
-        a.out
-            .file_name()
-            .map_or(String::new(), |n| n.to_string_lossy().to_string()),
-        opts.hidden,
-        net.w2.ncols(),
-        opts.epochs
-    );
-    write_history(&history, &title, &curve_path, ChartFormat::Png)?;
+    let files = export(&a.out, &net, &history, data.values.view())?;
     if let (Some(td), Some(tl)) = (&a.test_data, &a.test_labels) {
-        let test = Dataset::load(td)?;
-        test.check_width(data.values.ncols(), "the test data")?;
-        let y = read_labels(tl)?;
-        anyhow::ensure!(
-            y.len() == test.n_rows(),
-            "{}: {} labels for {} test rows",
-            tl.display(),
-            y.len(),
-            test.n_rows()
-        );
+        let (test, y) = load_labelled(td, tl, Some(data.values.ncols()))?;
         let (loss, acc) = net.evaluate(test.values.view(), &y);
         println!("test loss: {loss:.4} - test accuracy: {acc:.4}");
     }
     println!(
         "wrote {}, {} and {}",
-        a.out.display(),
-        hist_path.display(),
-        curve_path.display()
+        files.model.display(),
+        files.history.display(),
+        files.curve.display()
     );
     Ok(())
 }

@@ -2,7 +2,7 @@
 
 use super::Dataset;
 use crate::atomic::write_atomic;
-use crate::error::{Error, Result};
+use crate::error::{clip, Error, Result};
 use ndarray::Array2;
 use std::path::Path;
 
@@ -12,6 +12,7 @@ fn parse_cell(cell: &str) -> std::result::Result<f32, String> {
     if t.is_empty() {
         return Err("empty cell".into());
     }
+    let t = &clip(t, 40);
     match t.parse::<f64>() {
         Ok(v) if v.is_nan() => Err(format!("'{t}' is NaN; missing values are not supported")),
         Ok(v) if !v.is_finite() || v.abs() > f32::MAX as f64 => {
@@ -31,13 +32,31 @@ fn open(path: &Path) -> Result<csv::Reader<std::fs::File>> {
         .from_reader(file))
 }
 
+/// A hint when a one-column header holds another delimiter (`;`, tab, `|`).
+fn delimiter_hint(header: &[String]) -> Option<String> {
+    let [only] = header else { return None };
+    let (name, sep) = [(";", ';'), ("tab", '\t'), ("|", '|')]
+        .into_iter()
+        .find(|&(_, c)| only.contains(c))?;
+    Some(format!(
+        "the header is one column holding '{name}' separators ({} fields): the file looks \
+         {name}-separated; expected comma-separated values (e.g. convert with `tr '{}' ','`)",
+        only.split(sep).count(),
+        if sep == '\t' {
+            "\\t".to_string()
+        } else {
+            sep.to_string()
+        }
+    ))
+}
+
 /// Reads a CSV whose first line names the columns and whose cells are all finite numbers.
 pub fn read_csv(path: impl AsRef<Path>) -> Result<Dataset> {
     let path = path.as_ref();
     let mut rdr = open(path)?;
     let header: Vec<String> = rdr
         .headers()
-        .map_err(|e| Error::data(path, format!("cannot read the header: {e}")))?
+        .map_err(|e| Error::data_caused(path, "cannot read the header", e))?
         .iter()
         .map(str::to_string)
         .collect();
@@ -46,6 +65,9 @@ pub fn read_csv(path: impl AsRef<Path>) -> Result<Dataset> {
             path,
             "empty file: expected a header row of feature names",
         ));
+    }
+    if let Some(hint) = delimiter_hint(&header) {
+        return Err(Error::data(path, hint));
     }
     if header.iter().all(|h| parse_cell(h).is_ok()) {
         return Err(Error::data(
@@ -57,7 +79,7 @@ pub fn read_csv(path: impl AsRef<Path>) -> Result<Dataset> {
     let mut values = Vec::new();
     let mut n = 0usize;
     for rec in rdr.records() {
-        let rec = rec.map_err(|e| Error::data(path, format!("{e}")))?;
+        let rec = rec.map_err(|e| Error::data_caused(path, "cannot parse the CSV", e))?;
         let line = rec.position().map_or(n + 2, |p| p.line() as usize);
         if rec.len() != width {
             return Err(Error::data(
@@ -67,7 +89,7 @@ pub fn read_csv(path: impl AsRef<Path>) -> Result<Dataset> {
         }
         for (j, cell) in rec.iter().enumerate() {
             let v = parse_cell(cell).map_err(|msg| Error::DataCell {
-                path: path.display().to_string(),
+                path: path.to_path_buf(),
                 line,
                 column: format!("{} ('{}')", j + 1, header[j]),
                 msg,
@@ -105,7 +127,7 @@ pub fn read_labels(path: impl AsRef<Path>) -> Result<Vec<usize>> {
                 Ok(v as usize)
             } else {
                 Err(Error::DataCell {
-                    path: path.display().to_string(),
+                    path: path.to_path_buf(),
                     line: i + 2,
                     column: format!("1 ('{}')", ds.feature_names[0]),
                     msg: format!("label {v} is not a class index (0, 1, 2...)"),

@@ -27,7 +27,7 @@ pub fn read_npy(path: impl AsRef<Path>) -> Result<Dataset> {
     }
     if let Some(((r, c), v)) = values.indexed_iter().find(|(_, v)| !v.is_finite()) {
         return Err(Error::DataCell {
-            path: path.display().to_string(),
+            path: path.to_path_buf(),
             line: r,
             column: c.to_string(),
             msg: format!("value {v} is not finite (row and column counted from 0)"),

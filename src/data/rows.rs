@@ -7,7 +7,7 @@ pub fn parse_rows(spec: Option<&str>, n: usize) -> Result<Vec<usize>> {
     let Some(spec) = spec else {
         return Ok((0..n).collect());
     };
-    let bad = |msg: String| Error::Invalid(format!("--rows {spec}: {msg}"));
+    let bad = |msg: String| Error::param("rows", format!("'{spec}': {msg}"));
     let mut out = Vec::new();
     for part in spec.split(',').map(str::trim).filter(|p| !p.is_empty()) {
         let num = |s: &str, default: usize| -> Result<usize> {

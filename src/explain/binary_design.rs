@@ -98,11 +98,6 @@ impl BinaryDesign {
         self.n
     }
 
-    /// Number of columns.
-    pub fn ncols(&self) -> usize {
-        self.m
-    }
-
     /// Number of ones in each column.
     pub fn column_ones(&self) -> Vec<usize> {
         (0..self.m)

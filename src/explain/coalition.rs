@@ -41,6 +41,7 @@ impl Coalition {
     }
 
     /// Whether feature `j` is present.
+    #[cfg(test)]
     pub fn contains(&self, j: usize) -> bool {
         self.words[j / 64] >> (j % 64) & 1 == 1
     }
@@ -51,6 +52,7 @@ impl Coalition {
     }
 
     /// Whether no feature is present.
+    #[cfg(test)]
     pub fn is_empty(&self) -> bool {
         self.words.iter().all(|&w| w == 0)
     }

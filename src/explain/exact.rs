@@ -3,7 +3,7 @@
 use super::coalition::Coalition;
 use super::explanation::RowAttribution;
 use super::game::RowGame;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use ndarray::Array2;
 
 /// Largest feature count exact enumeration accepts.
@@ -24,15 +24,11 @@ pub fn shapley_weights(m: usize) -> Vec<f64> {
 }
 
 /// Exact φ over the game's players.
-pub fn explain_row(game: &RowGame) -> Result<RowAttribution> {
+pub(crate) fn explain_row(game: &RowGame) -> Result<RowAttribution> {
     let m = game.n_players();
     let (fx, base) = (&game.fx, game.base);
-    if m > MAX_EXACT_FEATURES {
-        return Err(Error::Invalid(format!(
-            "exact Shapley values need 2^{m} coalitions; at most {MAX_EXACT_FEATURES} features are \
-             supported: use --method kernel or --method permutation"
-        )));
-    }
+    // `ShapParams::check` bounds the features, and so the players, by MAX_EXACT_FEATURES.
+    debug_assert!(m <= MAX_EXACT_FEATURES);
     let k = fx.len();
     let full = (1u64 << m) - 1;
     // Gray-code order: each coalition differs from the previous one in one feature, which the
@@ -71,7 +67,7 @@ pub fn explain_row(game: &RowGame) -> Result<RowAttribution> {
         values: phi,
         stderr: None,
         evaluations: inner.len(),
-        extra: None,
+        lime: None,
     })
 }
 

@@ -1,23 +1,65 @@
 //! The common result of every estimator: attributions per row, feature and output.
 
+use super::params::Method;
 use ndarray::{Array2, Array3};
+use serde::{Deserialize, Serialize};
+
+/// One term of a LIME surrogate: a feature, how it reads for the instance, and its weight.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LimeTerm {
+    /// Feature index.
+    pub index: usize,
+    /// Feature name.
+    pub name: String,
+    /// The instance's bin rule (`worst radius > 16.8`) or `name = value`.
+    pub description: String,
+    /// The surrogate's coefficient.
+    pub weight: f64,
+}
+
+/// LIME's weighted ridge surrogate of one output around one row.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LimeSurrogate {
+    /// Output name.
+    pub output: String,
+    /// Surrogate intercept.
+    pub intercept: f64,
+    /// Weighted R² of the surrogate on its samples (lime's `score`).
+    pub score: f64,
+    /// The surrogate's prediction at the instance (lime's `local_pred`).
+    pub local_pred: f64,
+    /// Selected features by decreasing |weight| (`features` in JSON, as lime's `as_list`).
+    #[serde(rename = "features")]
+    pub terms: Vec<LimeTerm>,
+}
+
+/// LIME's per-row fields: one surrogate per output.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LimeRow {
+    /// The row's index in its data file.
+    pub row: usize,
+    /// One surrogate per output.
+    pub outputs: Vec<LimeSurrogate>,
+}
 
 /// Attributions for one explained row.
 #[derive(Debug, Clone)]
-pub struct RowAttribution {
+pub(crate) struct RowAttribution {
     /// φ, shape [M, K].
     pub values: Array2<f64>,
     /// Standard error of each φ, shape [M, K]; `None` when the estimate is exact.
     pub stderr: Option<Array2<f64>>,
     /// Coalitions (or perturbed samples) evaluated for this row.
     pub evaluations: usize,
-    /// Estimator-specific extras (LIME's intercept, score...).
-    pub extra: Option<serde_json::Value>,
+    /// LIME's surrogates, for LIME rows.
+    pub lime: Option<LimeRow>,
 }
 
 /// Attributions for many rows, shaped like `shap.Explanation`.
 #[derive(Debug, Clone)]
 pub struct Explanation {
+    /// The estimator that made it.
+    pub method: Method,
     /// Feature names `[M]`.
     pub feature_names: Vec<String>,
     /// Output names `[K]`.
@@ -28,7 +70,7 @@ pub struct Explanation {
     pub data: Array2<f32>,
     /// Attributions [n, M, K].
     pub values: Array3<f64>,
-    /// E f(background) or the estimator's intercept, [n, K].
+    /// E f(background) or the surrogate's intercept, [n, K].
     pub base_values: Array2<f64>,
     /// f(x) [n, K].
     pub predictions: Array2<f64>,
@@ -36,21 +78,37 @@ pub struct Explanation {
     pub stderr: Option<Array3<f64>>,
     /// Evaluations per row.
     pub evaluations: Vec<usize>,
-    /// Per-row estimator extras (LIME), if any.
-    pub extras: Vec<Option<serde_json::Value>>,
+    /// LIME's surrogates per row (empty for SHAP).
+    pub lime: Vec<LimeRow>,
+}
+
+/// The explained rows and what the model said of them, before attribution.
+pub(crate) struct Explained {
+    /// Indices of the rows in the data file.
+    pub row_indices: Vec<usize>,
+    /// The rows [n, M].
+    pub data: Array2<f32>,
+    /// Base values [n, K].
+    pub base_values: Array2<f64>,
+    /// f(x) [n, K].
+    pub predictions: Array2<f64>,
 }
 
 impl Explanation {
     /// Assembles per-row results (all with the same M and K).
-    pub fn from_rows(
+    pub(crate) fn from_rows(
+        method: Method,
         feature_names: Vec<String>,
         output_names: Vec<String>,
-        row_indices: Vec<usize>,
-        data: Array2<f32>,
-        base_values: Array2<f64>,
-        predictions: Array2<f64>,
+        explained: Explained,
         rows: Vec<RowAttribution>,
     ) -> Explanation {
+        let Explained {
+            row_indices,
+            data,
+            base_values,
+            predictions,
+        } = explained;
         let (n, m, k) = (rows.len(), feature_names.len(), output_names.len());
         let mut values = Array3::zeros((n, m, k));
         let any_se = rows.iter().any(|r| r.stderr.is_some());
@@ -62,6 +120,7 @@ impl Explanation {
             }
         }
         Explanation {
+            method,
             feature_names,
             output_names,
             row_indices,
@@ -71,7 +130,7 @@ impl Explanation {
             predictions,
             stderr,
             evaluations: rows.iter().map(|r| r.evaluations).collect(),
-            extras: rows.into_iter().map(|r| r.extra).collect(),
+            lime: rows.into_iter().filter_map(|r| r.lime).collect(),
         }
     }
 

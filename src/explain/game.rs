@@ -1,8 +1,8 @@
 //! The cooperative game of one explained row: players are the features whose value can matter.
 
 use super::coalition::Coalition;
+use super::explanation::RowAttribution;
 use super::masker::Masker;
-use super::RowAttribution;
 use crate::error::Result;
 use ndarray::{Array2, ArrayView1};
 
@@ -68,7 +68,7 @@ impl<'a> RowGame<'a> {
             values: spread(&r.values),
             stderr: r.stderr.as_ref().map(spread),
             evaluations: r.evaluations,
-            extra: r.extra,
+            lime: r.lime,
         }
     }
 }

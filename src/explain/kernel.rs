@@ -6,8 +6,9 @@ use super::coalition::Coalition;
 use super::explanation::RowAttribution;
 use super::game::RowGame;
 use super::linalg::Lu;
+use super::params::{all_coalitions, Sampling};
+use super::rounds::Rounds;
 use super::sampling::{binomial, for_each_combination, random_subset};
-use super::{Rounds, Sampling};
 use crate::error::{Error, Result};
 use ndarray::Array2;
 use rand::Rng;
@@ -52,7 +53,7 @@ struct Draw {
 }
 
 /// Distinct coalitions with their accumulated regression weights and values.
-struct Design {
+struct CoalitionDesign {
     m: usize,
     coalitions: Vec<Coalition>,
     index: HashMap<Coalition, usize>,
@@ -60,7 +61,22 @@ struct Design {
     values: Vec<Vec<f64>>,
 }
 
-impl Design {
+impl CoalitionDesign {
+    fn new(m: usize) -> Self {
+        CoalitionDesign {
+            m,
+            coalitions: vec![],
+            index: HashMap::new(),
+            fixed_weight: vec![],
+            values: vec![],
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.coalitions.len()
+    }
+
+    /// Adds a coalition (or more weight to one already in), returning its position.
     fn add(&mut self, c: Coalition, weight: f64) -> usize {
         if let Some(&i) = self.index.get(&c) {
             self.fixed_weight[i] += weight;
@@ -72,56 +88,32 @@ impl Design {
         self.fixed_weight.push(weight);
         i
     }
+
+    /// Evaluates v(S) of the coalitions added since the last call.
+    fn evaluate(&mut self, game: &RowGame) -> Result<()> {
+        let done = self.values.len();
+        if done < self.coalitions.len() {
+            let v = game.values(&self.coalitions[done..])?;
+            self.values.extend(
+                v.outer_iter()
+                    .map(|r| r.iter().copied().collect::<Vec<f64>>()),
+            );
+        }
+        Ok(())
+    }
 }
 
-/// Kernel SHAP for one row with a budget of distinct coalitions (∅ and the full set excluded).
-pub fn explain_row(
-    game: &RowGame,
-    budget: usize,
-    sampling: Sampling,
-    rounds: &Rounds,
-    rng: &mut impl Rng,
-) -> Result<RowAttribution> {
-    let m = game.n_players();
-    let (fx, base) = (&game.fx[..], game.base);
-    let k = fx.len();
-    if m <= 1 {
-        let values = Array2::from_shape_fn((m, k), |(_, o)| fx[o] - base[o]);
-        return Ok(RowAttribution {
-            stderr: Some(Array2::zeros((m, k))),
-            values,
-            evaluations: 0,
-            extra: None,
-        });
-    }
-    let all = if m < 60 {
-        (1u64 << m) as f64 - 2.0
-    } else {
-        f64::INFINITY
-    };
-    if (budget as f64) < all && budget < m + 1 {
-        return Err(Error::Invalid(format!(
-            "--samples {budget} is too small for kernel SHAP on {m} features: give at least {}",
-            m + 1
-        )));
-    }
-    let mut design = Design {
-        m,
-        coalitions: vec![],
-        index: HashMap::new(),
-        fixed_weight: vec![],
-        values: vec![],
-    };
-    // Enumerate the smallest and largest sizes completely while the budget covers them (as shap).
-    let classes = size_classes(m);
+/// Enumerates the smallest and largest sizes completely while the budget covers them (as shap);
+/// returns the index of the first size class left to sampling.
+fn enumerate_extremes(design: &mut CoalitionDesign, classes: &[SizeClass], budget: usize) -> usize {
+    let m = design.m;
+    let all = all_coalitions(m);
     let mut left = budget as f64;
     let mut mass_left: f64 = classes.iter().map(|c| c.mass).sum();
-    let mut first_sampled = classes.len();
     for (ci, c) in classes.iter().enumerate() {
         let complete = (budget as f64) >= all || left * c.mass / mass_left >= c.count - 1e-8;
         if !complete {
-            first_sampled = ci;
-            break;
+            return ci;
         }
         let w = size_mass(m, c.size) / binomial(m, c.size);
         for_each_combination(m, c.size, |idx| {
@@ -134,34 +126,53 @@ pub fn explain_row(
         left -= c.count;
         mass_left -= c.mass;
     }
-    let sampled = &classes[first_sampled..];
-    let enumerated = design.coalitions.len();
-    let target = (enumerated + left.max(0.0) as usize).max(enumerated);
-    // Class probabilities for the sampled part.
-    let q: Vec<f64> = match sampling {
-        Sampling::Kernel => sampled.iter().map(|c| c.mass).collect(),
-        Sampling::Leverage => sampled
-            .iter()
-            .map(|c| if c.paired { 2.0 } else { 1.0 })
-            .collect(),
-    };
-    let q_total: f64 = q.iter().sum();
-    let mut draws: Vec<Draw> = vec![];
-    let mut scratch: Vec<usize> = (0..m).collect();
-    let max_draws = 50 * (target - enumerated) + 1000;
-    let mut evaluated = 0;
-    let mut round_goal = enumerated;
-    loop {
-        round_goal = (round_goal + rounds.step(target - enumerated)).min(target);
-        while !sampled.is_empty() && design.coalitions.len() < round_goal && draws.len() < max_draws
-        {
-            let mut u = rng.gen::<f64>() * q_total;
+    classes.len()
+}
+
+/// Draws complement pairs from the size classes left to sampling.
+struct PairSampler<'c> {
+    classes: &'c [SizeClass],
+    /// Probability (unnormalised) of each class.
+    q: Vec<f64>,
+    q_total: f64,
+    scratch: Vec<usize>,
+}
+
+impl<'c> PairSampler<'c> {
+    fn new(classes: &'c [SizeClass], sampling: Sampling, m: usize) -> Self {
+        let q: Vec<f64> = match sampling {
+            Sampling::Kernel => classes.iter().map(|c| c.mass).collect(),
+            Sampling::Leverage => classes
+                .iter()
+                .map(|c| if c.paired { 2.0 } else { 1.0 })
+                .collect(),
+        };
+        PairSampler {
+            classes,
+            q_total: q.iter().sum(),
+            q,
+            scratch: (0..m).collect(),
+        }
+    }
+
+    /// Draws pairs until the design holds `goal` coalitions or `max_draws` pairs were drawn.
+    fn draw_until(
+        &mut self,
+        design: &mut CoalitionDesign,
+        draws: &mut Vec<Draw>,
+        goal: usize,
+        max_draws: usize,
+        rng: &mut impl Rng,
+    ) {
+        let m = design.m;
+        while !self.classes.is_empty() && design.len() < goal && draws.len() < max_draws {
+            let mut u = rng.gen::<f64>() * self.q_total;
             let mut ci = 0;
-            while ci + 1 < q.len() && u >= q[ci] {
-                u -= q[ci];
+            while ci + 1 < self.q.len() && u >= self.q[ci] {
+                u -= self.q[ci];
                 ci += 1;
             }
-            let subset = random_subset(rng, &mut scratch, sampled[ci].size);
+            let subset = random_subset(rng, &mut self.scratch, self.classes[ci].size);
             let s = Coalition::from_features(m, subset.iter().copied());
             let first = design.add(s.complement(m), 0.0);
             let second = design.add(s, 0.0);
@@ -171,27 +182,61 @@ pub fn explain_row(
                 class: ci,
             });
         }
-        if evaluated < design.coalitions.len() {
-            let v = game.values(&design.coalitions[evaluated..])?;
-            design.values.extend(
-                v.outer_iter()
-                    .map(|r| r.iter().copied().collect::<Vec<f64>>()),
-            );
-            evaluated = design.coalitions.len();
-        }
-        let unit_weight: Vec<f64> = draws
+    }
+
+    /// Importance weight of each drawn pair: class mass over its sampling probability.
+    fn unit_weights(&self, draws: &[Draw]) -> Vec<f64> {
+        draws
             .iter()
-            .map(|d| sampled[d.class].mass / (q[d.class] / q_total) / draws.len() as f64)
-            .collect();
+            .map(|d| {
+                self.classes[d.class].mass / (self.q[d.class] / self.q_total) / draws.len() as f64
+            })
+            .collect()
+    }
+}
+
+/// Kernel SHAP for one row with a budget of distinct coalitions (∅ and the full set excluded):
+/// enumerate the extreme sizes, sample pairs in rounds, solve, stop when done or converged.
+pub(crate) fn explain_row(
+    game: &RowGame,
+    budget: usize,
+    sampling: Sampling,
+    rounds: &Rounds,
+    rng: &mut impl Rng,
+) -> Result<RowAttribution> {
+    let m = game.n_players();
+    let (fx, base) = (&game.fx[..], game.base);
+    if m <= 1 {
+        let values = Array2::from_shape_fn((m, fx.len()), |(_, o)| fx[o] - base[o]);
+        return Ok(RowAttribution {
+            stderr: Some(Array2::zeros(values.dim())),
+            values,
+            evaluations: 0,
+            lime: None,
+        });
+    }
+    let classes = size_classes(m);
+    let mut design = CoalitionDesign::new(m);
+    let first_sampled = enumerate_extremes(&mut design, &classes, budget);
+    let mut sampler = PairSampler::new(&classes[first_sampled..], sampling, m);
+    let enumerated = design.len();
+    let target = budget.max(enumerated);
+    let max_draws = 50 * (target - enumerated) + 1000;
+    let mut draws: Vec<Draw> = vec![];
+    let mut round_goal = enumerated;
+    loop {
+        round_goal = (round_goal + rounds.step(target - enumerated)).min(target);
+        sampler.draw_until(&mut design, &mut draws, round_goal, max_draws, rng);
+        design.evaluate(game)?;
+        let unit_weight = sampler.unit_weights(&draws);
         let (phi, se) = solve(&design, &draws, &unit_weight, fx, base)?;
-        let done =
-            design.coalitions.len() >= target || draws.len() >= max_draws || sampled.is_empty();
-        if done || rounds.converged(&phi, &se) {
+        let exhausted = design.len() >= target || draws.len() >= max_draws;
+        if exhausted || sampler.classes.is_empty() || rounds.converged(&phi, &se) {
             return Ok(RowAttribution {
                 values: phi,
                 stderr: Some(se),
-                evaluations: design.coalitions.len(),
-                extra: None,
+                evaluations: design.len(),
+                lime: None,
             });
         }
     }
@@ -199,7 +244,7 @@ pub fn explain_row(
 
 /// Solves the constrained weighted least squares and its sandwich standard errors.
 fn solve(
-    design: &Design,
+    design: &CoalitionDesign,
     draws: &[Draw],
     unit_weight: &[f64],
     fx: &[f64],
@@ -252,9 +297,10 @@ fn solve(
         rhs[o][m] = fx[o] - base[o];
     }
     let lu = Lu::factor(dim, kkt).ok_or_else(|| {
-        Error::Invalid(format!(
-            "kernel SHAP's regression is singular with {n} coalitions for {m} features: raise --samples"
-        ))
+        Error::param(
+            "samples",
+            format!("kernel SHAP's regression is singular with {n} coalitions for {m} features: raise the budget"),
+        )
     })?;
     let mut phi = Array2::<f64>::zeros((m, k));
     for o in 0..k {
@@ -269,7 +315,7 @@ fn solve(
 
 /// Delta-method standard errors: Var φ̂ ≈ H (Σ_u g_u g_uᵀ, centred) H over sampled pairs u, HC1-scaled.
 fn sandwich_stderr(
-    design: &Design,
+    design: &CoalitionDesign,
     draws: &[Draw],
     unit_weight: &[f64],
     members: &[Vec<usize>],

@@ -4,82 +4,21 @@
 
 use super::binary_design::{row_words, BinaryDesign};
 use super::discretize::{fit_all, sample_row, FeatureBins, RowScratch};
-use super::explanation::{Explanation, RowAttribution};
+use super::explainer::{check_rows, names_or_default, par_rows, predict_f64, Explainer, Progress};
+use super::explanation::{
+    Explained, Explanation, LimeRow, LimeSurrogate, LimeTerm, RowAttribution,
+};
 use super::linalg::Lu;
-use super::masker::check_finite;
+use super::params::{Discretizer, LimeParams, Method, Selection};
+use super::rank::rank_desc;
 use super::sampling::row_rng;
 use super::surrogate::{Fit, Gram, Target};
-use super::Progress;
 use crate::error::{Error, Result};
 use crate::model::Model;
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2, ArrayViewMut2, Axis};
-use rand::{Rng, SeedableRng};
+use rand::{Rng, RngCore, SeedableRng};
 use rand_distr::StandardNormal;
 use rand_xoshiro::Xoshiro256PlusPlus;
-use rayon::prelude::*;
-use serde_json::json;
-use std::sync::atomic::Ordering;
-
-/// How continuous features are perturbed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Discretizer {
-    /// Quartile bins (lime's default).
-    Quartile,
-    /// Decile bins.
-    Decile,
-    /// No bins: gaussian samples scaled by the training std.
-    None,
-}
-
-/// How features enter the surrogate.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Selection {
-    /// Forward selection when num_features ≤ 6, else highest weights.
-    Auto,
-    /// Greedy forward selection by weighted R².
-    Forward,
-    /// Largest |coef × x| of a ridge (alpha 0.01) on all features.
-    HighestWeights,
-    /// The least penalised point of the lasso path with at most num_features weights.
-    LassoPath,
-    /// Every feature.
-    None,
-}
-
-/// LIME settings (defaults are the reference library's).
-#[derive(Debug, Clone)]
-pub struct LimeOptions {
-    /// Perturbed samples per row, the instance included.
-    pub num_samples: usize,
-    /// Features kept in each surrogate.
-    pub num_features: usize,
-    /// Perturbation scheme.
-    pub discretizer: Discretizer,
-    /// Kernel width (default 0.75·√M).
-    pub kernel_width: Option<f64>,
-    /// Feature selection.
-    pub selection: Selection,
-    /// Gaussian samples around the instance instead of the training mean (no-discretize mode).
-    pub sample_around_instance: bool,
-    /// Seed.
-    pub seed: u64,
-}
-
-impl Default for LimeOptions {
-    fn default() -> Self {
-        LimeOptions {
-            num_samples: 5000,
-            num_features: 10,
-            discretizer: Discretizer::Quartile,
-            kernel_width: None,
-            selection: Selection::Auto,
-            sample_around_instance: false,
-            seed: 0,
-        }
-    }
-}
 
 /// Lime's ranking ridge (alpha 0.01) on all features: the same matrix for every output, factored once.
 #[derive(Default)]
@@ -103,23 +42,22 @@ impl AllFeatures {
 }
 
 /// Training statistics LIME perturbs with.
-pub struct LimeExplainer {
+struct LimeStats<'p> {
     names: Vec<String>,
     bins: Option<Vec<FeatureBins>>,
+    /// Per feature, its categories when it is categorical (used by the gaussian scheme).
+    categories: Vec<Option<FeatureBins>>,
     mean: Vec<f64>,
     std: Vec<f64>,
-    opts: LimeOptions,
+    opts: &'p LimeParams,
 }
 
-impl LimeExplainer {
+impl<'p> LimeStats<'p> {
     /// Fits bins, means and stds on the training rows.
-    pub fn fit(names: &[String], train: ArrayView2<f32>, opts: LimeOptions) -> Result<Self> {
+    fn fit(names: &[String], train: ArrayView2<f32>, opts: &'p LimeParams) -> Result<Self> {
         if train.nrows() < 2 {
-            return Err(Error::Invalid("LIME needs at least 2 training rows".into()));
-        }
-        if opts.num_samples < 2 || opts.num_features == 0 {
-            return Err(Error::Invalid(
-                "LIME needs --samples >= 2 and --num-features >= 1".into(),
+            return Err(Error::Mismatch(
+                "LIME needs at least 2 training rows".into(),
             ));
         }
         let percentiles: &[f64] = match opts.discretizer {
@@ -127,7 +65,15 @@ impl LimeExplainer {
             Discretizer::Decile => &[10.0, 20.0, 30.0, 40.0, 50.0, 60.0, 70.0, 80.0, 90.0],
             Discretizer::None => &[],
         };
-        let bins = (!percentiles.is_empty()).then(|| fit_all(names, train, percentiles));
+        let bins = (!percentiles.is_empty())
+            .then(|| fit_all(names, train, percentiles, &opts.categorical));
+        let categories = (0..names.len())
+            .map(|j| {
+                opts.categorical
+                    .contains(&j)
+                    .then(|| FeatureBins::categorical(&names[j], train.column(j)))
+            })
+            .collect();
         let t = train.mapv(f64::from);
         let mean = t.mean_axis(Axis(0)).expect("rows").to_vec();
         // sklearn's StandardScaler: population std, 1 for constant columns.
@@ -136,9 +82,10 @@ impl LimeExplainer {
             .iter()
             .map(|&s| if s > 0.0 { s } else { 1.0 })
             .collect();
-        Ok(LimeExplainer {
+        Ok(LimeStats {
             names: names.to_vec(),
             bins,
+            categories,
             mean,
             std,
             opts,
@@ -147,7 +94,7 @@ impl LimeExplainer {
 
     /// LIME's kernel √exp(−d²/w²) of a squared distance.
     fn kernel(&self, d2: f64, m: usize) -> f64 {
-        let width = self.opts.kernel_width.unwrap_or(0.75 * (m as f64).sqrt());
+        let width = self.opts.kernel_width(m);
         (-d2 / (width * width)).exp().sqrt()
     }
 
@@ -185,6 +132,16 @@ impl LimeExplainer {
                 let mut v = ArrayViewMut2::from_shape((n, m), inputs).expect("n x M buffer");
                 let mut design = Array2::<f64>::zeros((n, m));
                 for j in 0..m {
+                    if let Some(cat) = &self.categories[j] {
+                        // Categories by training frequency; the design says "same as the instance".
+                        design[[0, j]] = 1.0;
+                        for i in 1..n {
+                            let c = cat.draw_category(rng.next_u64());
+                            v[[i, j]] = c as f32;
+                            design[[i, j]] = f64::from(c as f32 == x[j]);
+                        }
+                        continue;
+                    }
                     let centre = if self.opts.sample_around_instance {
                         x[j] as f64
                     } else {
@@ -230,9 +187,8 @@ impl LimeExplainer {
             Selection::None | Selection::Auto => (0..m).collect(),
             Selection::HighestWeights => {
                 let coef = all.coef(g, t);
-                let mut order: Vec<usize> = (0..m).collect();
-                let w = |j: usize| (coef[j] * first[j]).abs();
-                order.sort_by(|&a, &b| w(b).total_cmp(&w(a)).then(a.cmp(&b)));
+                let w: Vec<f64> = (0..m).map(|j| (coef[j] * first[j]).abs()).collect();
+                let mut order = rank_desc(&w);
                 order.truncate(k);
                 order
             }
@@ -275,14 +231,13 @@ impl LimeExplainer {
         buffer.resize(n * m, 0.0);
         let (gram, first) = self.perturb(x, &mut rng, buffer);
         let inputs = ArrayView2::from_shape((n, m), buffer.as_slice()).expect("n x M buffer");
-        let y = model.predict(inputs)?;
-        check_finite(&y)?;
+        let y = predict_f64(model, inputs)?;
         let first = first.view();
         let k = y.ncols();
         let all = AllFeatures::default();
         let mut values = Array2::<f64>::zeros((m, k));
-        let mut outputs = vec![];
-        let targets = gram.targets(y.mapv(f64::from).view());
+        let mut outputs = Vec::with_capacity(k);
+        let targets = gram.targets(y.view());
         for (o, target) in targets.iter().enumerate() {
             let features = self.select(&gram, target, first, &all);
             let fit: Fit = gram
@@ -295,90 +250,245 @@ impl LimeExplainer {
                     .zip(&fit.coef)
                     .map(|(&j, c)| c * first[j])
                     .sum::<f64>();
-            let mut ranked: Vec<(usize, f64)> = fit
-                .features
-                .iter()
-                .copied()
-                .zip(fit.coef.iter().copied())
+            let magnitude: Vec<f64> = fit.coef.iter().map(|c| c.abs()).collect();
+            let terms = rank_desc(&magnitude)
+                .into_iter()
+                .map(|t| {
+                    let (j, weight) = (fit.features[t], fit.coef[t]);
+                    values[[j, o]] = weight;
+                    LimeTerm {
+                        index: j,
+                        name: self.names[j].clone(),
+                        description: self.describe(j, x[j]),
+                        weight,
+                    }
+                })
                 .collect();
-            ranked.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()).then(a.0.cmp(&b.0)));
-            for &(j, c) in &ranked {
-                values[[j, o]] = c;
-            }
-            outputs.push(json!({
-                "output": model.output_names()[o],
-                "intercept": fit.intercept,
-                "score": fit.score,
-                "local_pred": local_pred,
-                "features": ranked.iter().map(|&(j, c)| json!({
-                    "index": j,
-                    "name": self.names[j],
-                    "description": self.describe(j, x[j]),
-                    "weight": c,
-                })).collect::<Vec<_>>(),
-            }));
+            outputs.push(LimeSurrogate {
+                output: model.output_names()[o].clone(),
+                intercept: fit.intercept,
+                score: fit.score,
+                local_pred,
+                terms,
+            });
         }
         Ok(RowAttribution {
             values,
             stderr: None,
-            evaluations: self.opts.num_samples,
-            extra: Some(json!({ "row": row, "outputs": outputs })),
+            evaluations: n,
+            lime: Some(LimeRow { row, outputs }),
         })
     }
 
     /// How a feature of the instance reads in the explanation (its bin, or `name = value`).
     fn describe(&self, j: usize, v: f32) -> String {
-        match &self.bins {
-            Some(b) => b[j].names[b[j].bin(v)].clone(),
-            None => format!("{} = {v}", self.names[j]),
+        match (&self.bins, &self.categories[j]) {
+            (Some(b), _) => b[j].describe(&self.names[j], v),
+            (None, Some(cat)) => cat.describe(&self.names[j], v),
+            (None, None) => format!("{} = {v}", self.names[j]),
+        }
+    }
+}
+
+/// LIME explanations with `lime_tabular`'s semantics, built step by step:
+///
+/// ```
+/// use ndarray::Array2;
+/// use onnx_inspector::explain::{Explainer, LimeExplainer};
+/// use onnx_inspector::model::FnModel;
+///
+/// // f(x) = x0 − x1 on uniform training data: x0's bin pushes the output up or down.
+/// let model = FnModel::new(2, 1, |x| vec![x[0] - x[1]]);
+/// let train = Array2::from_shape_fn((200, 2), |(i, j)| ((i * (j + 3)) % 97) as f32);
+/// let e = LimeExplainer::new(&model, train.view())
+///     .samples(2000)
+///     .seed(7)
+///     .explain(train.slice(ndarray::s![0..2, ..]))?;
+/// assert_eq!(e.lime.len(), 2);
+/// assert_eq!(e.lime[0].outputs[0].terms.len(), 2);
+/// # Ok::<(), onnx_inspector::Error>(())
+/// ```
+pub struct LimeExplainer<'a> {
+    model: &'a dyn Model,
+    train: ArrayView2<'a, f32>,
+    params: LimeParams,
+    names: Option<Vec<String>>,
+    progress: Option<&'a Progress<'a>>,
+}
+
+impl<'a> LimeExplainer<'a> {
+    /// An explainer whose perturbation statistics come from `train`, with lime's defaults.
+    pub fn new(model: &'a dyn Model, train: ArrayView2<'a, f32>) -> Self {
+        LimeExplainer {
+            model,
+            train,
+            params: LimeParams::default(),
+            names: None,
+            progress: None,
         }
     }
 
-    /// LIME explanations of `x`'s rows; `base_values` hold each surrogate's intercept.
-    pub fn explain(
-        &self,
-        model: &dyn Model,
-        x: ArrayView2<f32>,
-        row_indices: &[usize],
-        progress: Option<&Progress>,
-    ) -> Result<Explanation> {
-        if x.ncols() != self.names.len() || model.n_features() != x.ncols() {
-            return Err(Error::Invalid(format!(
-                "the model takes {} features; the rows have {} and the training data {}",
-                model.n_features(),
-                x.ncols(),
-                self.names.len()
+    /// Replaces all settings.
+    pub fn params(mut self, params: LimeParams) -> Self {
+        self.params = params;
+        self
+    }
+
+    /// Perturbed samples per row.
+    pub fn samples(mut self, n: usize) -> Self {
+        self.params.num_samples = n;
+        self
+    }
+
+    /// Features kept in each surrogate.
+    pub fn num_features(mut self, n: usize) -> Self {
+        self.params.num_features = n;
+        self
+    }
+
+    /// Perturbation scheme.
+    pub fn discretizer(mut self, d: Discretizer) -> Self {
+        self.params.discretizer = d;
+        self
+    }
+
+    /// Feature selection.
+    pub fn selection(mut self, s: Selection) -> Self {
+        self.params.selection = s;
+        self
+    }
+
+    /// Kernel width.
+    pub fn kernel_width(mut self, w: f64) -> Self {
+        self.params.kernel_width = Some(w);
+        self
+    }
+
+    /// Seed.
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.params.seed = seed;
+        self
+    }
+
+    /// Categorical features by index.
+    pub fn categorical(mut self, features: Vec<usize>) -> Self {
+        self.params.categorical = features;
+        self
+    }
+
+    /// Feature names (default `Feature 0`, `Feature 1`...); they also name the bins.
+    pub fn feature_names(mut self, names: Vec<String>) -> Self {
+        self.names = Some(names);
+        self
+    }
+
+    /// Progress and cancellation hooks.
+    pub fn progress(mut self, progress: &'a Progress<'a>) -> Self {
+        self.progress = Some(progress);
+        self
+    }
+
+    /// The settings in force.
+    pub fn settings(&self) -> &LimeParams {
+        &self.params
+    }
+}
+
+impl Explainer for LimeExplainer<'_> {
+    fn method(&self) -> Method {
+        Method::Lime
+    }
+
+    /// LIME explanations of the rows; `base_values` hold each surrogate's intercept.
+    fn explain_indexed(&self, x: ArrayView2<f32>, indices: &[usize]) -> Result<Explanation> {
+        self.params.check(self.model.n_features())?;
+        check_rows(self.model, x, indices)?;
+        let m = self.model.n_features();
+        if self.train.ncols() != m {
+            return Err(Error::Mismatch(format!(
+                "the model takes {m} features; the training data has {}",
+                self.train.ncols()
             )));
         }
-        let fx = model.predict(x)?;
-        check_finite(&fx)?;
-        let rows: Vec<RowAttribution> = (0..x.nrows())
-            .into_par_iter()
-            .map_init(Vec::new, |buffer, i| {
-                if progress.is_some_and(|p| p.cancel.load(Ordering::Relaxed)) {
-                    return Err(Error::Interrupted);
-                }
-                let r = self.explain_row(model, x.row(i), row_indices[i], buffer)?;
-                if let Some(p) = progress {
-                    (p.row_done)();
-                }
-                Ok(r)
-            })
-            .collect::<Result<_>>()?;
-        let k = model.n_outputs();
+        let names = names_or_default(&self.names, m)?;
+        let stats = LimeStats::fit(&names, self.train, &self.params)?;
+        let fx = predict_f64(self.model, x)?;
+        let rows = par_rows(x.nrows(), self.progress, Vec::new, |buffer, i| {
+            stats.explain_row(self.model, x.row(i), indices[i], buffer)
+        })?;
+        let k = self.model.n_outputs();
         let base = Array2::from_shape_fn((rows.len(), k), |(i, o)| {
-            rows[i].extra.as_ref().expect("lime fields")["outputs"][o]["intercept"]
-                .as_f64()
-                .expect("number")
+            rows[i]
+                .lime
+                .as_ref()
+                .map_or(0.0, |l| l.outputs[o].intercept)
         });
         Ok(Explanation::from_rows(
-            self.names.clone(),
-            model.output_names().to_vec(),
-            row_indices.to_vec(),
-            x.to_owned(),
-            base,
-            fx.mapv(f64::from),
+            Method::Lime,
+            names,
+            self.model.output_names().to_vec(),
+            Explained {
+                row_indices: indices.to_vec(),
+                data: x.to_owned(),
+                base_values: base,
+                predictions: fx,
+            },
             rows,
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::FnModel;
+
+    /// Deterministic pseudo-random rows in [-1, 1) (as the integration tests' grid).
+    fn grid(n: usize, m: usize, salt: u64) -> Array2<f32> {
+        Array2::from_shape_fn((n, m), |(i, j)| {
+            let h = (i as u64 * 7919 + j as u64 * 104_729 + salt * 1_299_709)
+                .wrapping_mul(0x9E37_79B9_7F4A_7C15);
+            ((h >> 40) as f32 / (1u64 << 24) as f32) * 2.0 - 1.0
+        })
+    }
+
+    #[test]
+    fn discretized_weights_recover_an_additive_model_of_bin_membership() {
+        // f(x) = Σ c_j · 1[x_j in the instance's quartile bin] is exactly linear in LIME's binary
+        // features, so the alpha-1 ridge must return c (up to its tiny shrinkage) with R² ≈ 1.
+        let m = 6;
+        let c = [2.0f64, -1.0, 0.5, 0.0, 3.0, -0.25];
+        let train = grid(400, m, 11);
+        let x = grid(2, m, 21);
+        let names: Vec<String> = (0..m).map(|j| format!("f{j}")).collect();
+        for row in 0..2 {
+            let bins: Vec<FeatureBins> = (0..m)
+                .map(|j| FeatureBins::fit(&names[j], train.column(j), &[25.0, 50.0, 75.0]))
+                .collect();
+            let own: Vec<usize> = (0..m).map(|j| bins[j].bin(x[[row, j]])).collect();
+            let model = FnModel::new(m, 1, move |v| {
+                let hits = (0..m).filter(|&j| bins[j].bin(v[j]) == own[j]);
+                vec![hits.map(|j| c[j]).sum::<f64>() as f32]
+            });
+            let opts = LimeParams {
+                selection: Selection::None,
+                seed: 3,
+                ..LimeParams::default()
+            };
+            let lime = LimeExplainer::new(&model, train.view())
+                .params(opts)
+                .feature_names(names.clone());
+            let xr = x.slice(ndarray::s![row..row + 1, ..]).to_owned();
+            let e = lime.explain_indexed(xr.view(), &[row]).unwrap();
+            for (j, &cj) in c.iter().enumerate() {
+                let got = e.values[[0, j, 0]];
+                assert!(
+                    (got - cj).abs() < 0.01 * (1.0 + cj.abs()),
+                    "row {row} f{j}: {got}"
+                );
+            }
+            let score = e.lime[0].outputs[0].score;
+            assert!(score > 0.999, "{score}");
+        }
     }
 }

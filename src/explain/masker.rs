@@ -60,24 +60,6 @@ impl<'a> Masker<'a> {
         Ok(self)
     }
 
-    /// Which path evaluates the masked rows.
-    pub fn evaluator(&self) -> Evaluator {
-        match self.incremental {
-            Some(_) => Evaluator::IncrementalDense,
-            None => Evaluator::Model,
-        }
-    }
-
-    /// The model being explained.
-    pub fn model(&self) -> &dyn Model {
-        self.model
-    }
-
-    /// Number of background rows (model rows per coalition).
-    pub fn background_rows(&self) -> usize {
-        self.background.nrows()
-    }
-
     /// Coalitions evaluated per model call.
     fn coalitions_per_block(&self) -> usize {
         (self.block_rows / self.background.nrows().max(1)).max(1)

@@ -3,14 +3,14 @@
 use super::coalition::Coalition;
 use super::explanation::RowAttribution;
 use super::game::RowGame;
+use super::rounds::Rounds;
 use super::sampling::random_permutation;
-use super::Rounds;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use ndarray::Array2;
 use rand::Rng;
 
 /// Permutation SHAP for one row; `budget` coalitions buy `budget / (2(M−1))` antithetic pairs.
-pub fn explain_row(
+pub(crate) fn explain_row(
     game: &RowGame,
     budget: usize,
     rounds: &Rounds,
@@ -20,19 +20,13 @@ pub fn explain_row(
     let (fx, base) = (&game.fx[..], game.base);
     let k = fx.len();
     let per_pair = 2 * m.saturating_sub(1);
-    let pairs = budget.checked_div(per_pair).unwrap_or(2);
-    if pairs < 2 {
-        return Err(Error::Invalid(format!(
-            "--samples {budget} is too small for permutation SHAP on {m} features: two antithetic \
-             pairs need at least {}",
-            2 * per_pair
-        )));
-    }
+    // The budget was checked against all features (`ShapParams::check`): at least two pairs.
+    let pairs = budget.checked_div(per_pair).unwrap_or(2).max(2);
     // Per pair unit: φ_u = (forward + reverse marginals) / 2; estimate = mean, se = sd / √n.
     let mut sum = Array2::<f64>::zeros((m, k));
     let mut sum_sq = Array2::<f64>::zeros((m, k));
     let mut done = 0usize;
-    while done < pairs {
+    loop {
         let step = rounds.step(pairs).min(pairs - done).max(1);
         let perms: Vec<Vec<usize>> = (0..step).map(|_| random_permutation(rng, m)).collect();
         // Forward prefixes P_1..P_{M-1} and, for the reverse order, their complements.
@@ -85,9 +79,8 @@ pub fn explain_row(
                 values: phi,
                 stderr: Some(se),
                 evaluations: done * per_pair,
-                extra: None,
+                lime: None,
             });
         }
     }
-    unreachable!("the loop returns once all pairs are done")
 }

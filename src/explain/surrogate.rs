@@ -3,7 +3,7 @@
 
 use super::binary_design::BinaryDesign;
 use super::linalg::Lu;
-use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis};
+use ndarray::{Array1, Array2, ArrayView2, Axis};
 
 /// Weighted, centred second moments of the design matrix.
 pub struct Gram {
@@ -148,7 +148,8 @@ impl Gram {
     }
 
     /// Cross-moments with target `y` `[n]`.
-    pub fn target(&self, y: ArrayView1<f64>) -> Target {
+    #[cfg(test)]
+    pub fn target(&self, y: ndarray::ArrayView1<f64>) -> Target {
         let ys = y.insert_axis(Axis(1));
         self.targets(ys).pop().expect("one target")
     }

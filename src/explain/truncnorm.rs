@@ -161,7 +161,7 @@ impl TruncNormal {
     }
 
     /// The draw for uniform `u` in (0, 1): the u-quantile, always inside [lo, hi].
-    #[inline]
+    #[cfg(test)]
     pub fn quantile(&self, u: f64) -> f64 {
         self.value(norm_ppf(self.level(u)))
     }

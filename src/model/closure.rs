@@ -37,7 +37,7 @@ impl Model for FnModel {
     }
     fn predict(&self, rows: ArrayView2<f32>) -> Result<Array2<f32>> {
         if rows.ncols() != self.n_features {
-            return Err(Error::Invalid(format!(
+            return Err(Error::Mismatch(format!(
                 "model expects {} features, got {}",
                 self.n_features,
                 rows.ncols()
@@ -48,7 +48,7 @@ impl Model for FnModel {
         for (row, mut dst) in rows.outer_iter().zip(out.outer_iter_mut()) {
             let y = (self.f)(row);
             if y.len() != k {
-                return Err(Error::Invalid(format!(
+                return Err(Error::Mismatch(format!(
                     "model function returned {} values, expected {k}",
                     y.len()
                 )));

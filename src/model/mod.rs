@@ -13,7 +13,7 @@ mod vexp;
 pub use closure::FnModel;
 pub use linear::FirstLinear;
 pub use onnx::{BatchMode, OnnxModel};
-pub use outputs::{parse_labels, SelectOutputs};
+pub use outputs::{resolve_names, SelectOutputs};
 pub use proto_info::{ModelInfo, TensorInfo};
 pub use timed::Timed;
 
@@ -45,7 +45,7 @@ pub trait Model: Send + Sync {
     /// equal to `predict` on rows whose pre-activations these are.
     fn predict_from_linear(&self, pre: ArrayView2<f32>) -> Result<Array2<f32>> {
         let _ = pre;
-        Err(Error::Invalid(
+        Err(Error::Mismatch(
             "this model exposes no first linear layer to evaluate from".into(),
         ))
     }

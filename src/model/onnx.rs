@@ -201,7 +201,7 @@ impl OnnxModel {
     /// Replaces the output column names (e.g. class labels); the count must match.
     pub fn with_output_names(mut self, names: Vec<String>) -> Result<Self> {
         if names.len() != self.output_names.len() {
-            return Err(Error::Invalid(format!(
+            return Err(Error::Mismatch(format!(
                 "{}: {} output names given, the model has {} output columns",
                 self.path.display(),
                 names.len(),
@@ -360,7 +360,7 @@ impl Model for OnnxModel {
     }
     fn predict(&self, rows: ArrayView2<f32>) -> Result<Array2<f32>> {
         if rows.ncols() != self.n_features {
-            return Err(Error::Invalid(format!(
+            return Err(Error::Mismatch(format!(
                 "{}: the model takes {} values per row, the data has {}",
                 self.path.display(),
                 self.n_features,
@@ -393,14 +393,14 @@ impl Model for OnnxModel {
     }
     fn predict_from_linear(&self, pre: ArrayView2<f32>) -> Result<Array2<f32>> {
         let Some((first, tail)) = &self.split else {
-            return Err(Error::Invalid(format!(
+            return Err(Error::Mismatch(format!(
                 "{}: the model is not run as a dense chain, so it has no first linear layer to \
                  evaluate from",
                 self.path.display()
             )));
         };
         if pre.ncols() != first.n_hidden() {
-            return Err(Error::Invalid(format!(
+            return Err(Error::Mismatch(format!(
                 "{}: the first layer has {} outputs, the pre-activations have {}",
                 self.path.display(),
                 first.n_hidden(),

@@ -19,7 +19,7 @@ impl<'a> SelectOutputs<'a> {
         let columns = if labels.is_empty() {
             (0..all.len()).collect()
         } else {
-            parse_labels(labels, all)?
+            resolve_names("labels", "output", labels, all)?
         };
         let names = columns.iter().map(|&c| all[c].clone()).collect();
         Ok(SelectOutputs {
@@ -35,27 +35,41 @@ impl<'a> SelectOutputs<'a> {
     }
 }
 
-/// Output indices for `labels`: each an output name, or else an index below the output count.
-pub fn parse_labels(labels: &[String], names: &[String]) -> Result<Vec<usize>> {
-    let mut columns = Vec::with_capacity(labels.len());
-    for label in labels {
+/// Indices of `specs` among `names` (outputs or features): each a name, or else an index below
+/// the count; `param` names the parameter in errors and `what` the kind of name.
+pub fn resolve_names(
+    param: &'static str,
+    what: &str,
+    specs: &[String],
+    names: &[String],
+) -> Result<Vec<usize>> {
+    let mut columns = Vec::with_capacity(specs.len());
+    for label in specs {
         let label = label.trim();
         let column = names
             .iter()
             .position(|n| n == label)
             .or_else(|| label.parse::<usize>().ok().filter(|&i| i < names.len()))
             .ok_or_else(|| {
-                Error::Invalid(format!(
-                    "--labels: '{label}' is neither an output name ({}) nor an index below {}",
-                    preview(names),
-                    names.len()
-                ))
+                Error::param(
+                    param,
+                    format!(
+                        "'{label}' is neither {} {what} name ({}) nor an index below {}",
+                        if what.starts_with(['a', 'e', 'i', 'o', 'u']) {
+                            "an"
+                        } else {
+                            "a"
+                        },
+                        preview(names),
+                        names.len()
+                    ),
+                )
             })?;
         if columns.contains(&column) {
-            return Err(Error::Invalid(format!(
-                "--labels: output '{}' is listed twice",
-                names[column]
-            )));
+            return Err(Error::param(
+                param,
+                format!("{what} '{}' is listed twice", names[column]),
+            ));
         }
         columns.push(column);
     }

@@ -6,12 +6,10 @@ use ndarray::{Array2, ArrayView2};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
-/// Counts nanoseconds and rows of every `predict` and `predict_from_linear` call (summed over
-/// threads).
+/// Counts the nanoseconds of every `predict` and `predict_from_linear` call (summed over threads).
 pub struct Timed<'a> {
     inner: &'a dyn Model,
     nanos: AtomicU64,
-    rows: AtomicU64,
 }
 
 impl<'a> Timed<'a> {
@@ -20,18 +18,12 @@ impl<'a> Timed<'a> {
         Timed {
             inner,
             nanos: AtomicU64::new(0),
-            rows: AtomicU64::new(0),
         }
     }
 
     /// Seconds spent in model calls so far.
     pub fn seconds(&self) -> f64 {
         self.nanos.load(Ordering::Relaxed) as f64 * 1e-9
-    }
-
-    /// Rows evaluated so far.
-    pub fn rows(&self) -> u64 {
-        self.rows.load(Ordering::Relaxed)
     }
 }
 
@@ -50,7 +42,6 @@ impl Model for Timed<'_> {
         let out = self.inner.predict(rows);
         self.nanos
             .fetch_add(t.elapsed().as_nanos() as u64, Ordering::Relaxed);
-        self.rows.fetch_add(rows.nrows() as u64, Ordering::Relaxed);
         out
     }
     fn first_linear(&self) -> Option<&FirstLinear> {
@@ -61,7 +52,6 @@ impl Model for Timed<'_> {
         let out = self.inner.predict_from_linear(pre);
         self.nanos
             .fetch_add(t.elapsed().as_nanos() as u64, Ordering::Relaxed);
-        self.rows.fetch_add(pre.nrows() as u64, Ordering::Relaxed);
         out
     }
 }

@@ -4,7 +4,7 @@ use super::summary::{summarize, OutputSummary};
 use crate::atomic::write_atomic;
 use crate::data::BackgroundInfo;
 use crate::error::{Error, Result};
-use crate::explain::Explanation;
+use crate::explain::{Explanation, LimeRow, Method};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -28,8 +28,8 @@ pub struct Timings {
 /// How the explanation was made.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Meta {
-    /// `exact`, `kernel`, `permutation` or `lime`.
-    pub method: String,
+    /// The estimator that ran.
+    pub method: Method,
     /// Coalition size sampling of kernel SHAP, if used.
     pub sampling: Option<String>,
     /// Budget per row (coalitions, or LIME samples).
@@ -68,9 +68,15 @@ pub struct Meta {
     pub options: Option<serde_json::Value>,
 }
 
+/// The version of the `explanations.json` layout this build writes.
+pub const SCHEMA_VERSION: u32 = 1;
+
 /// The whole `explanations.json` document.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ExplanationFile {
+    /// Layout version ([`SCHEMA_VERSION`]; files from before versioning read as 0).
+    #[serde(default)]
+    pub schema_version: u32,
     /// Feature names `[M]`.
     pub feature_names: Vec<String>,
     /// Output names `[K]`.
@@ -93,7 +99,7 @@ pub struct ExplanationFile {
     pub meta: Meta,
     /// LIME's own per-row fields, when the method is LIME.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub lime: Option<Vec<serde_json::Value>>,
+    pub lime: Option<Vec<LimeRow>>,
 }
 
 fn nested3(a: &ndarray::Array3<f64>) -> Vec<Vec<Vec<f64>>> {
@@ -109,13 +115,9 @@ fn nested2<T: Clone>(a: &ndarray::Array2<T>) -> Vec<Vec<T>> {
 impl ExplanationFile {
     /// Builds the document from an explanation and its metadata.
     pub fn new(e: &Explanation, meta: Meta) -> ExplanationFile {
-        let lime = e.extras.iter().any(Option::is_some).then(|| {
-            e.extras
-                .iter()
-                .map(|x| x.clone().unwrap_or_default())
-                .collect()
-        });
+        let lime = (!e.lime.is_empty()).then(|| e.lime.clone());
         ExplanationFile {
+            schema_version: SCHEMA_VERSION,
             feature_names: e.feature_names.clone(),
             output_names: e.output_names.clone(),
             row_indices: e.row_indices.clone(),
@@ -142,7 +144,16 @@ impl ExplanationFile {
     pub fn read(path: &Path) -> Result<ExplanationFile> {
         let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
         let f: ExplanationFile = serde_json::from_str(&text)
-            .map_err(|e| Error::data(path, format!("not an explanations.json file: {e}")))?;
+            .map_err(|e| Error::data_caused(path, "not an explanations.json file", e))?;
+        if f.schema_version > SCHEMA_VERSION {
+            return Err(Error::data(
+                path,
+                format!(
+                    "schema_version {} is newer than this build reads ({SCHEMA_VERSION}): upgrade onnx-inspector",
+                    f.schema_version
+                ),
+            ));
+        }
         f.validate().map_err(|msg| Error::data(path, msg))?;
         Ok(f)
     }
@@ -196,6 +207,19 @@ impl ExplanationFile {
             .all(|v| v.is_finite());
         if !finite {
             return Err("'values' holds NaN or infinite numbers".into());
+        }
+        if self.summary.len() != k || self.summary.iter().any(|s| s.mean_abs.len() != m) {
+            return Err(format!("'summary' is not {k} outputs x {m} features"));
+        }
+        if let Some(lime) = &self.lime {
+            let bad_term = |r: &LimeRow| {
+                r.outputs
+                    .iter()
+                    .any(|o| o.terms.iter().any(|t| t.index >= m))
+            };
+            if lime.len() != n || lime.iter().any(|r| r.outputs.len() != k || bad_term(r)) {
+                return Err(format!("'lime' is not {n} rows x {k} outputs"));
+            }
         }
         Ok(())
     }

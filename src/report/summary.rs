@@ -1,5 +1,6 @@
 //! Per-output summaries: mean |φ| and mean φ per feature, features ranked.
 
+use crate::explain::{mean_abs, rank_desc};
 use ndarray::{Array3, Axis};
 use serde::{Deserialize, Serialize};
 
@@ -23,10 +24,9 @@ pub fn summarize(values: &Array3<f64>, output_names: &[String]) -> Vec<OutputSum
         .enumerate()
         .map(|(k, name)| {
             let v = values.index_axis(Axis(2), k);
-            let mean_abs = v.mapv(f64::abs).mean_axis(Axis(0)).expect("rows").to_vec();
+            let mean_abs = mean_abs(v);
             let mean = v.mean_axis(Axis(0)).expect("rows").to_vec();
-            let mut ranking: Vec<usize> = (0..mean_abs.len()).collect();
-            ranking.sort_by(|&a, &b| mean_abs[b].total_cmp(&mean_abs[a]).then(a.cmp(&b)));
+            let ranking = rank_desc(&mean_abs);
             OutputSummary {
                 output: name.clone(),
                 mean_abs,

@@ -168,25 +168,27 @@ pub fn train(
     mut on_epoch: impl FnMut(&Epoch),
 ) -> Result<(Mlp, History)> {
     if x.nrows() != y.len() {
-        return Err(Error::Invalid(format!(
+        return Err(Error::Mismatch(format!(
             "{} data rows but {} labels",
             x.nrows(),
             y.len()
         )));
     }
-    if opts.batch_size == 0 || opts.epochs == 0 || opts.hidden == 0 {
-        return Err(Error::Invalid(
-            "--epochs, --batch-size and --hidden must be at least 1".into(),
-        ));
+    for (name, value) in [
+        ("epochs", opts.epochs),
+        ("batch_size", opts.batch_size),
+        ("hidden", opts.hidden),
+    ] {
+        if value == 0 {
+            return Err(Error::param(name, "must be at least 1"));
+        }
     }
     if !(0.0..1.0).contains(&opts.validation_split) {
-        return Err(Error::Invalid(
-            "--validation-split must be in [0, 1)".into(),
-        ));
+        return Err(Error::param("validation_split", "must be in [0, 1)"));
     }
     let classes = y.iter().max().map_or(0, |&m| m + 1);
     if classes < 2 || y.iter().collect::<std::collections::HashSet<_>>().len() < 2 {
-        return Err(Error::Invalid(
+        return Err(Error::Mismatch(
             "the labels hold a single class: nothing to learn".into(),
         ));
     }

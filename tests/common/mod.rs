@@ -2,7 +2,7 @@
 #![allow(dead_code)]
 
 use ndarray::{Array2, Array3, ArrayView2};
-use onnx_inspector::explain::{explain_shap, Explanation, Method, ShapOptions};
+use onnx_inspector::explain::{Explainer, Explanation, ShapExplainer, ShapMethod, ShapParams};
 use onnx_inspector::model::Model;
 
 /// Runs `f` on a pool with `threads` threads.
@@ -19,19 +19,23 @@ pub fn explain(
     model: &dyn Model,
     x: ArrayView2<f32>,
     bg: ArrayView2<f32>,
-    method: Method,
+    method: ShapMethod,
     samples: Option<usize>,
     seed: u64,
 ) -> Explanation {
     let names = (0..model.n_features()).map(|j| format!("f{j}")).collect();
     let rows: Vec<usize> = (0..x.nrows()).collect();
-    let opts = ShapOptions {
+    let opts = ShapParams {
         method,
         samples,
         seed,
-        ..ShapOptions::default()
+        ..ShapParams::default()
     };
-    explain_shap(model, names, x, &rows, bg, &opts, None).unwrap()
+    ShapExplainer::new(model, bg)
+        .params(opts.clone())
+        .feature_names(names)
+        .explain_indexed(x, &rows)
+        .unwrap()
 }
 
 /// v(S) computed literally: the mean model output over background rows with S taken from x.

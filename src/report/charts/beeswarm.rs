@@ -93,7 +93,7 @@ impl Beeswarm {
             title: style::chart_title(
                 &file.meta.model,
                 &format!("output {}", file.output_names[output]),
-                &file.meta.method,
+                file.meta.method,
             ),
             subtitle: format!(
                 "one dot per explained row ({}); features by mean |φ|, top {} of {}",

@@ -24,7 +24,7 @@ pub fn ensure_registered() -> Result<()> {
     if ok {
         Ok(())
     } else {
-        Err(Error::Invalid(
+        Err(Error::Chart(
             "the embedded chart font could not be loaded".into(),
         ))
     }

@@ -66,7 +66,7 @@ impl GlobalBar {
             title: style::chart_title(
                 &file.meta.model,
                 &format!("global importance  ·  {which}"),
-                &file.meta.method,
+                file.meta.method,
             ),
             subtitle: format!(
                 "mean |φ| over {} explained rows, top {} of {} features",

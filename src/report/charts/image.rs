@@ -68,7 +68,7 @@ impl ImageShape {
     pub fn check(&self, features: usize) -> Result<()> {
         let n = self.height * self.width * self.channels;
         if n == 0 || n != features {
-            return Err(Error::Invalid(format!(
+            return Err(Error::Chart(format!(
                 "image shape {}x{}x{} holds {n} values but rows have {features} features",
                 self.height, self.width, self.channels
             )));
@@ -99,7 +99,7 @@ impl FromStr for ImageShape {
             .split(['x', 'X', '×'])
             .map(|d| d.trim().parse::<usize>())
             .collect::<std::result::Result<_, _>>()
-            .map_err(|_| Error::Invalid(format!("image shape '{s}' is not HxW or HxWxC")))?;
+            .map_err(|_| Error::param("image_shape", format!("'{s}' is not HxW or HxWxC")))?;
         match dims[..] {
             [h, w] if h > 0 && w > 0 => Ok(ImageShape {
                 height: h,
@@ -113,9 +113,10 @@ impl FromStr for ImageShape {
                 channels: c,
                 channels_first: false,
             }),
-            _ => Err(Error::Invalid(format!(
-                "image shape '{s}' is not HxW or HxWxC with positive sizes"
-            ))),
+            _ => Err(Error::param(
+                "image_shape",
+                format!("'{s}' is not HxW or HxWxC with positive sizes"),
+            )),
         }
     }
 }
@@ -207,7 +208,7 @@ impl ImageGrid {
             title: style::chart_title(
                 &file.meta.model,
                 &format!("output {}", file.output_names[output]),
-                &file.meta.method,
+                file.meta.method,
             ),
             subtitle: format!(
                 "left: input (bright = high)   right: φ per pixel, red raises output {}, blue lowers it",

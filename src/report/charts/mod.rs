@@ -72,17 +72,17 @@ pub struct ChartOptions {
 
 /// Which rows and features a chart may show; every entry point checks the file first.
 pub fn check_file(file: &ExplanationFile) -> Result<()> {
-    file.validate().map_err(Error::Invalid)?;
+    file.validate().map_err(Error::Chart)?;
     if file.values.is_empty() {
-        return Err(Error::Invalid("the file explains no rows".into()));
+        return Err(Error::Chart("the file explains no rows".into()));
     }
     if file.feature_names.is_empty() || file.output_names.is_empty() {
-        return Err(Error::Invalid(
+        return Err(Error::Chart(
             "the file has no features or no outputs".into(),
         ));
     }
     let bad = |name: &str| {
-        Err(Error::Invalid(format!(
+        Err(Error::Chart(format!(
             "'{name}' holds NaN or infinite numbers; cannot chart them"
         )))
     };
@@ -111,7 +111,7 @@ pub fn check_file(file: &ExplanationFile) -> Result<()> {
 /// Fails when `index` is not below `count`, naming what was asked for and what exists.
 fn check_index(what: &str, index: usize, count: usize, holds: &str) -> Result<()> {
     if index >= count {
-        return Err(Error::Invalid(format!(
+        return Err(Error::Chart(format!(
             "{what} {index} is out of range: the file {holds} {count} {what}s (0 to {})",
             count.saturating_sub(1)
         )));
@@ -146,7 +146,7 @@ pub fn resolve_output(file: &ExplanationFile, spec: &str) -> Result<usize> {
             check_output(file, k)?;
             Ok(k)
         }
-        Err(_) => Err(Error::Invalid(format!(
+        Err(_) => Err(Error::Chart(format!(
             "output '{spec}' is neither an index nor one of the outputs ({})",
             style::truncate_to(&file.output_names.join(", "), 120)
         ))),
@@ -161,20 +161,12 @@ pub fn predicted_output(file: &ExplanationFile, row: usize) -> usize {
         .unwrap_or(0)
 }
 
-/// Mean |φ| of every feature for output `k`, over all rows.
+/// Mean |φ| of every feature for output `k`, over all rows (the file's summary).
 pub(crate) fn mean_abs(file: &ExplanationFile, k: usize) -> Vec<f64> {
-    let n = file.values.len() as f64;
-    (0..file.feature_names.len())
-        .map(|j| file.values.iter().map(|r| r[j][k].abs()).sum::<f64>() / n)
-        .collect()
+    file.summary[k].mean_abs.clone()
 }
 
-/// Indices of `scores` by decreasing value (ties by index).
-pub(crate) fn ranking(scores: &[f64]) -> Vec<usize> {
-    let mut idx: Vec<usize> = (0..scores.len()).collect();
-    idx.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]).then(a.cmp(&b)));
-    idx
-}
+pub(crate) use crate::explain::rank_desc as ranking;
 
 /// How many of `m` features are shown individually when at most `top` are: all of them when
 /// only one would be left over (a "1 other feature" row says nothing).
@@ -271,7 +263,7 @@ pub fn write_image(
     check_file(file)?;
     check_output(file, output)?;
     if rows.is_empty() {
-        return Err(Error::Invalid("no rows to draw".into()));
+        return Err(Error::Chart("no rows to draw".into()));
     }
     for &r in rows {
         check_row(file, r)?;
@@ -279,10 +271,13 @@ pub fn write_image(
     let shape = match shape {
         Some(s) => s,
         None => ImageShape::from_row_shape(&file.meta.row_shape).ok_or_else(|| {
-            Error::Invalid(format!(
-                "rows of shape {:?} are not images; give --image-shape HxW",
-                file.meta.row_shape
-            ))
+            Error::param(
+                "image_shape",
+                format!(
+                    "rows of shape {:?} are not images; give one as HxW",
+                    file.meta.row_shape
+                ),
+            )
         })?,
     };
     shape.check(file.feature_names.len())?;

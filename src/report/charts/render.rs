@@ -3,7 +3,7 @@
 use super::fonts;
 use super::style::{DrawErr, DrawResult};
 use super::Format;
-use crate::atomic::{temp_beside, write_bytes_atomic};
+use crate::atomic::{persist, temp_beside, write_bytes_atomic};
 use crate::error::{Error, Result};
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -40,18 +40,13 @@ pub fn save(chart: &impl Chart, path: &Path, format: Format) -> Result<()> {
         Format::Png => {
             // plotters' PNG encoder picks the format from the extension, which temp_beside keeps.
             let tmp = temp_beside(path)?;
-            let result = (|| {
-                let root = BitMapBackend::new(&tmp, size).into_drawing_area();
+            {
+                let root = BitMapBackend::new(tmp.path(), size).into_drawing_area();
                 chart.draw(&root).map_err(|e| draw_error(path, e))?;
                 root.present()
                     .map_err(|e| draw_error(path, DrawErr::from(e)))?;
-                drop(root);
-                std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
-            })();
-            if result.is_err() {
-                let _ = std::fs::remove_file(&tmp);
             }
-            result
+            persist(tmp, path)
         }
     }
 }

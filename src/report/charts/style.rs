@@ -3,6 +3,7 @@
 
 use super::fonts::FAMILY;
 use super::palette;
+use crate::explain::Method;
 use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -173,13 +174,12 @@ pub fn tick_formatter(lo: f64, hi: f64) -> impl Fn(&f64) -> String {
 }
 
 /// How a method is named in titles.
-pub fn method_label(method: &str) -> String {
+pub fn method_label(method: Method) -> &'static str {
     match method {
-        "exact" => "exact SHAP".into(),
-        "kernel" => "kernel SHAP".into(),
-        "permutation" => "permutation SHAP".into(),
-        "lime" => "LIME".into(),
-        other => other.to_string(),
+        Method::Exact => "exact SHAP",
+        Method::Kernel => "kernel SHAP",
+        Method::Permutation => "permutation SHAP",
+        Method::Lime => "LIME",
     }
 }
 
@@ -353,7 +353,7 @@ pub fn text_width<DB: DrawingBackend>(
 }
 
 /// A chart title: model file, what is shown (e.g. `output digit 7`), and the method.
-pub fn chart_title(model: &str, what: &str, method: &str) -> String {
+pub fn chart_title(model: &str, what: &str, method: Method) -> String {
     format!(
         "{}  ·  {what}  ·  {}",
         model_name(model),

@@ -1,0 +1,290 @@
+//! The [`Explainer`] trait both estimator families implement, and the SHAP builder.
+
+use super::explanation::{Explained, Explanation, RowAttribution};
+use super::game::RowGame;
+use super::masker::{check_finite, Evaluator, Masker};
+use super::params::{Method, Sampling, ShapMethod, ShapParams};
+use super::rounds::Rounds;
+use super::{exact, kernel, permutation, sampling};
+use crate::error::{Error, Result};
+use crate::model::Model;
+use ndarray::{Array2, ArrayView2, Axis};
+use rayon::prelude::*;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// Hooks a long run reports to and is stopped by.
+pub struct Progress<'a> {
+    /// Called once with the number of rows to explain.
+    pub total: &'a (dyn Fn(usize) + Sync),
+    /// Called once per finished row.
+    pub row_done: &'a (dyn Fn() + Sync),
+    /// Set to stop between rows.
+    pub cancel: &'a AtomicBool,
+}
+
+impl Progress<'_> {
+    /// Whether the run was asked to stop.
+    pub(crate) fn cancelled(progress: Option<&Progress>) -> bool {
+        progress.is_some_and(|p| p.cancel.load(Ordering::Relaxed))
+    }
+}
+
+/// Attributions for rows of a model's input, by any estimator.
+pub trait Explainer {
+    /// The estimator that runs for this model.
+    fn method(&self) -> Method;
+
+    /// Explains rows whose indices in their data file are `indices` (each row's random stream
+    /// is seeded by its index, so a row gets the same result in any batch).
+    fn explain_indexed(&self, rows: ArrayView2<f32>, indices: &[usize]) -> Result<Explanation>;
+
+    /// Explains rows numbered 0, 1, 2...
+    fn explain(&self, rows: ArrayView2<f32>) -> Result<Explanation> {
+        let indices: Vec<usize> = (0..rows.nrows()).collect();
+        self.explain_indexed(rows, &indices)
+    }
+}
+
+/// Feature names given, or `Feature 0`, `Feature 1`... as shap names them.
+pub(crate) fn names_or_default(names: &Option<Vec<String>>, m: usize) -> Result<Vec<String>> {
+    match names {
+        Some(n) if n.len() != m => Err(Error::Mismatch(format!(
+            "{} feature names for {m} features",
+            n.len()
+        ))),
+        Some(n) => Ok(n.clone()),
+        None => Ok((0..m).map(|j| format!("Feature {j}")).collect()),
+    }
+}
+
+/// Checks that rows, their indices and the model agree in shape.
+pub(crate) fn check_rows(
+    model: &dyn Model,
+    rows: ArrayView2<f32>,
+    indices: &[usize],
+) -> Result<()> {
+    if rows.ncols() != model.n_features() {
+        return Err(Error::Mismatch(format!(
+            "the model takes {} features; the rows have {}",
+            model.n_features(),
+            rows.ncols()
+        )));
+    }
+    if indices.len() != rows.nrows() {
+        return Err(Error::Mismatch(format!(
+            "{} row indices for {} rows",
+            indices.len(),
+            rows.nrows()
+        )));
+    }
+    Ok(())
+}
+
+/// Model outputs of `rows` as f64, checked finite.
+pub(crate) fn predict_f64(model: &dyn Model, rows: ArrayView2<f32>) -> Result<Array2<f64>> {
+    let y = model.predict(rows)?;
+    check_finite(&y)?;
+    Ok(y.mapv(f64::from))
+}
+
+/// Runs `row` over every row in parallel, reporting progress and stopping on cancel.
+pub(crate) fn par_rows<S: Send>(
+    n: usize,
+    progress: Option<&Progress>,
+    init: impl Fn() -> S + Sync + Send,
+    row: impl Fn(&mut S, usize) -> Result<RowAttribution> + Sync + Send,
+) -> Result<Vec<RowAttribution>> {
+    if let Some(p) = progress {
+        (p.total)(n);
+    }
+    (0..n)
+        .into_par_iter()
+        .map_init(init, |state, i| {
+            if Progress::cancelled(progress) {
+                return Err(Error::Interrupted);
+            }
+            let r = row(state, i)?;
+            if let Some(p) = progress {
+                (p.row_done)();
+            }
+            Ok(r)
+        })
+        .collect()
+}
+
+/// Interventional Shapley values of a model against a background, built step by step:
+///
+/// ```
+/// use ndarray::array;
+/// use onnx_inspector::explain::{Explainer, ShapExplainer, ShapMethod};
+/// use onnx_inspector::model::FnModel;
+///
+/// // f(x) = 2 x0 + x1: the Shapley value of x_j is its coefficient times (x_j − mean background_j).
+/// let model = FnModel::new(2, 1, |x| vec![2.0 * x[0] + x[1]]);
+/// let background = array![[0.0f32, 0.0], [2.0, 2.0]];
+/// let e = ShapExplainer::new(&model, background.view())
+///     .method(ShapMethod::Exact)
+///     .explain(array![[3.0f32, 5.0]].view())?;
+/// assert!((e.values[[0, 0, 0]] - 4.0).abs() < 1e-9);
+/// assert!((e.values[[0, 1, 0]] - 4.0).abs() < 1e-9);
+/// # Ok::<(), onnx_inspector::Error>(())
+/// ```
+pub struct ShapExplainer<'a> {
+    model: &'a dyn Model,
+    background: ArrayView2<'a, f32>,
+    params: ShapParams,
+    names: Option<Vec<String>>,
+    progress: Option<&'a Progress<'a>>,
+}
+
+impl<'a> ShapExplainer<'a> {
+    /// An explainer with the default settings (`auto`, 2M + 2048 coalitions, seed 0).
+    pub fn new(model: &'a dyn Model, background: ArrayView2<'a, f32>) -> Self {
+        ShapExplainer {
+            model,
+            background,
+            params: ShapParams::default(),
+            names: None,
+            progress: None,
+        }
+    }
+
+    /// Replaces all settings.
+    pub fn params(mut self, params: ShapParams) -> Self {
+        self.params = params;
+        self
+    }
+
+    /// The estimator.
+    pub fn method(mut self, method: ShapMethod) -> Self {
+        self.params.method = method;
+        self
+    }
+
+    /// Coalitions per row.
+    pub fn samples(mut self, samples: usize) -> Self {
+        self.params.samples = Some(samples);
+        self
+    }
+
+    /// Seed of every random choice.
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.params.seed = seed;
+        self
+    }
+
+    /// Early stopping tolerance (Covert & Lee).
+    pub fn tolerance(mut self, tolerance: f64) -> Self {
+        self.params.tolerance = Some(tolerance);
+        self
+    }
+
+    /// Kernel SHAP's coalition size sampling.
+    pub fn sampling(mut self, sampling: Sampling) -> Self {
+        self.params.sampling = sampling;
+        self
+    }
+
+    /// Model rows per call.
+    pub fn block_rows(mut self, rows: usize) -> Self {
+        self.params.block_rows = rows;
+        self
+    }
+
+    /// Feature names for the explanation (default `Feature 0`, `Feature 1`...).
+    pub fn feature_names(mut self, names: Vec<String>) -> Self {
+        self.names = Some(names);
+        self
+    }
+
+    /// Progress and cancellation hooks.
+    pub fn progress(mut self, progress: &'a Progress<'a>) -> Self {
+        self.progress = Some(progress);
+        self
+    }
+
+    /// The settings in force.
+    pub fn settings(&self) -> &ShapParams {
+        &self.params
+    }
+
+    /// Whether coalitions are evaluated through the model or incrementally from its first layer.
+    pub fn evaluator(&self) -> Evaluator {
+        self.params.evaluator(self.model)
+    }
+
+    /// Incremental first-layer evaluation on or off (on by default when the model allows it).
+    pub fn incremental(mut self, on: bool) -> Self {
+        self.params.incremental = on;
+        self
+    }
+
+    fn check(&self) -> Result<()> {
+        let m = self.model.n_features();
+        if self.background.ncols() != m {
+            return Err(Error::Mismatch(format!(
+                "the model takes {m} features; the background has {}",
+                self.background.ncols()
+            )));
+        }
+        if self.background.nrows() == 0 {
+            return Err(Error::Mismatch("the background has no rows".into()));
+        }
+        self.params.check(m)
+    }
+}
+
+impl Explainer for ShapExplainer<'_> {
+    fn method(&self) -> Method {
+        self.params.resolved(self.model.n_features())
+    }
+
+    fn explain_indexed(&self, x: ArrayView2<f32>, indices: &[usize]) -> Result<Explanation> {
+        self.check()?;
+        check_rows(self.model, x, indices)?;
+        let m = self.model.n_features();
+        let names = names_or_default(&self.names, m)?;
+        let bg = predict_f64(self.model, self.background)?;
+        let base = bg.mean_axis(Axis(0)).expect("background has rows").to_vec();
+        let fx = predict_f64(self.model, x)?;
+        let masker = Masker::new(self.model, self.background, self.params.block_rows)
+            .with_incremental(self.params.incremental)?;
+        let method = self.method();
+        let budget = self.params.budget(m);
+        let rounds = Rounds {
+            tolerance: self.params.tolerance,
+        };
+        let rows = par_rows(
+            x.nrows(),
+            self.progress,
+            || (),
+            |_, i| {
+                let game = RowGame::new(&masker, x.row(i), fx.row(i).to_vec(), &base);
+                let mut rng = sampling::row_rng(self.params.seed, indices[i]);
+                let r = match method {
+                    Method::Kernel => {
+                        kernel::explain_row(&game, budget, self.params.sampling, &rounds, &mut rng)
+                    }
+                    Method::Permutation => {
+                        permutation::explain_row(&game, budget, &rounds, &mut rng)
+                    }
+                    Method::Exact | Method::Lime => exact::explain_row(&game),
+                }?;
+                Ok(game.expand(r))
+            },
+        )?;
+        let base_values = Array2::from_shape_fn((x.nrows(), base.len()), |(_, o)| base[o]);
+        Ok(Explanation::from_rows(
+            method,
+            names,
+            self.model.output_names().to_vec(),
+            Explained {
+                row_indices: indices.to_vec(),
+                data: x.to_owned(),
+                base_values,
+                predictions: fx,
+            },
+            rows,
+        ))
+    }
+}

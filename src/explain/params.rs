@@ -1,0 +1,352 @@
+//! Estimator settings with their defaults in one place, checked once before any row is explained.
+
+use super::exact::MAX_EXACT_FEATURES;
+use super::masker::{Evaluator, DEFAULT_BLOCK_ROWS};
+use crate::error::{Error, Result};
+use crate::model::Model;
+use serde::{Deserialize, Serialize};
+
+/// The estimator that ran, as recorded in `explanations.json`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Method {
+    /// Exact Shapley values by enumeration.
+    Exact,
+    /// KernelSHAP regression.
+    Kernel,
+    /// Antithetic permutation sampling.
+    Permutation,
+    /// LIME's local surrogate (not a Shapley estimator).
+    Lime,
+}
+
+impl Method {
+    /// The lowercase name written in JSON.
+    pub fn name(self) -> &'static str {
+        match self {
+            Method::Exact => "exact",
+            Method::Kernel => "kernel",
+            Method::Permutation => "permutation",
+            Method::Lime => "lime",
+        }
+    }
+}
+
+impl std::fmt::Display for Method {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Which Shapley estimator to run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ShapMethod {
+    /// Exact when all 2^M − 2 coalitions fit the budget (and M ≤ 20), else kernel.
+    #[default]
+    Auto,
+    /// Full enumeration.
+    Exact,
+    /// KernelSHAP regression.
+    Kernel,
+    /// Antithetic permutation sampling.
+    Permutation,
+}
+
+/// How kernel SHAP draws the sizes of sampled coalitions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Sampling {
+    /// Proportional to the Shapley kernel mass of each size (shap's choice).
+    Kernel,
+    /// Uniform over sizes (Musco & Witter's leverage scores), importance-weighted.
+    #[default]
+    Leverage,
+}
+
+impl Sampling {
+    /// The lowercase name written in JSON.
+    pub fn name(self) -> &'static str {
+        match self {
+            Sampling::Kernel => "kernel",
+            Sampling::Leverage => "leverage",
+        }
+    }
+}
+
+/// Settings of the Shapley estimators.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ShapParams {
+    /// Estimator.
+    pub method: ShapMethod,
+    /// Coalitions per row; `None` = [`ShapParams::default_budget`].
+    pub samples: Option<usize>,
+    /// Seed of every random choice.
+    pub seed: u64,
+    /// Covert–Lee early stopping: stop once max se < tolerance × (max φ − min φ).
+    pub tolerance: Option<f64>,
+    /// Kernel SHAP's size sampling.
+    pub sampling: Sampling,
+    /// Model rows built and sent per call (bounds memory).
+    pub block_rows: usize,
+    /// Evaluate coalitions by updating the model's first linear layer incrementally when the
+    /// model exposes one (same attributions to rounding; off to compare or measure).
+    #[serde(default = "yes")]
+    pub incremental: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl Default for ShapParams {
+    fn default() -> Self {
+        ShapParams {
+            method: ShapMethod::Auto,
+            samples: None,
+            seed: 0,
+            tolerance: None,
+            sampling: Sampling::Leverage,
+            block_rows: DEFAULT_BLOCK_ROWS,
+            incremental: true,
+        }
+    }
+}
+
+impl ShapParams {
+    /// shap KernelExplainer's default budget for M features: 2M + 2048 coalitions.
+    pub fn default_budget(m: usize) -> usize {
+        2 * m + 2048
+    }
+
+    /// The budget in coalitions per row for M features.
+    pub fn budget(&self, m: usize) -> usize {
+        self.samples.unwrap_or_else(|| Self::default_budget(m))
+    }
+
+    /// The estimator `auto` resolves to for M features.
+    pub fn resolved(&self, m: usize) -> Method {
+        match self.method {
+            ShapMethod::Auto => {
+                if m <= MAX_EXACT_FEATURES && all_coalitions(m) <= self.budget(m) as f64 {
+                    Method::Exact
+                } else {
+                    Method::Kernel
+                }
+            }
+            ShapMethod::Exact => Method::Exact,
+            ShapMethod::Kernel => Method::Kernel,
+            ShapMethod::Permutation => Method::Permutation,
+        }
+    }
+
+    /// Whether coalitions of `model` are evaluated whole or incrementally from its first layer.
+    pub fn evaluator(&self, model: &dyn Model) -> Evaluator {
+        match model.first_linear() {
+            Some(l) if self.incremental && l.n_inputs() == model.n_features() => {
+                Evaluator::IncrementalDense
+            }
+            _ => Evaluator::Model,
+        }
+    }
+
+    /// Checks the settings against M features; every row then runs within budget.
+    pub fn check(&self, m: usize) -> Result<()> {
+        if let Some(t) = self.tolerance {
+            if !(t > 0.0 && t.is_finite()) {
+                return Err(Error::param("tolerance", "must be a positive number"));
+            }
+        }
+        if self.block_rows == 0 {
+            return Err(Error::param("block_rows", "must be at least 1"));
+        }
+        let budget = self.budget(m);
+        match self.resolved(m) {
+            Method::Exact if m > MAX_EXACT_FEATURES => Err(Error::param(
+                "method",
+                format!(
+                    "exact Shapley values need 2^{m} coalitions; at most {MAX_EXACT_FEATURES} \
+                     features are supported: use kernel or permutation"
+                ),
+            )),
+            Method::Kernel if m > 1 && (budget as f64) < all_coalitions(m) && budget < m + 1 => {
+                Err(Error::Budget {
+                    estimator: "kernel SHAP",
+                    samples: budget,
+                    features: m,
+                    minimum: m + 1,
+                })
+            }
+            Method::Permutation if m > 1 && budget < permutation_minimum(m) => Err(Error::Budget {
+                estimator: "permutation SHAP (two antithetic pairs)",
+                samples: budget,
+                features: m,
+                minimum: permutation_minimum(m),
+            }),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// 2^M − 2 coalitions (∅ and the full set excluded), infinite beyond f64's exact range.
+pub(crate) fn all_coalitions(m: usize) -> f64 {
+    if m < 60 {
+        (1u64 << m) as f64 - 2.0
+    } else {
+        f64::INFINITY
+    }
+}
+
+/// Coalitions for two antithetic permutation pairs of M players.
+pub(crate) fn permutation_minimum(m: usize) -> usize {
+    4 * m.saturating_sub(1)
+}
+
+/// How LIME perturbs continuous features.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Discretizer {
+    /// Quartile bins (lime's default).
+    #[default]
+    Quartile,
+    /// Decile bins.
+    Decile,
+    /// No bins: gaussian samples scaled by the training std.
+    None,
+}
+
+impl Discretizer {
+    /// The lowercase name written in JSON.
+    pub fn name(self) -> &'static str {
+        match self {
+            Discretizer::Quartile => "quartile",
+            Discretizer::Decile => "decile",
+            Discretizer::None => "none",
+        }
+    }
+}
+
+/// How features enter LIME's surrogate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Selection {
+    /// Forward selection when num_features ≤ 6, else highest weights.
+    #[default]
+    Auto,
+    /// Greedy forward selection by weighted R².
+    Forward,
+    /// Largest |coef × x| of a ridge (alpha 0.01) on all features.
+    HighestWeights,
+    /// The least penalised point of the lasso path with at most num_features weights.
+    LassoPath,
+    /// Every feature.
+    None,
+}
+
+/// LIME settings; the defaults are `lime_tabular`'s.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LimeParams {
+    /// Perturbed samples per row, the instance included.
+    pub num_samples: usize,
+    /// Features kept in each surrogate.
+    pub num_features: usize,
+    /// Perturbation scheme.
+    pub discretizer: Discretizer,
+    /// Kernel width; `None` = [`LimeParams::kernel_width`]'s 0.75·√M.
+    pub kernel_width: Option<f64>,
+    /// Feature selection.
+    #[serde(rename = "feature_selection")]
+    pub selection: Selection,
+    /// Gaussian samples around the instance instead of the training mean (no-discretize mode).
+    pub sample_around_instance: bool,
+    /// Indices of categorical features: sampled from their training frequencies and explained as
+    /// "same category as the instance or not" (lime's `categorical_features`).
+    #[serde(default)]
+    pub categorical: Vec<usize>,
+    /// Seed.
+    pub seed: u64,
+}
+
+impl LimeParams {
+    /// lime's default number of samples.
+    pub const DEFAULT_SAMPLES: usize = 5000;
+    /// lime's default number of features per surrogate.
+    pub const DEFAULT_FEATURES: usize = 10;
+
+    /// The kernel width for M features: the given one, else lime's 0.75·√M.
+    pub fn kernel_width(&self, m: usize) -> f64 {
+        self.kernel_width.unwrap_or(0.75 * (m as f64).sqrt())
+    }
+
+    /// Checks the settings against M features; every row then runs.
+    pub fn check(&self, m: usize) -> Result<()> {
+        if let Some(&j) = self.categorical.iter().find(|&&j| j >= m) {
+            return Err(Error::param(
+                "categorical",
+                format!("feature {j} does not exist: there are {m} features"),
+            ));
+        }
+        if self.num_samples < 2 {
+            return Err(Error::param("samples", "LIME needs at least 2 samples"));
+        }
+        if self.num_features == 0 {
+            return Err(Error::param("num_features", "must be at least 1"));
+        }
+        if let Some(w) = self.kernel_width {
+            if !(w > 0.0 && w.is_finite()) {
+                return Err(Error::param("kernel_width", "must be a positive number"));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Default for LimeParams {
+    fn default() -> Self {
+        LimeParams {
+            num_samples: Self::DEFAULT_SAMPLES,
+            num_features: Self::DEFAULT_FEATURES,
+            discretizer: Discretizer::Quartile,
+            kernel_width: None,
+            selection: Selection::Auto,
+            sample_around_instance: false,
+            categorical: vec![],
+            seed: 0,
+        }
+    }
+}
+
+/// Either estimator family with its settings.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Estimator {
+    /// A Shapley estimator.
+    Shap(ShapParams),
+    /// LIME.
+    Lime(LimeParams),
+}
+
+impl Estimator {
+    /// The method that will run on M features.
+    pub fn method(&self, m: usize) -> Method {
+        match self {
+            Estimator::Shap(p) => p.resolved(m),
+            Estimator::Lime(_) => Method::Lime,
+        }
+    }
+
+    /// The seed of every random choice.
+    pub fn seed(&self) -> u64 {
+        match self {
+            Estimator::Shap(p) => p.seed,
+            Estimator::Lime(p) => p.seed,
+        }
+    }
+
+    /// Checks the settings against M features.
+    pub fn check(&self, m: usize) -> Result<()> {
+        match self {
+            Estimator::Shap(p) => p.check(m),
+            Estimator::Lime(p) => p.check(m),
+        }
+    }
+}
