@@ -237,3 +237,67 @@ fn meta_records_the_evaluator() {
         );
     }
 }
+
+#[test]
+fn models_without_a_split_first_layer_keep_working_and_say_so() {
+    let tract = OnnxModel::load("models/ref_dense100.onnx")
+        .unwrap()
+        .without_fast_path();
+    assert!(tract.first_linear().is_none());
+    let err = tract
+        .predict_from_linear(Array2::zeros((1, 64)).view())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("ref_dense100.onnx") && err.contains("first linear layer"),
+        "{err}"
+    );
+    let f = onnx_inspector::model::FnModel::new(3, 1, |x| vec![x.sum()]);
+    assert!(f.first_linear().is_none());
+    assert!(f.predict_from_linear(Array2::zeros((1, 2)).view()).is_err());
+    assert_eq!(ShapParams::default().evaluator(&f), Evaluator::Model);
+    let dense = OnnxModel::load("models/ref_dense100.onnx").unwrap();
+    let err = dense
+        .predict_from_linear(Array2::zeros((1, 63)).view())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("64 outputs") && err.contains("have 63"),
+        "{err}"
+    );
+}
+
+#[test]
+fn the_cli_flag_turns_the_path_off() {
+    let dir = tempfile::tempdir().unwrap();
+    for (flag, want) in [
+        (None, "incremental-dense"),
+        (Some("--no-incremental"), "model"),
+    ] {
+        let out = dir.path().join(want);
+        let mut cmd = assert_cmd::Command::cargo_bin("onnx-inspector").unwrap();
+        cmd.args([
+            "explain",
+            "models/ref_dense100.onnx",
+            "--data",
+            "models/digits10_test.csv",
+        ])
+        .args([
+            "--rows",
+            "0:1",
+            "--method",
+            "permutation",
+            "--samples",
+            "400",
+        ])
+        .args(["--background-size", "8", "--no-charts", "--quiet", "--out"])
+        .arg(&out);
+        if let Some(f) = flag {
+            cmd.arg(f);
+        }
+        cmd.assert().success();
+        let text = std::fs::read_to_string(out.join("explanations.json")).unwrap();
+        let v: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(v["meta"]["evaluator"], want);
+    }
+}

@@ -56,13 +56,15 @@ impl NarrowWeights {
             .zip(dst_all.chunks_mut(BLOCK * n))
         {
             let m = chunk.nrows();
-            for (buf, row) in scratch.chunks_exact_mut(k).zip(chunk.rows()) {
-                match row.as_slice() {
-                    Some(r) => buf.copy_from_slice(r),
-                    None => buf.iter_mut().zip(row).for_each(|(b, &v)| *b = v),
+            match chunk.as_slice() {
+                Some(c) => scratch[..m * k].copy_from_slice(c),
+                None => {
+                    for (buf, row) in scratch.chunks_exact_mut(k).zip(chunk.rows()) {
+                        buf.iter_mut().zip(row).for_each(|(b, &v)| *b = v);
+                    }
                 }
-                prep(buf);
             }
+            scratch[..m * k].chunks_exact_mut(k).for_each(&prep);
             self.dot_into(&scratch[..m * k], dst);
         }
         out
@@ -108,7 +110,6 @@ impl NarrowWeights {
             return;
         }
         let rows = a.len() / k;
-        let mut lanes = [0.0f32; MAX_COLS];
         let mut r = 0;
         while r < rows {
             let block = (rows - r).min(4);
@@ -124,12 +125,23 @@ impl NarrowWeights {
                 }
             }
             for (i, acc_i) in acc.iter().enumerate().take(block) {
-                // SAFETY: `lanes` holds 16 floats.
-                unsafe {
-                    _mm256_storeu_ps(lanes.as_mut_ptr(), acc_i[0]);
-                    _mm256_storeu_ps(lanes.as_mut_ptr().add(8), acc_i[1]);
+                let at = (r + i) * n;
+                if at + MAX_COLS <= out.len() {
+                    // All 16 lanes: those past n land on the next rows, written after this one.
+                    // SAFETY: out[at..at + 16] is inside `out`, checked just above.
+                    unsafe {
+                        _mm256_storeu_ps(out.as_mut_ptr().add(at), acc_i[0]);
+                        _mm256_storeu_ps(out.as_mut_ptr().add(at + 8), acc_i[1]);
+                    }
+                } else {
+                    let mut lanes = [0.0f32; MAX_COLS];
+                    // SAFETY: `lanes` holds 16 floats.
+                    unsafe {
+                        _mm256_storeu_ps(lanes.as_mut_ptr(), acc_i[0]);
+                        _mm256_storeu_ps(lanes.as_mut_ptr().add(8), acc_i[1]);
+                    }
+                    out[at..at + n].copy_from_slice(&lanes[..n]);
                 }
-                out[(r + i) * n..(r + i + 1) * n].copy_from_slice(&lanes[..n]);
             }
             r += block;
         }
