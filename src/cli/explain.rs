@@ -57,7 +57,8 @@ pub struct ExplainArgs {
     /// Rows sampled from --data as background when --background is not given.
     #[arg(long, default_value_t = ExplainRequest::DEFAULT_BACKGROUND_SIZE)]
     background_size: usize,
-    /// Estimator: auto = exact when all coalitions fit the budget, else kernel; lime = LIME.
+    /// Estimator: auto = exact when all coalitions fit the budget, else permutation (measured
+    /// best per unit time); lime = LIME.
     #[arg(long, value_enum, default_value = "auto")]
     method: MethodArg,
     /// Rows to explain, e.g. 0:20, 5, 1,4,9 (default: all).
