@@ -4,6 +4,7 @@
 use crate::atomic::write_bytes_atomic;
 use crate::error::Result;
 use crate::explain::{LimeOptions, Method, Progress, ShapOptions};
+use crate::model::Engine;
 use crate::pipeline::{run_explain, ExplainRequest};
 use crate::report::charts::{write_default_charts_with, ChartOptions, ImageShape};
 use crate::report::{ChartFormat, ExplanationFile};
@@ -53,6 +54,7 @@ pub fn run_demo(
         threads,
         lime: LimeOptions::default(),
         train: Some(train.clone()),
+        engine: Engine::Auto,
     };
     let shap = run_explain(&req, progress)?;
     let shap_json = out.join("shap").join("explanations.json");

@@ -3,7 +3,7 @@
 use crate::data::{parse_rows, Background, Dataset};
 use crate::error::{Error, Result};
 use crate::explain::{explain_shap, LimeExplainer, LimeOptions, Method, Progress, ShapOptions};
-use crate::model::{Model, OnnxModel, SelectOutputs, Timed};
+use crate::model::{Engine, Model, OnnxModel, SelectOutputs, Timed};
 use crate::report::{ExplanationFile, Meta, Timings};
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
@@ -34,6 +34,8 @@ pub struct ExplainRequest {
     pub lime: LimeOptions,
     /// LIME's training statistics source (default: `data`).
     pub train: Option<PathBuf>,
+    /// Inference engine (tract, dense fast path, onnxruntime, or the fastest verified one).
+    pub engine: Engine,
 }
 
 /// SHA-256 of a file, hex encoded.
@@ -45,9 +47,13 @@ pub fn sha256_file(path: &Path) -> Result<String> {
         .collect())
 }
 
-/// Loads a model and applies output names if given.
-pub fn load_model(path: &Path, output_names: Option<Vec<String>>) -> Result<OnnxModel> {
-    let model = OnnxModel::load(path)?;
+/// Loads a model for `engine` and applies output names if given.
+pub fn load_model(
+    path: &Path,
+    output_names: Option<Vec<String>>,
+    engine: Engine,
+) -> Result<OnnxModel> {
+    let model = OnnxModel::load_with(path, engine)?;
     match output_names {
         Some(names) => model.with_output_names(names),
         None => Ok(model),
@@ -57,7 +63,7 @@ pub fn load_model(path: &Path, output_names: Option<Vec<String>>) -> Result<Onnx
 /// Runs a SHAP explanation request and returns the report document.
 pub fn run_explain(req: &ExplainRequest, progress: Option<&Progress>) -> Result<ExplanationFile> {
     let start = Instant::now();
-    let onnx = load_model(&req.model, req.output_names.clone())?;
+    let onnx = load_model(&req.model, req.output_names.clone(), req.engine)?;
     let model = SelectOutputs::new(&onnx, &req.labels)?;
     let data = Dataset::load(&req.data)?;
     data.check_width(model.n_features(), "the data")?;
@@ -74,8 +80,11 @@ pub fn run_explain(req: &ExplainRequest, progress: Option<&Progress>) -> Result<
         .build()
         .map_err(|e| Error::Invalid(format!("--threads: {e}")))?;
     let threads = pool.current_num_threads();
-    let shared_meta =
-        |explaining| common_meta(req, &model, &timed, start, explaining, rows.len(), threads);
+    let engine = onnx.engine();
+    let shared_meta = |explaining| {
+        let meta = common_meta(req, &model, &timed, start, explaining, rows.len(), threads)?;
+        Ok::<_, Error>(Meta { engine, ..meta })
+    };
     if method == Method::Lime {
         let train = match &req.train {
             Some(p) => {
@@ -178,6 +187,7 @@ fn common_meta(
         tolerance: None,
         background: None,
         options: None,
+        engine: req.engine,
         model: req.model.display().to_string(),
         model_sha256: sha256_file(&req.model)?,
         row_shape: model.row_shape(),

@@ -2,13 +2,17 @@
 
 mod closure;
 mod dense;
+mod engine;
 mod narrow;
 mod onnx;
+#[cfg(feature = "ort")]
+mod ort_engine;
 mod outputs;
 mod proto_info;
 mod timed;
 
 pub use closure::FnModel;
+pub use engine::Engine;
 pub use onnx::{BatchMode, OnnxModel};
 pub use outputs::{parse_labels, SelectOutputs};
 pub use proto_info::{ModelInfo, TensorInfo};

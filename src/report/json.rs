@@ -5,6 +5,7 @@ use crate::atomic::write_atomic;
 use crate::data::BackgroundInfo;
 use crate::error::{Error, Result};
 use crate::explain::Explanation;
+use crate::model::Engine;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -59,6 +60,9 @@ pub struct Meta {
     pub tool: String,
     /// Timings.
     pub timings: Timings,
+    /// Engine that ran the model (`auto` in files written before engines were recorded).
+    #[serde(default)]
+    pub engine: Engine,
     /// Estimator-specific settings (LIME's discretizer, kernel width, feature selection...).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub options: Option<serde_json::Value>,
