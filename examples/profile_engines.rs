@@ -3,7 +3,7 @@
 //!
 //! cargo run --release [--features ort] --example profile_engines -- MODEL.onnx BATCH [SECONDS]
 
-use onnx_inspector::model::{Engine, Model, OnnxModel};
+use onnx_inspector::model::{tile_batch_constants, Engine, Model, OnnxModel};
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 use tract_onnx::prelude::*;
@@ -47,7 +47,24 @@ fn main() -> TractResult<()> {
     for o in 0..m.output_outlets()?.len() {
         m.set_output_fact(o, InferenceFact::default())?;
     }
-    let plan = m.into_optimized()?.into_runnable()?;
+    let mut typed = m.into_typed()?.into_decluttered()?;
+    // PROFILE_TUNED=1: profile the plan as OnnxModel builds it (batch-tiled constants).
+    if std::env::var_os("PROFILE_TUNED").is_some() {
+        let n = tile_batch_constants(&mut typed, batch)?;
+        println!("{n} constant(s) tiled to the batch");
+    }
+    let optimized = typed.into_optimized()?;
+    if std::env::var_os("PROFILE_DUMP").is_some() {
+        for node in optimized.nodes() {
+            println!(
+                "{} {} {:?}",
+                node.name,
+                node.op().name(),
+                node.outputs[0].fact
+            );
+        }
+    }
+    let plan = optimized.into_runnable()?;
     let mut state = plan.spawn()?;
     let input = Tensor::from_shape(&shape, x.as_slice().unwrap())?;
     let tract_rate = rate(seconds, || {

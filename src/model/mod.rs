@@ -10,6 +10,7 @@ mod ort_engine;
 mod outputs;
 mod proto_info;
 mod timed;
+mod tract_tune;
 
 pub use closure::FnModel;
 pub use engine::Engine;
@@ -17,6 +18,7 @@ pub use onnx::{BatchMode, OnnxModel};
 pub use outputs::{parse_labels, SelectOutputs};
 pub use proto_info::{ModelInfo, TensorInfo};
 pub use timed::Timed;
+pub use tract_tune::tile_batch_constants;
 
 use crate::error::Result;
 use ndarray::{Array2, ArrayView2};

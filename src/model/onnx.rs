@@ -5,6 +5,7 @@ use super::engine::Engine;
 #[cfg(feature = "ort")]
 use super::ort_engine::OrtEngine;
 use super::proto_info::{value_dims, ModelInfo};
+use super::tract_tune::tile_batch_constants;
 use super::Model;
 use crate::error::{Error, Result};
 use ndarray::{Array2, ArrayView2, Axis};
@@ -350,9 +351,11 @@ impl OnnxModel {
             }
             Some(sym) => {
                 let subs = HashMap::from([(sym.clone(), TDim::Val(rows as i64))]);
-                let concrete = self
+                let mut concrete = self
                     .typed
                     .set_symbols(&subs)
+                    .map_err(|e| Error::model(&self.path, format!("{e:#}")))?;
+                tile_batch_constants(&mut concrete, rows)
                     .map_err(|e| Error::model(&self.path, format!("{e:#}")))?;
                 optimize(concrete).map_err(|e| Error::model(&self.path, e))?
             }
