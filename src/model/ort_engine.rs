@@ -79,11 +79,12 @@ pub fn runtime() -> Result<&'static (PathBuf, String), String> {
                 .build()
                 .map_err(|e| format!("onnxruntime environment: {e}"))?;
             let _ = ENVIRONMENT.set(env);
-            let version = ort::info()
-                .split(',')
-                .find_map(|kv| kv.trim().strip_prefix("git-branch="))
-                .map(|b| b.trim_start_matches("rel-").to_string())
-                .unwrap_or_else(|| "?".into());
+            // pip's wheel names the library libonnxruntime.so.<version>.
+            let version = lib
+                .file_name()
+                .and_then(|n| n.to_str())
+                .and_then(|n| n.split_once(".so."))
+                .map_or_else(String::new, |(_, v)| format!("{v} "));
             Ok((lib, version))
         })
         .as_ref()
@@ -115,7 +116,7 @@ impl OrtEngine {
             input: input.to_string(),
             row_shape: row_shape.to_vec(),
             idle: Mutex::new(vec![]),
-            library: format!("onnxruntime {version} ({})", lib.display()),
+            library: format!("onnxruntime {version}({})", lib.display()),
         };
         let first = engine.session()?;
         engine
