@@ -121,6 +121,9 @@ pub struct ExplainArgs {
     /// Output folder for explanations.json.
     #[arg(long, default_value = "out")]
     out: PathBuf,
+    /// Inference engine: auto = the fastest one that matches tract on probe rows.
+    #[arg(long, value_enum, default_value = "auto")]
+    engine: super::EngineArg,
     /// No progress bar and no summary table.
     #[arg(long)]
     quiet: bool,
@@ -188,6 +191,7 @@ pub fn run(a: ExplainArgs) -> anyhow::Result<()> {
         threads: a.threads,
         train: a.train,
         categorical: a.categorical,
+        engine: a.engine.into(),
     };
     let cancel = Arc::new(AtomicBool::new(false));
     {
