@@ -34,11 +34,15 @@ fn help_flags(sub: &str) -> HashMap<String, HelpFlag> {
         }
         if t == "Possible values:" {
             in_values = true;
-        } else if let Some(rest) = t.strip_prefix("--") {
+            continue;
+        }
+        if let Some(rest) = t.strip_prefix("--") {
             let name = rest.split([' ', ',']).next().unwrap().to_string();
             flags.insert(name.clone(), HelpFlag::default());
             current = Some(name);
-        } else if let Some(name) = &current {
+        }
+        // Defaults and choices follow the flag on its own line or on the next ones.
+        if let Some(name) = &current {
             let f = flags.get_mut(name).unwrap();
             if let Some(i) = t.find("[default: ") {
                 let d = &t[i + 10..];
