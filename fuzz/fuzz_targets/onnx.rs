@@ -10,7 +10,8 @@ fuzz_target!(|data: &[u8]| {
         if n > 1 << 20 {
             return Ok(());
         }
-        let rows = ndarray::Array2::from_shape_fn((2, n), |(i, j)| (i as f32) - (j % 7) as f32 * 0.5);
+        let rows =
+            ndarray::Array2::from_shape_fn((2, n), |(i, j)| (i as f32) - (j % 7) as f32 * 0.5);
         m.predict(rows.view()).map(|_| ())
     });
     if let Err(e) = result {

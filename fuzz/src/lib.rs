@@ -29,10 +29,7 @@ pub fn record_guarded(msg: &str, data: &[u8]) {
         return;
     };
     // Same panic site and message shape = same bug, whatever the numbers in it.
-    let key: String = msg[at..]
-        .chars()
-        .filter(|c| !c.is_ascii_digit())
-        .collect();
+    let key: String = msg[at..].chars().filter(|c| !c.is_ascii_digit()).collect();
     let mut h = std::collections::hash_map::DefaultHasher::new();
     std::hash::Hash::hash(&key, &mut h);
     let dir = std::env::var_os("FUZZ_GUARDED_DIR")

@@ -2,9 +2,18 @@
 
 use super::Dataset;
 use crate::atomic::write_atomic;
-use crate::error::{clip, Error, Result};
+use crate::error::{Error, Result};
 use ndarray::Array2;
 use std::path::Path;
+
+/// A cell or header as shown in a one-line message: escaped (a quoted cell may hold newlines), at most 40 characters.
+fn shown(text: &str) -> String {
+    let escaped: String = text.escape_debug().collect();
+    match escaped.char_indices().nth(40) {
+        Some((end, _)) => format!("{}...", &escaped[..end]),
+        None => escaped,
+    }
+}
 
 /// Parses one cell as a finite f32, or says why not.
 fn parse_cell(cell: &str) -> std::result::Result<f32, String> {
@@ -12,14 +21,16 @@ fn parse_cell(cell: &str) -> std::result::Result<f32, String> {
     if t.is_empty() {
         return Err("empty cell".into());
     }
-    let t = &clip(t, 40);
+    let shown_t = shown(t);
     match t.parse::<f64>() {
-        Ok(v) if v.is_nan() => Err(format!("'{t}' is NaN; missing values are not supported")),
+        Ok(v) if v.is_nan() => Err(format!(
+            "'{shown_t}' is NaN; missing values are not supported"
+        )),
         Ok(v) if !v.is_finite() || v.abs() > f32::MAX as f64 => {
-            Err(format!("'{t}' is not a finite float32"))
+            Err(format!("'{shown_t}' is not a finite float32"))
         }
         Ok(v) => Ok(v as f32),
-        Err(_) => Err(format!("'{t}' is not a number")),
+        Err(_) => Err(format!("'{shown_t}' is not a number")),
     }
 }
 
@@ -91,7 +102,7 @@ pub fn read_csv(path: impl AsRef<Path>) -> Result<Dataset> {
             let v = parse_cell(cell).map_err(|msg| Error::DataCell {
                 path: path.to_path_buf(),
                 line,
-                column: format!("{} ('{}')", j + 1, header[j]),
+                column: format!("{} ('{}')", j + 1, shown(&header[j])),
                 msg,
             })?;
             values.push(v);
@@ -129,7 +140,7 @@ pub fn read_labels(path: impl AsRef<Path>) -> Result<Vec<usize>> {
                 Err(Error::DataCell {
                     path: path.to_path_buf(),
                     line: i + 2,
-                    column: format!("1 ('{}')", ds.feature_names[0]),
+                    column: format!("1 ('{}')", shown(&ds.feature_names[0])),
                     msg: format!("label {v} is not a class index (0, 1, 2...)"),
                 })
             }
@@ -164,6 +175,11 @@ mod tests {
         assert!(parse_cell("1e40").unwrap_err().contains("finite"));
         assert!(parse_cell("abc").unwrap_err().contains("not a number"));
         assert!(parse_cell("").unwrap_err().contains("empty"));
+        assert_eq!(
+            parse_cell("\"a\nb").unwrap_err(),
+            "'\\\"a\\nb' is not a number"
+        );
+        assert_eq!(shown(&"x".repeat(50)), format!("{}...", "x".repeat(40)));
     }
 
     #[test]

@@ -27,6 +27,17 @@ fn check_sizes(bytes: &[u8]) -> std::result::Result<(), String> {
             "the header claims {header_len} bytes but the file has {available} after the preamble"
         ));
     }
+    // The header parser backtracks exponentially on nested brackets; a 2-D float header has two.
+    let header_text = &bytes[start..start + header_len];
+    let opens = header_text
+        .iter()
+        .filter(|&&c| matches!(c, b'[' | b'{' | b'('))
+        .count();
+    if opens > 16 {
+        return Err(format!(
+            "the header holds {opens} opening brackets; a 2-D float array's header has 2"
+        ));
+    }
     let Ok(header) = Header::from_reader(&mut &bytes[..]) else {
         return Ok(()); // malformed header: the reader explains it
     };
@@ -121,5 +132,9 @@ mod tests {
         assert!(check_sizes(&long_header)
             .unwrap_err()
             .contains("header claims"));
+        let nested = npy(1, &format!("{}'descr'", "[".repeat(60)), &[]);
+        assert!(check_sizes(&nested)
+            .unwrap_err()
+            .contains("60 opening brackets"));
     }
 }
