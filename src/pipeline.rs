@@ -79,13 +79,13 @@ pub fn load_model(path: &Path, output_names: Option<Vec<String>>) -> Result<Onnx
 }
 
 /// The rows that stand in for absent features (SHAP) or give the perturbation statistics (LIME).
-enum Reference {
+pub(crate) enum Reference {
     Background(Background),
     Train(Dataset),
 }
 
 /// Loads a data file and checks its width against the model's.
-fn load_checked(path: &Path, m: usize, what: &str) -> Result<Dataset> {
+pub(crate) fn load_checked(path: &Path, m: usize, what: &str) -> Result<Dataset> {
     let data = Dataset::load(path)?;
     data.check_width(m, what)?;
     Ok(data)
@@ -109,7 +109,7 @@ fn resolve_reference(req: &ExplainRequest, data: &Dataset, m: usize) -> Result<R
 }
 
 /// Runs the estimator over the selected rows on a pool of `threads` threads.
-fn run_rows(
+pub(crate) fn run_rows(
     req: &ExplainRequest,
     model: &dyn Model,
     names: &[String],
@@ -205,20 +205,27 @@ pub fn run_explain(req: &ExplainRequest, progress: Option<&Progress>) -> Result<
         threads,
     };
     // Report.
-    let meta = build_meta(req, &model, &reference, &explanation, timings)?;
+    let meta = build_meta(
+        req,
+        &model,
+        &reference,
+        explanation.method,
+        explanation.evaluations.clone(),
+        timings,
+    )?;
     Ok(ExplanationFile::new(&explanation, meta))
 }
 
 /// The run's metadata: estimator settings, reference rows, files and timings.
-fn build_meta(
+pub(crate) fn build_meta(
     req: &ExplainRequest,
     model: &SelectOutputs,
     reference: &Reference,
-    explanation: &Explanation,
+    method: Method,
+    evaluations_per_row: Vec<usize>,
     timings: Timings,
 ) -> Result<Meta> {
     let m = model.n_features();
-    let method = explanation.method;
     let (background, model_rows_per_evaluation) = match reference {
         Reference::Background(bg) => (Some(bg.description.clone()), bg.rows.nrows()),
         Reference::Train(_) => (None, 1),
@@ -242,7 +249,7 @@ fn build_meta(
         method,
         sampling,
         budget,
-        evaluations_per_row: explanation.evaluations.clone(),
+        evaluations_per_row,
         model_rows_per_evaluation,
         seed: req.estimator.seed(),
         tolerance,
