@@ -42,7 +42,11 @@ fn read_dataset(dir: &Path) -> Vec<(i64, String, Vec<f64>)> {
     let mut out = vec![];
     for f in files {
         let reader = SerializedFileReader::new(std::fs::File::open(&f).unwrap()).unwrap();
-        let ncols = reader.metadata().file_metadata().schema_descr().num_columns();
+        let ncols = reader
+            .metadata()
+            .file_metadata()
+            .schema_descr()
+            .num_columns();
         for row in reader.get_row_iter(None).unwrap() {
             let row = row.unwrap();
             let nums = (2..ncols).map(|c| row.get_double(c).unwrap()).collect();
@@ -207,11 +211,7 @@ fn explain_with(out: &Path, samples: &str, extra: &[&str]) -> Command {
 
 fn ok(mut c: Command) -> String {
     let o = c.output().unwrap();
-    assert!(
-        o.status.success(),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     String::from_utf8_lossy(&o.stdout).to_string()
 }
 
@@ -246,13 +246,27 @@ fn kill_9_then_resume_equals_an_uninterrupted_run() {
     child.kill().unwrap(); // SIGKILL
     child.wait().unwrap();
     assert!(!out.join("explanations.json").exists());
-    assert!(!out.join("parts/part-00011.json").exists(), "the run was not interrupted");
+    assert!(
+        !out.join("parts/part-00011.json").exists(),
+        "the run was not interrupted"
+    );
     // A different seed refuses to resume, in one line naming what differs.
-    let e = err(explain_with(&out, "3000", &["--json-rows", "40", "--resume", "--seed", "9"]));
+    let e = err(explain_with(
+        &out,
+        "3000",
+        &["--json-rows", "40", "--resume", "--seed", "9"],
+    ));
     assert!(e.contains("--resume") && e.contains("seed differs"), "{e}");
     let e = err(explain_cmd(&out, &["--json-rows", "40", "--resume"]));
-    assert!(e.contains("different run") && e.contains("estimator"), "{e}");
-    let said = ok(explain_with(&out, "3000", &["--json-rows", "40", "--resume"]));
+    assert!(
+        e.contains("different run") && e.contains("estimator"),
+        "{e}"
+    );
+    let said = ok(explain_with(
+        &out,
+        "3000",
+        &["--json-rows", "40", "--resume"],
+    ));
     assert!(said.contains("finished parts resumed"), "{said}");
     let twin = dir.path().join("twin");
     ok(explain_with(&twin, "3000", &["--json-rows", "40"]));
@@ -273,7 +287,14 @@ fn three_shards_merged_equal_a_single_run() {
         let out = dir.path().join(format!("s{k}_{seed}"));
         ok(explain_cmd(
             &out,
-            &["--json-rows", "50", "--seed", seed, "--shard", &format!("{k}/3")],
+            &[
+                "--json-rows",
+                "50",
+                "--seed",
+                seed,
+                "--shard",
+                &format!("{k}/3"),
+            ],
         ));
         out
     };
@@ -292,7 +313,10 @@ fn three_shards_merged_equal_a_single_run() {
 
     let merge = |dirs: &[&PathBuf], name: &str| {
         let mut m = bin();
-        m.arg("merge").args(dirs).arg("--out").arg(dir.path().join(name));
+        m.arg("merge")
+            .args(dirs)
+            .arg("--out")
+            .arg(dir.path().join(name));
         err(m)
     };
     let e = merge(&[&s0, &s1], "m1");
@@ -301,7 +325,10 @@ fn three_shards_merged_equal_a_single_run() {
     assert!(e.contains("both hold shard 1/3"), "{e}");
     let other = shard(1, "5");
     let e = merge(&[&s0, &other, &s2], "m3");
-    assert!(e.contains("not shards of the same run") && e.contains("seed"), "{e}");
+    assert!(
+        e.contains("not shards of the same run") && e.contains("seed"),
+        "{e}"
+    );
     let e = merge(&[&s0, &single], "m4");
     assert!(e.contains("is shard 0/1 but"), "{e}");
 }
@@ -335,7 +362,10 @@ fn a_new_run_removes_exactly_the_files_of_the_previous_one() {
     run("0:2");
     assert!(!out.join("waterfall_row19_out0.png").exists());
     assert!(out.join("waterfall_row1_out0.png").exists());
-    assert_eq!(std::fs::read_to_string(out.join("notes.txt")).unwrap(), "mine");
+    assert_eq!(
+        std::fs::read_to_string(out.join("notes.txt")).unwrap(),
+        "mine"
+    );
     let f = ExplanationFile::read(&out.join("explanations.json")).unwrap();
     assert_eq!(f.row_indices, vec![0, 1]);
 }

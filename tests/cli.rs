@@ -355,7 +355,11 @@ fn ctrl_c_stops_cleanly_without_a_partial_file() {
         .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
         .collect();
     left.sort();
-    assert_eq!(left, ["attributions", "manifest.json", "parts"], "files left behind");
+    assert_eq!(
+        left,
+        ["attributions", "manifest.json", "parts"],
+        "files left behind"
+    );
     for sub in ["attributions", "parts"] {
         let inside: Vec<_> = std::fs::read_dir(dir.path().join(sub)).unwrap().collect();
         assert!(inside.is_empty(), "{sub}: {inside:?}");

@@ -75,11 +75,11 @@ pub fn merge(inputs: &[PathBuf], out: &Path, charts: Option<&ChartOptions>) -> R
             missing.join(", ")
         )));
     }
-    if inputs
-        .iter()
-        .any(|d| same_dir(d, out))
-    {
-        return Err(Error::param("out", "must be a new folder, not one of the shards"));
+    if inputs.iter().any(|d| same_dir(d, out)) {
+        return Err(Error::param(
+            "out",
+            "must be a new folder, not one of the shards",
+        ));
     }
     std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
     if let Some(old) = Manifest::read_in(out)? {
@@ -145,7 +145,10 @@ fn same_dir(a: &Path, b: &Path) -> bool {
 fn copy_atomic(from: &Path, to: &Path) -> Result<()> {
     let mut src = std::fs::File::open(from).map_err(|e| {
         if e.kind() == std::io::ErrorKind::NotFound {
-            Error::data(from, "missing: the shard's part was not written (rerun it with --resume)")
+            Error::data(
+                from,
+                "missing: the shard's part was not written (rerun it with --resume)",
+            )
         } else {
             Error::io(from, e)
         }

@@ -331,7 +331,9 @@ pub(crate) fn finish(
     let sums = sums.ok_or_else(|| Error::Mismatch("no rows to explain".into()))?;
     let feature_names = manifest.feature_names.clone();
     let output_names = manifest.output_names.clone();
-    if sums.abs.len() != output_names.len() || sums.abs.iter().any(|r| r.len() != feature_names.len()) {
+    if sums.abs.len() != output_names.len()
+        || sums.abs.iter().any(|r| r.len() != feature_names.len())
+    {
         return Err(Error::data(
             out.join(parts::sidecar_name(first)),
             "the part's sums do not match the run's features and outputs",
@@ -417,4 +419,3 @@ pub(crate) fn finish(
         charts: chart_paths,
     })
 }
-

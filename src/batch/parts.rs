@@ -106,9 +106,7 @@ pub fn write_parquet(
         while let Some(mut col) = rg.next_column().map_err(&err)? {
             match c {
                 0 => {
-                    let v: Vec<i64> = (0..n * k)
-                        .map(|i| e.row_indices[i / k] as i64)
-                        .collect();
+                    let v: Vec<i64> = (0..n * k).map(|i| e.row_indices[i / k] as i64).collect();
                     col.typed::<Int64Type>().write_batch(&v, None, None)
                 }
                 1 => {
@@ -206,9 +204,10 @@ impl Sidecar {
                     values: bits(phi.iter().copied()),
                     base_values: bits(e.base_values.row(i).iter().copied()),
                     predictions: bits(e.predictions.row(i).iter().copied()),
-                    stderr: e.stderr.as_ref().map(|s| {
-                        bits(s.index_axis(ndarray::Axis(0), i).iter().copied())
-                    }),
+                    stderr: e
+                        .stderr
+                        .as_ref()
+                        .map(|s| bits(s.index_axis(ndarray::Axis(0), i).iter().copied())),
                     evaluations: e.evaluations[i],
                     lime: e.lime.get(i).cloned(),
                 });
@@ -218,7 +217,11 @@ impl Sidecar {
             part,
             rows: e.n_rows(),
             sum_abs: sums.abs.iter().map(|r| bits(r.iter().copied())).collect(),
-            sum: sums.signed.iter().map(|r| bits(r.iter().copied())).collect(),
+            sum: sums
+                .signed
+                .iter()
+                .map(|r| bits(r.iter().copied()))
+                .collect(),
             kept,
         }
     }
@@ -271,9 +274,11 @@ pub struct Rows {
 impl Rows {
     /// Appends a kept row of K outputs.
     pub fn push(&mut self, r: &KeptRow, k: usize) {
-        let nest = |v: &[u64]| -> Vec<Vec<f64>> { floats(v).chunks(k).map(<[f64]>::to_vec).collect() };
+        let nest =
+            |v: &[u64]| -> Vec<Vec<f64>> { floats(v).chunks(k).map(<[f64]>::to_vec).collect() };
         self.row_indices.push(r.row);
-        self.data.push(r.data.iter().map(|&b| f32::from_bits(b)).collect());
+        self.data
+            .push(r.data.iter().map(|&b| f32::from_bits(b)).collect());
         self.values.push(nest(&r.values));
         self.base_values.push(floats(&r.base_values));
         self.predictions.push(floats(&r.predictions));

@@ -41,22 +41,21 @@ impl Shard {
         if count == 0 {
             return Err(bad("the shard count must be at least 1".into()));
         }
-        let (k, from) = if k.trim() == "auto" {
-            let found = ["JOB_COMPLETION_INDEX", "SLURM_ARRAY_TASK_ID"]
-                .into_iter()
-                .find_map(|v| env(v).map(|val| (val, v)));
-            match found {
-                Some((val, var)) => (val, format!(" (from {var})")),
-                None => {
-                    return Err(bad(
+        let (k, from) =
+            if k.trim() == "auto" {
+                let found = ["JOB_COMPLETION_INDEX", "SLURM_ARRAY_TASK_ID"]
+                    .into_iter()
+                    .find_map(|v| env(v).map(|val| (val, v)));
+                match found {
+                    Some((val, var)) => (val, format!(" (from {var})")),
+                    None => return Err(bad(
                         "auto needs JOB_COMPLETION_INDEX or SLURM_ARRAY_TASK_ID in the environment"
                             .into(),
-                    ))
+                    )),
                 }
-            }
-        } else {
-            (k.to_string(), String::new())
-        };
+            } else {
+                (k.to_string(), String::new())
+            };
         let index: usize = k
             .trim()
             .parse()
@@ -221,7 +220,10 @@ mod tests {
         assert_eq!(a, sample_positions(100_000, 2000, 7));
         assert_ne!(a, sample_positions(100_000, 2000, 8));
         let late = a.iter().filter(|&&p| p >= 50_000).count();
-        assert!((800..1200).contains(&late), "{late} of 2000 in the second half");
+        assert!(
+            (800..1200).contains(&late),
+            "{late} of 2000 in the second half"
+        );
         assert_eq!(sample_positions(5, 2000, 1).len(), 5);
     }
 }

@@ -3,12 +3,12 @@
 
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use onnx_inspector::batch::{
+    merge, run_batch, BatchOptions, BatchReport, Shard, DEFAULT_CHUNK_ROWS, DEFAULT_JSON_ROWS,
+};
 use onnx_inspector::explain::{
     Discretizer, Estimator, LimeParams, Progress, Sampling, Selection, ShapMethod, ShapParams,
     DEFAULT_BLOCK_ROWS,
-};
-use onnx_inspector::batch::{
-    merge, run_batch, BatchOptions, BatchReport, Shard, DEFAULT_CHUNK_ROWS, DEFAULT_JSON_ROWS,
 };
 use onnx_inspector::pipeline::ExplainRequest;
 use onnx_inspector::report::charts::ChartOptions;

@@ -121,7 +121,10 @@ impl CsvRows {
         if self.record.len() != width {
             return Err(Error::data(
                 &self.path,
-                format!("line {line}: {} fields, the header has {width}", self.record.len()),
+                format!(
+                    "line {line}: {} fields, the header has {width}",
+                    self.record.len()
+                ),
             ));
         }
         for (j, cell) in self.record.iter().enumerate() {

@@ -340,10 +340,16 @@ pub fn write_default_charts_with(
     write_streamed_charts(file, file, file.values.len(), out_dir, opts)
 }
 
+/// Rows of the first rows' charts: (row, output) waterfalls and (output, rows) image grids.
+type HeadPlan = (Vec<(usize, usize)>, Vec<(usize, Vec<usize>)>);
+
 /// Rows of `head` that get a waterfall, with their outputs, and the image charts' rows per output.
-fn head_plan(head: &ExplanationFile) -> (Vec<(usize, usize)>, Vec<(usize, Vec<usize>)>) {
+fn head_plan(head: &ExplanationFile) -> HeadPlan {
     let first: Vec<usize> = (0..head.values.len().min(MAX_DEFAULT_WATERFALLS)).collect();
-    let waterfalls = first.iter().map(|&r| (r, predicted_output(head, r))).collect();
+    let waterfalls = first
+        .iter()
+        .map(|&r| (r, predicted_output(head, r)))
+        .collect();
     let mut outputs: Vec<usize> = first.iter().map(|&r| predicted_output(head, r)).collect();
     outputs.sort_unstable();
     outputs.dedup();
