@@ -331,6 +331,15 @@ fn three_shards_merged_equal_a_single_run() {
     );
     let e = merge(&[&s0, &single], "m4");
     assert!(e.contains("is shard 0/1 but"), "{e}");
+
+    // More shards than parts (12 parts of 8 rows): an empty shard succeeds and says so.
+    let empty = dir.path().join("empty");
+    let said = ok(explain_cmd(&empty, &["--shard", "0/20"]));
+    assert!(said.contains("no rows"), "{said}");
+    assert!(!empty.join("explanations.json").exists());
+    // A foreign folder is refused with the reason.
+    let e = merge(&[&s0, &dir.path().to_path_buf()], "m5");
+    assert!(e.contains("no manifest.json"), "{e}");
 }
 
 #[test]

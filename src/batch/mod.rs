@@ -119,11 +119,6 @@ pub fn run_batch(
     req.estimator.check(m)?;
     std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
     let earlier = Manifest::read_in(out)?;
-    if !opts.resume {
-        if let Some(old) = &earlier {
-            old.remove_files(out)?;
-        }
-    }
     let input = DataInput::open(&req.data, out)?;
     let (names, total) = input.scan(m)?;
     let selection = parse_rows(req.rows.as_deref(), total)?;
@@ -194,6 +189,12 @@ pub fn run_batch(
                     ),
                 ));
             }
+        }
+    }
+    // One run per folder: once the new run is known to be valid, the earlier run's files go.
+    if !opts.resume {
+        if let Some(old) = &earlier {
+            old.remove_files(out)?;
         }
     }
     let mut manifest = Manifest {
@@ -301,6 +302,47 @@ pub(crate) fn finish(
     let meta = &manifest.meta;
     let k = meta.output_indices.len();
     let (first, end) = manifest.parts;
+    if first == end {
+        // A shard with no part (more shards than parts): nothing to write but its manifest.
+        manifest.complete = true;
+        manifest.timings = Some(timings.clone());
+        manifest.write_in(out)?;
+        let m = manifest.feature_names.len();
+        let summary = manifest
+            .output_names
+            .iter()
+            .map(|name| OutputSummary {
+                output: name.clone(),
+                mean_abs: vec![0.0; m],
+                mean: vec![0.0; m],
+                ranking: (0..m).collect(),
+            })
+            .collect();
+        let mut meta = meta.clone();
+        meta.timings = timings;
+        let file = ExplanationFile {
+            schema_version: crate::report::json::SCHEMA_VERSION,
+            feature_names: manifest.feature_names.clone(),
+            output_names: manifest.output_names.clone(),
+            row_indices: vec![],
+            data: vec![],
+            values: vec![],
+            base_values: vec![],
+            predictions: vec![],
+            stderr: None,
+            summary,
+            meta,
+            lime: None,
+            attributions: Some(format!("{}/", parts::ATTRIBUTIONS_DIR)),
+        };
+        return Ok(BatchReport {
+            file,
+            rows: 0,
+            explained_rows: 0,
+            skipped_parts: 0,
+            charts: vec![],
+        });
+    }
     let mut sums: Option<Sums> = None;
     let (mut head, mut sampled, mut all) = (Rows::default(), Rows::default(), Rows::default());
     let total_rows = manifest.fingerprint.selected_rows;

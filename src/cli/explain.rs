@@ -247,6 +247,13 @@ pub fn run(a: ExplainArgs) -> anyhow::Result<()> {
 
 /// The summary table and the files written.
 fn print_written(report: &BatchReport, out: &Path) {
+    if report.rows == 0 {
+        println!(
+            "this shard has no rows (the run has fewer parts than shards); wrote {}",
+            out.join("manifest.json").display()
+        );
+        return;
+    }
     println!("top features by mean |phi| per output:");
     print!(
         "{}",
