@@ -262,11 +262,17 @@ fn kill_9_then_resume_equals_an_uninterrupted_run() {
         e.contains("different run") && e.contains("estimator"),
         "{e}"
     );
+    // What a write cut short leaves: removed by the resumed run; a file of the user's stays.
+    let tmp = out.join("attributions/.part-00005.parquet.tmpAbC.parquet");
+    std::fs::write(&tmp, b"half").unwrap();
+    std::fs::write(out.join("attributions/.mine"), b"keep").unwrap();
     let said = ok(explain_with(
         &out,
         "3000",
         &["--json-rows", "40", "--resume"],
     ));
+    assert!(!tmp.exists());
+    std::fs::remove_file(out.join("attributions/.mine")).unwrap();
     assert!(said.contains("finished parts resumed"), "{said}");
     let twin = dir.path().join("twin");
     ok(explain_with(&twin, "3000", &["--json-rows", "40"]));

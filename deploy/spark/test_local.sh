@@ -14,7 +14,8 @@ rm -rf "$work"
 mkdir -p "$work"
 opts=(--method permutation --samples 100 --chunk-rows 8 --json-rows 40)
 
-"$bin" explain models/diabetes.onnx --data models/diabetes_test.csv "${opts[@]}" \
+# The job passes absolute paths, which meta records: the single run uses the same ones.
+"$bin" explain "$PWD/models/diabetes.onnx" --data "$PWD/models/diabetes_test.csv" "${opts[@]}" \
   --no-charts --quiet --out "$work/single"
 
 "$venv/bin/python" deploy/spark/explain_spark.py --master 'local[2]' --bin "$bin" \

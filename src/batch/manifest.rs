@@ -8,7 +8,7 @@ use crate::atomic::write_atomic;
 use crate::error::{Error, Result};
 use crate::report::{Meta, Timings};
 use serde::{Deserialize, Serialize};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// File name of the manifest in an output folder.
 pub const MANIFEST: &str = "manifest.json";
@@ -116,19 +116,40 @@ impl Manifest {
         })
     }
 
+    /// Removes the temporary files (`.NAME.tmp…`) an interrupted write of a listed file left.
+    pub fn remove_temporaries(&self, dir: &Path) -> Result<()> {
+        let mut by_folder: std::collections::BTreeMap<PathBuf, Vec<String>> = Default::default();
+        for f in self.files.iter().filter(|f| is_inside(f)) {
+            let rel = Path::new(f);
+            let folder = dir.join(rel.parent().unwrap_or(Path::new("")));
+            let name = rel.file_name().unwrap_or_default().to_string_lossy();
+            by_folder
+                .entry(folder)
+                .or_default()
+                .push(format!(".{name}.tmp"));
+        }
+        for (folder, prefixes) in by_folder {
+            let Ok(entries) = std::fs::read_dir(&folder) else {
+                continue;
+            };
+            for e in entries.flatten() {
+                let name = e.file_name().to_string_lossy().to_string();
+                if prefixes.iter().any(|p| name.starts_with(p.as_str())) {
+                    remove_if_present(&e.path())?;
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Removes the files this manifest lists, then the manifest and any part folder left empty.
     pub fn remove_files(&self, dir: &Path) -> Result<()> {
+        self.remove_temporaries(dir)?;
         for f in &self.files {
-            let rel = Path::new(f);
             // Only plain relative paths inside the folder, whatever the manifest says.
-            if rel.is_absolute()
-                || rel
-                    .components()
-                    .any(|c| !matches!(c, std::path::Component::Normal(_)))
-            {
-                continue;
+            if is_inside(f) {
+                remove_if_present(&dir.join(f))?;
             }
-            remove_if_present(&dir.join(rel))?;
         }
         remove_if_present(&dir.join(MANIFEST))?;
         for sub in [super::parts::ATTRIBUTIONS_DIR, super::parts::PARTS_DIR] {
@@ -136,6 +157,15 @@ impl Manifest {
         }
         Ok(())
     }
+}
+
+/// Whether a listed path is a plain relative path inside the folder.
+fn is_inside(f: &str) -> bool {
+    let rel = Path::new(f);
+    !rel.is_absolute()
+        && rel
+            .components()
+            .all(|c| matches!(c, std::path::Component::Normal(_)))
 }
 
 fn remove_if_present(path: &Path) -> Result<()> {

@@ -191,9 +191,12 @@ pub fn run_batch(
             }
         }
     }
-    // One run per folder: once the new run is known to be valid, the earlier run's files go.
-    if !opts.resume {
-        if let Some(old) = &earlier {
+    // One run per folder: once the new run is known to be valid, the earlier run's files go;
+    // a resumed run only drops the temporary files its interrupted writes left.
+    if let Some(old) = &earlier {
+        if opts.resume {
+            old.remove_temporaries(out)?;
+        } else {
             old.remove_files(out)?;
         }
     }
