@@ -1,4 +1,5 @@
-//! Criterion benchmarks on the reference net: raw inference per batch size and one explained row per method.
+//! Criterion benchmarks on the reference net: raw inference per batch size, the network after its
+//! first layer, and one explained row per method with and without the incremental path.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use onnx_inspector::data::{read_csv, Background};
@@ -55,24 +56,51 @@ fn explain_row(c: &mut Criterion) {
     let mut g = c.benchmark_group("explain_row_1thread");
     g.sample_size(10);
     for method in [ShapMethod::Kernel, ShapMethod::Permutation] {
-        let opts = ShapParams {
-            method,
-            ..ShapParams::default()
-        };
-        g.bench_function(format!("{method:?}").to_lowercase(), |b| {
-            b.iter(|| {
-                pool.install(|| {
-                    ShapExplainer::new(&model, bg.view())
-                        .params(opts.clone())
-                        .feature_names(names.clone())
-                        .explain_indexed(x.view(), &[0])
-                        .unwrap()
+        // Default: the incremental first-layer path; "-whole-rows": every masked row through the model.
+        for (suffix, incremental) in [("", true), ("-whole-rows", false)] {
+            let opts = ShapParams {
+                method,
+                incremental,
+                ..ShapParams::default()
+            };
+            let name = format!("{method:?}{suffix}").to_lowercase();
+            g.bench_function(name, |b| {
+                b.iter(|| {
+                    pool.install(|| {
+                        ShapExplainer::new(&model, bg.view())
+                            .params(opts.clone())
+                            .feature_names(names.clone())
+                            .explain_indexed(x.view(), &[0])
+                            .unwrap()
+                    })
                 })
-            })
+            });
+        }
+    }
+    g.finish();
+}
+
+/// The rest of the network after its first layer (what the incremental path runs per model row),
+/// against the whole network, on the same rows.
+fn tail_inference(c: &mut Criterion) {
+    let (model, _, _, _) = setup();
+    let first = model
+        .first_linear()
+        .expect("the reference net exposes its first layer");
+    let train = read_csv("models/digits10_train.csv").unwrap().values;
+    let pool = one_thread();
+    let mut g = c.benchmark_group("inference_1thread_tail");
+    for batch in [1024usize, 8192] {
+        let rows =
+            ndarray::Array2::from_shape_fn((batch, 100), |(i, j)| train[[i % train.nrows(), j]]);
+        let pre = first.pre_activations(rows.view());
+        g.throughput(Throughput::Elements(batch as u64));
+        g.bench_with_input(BenchmarkId::from_parameter(batch), &pre, |b, pre| {
+            b.iter(|| pool.install(|| model.predict_from_linear(pre.view()).unwrap()))
         });
     }
     g.finish();
 }
 
-criterion_group!(benches, inference, explain_row);
+criterion_group!(benches, inference, tail_inference, explain_row);
 criterion_main!(benches);

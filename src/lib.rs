@@ -46,7 +46,7 @@
 //! - Results depend on `seed` and inputs only: each row has its own generator, and model calls are
 //!   cut into blocks and chunks whose sizes do not depend on the thread count.
 //! - Non-finite input or model output is an error, never a number in a report.
-//! - Files are written atomically ([`atomic`]).
+//! - Files are written atomically (a temporary file beside the target, fsynced, then renamed).
 //! - Library errors are [`Error`]: one line, naming the file, row/column, ONNX node or parameter,
 //!   with the underlying cause as `#[source]` ([`error::report`] joins the chain once).
 

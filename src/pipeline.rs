@@ -3,10 +3,10 @@
 use crate::data::{parse_rows, Background, Dataset};
 use crate::error::{Error, Result};
 use crate::explain::{
-    Discretizer, Estimator, Explainer, Explanation, LimeExplainer, LimeParams, Method, Progress,
-    Selection, ShapExplainer,
+    Discretizer, Estimator, Evaluator, Explainer, Explanation, LimeExplainer, LimeParams, Method,
+    Progress, Selection, ShapExplainer,
 };
-use crate::model::{Model, OnnxModel, SelectOutputs, Timed};
+use crate::model::{resolve_names, Model, OnnxModel, SelectOutputs, Timed};
 use crate::report::{ExplanationFile, Meta, Timings};
 use ndarray::Array2;
 use serde::Serialize;
@@ -37,6 +37,8 @@ pub struct ExplainRequest {
     pub threads: usize,
     /// LIME's training statistics source (default: `data`).
     pub train: Option<PathBuf>,
+    /// LIME's categorical features by name or index, resolved against the data's header.
+    pub categorical: Vec<String>,
 }
 
 impl ExplainRequest {
@@ -56,6 +58,7 @@ impl ExplainRequest {
             labels: vec![],
             threads: 0,
             train: None,
+            categorical: vec![],
         }
     }
 }
@@ -108,21 +111,39 @@ fn resolve_reference(req: &ExplainRequest, data: &Dataset, m: usize) -> Result<R
     })
 }
 
-/// Runs the estimator over the selected rows on a pool of `threads` threads.
+/// The request's estimator with named settings resolved against the data's feature names.
+pub(crate) fn resolve_estimator(req: &ExplainRequest, names: &[String]) -> Result<Estimator> {
+    match &req.estimator {
+        Estimator::Lime(p) if !req.categorical.is_empty() => Ok(Estimator::Lime(LimeParams {
+            categorical: resolve_names("categorical", "feature", &req.categorical, names)?,
+            ..p.clone()
+        })),
+        Estimator::Shap(_) if !req.categorical.is_empty() => {
+            Err(Error::param("categorical", "applies to LIME only"))
+        }
+        e => Ok(e.clone()),
+    }
+}
+
+/// A pool of `threads` worker threads (0 = all cores).
+pub fn thread_pool(threads: usize) -> Result<rayon::ThreadPool> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| Error::param("threads", e.to_string()))
+}
+
+/// Runs the estimator over the selected rows `x` (data-file indices `rows`).
 pub(crate) fn run_rows(
-    req: &ExplainRequest,
+    estimator: &Estimator,
     model: &dyn Model,
     names: &[String],
     reference: &Reference,
     x: &Array2<f32>,
     rows: &[usize],
     progress: Option<&Progress>,
-) -> Result<(Explanation, usize)> {
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(req.threads)
-        .build()
-        .map_err(|e| Error::param("threads", e.to_string()))?;
-    let explanation = pool.install(|| match (&req.estimator, reference) {
+) -> Result<Explanation> {
+    match (estimator, reference) {
         (Estimator::Shap(p), Reference::Background(bg)) => {
             let shap = ShapExplainer::new(model, bg.rows.view())
                 .params(p.clone())
@@ -144,8 +165,7 @@ pub(crate) fn run_rows(
         _ => Err(Error::Mismatch(
             "the reference rows do not suit the estimator".into(),
         )),
-    })?;
-    Ok((explanation, pool.current_num_threads()))
+    }
 }
 
 /// LIME's settings as recorded in `meta.options`.
@@ -157,10 +177,11 @@ struct LimeOptionsMeta<'a> {
     kernel_width: f64,
     feature_selection: Selection,
     sample_around_instance: bool,
+    categorical: &'a [usize],
 }
 
 impl<'a> LimeOptionsMeta<'a> {
-    fn new(p: &LimeParams, train: &'a str, m: usize) -> Self {
+    fn new(p: &'a LimeParams, train: &'a str, m: usize) -> Self {
         LimeOptionsMeta {
             train,
             num_features: p.num_features,
@@ -168,6 +189,7 @@ impl<'a> LimeOptionsMeta<'a> {
             kernel_width: p.kernel_width(m),
             feature_selection: p.selection,
             sample_around_instance: p.sample_around_instance,
+            categorical: &p.categorical,
         }
     }
 }
@@ -179,24 +201,29 @@ pub fn run_explain(req: &ExplainRequest, progress: Option<&Progress>) -> Result<
     let onnx = load_model(&req.model, req.output_names.clone())?;
     let model = SelectOutputs::new(&onnx, &req.labels)?;
     let m = model.n_features();
-    req.estimator.check(m)?;
     let data = load_checked(&req.data, m, "the data")?;
+    let estimator = resolve_estimator(req, &data.feature_names)?;
+    estimator.check(m)?;
     let rows = parse_rows(req.rows.as_deref(), data.n_rows())?;
     // Resolve.
     let reference = resolve_reference(req, &data, m)?;
     let x = data.values.select(ndarray::Axis(0), &rows);
     // Run.
     let timed = Timed::new(&model);
+    let pool = thread_pool(req.threads)?;
+    let threads = pool.current_num_threads();
     let explaining = Instant::now();
-    let (explanation, threads) = run_rows(
-        req,
-        &timed,
-        &data.feature_names,
-        &reference,
-        &x,
-        &rows,
-        progress,
-    )?;
+    let explanation = pool.install(|| {
+        run_rows(
+            &estimator,
+            &timed,
+            &data.feature_names,
+            &reference,
+            &x,
+            &rows,
+            progress,
+        )
+    })?;
     let timings = Timings {
         explain_seconds: explaining.elapsed().as_secs_f64(),
         total_seconds: start.elapsed().as_secs_f64(),
@@ -207,6 +234,7 @@ pub fn run_explain(req: &ExplainRequest, progress: Option<&Progress>) -> Result<
     // Report.
     let meta = build_meta(
         req,
+        &estimator,
         &model,
         &reference,
         explanation.method,
@@ -219,6 +247,7 @@ pub fn run_explain(req: &ExplainRequest, progress: Option<&Progress>) -> Result<
 /// The run's metadata: estimator settings, reference rows, files and timings.
 pub(crate) fn build_meta(
     req: &ExplainRequest,
+    estimator: &Estimator,
     model: &SelectOutputs,
     reference: &Reference,
     method: Method,
@@ -226,11 +255,15 @@ pub(crate) fn build_meta(
     timings: Timings,
 ) -> Result<Meta> {
     let m = model.n_features();
+    let evaluator = match estimator {
+        Estimator::Shap(p) => p.evaluator(model),
+        Estimator::Lime(_) => Evaluator::Model,
+    };
     let (background, model_rows_per_evaluation) = match reference {
         Reference::Background(bg) => (Some(bg.description.clone()), bg.rows.nrows()),
         Reference::Train(_) => (None, 1),
     };
-    let (sampling, budget, tolerance, options) = match (&req.estimator, reference) {
+    let (sampling, budget, tolerance, options) = match (estimator, reference) {
         (Estimator::Shap(p), _) => (
             (method == Method::Kernel).then(|| p.sampling.name().to_string()),
             p.budget(m),
@@ -251,10 +284,11 @@ pub(crate) fn build_meta(
         budget,
         evaluations_per_row,
         model_rows_per_evaluation,
-        seed: req.estimator.seed(),
+        seed: estimator.seed(),
         tolerance,
         background,
         options,
+        evaluator: evaluator.name().into(),
         model: req.model.display().to_string(),
         model_sha256: sha256_file(&req.model)?,
         row_shape: model.row_shape(),

@@ -358,3 +358,65 @@ fn plot_cli_kinds_formats_and_errors() {
     let e = plot_fails(&[dir.path().join("nothing.json").to_str().unwrap()]);
     assert!(e.contains("nothing.json"), "{e}");
 }
+
+#[test]
+fn lime_bars_are_labelled_with_their_rules() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path();
+    let run = |args: &[&str]| {
+        assert_cmd::Command::cargo_bin("onnx-inspector")
+            .unwrap()
+            .args(args)
+            .assert()
+            .success();
+    };
+    let o = out.to_str().unwrap();
+    run(&[
+        "explain",
+        "models/breast_cancer.onnx",
+        "--data",
+        "models/breast_cancer_test.csv",
+        "--train",
+        "models/breast_cancer_train.csv",
+        "--method",
+        "lime",
+        "--rows",
+        "0:1",
+        "--num-features",
+        "4",
+        "--no-charts",
+        "--quiet",
+        "--out",
+        o,
+    ]);
+    let js = out.join("explanations.json");
+    run(&[
+        "plot",
+        js.to_str().unwrap(),
+        "--kind",
+        "waterfall",
+        "--format",
+        "svg",
+        "--out",
+        o,
+    ]);
+    let svg_path = std::fs::read_dir(out)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e == "svg"))
+        .expect("a waterfall SVG");
+    let svg = std::fs::read_to_string(svg_path).unwrap();
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&js).unwrap()).unwrap();
+    let terms = v["lime"][0]["outputs"][0]["features"].as_array().unwrap();
+    assert_eq!(terms.len(), 4);
+    for t in terms {
+        let rule = t["description"].as_str().unwrap();
+        assert!(rule.contains('<') || rule.contains('>'), "{rule}");
+        let escaped = rule
+            .replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;");
+        assert!(svg.contains(&escaped), "the chart lacks the rule '{rule}'");
+    }
+}

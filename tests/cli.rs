@@ -404,3 +404,47 @@ fn a_semicolon_separated_csv_gets_a_short_hint() {
     );
     assert!(err.len() < 300, "{} characters: {err}", err.len());
 }
+
+#[test]
+fn categorical_names_resolve_against_the_header() {
+    let base = [
+        "explain",
+        "models/breast_cancer.onnx",
+        "--data",
+        "models/breast_cancer_test.csv",
+        "--rows",
+        "0:1",
+        "--quiet",
+        "--no-charts",
+    ];
+    let with = |extra: &[&str]| {
+        let mut a = base.to_vec();
+        a.extend_from_slice(extra);
+        fails(&a)
+    };
+    let err = with(&["--method", "lime", "--categorical", "nope"]);
+    assert!(
+        err.contains("--categorical: 'nope' is neither a feature name"),
+        "{err}"
+    );
+    let err = with(&["--method", "kernel", "--categorical", "mean radius"]);
+    assert!(err.contains("--categorical: applies to LIME only"), "{err}");
+    let dir = tempfile::tempdir().unwrap();
+    let mut a = base.to_vec();
+    a.extend_from_slice(&[
+        "--method",
+        "lime",
+        "--categorical",
+        "mean radius,3",
+        "--out",
+    ]);
+    bin().args(&a).arg(dir.path()).assert().success();
+    let v: Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("explanations.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        v["meta"]["options"]["categorical"],
+        serde_json::json!([0, 3])
+    );
+}

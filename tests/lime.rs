@@ -214,3 +214,43 @@ fn lime_results_do_not_depend_on_the_thread_count() {
     // Not vacuous: the surrogates carry weights.
     assert!(one.values.iter().any(|&v| v != 0.0));
 }
+
+#[test]
+fn categorical_features_are_explained_as_same_category_or_not() {
+    // f = 2 when feature 0 is category 2. For an instance in category 2 the surrogate's weight on
+    // "same category" is 2; for one in category 1 it is −2·P(x0 = 2 | x0 ≠ 1) = −2·(2/4) = −1
+    // under the training frequencies 1:1:2:1 of categories 0, 1, 2, 3.
+    let m = 3;
+    let train = ndarray::Array2::from_shape_fn((500, m), |(i, j)| match j {
+        0 => [0.0f32, 1.0, 2.0, 2.0, 3.0][i % 5],
+        _ => grid(500, m, 7)[[i, j]],
+    });
+    let model = FnModel::new(m, 1, |x| vec![if x[0] == 2.0 { 2.0 } else { 0.0 }]);
+    let x = ndarray::array![[2.0f32, 0.3, -0.2], [1.0, 0.3, -0.2]];
+    for discretizer in [Discretizer::Quartile, Discretizer::None] {
+        let e = LimeExplainer::new(&model, train.view())
+            .categorical(vec![0])
+            .discretizer(discretizer)
+            .selection(Selection::None)
+            .seed(1)
+            .explain(x.view())
+            .unwrap();
+        let (same, other) = (e.values[[0, 0, 0]], e.values[[1, 0, 0]]);
+        assert!((same - 2.0).abs() < 0.02, "{discretizer:?}: {same}");
+        assert!((other + 1.0).abs() < 0.1, "{discretizer:?}: {other}");
+        for j in 1..m {
+            assert!(e.values[[0, j, 0]].abs() < 0.05, "{discretizer:?} f{j}");
+        }
+        let term = |r: usize| {
+            e.lime[r].outputs[0]
+                .terms
+                .iter()
+                .find(|t| t.index == 0)
+                .unwrap()
+                .description
+                .clone()
+        };
+        assert_eq!(term(0), "Feature 0=2");
+        assert_eq!(term(1), "Feature 0=1");
+    }
+}

@@ -97,8 +97,9 @@ fn bad_models_fail_with_the_input_or_node_named() {
     for (file, expect) in cases {
         let err = OnnxModel::load(format!("tests/fixtures/bad/{file}"))
             .err()
-            .unwrap_or_else(|| panic!("{file} loaded"))
-            .to_string();
+            .unwrap_or_else(|| panic!("{file} loaded"));
+        // The whole chain: our context, then the engine's own error as the source.
+        let err = onnx_inspector::error::report(&err);
         assert!(err.contains(expect), "{file}: {err}");
         assert!(
             err.contains(file),

@@ -27,7 +27,10 @@ use crate::data::{parse_rows, Background};
 use crate::error::{Error, Result};
 use crate::explain::{Estimator, Method, Progress};
 use crate::model::{Model, SelectOutputs, Timed};
-use crate::pipeline::{build_meta, load_checked, load_model, run_rows, ExplainRequest, Reference};
+use crate::pipeline::{
+    build_meta, load_checked, load_model, resolve_estimator, run_rows, thread_pool, ExplainRequest,
+    Reference,
+};
 use crate::report::charts::{write_streamed_charts, ChartOptions};
 use crate::report::{summarize, ExplanationFile, Meta, OutputSummary, Timings};
 use parts::{Rows, Sidecar};
@@ -116,15 +119,16 @@ pub fn run_batch(
     let onnx = load_model(&req.model, req.output_names.clone())?;
     let model = SelectOutputs::new(&onnx, &req.labels)?;
     let m = model.n_features();
-    req.estimator.check(m)?;
     std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
     let earlier = Manifest::read_in(out)?;
     let input = DataInput::open(&req.data, out)?;
     let (names, total) = input.scan(m)?;
+    let estimator = resolve_estimator(req, &names)?;
+    estimator.check(m)?;
     let selection = parse_rows(req.rows.as_deref(), total)?;
     // Reference rows: a background file, a sample of the data gathered in one pass, or LIME's
     // training statistics (the whole data file unless --train is given).
-    let reference = match &req.estimator {
+    let reference = match &estimator {
         Estimator::Lime(_) => Reference::Train(match &req.train {
             Some(p) => load_checked(p, m, "the training data")?,
             None => input.load()?,
@@ -137,7 +141,7 @@ pub fn run_batch(
             None => input.background_sample(total, req.background_size, p.seed)?,
         }),
     };
-    let reference_file = match &req.estimator {
+    let reference_file = match &estimator {
         Estimator::Lime(_) => req.train.as_ref(),
         Estimator::Shap(_) => req.background.as_ref(),
     };
@@ -147,8 +151,8 @@ pub fn run_batch(
         data_rows: total,
         rows: req.rows.clone(),
         selected_rows: selection.len(),
-        estimator: estimator_json(&req.estimator),
-        seed: req.estimator.seed(),
+        estimator: estimator_json(&estimator),
+        seed: estimator.seed(),
         reference_sha256: reference_file.map(|p| sha256_stream(p)).transpose()?,
         background_size: req.background_size,
         output_names: req.output_names.clone(),
@@ -161,8 +165,16 @@ pub fn run_batch(
         chunk: opts.chunk_rows,
     };
     let (first_part, end_part) = opts.shard.parts(plan.parts());
-    let method = req.estimator.method(m);
-    let mut meta = build_meta(req, &model, &reference, method, vec![], Timings::default())?;
+    let method = estimator.method(m);
+    let mut meta = build_meta(
+        req,
+        &estimator,
+        &model,
+        &reference,
+        method,
+        vec![],
+        Timings::default(),
+    )?;
     meta.data = input.shown.clone();
     let meta_json = serde_json::to_string(&meta).map_err(|e| Error::Mismatch(e.to_string()))?;
     if opts.resume {
@@ -227,7 +239,7 @@ pub fn run_batch(
     };
     let todo: Vec<usize> = (first_part..end_part).filter(|&p| !done(p)).collect();
     let keep_all = plan.rows <= opts.json_rows;
-    let sample = sample_positions(plan.rows, MAX_SAMPLE_ROWS, req.estimator.seed());
+    let sample = sample_positions(plan.rows, MAX_SAMPLE_ROWS, estimator.seed());
     let keep = |pos: usize| keep_all || pos < HEAD_ROWS || sample.contains(&pos);
     let with_stderr = matches!(method, Method::Kernel | Method::Permutation);
     parts::column_names(&names, with_stderr)?;
@@ -248,7 +260,8 @@ pub fn run_batch(
     let timed = Timed::new(&model);
     let explaining = Instant::now();
     let mut rows_src = input.rows(&selection)?;
-    let mut threads = 0;
+    let pool = thread_pool(req.threads)?;
+    let threads = pool.current_num_threads();
     let mut position = 0;
     for p in 0..end_part {
         let (a, b) = plan.positions(p);
@@ -261,16 +274,17 @@ pub fn run_batch(
         let (indices, x) = rows_src
             .next_chunk(b - a)?
             .ok_or_else(|| Error::Mismatch(format!("part {p}: the data ended early")))?;
-        let (e, t) = run_rows(
-            req,
-            &timed,
-            &names,
-            &reference,
-            &x,
-            &indices,
-            inner.as_ref(),
-        )?;
-        threads = t;
+        let e = pool.install(|| {
+            run_rows(
+                &estimator,
+                &timed,
+                &names,
+                &reference,
+                &x,
+                &indices,
+                inner.as_ref(),
+            )
+        })?;
         let (pq, side) = parts::part_paths(out, p);
         parts::write_parquet(&pq, &e, with_stderr, &meta_json)?;
         Sidecar::new(p, a, &e, keep).write(&side)?;
@@ -281,11 +295,7 @@ pub fn run_batch(
         explain_seconds: explaining.elapsed().as_secs_f64(),
         model_seconds: timed.seconds(),
         rows_per_second: todo_rows as f64 / total_seconds.max(1e-9),
-        threads: if threads == 0 {
-            rayon::current_num_threads()
-        } else {
-            threads
-        },
+        threads,
     };
     let mut report = finish(out, &mut manifest, keep_all, timings, opts.charts.as_ref())?;
     report.explained_rows = todo_rows;

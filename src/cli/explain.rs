@@ -86,6 +86,10 @@ pub struct ExplainArgs {
     /// Model rows built and sent per call (bounds memory).
     #[arg(long, default_value_t = DEFAULT_BLOCK_ROWS)]
     block_rows: usize,
+    /// Send whole masked rows through the model even when its first dense layer could be
+    /// updated incrementally (same attributions to rounding; for comparisons and timing).
+    #[arg(long)]
+    no_incremental: bool,
     /// LIME: training data for the perturbation statistics (default: --data).
     #[arg(long)]
     train: Option<PathBuf>,
@@ -107,6 +111,10 @@ pub struct ExplainArgs {
     /// LIME: feature selection (auto = forward when --num-features <= 6, else highest weights).
     #[arg(long, value_enum, default_value = "auto")]
     feature_selection: SelectionArg,
+    /// LIME: comma-separated categorical features (names or 0-based indices), sampled from their
+    /// training frequencies and explained as "same category or not", as lime's categorical_features.
+    #[arg(long, value_delimiter = ',')]
+    categorical: Vec<String>,
     /// Comma-separated names for the output columns (e.g. class labels).
     #[arg(long, value_delimiter = ',')]
     output_names: Option<Vec<String>>,
@@ -154,6 +162,7 @@ impl ExplainArgs {
                     SamplingArg::Leverage => Sampling::Leverage,
                 },
                 block_rows: self.block_rows,
+                incremental: !self.no_incremental,
             })
         };
         match self.method {
@@ -178,6 +187,7 @@ impl ExplainArgs {
                     SelectionArg::None => Selection::None,
                 },
                 sample_around_instance: self.sample_around_instance,
+                categorical: vec![],
                 seed: self.seed,
             }),
         }
@@ -200,6 +210,7 @@ pub fn run(a: ExplainArgs) -> anyhow::Result<()> {
         labels: a.labels,
         threads: a.threads,
         train: a.train,
+        categorical: a.categorical,
     };
     let opts = BatchOptions {
         out: a.out.clone(),

@@ -47,7 +47,6 @@ impl Coalition {
     }
 
     /// Number of present features.
-    #[cfg(test)]
     pub fn len(&self) -> usize {
         self.words.iter().map(|w| w.count_ones() as usize).sum()
     }

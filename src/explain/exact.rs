@@ -31,8 +31,18 @@ pub(crate) fn explain_row(game: &RowGame) -> Result<RowAttribution> {
     debug_assert!(m <= MAX_EXACT_FEATURES);
     let k = fx.len();
     let full = (1u64 << m) - 1;
-    let inner: Vec<Coalition> = (1..full).map(|b| Coalition::from_bits(m, b)).collect();
-    let v_inner = game.values(&inner)?;
+    // Gray-code order: each coalition differs from the previous one in one feature, which the
+    // incremental evaluator turns into one update per coalition.
+    let gray: Vec<u64> = (1..=full)
+        .map(|i| i ^ (i >> 1))
+        .filter(|&g| g != full)
+        .collect();
+    let inner: Vec<Coalition> = gray.iter().map(|&g| Coalition::from_bits(m, g)).collect();
+    let v_gray = game.values(&inner)?;
+    let mut v_inner = Array2::<f64>::zeros((inner.len(), k));
+    for (&g, v) in gray.iter().zip(v_gray.outer_iter()) {
+        v_inner.row_mut((g - 1) as usize).assign(&v);
+    }
     let value = |mask: u64, o: usize| -> f64 {
         if mask == 0 {
             base[o]

@@ -2,7 +2,7 @@
 
 use super::explanation::{Explained, Explanation, RowAttribution};
 use super::game::RowGame;
-use super::masker::{check_finite, Masker};
+use super::masker::{check_finite, Evaluator, Masker};
 use super::params::{Method, Sampling, ShapMethod, ShapParams};
 use super::rounds::Rounds;
 use super::{exact, kernel, permutation, sampling};
@@ -208,6 +208,17 @@ impl<'a> ShapExplainer<'a> {
         &self.params
     }
 
+    /// Whether coalitions are evaluated through the model or incrementally from its first layer.
+    pub fn evaluator(&self) -> Evaluator {
+        self.params.evaluator(self.model)
+    }
+
+    /// Incremental first-layer evaluation on or off (on by default when the model allows it).
+    pub fn incremental(mut self, on: bool) -> Self {
+        self.params.incremental = on;
+        self
+    }
+
     fn check(&self) -> Result<()> {
         let m = self.model.n_features();
         if self.background.ncols() != m {
@@ -236,7 +247,8 @@ impl Explainer for ShapExplainer<'_> {
         let bg = predict_f64(self.model, self.background)?;
         let base = bg.mean_axis(Axis(0)).expect("background has rows").to_vec();
         let fx = predict_f64(self.model, x)?;
-        let masker = Masker::new(self.model, self.background, self.params.block_rows);
+        let masker = Masker::new(self.model, self.background, self.params.block_rows)
+            .with_incremental(self.params.incremental)?;
         let method = self.method();
         let budget = self.params.budget(m);
         let rounds = Rounds {

@@ -16,7 +16,7 @@ use super::surrogate::{Fit, Gram, Target};
 use crate::error::{Error, Result};
 use crate::model::Model;
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2, ArrayViewMut2, Axis};
-use rand::{Rng, SeedableRng};
+use rand::{Rng, RngCore, SeedableRng};
 use rand_distr::StandardNormal;
 use rand_xoshiro::Xoshiro256PlusPlus;
 
@@ -45,6 +45,8 @@ impl AllFeatures {
 struct LimeStats<'p> {
     names: Vec<String>,
     bins: Option<Vec<FeatureBins>>,
+    /// Per feature, its categories when it is categorical (used by the gaussian scheme).
+    categories: Vec<Option<FeatureBins>>,
     mean: Vec<f64>,
     std: Vec<f64>,
     opts: &'p LimeParams,
@@ -63,7 +65,15 @@ impl<'p> LimeStats<'p> {
             Discretizer::Decile => &[10.0, 20.0, 30.0, 40.0, 50.0, 60.0, 70.0, 80.0, 90.0],
             Discretizer::None => &[],
         };
-        let bins = (!percentiles.is_empty()).then(|| fit_all(names, train, percentiles));
+        let bins = (!percentiles.is_empty())
+            .then(|| fit_all(names, train, percentiles, &opts.categorical));
+        let categories = (0..names.len())
+            .map(|j| {
+                opts.categorical
+                    .contains(&j)
+                    .then(|| FeatureBins::categorical(&names[j], train.column(j)))
+            })
+            .collect();
         let t = train.mapv(f64::from);
         let mean = t.mean_axis(Axis(0)).expect("rows").to_vec();
         // sklearn's StandardScaler: population std, 1 for constant columns.
@@ -75,6 +85,7 @@ impl<'p> LimeStats<'p> {
         Ok(LimeStats {
             names: names.to_vec(),
             bins,
+            categories,
             mean,
             std,
             opts,
@@ -121,6 +132,16 @@ impl<'p> LimeStats<'p> {
                 let mut v = ArrayViewMut2::from_shape((n, m), inputs).expect("n x M buffer");
                 let mut design = Array2::<f64>::zeros((n, m));
                 for j in 0..m {
+                    if let Some(cat) = &self.categories[j] {
+                        // Categories by training frequency; the design says "same as the instance".
+                        design[[0, j]] = 1.0;
+                        for i in 1..n {
+                            let c = cat.draw_category(rng.next_u64());
+                            v[[i, j]] = c as f32;
+                            design[[i, j]] = f64::from(c as f32 == x[j]);
+                        }
+                        continue;
+                    }
                     let centre = if self.opts.sample_around_instance {
                         x[j] as f64
                     } else {
@@ -261,9 +282,10 @@ impl<'p> LimeStats<'p> {
 
     /// How a feature of the instance reads in the explanation (its bin, or `name = value`).
     fn describe(&self, j: usize, v: f32) -> String {
-        match &self.bins {
-            Some(b) => b[j].names[b[j].bin(v)].clone(),
-            None => format!("{} = {v}", self.names[j]),
+        match (&self.bins, &self.categories[j]) {
+            (Some(b), _) => b[j].describe(&self.names[j], v),
+            (None, Some(cat)) => cat.describe(&self.names[j], v),
+            (None, None) => format!("{} = {v}", self.names[j]),
         }
     }
 }
@@ -348,6 +370,12 @@ impl<'a> LimeExplainer<'a> {
         self
     }
 
+    /// Categorical features by index.
+    pub fn categorical(mut self, features: Vec<usize>) -> Self {
+        self.params.categorical = features;
+        self
+    }
+
     /// Feature names (default `Feature 0`, `Feature 1`...); they also name the bins.
     pub fn feature_names(mut self, names: Vec<String>) -> Self {
         self.names = Some(names);
@@ -373,7 +401,7 @@ impl Explainer for LimeExplainer<'_> {
 
     /// LIME explanations of the rows; `base_values` hold each surrogate's intercept.
     fn explain_indexed(&self, x: ArrayView2<f32>, indices: &[usize]) -> Result<Explanation> {
-        self.params.check()?;
+        self.params.check(self.model.n_features())?;
         check_rows(self.model, x, indices)?;
         let m = self.model.n_features();
         if self.train.ncols() != m {

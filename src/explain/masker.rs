@@ -1,6 +1,7 @@
 //! The value function v(S) = mean over background rows b of f(x_S, b_notS), evaluated in large batches.
 
 use super::coalition::Coalition;
+use super::incremental::Incremental;
 use crate::error::{Error, Result};
 use crate::model::Model;
 use ndarray::{Array2, ArrayView1, ArrayView2};
@@ -14,6 +15,28 @@ pub struct Masker<'a> {
     model: &'a dyn Model,
     background: ArrayView2<'a, f32>,
     block_rows: usize,
+    /// The incremental first-layer path, when enabled and the model exposes its first layer.
+    incremental: Option<Incremental<'a>>,
+}
+
+/// What evaluates the coalitions' masked rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Evaluator {
+    /// Whole masked rows sent to the model's `predict`.
+    Model,
+    /// First-layer pre-activations updated from coalition to coalition; the rest of a dense model
+    /// run on them.
+    IncrementalDense,
+}
+
+impl Evaluator {
+    /// The name written in the report's metadata.
+    pub fn name(self) -> &'static str {
+        match self {
+            Evaluator::Model => "model",
+            Evaluator::IncrementalDense => "incremental-dense",
+        }
+    }
 }
 
 impl<'a> Masker<'a> {
@@ -23,7 +46,18 @@ impl<'a> Masker<'a> {
             model,
             background,
             block_rows: block_rows.max(1),
+            incremental: None,
         }
+    }
+
+    /// Switches to the incremental first-layer path when `on` and the model exposes a first
+    /// linear layer (see [`Model::first_linear`]); otherwise keeps whole-row evaluation.
+    pub fn with_incremental(mut self, on: bool) -> Result<Self> {
+        self.incremental = match on {
+            true => Incremental::new(self.model, self.background)?,
+            false => None,
+        };
+        Ok(self)
     }
 
     /// Coalitions evaluated per model call.
@@ -49,7 +83,10 @@ impl<'a> Masker<'a> {
         let per_block = self.coalitions_per_block();
         let blocks: Vec<Array2<f64>> = coalitions
             .par_chunks(per_block)
-            .map(|block| self.block_values(x, players, block))
+            .map(|block| match &self.incremental {
+                Some(inc) => inc.block_values(x, players, block),
+                None => self.block_values(x, players, block),
+            })
             .collect::<Result<_>>()?;
         let mut out = Array2::zeros((coalitions.len(), k));
         let mut at = 0;

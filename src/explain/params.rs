@@ -1,8 +1,9 @@
 //! Estimator settings with their defaults in one place, checked once before any row is explained.
 
 use super::exact::MAX_EXACT_FEATURES;
-use super::masker::DEFAULT_BLOCK_ROWS;
+use super::masker::{Evaluator, DEFAULT_BLOCK_ROWS};
 use crate::error::{Error, Result};
+use crate::model::Model;
 use serde::{Deserialize, Serialize};
 
 /// The estimator that ran, as recorded in `explanations.json`.
@@ -88,6 +89,14 @@ pub struct ShapParams {
     pub sampling: Sampling,
     /// Model rows built and sent per call (bounds memory).
     pub block_rows: usize,
+    /// Evaluate coalitions by updating the model's first linear layer incrementally when the
+    /// model exposes one (same attributions to rounding; off to compare or measure).
+    #[serde(default = "yes")]
+    pub incremental: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 impl Default for ShapParams {
@@ -99,6 +108,7 @@ impl Default for ShapParams {
             tolerance: None,
             sampling: Sampling::Leverage,
             block_rows: DEFAULT_BLOCK_ROWS,
+            incremental: true,
         }
     }
 }
@@ -127,6 +137,16 @@ impl ShapParams {
             ShapMethod::Exact => Method::Exact,
             ShapMethod::Kernel => Method::Kernel,
             ShapMethod::Permutation => Method::Permutation,
+        }
+    }
+
+    /// Whether coalitions of `model` are evaluated whole or incrementally from its first layer.
+    pub fn evaluator(&self, model: &dyn Model) -> Evaluator {
+        match model.first_linear() {
+            Some(l) if self.incremental && l.n_inputs() == model.n_features() => {
+                Evaluator::IncrementalDense
+            }
+            _ => Evaluator::Model,
         }
     }
 
@@ -239,6 +259,10 @@ pub struct LimeParams {
     pub selection: Selection,
     /// Gaussian samples around the instance instead of the training mean (no-discretize mode).
     pub sample_around_instance: bool,
+    /// Indices of categorical features: sampled from their training frequencies and explained as
+    /// "same category as the instance or not" (lime's `categorical_features`).
+    #[serde(default)]
+    pub categorical: Vec<usize>,
     /// Seed.
     pub seed: u64,
 }
@@ -254,8 +278,14 @@ impl LimeParams {
         self.kernel_width.unwrap_or(0.75 * (m as f64).sqrt())
     }
 
-    /// Checks the settings; every row then runs.
-    pub fn check(&self) -> Result<()> {
+    /// Checks the settings against M features; every row then runs.
+    pub fn check(&self, m: usize) -> Result<()> {
+        if let Some(&j) = self.categorical.iter().find(|&&j| j >= m) {
+            return Err(Error::param(
+                "categorical",
+                format!("feature {j} does not exist: there are {m} features"),
+            ));
+        }
         if self.num_samples < 2 {
             return Err(Error::param("samples", "LIME needs at least 2 samples"));
         }
@@ -280,6 +310,7 @@ impl Default for LimeParams {
             kernel_width: None,
             selection: Selection::Auto,
             sample_around_instance: false,
+            categorical: vec![],
             seed: 0,
         }
     }
@@ -315,7 +346,7 @@ impl Estimator {
     pub fn check(&self, m: usize) -> Result<()> {
         match self {
             Estimator::Shap(p) => p.check(m),
-            Estimator::Lime(p) => p.check(),
+            Estimator::Lime(p) => p.check(m),
         }
     }
 }

@@ -21,6 +21,14 @@ impl Product {
         NarrowWeights::new(w.view()).map_or(Product::Wide(w), Product::Narrow)
     }
 
+    /// The weight matrix [in, out].
+    fn matrix(&self) -> ArrayView2<'_, f32> {
+        match self {
+            Product::Wide(w) => w.view(),
+            Product::Narrow(w) => w.matrix(),
+        }
+    }
+
     fn apply(&self, h: ArrayView2<f32>) -> Array2<f32> {
         match self {
             Product::Wide(w) => h.dot(w),
@@ -70,7 +78,7 @@ fn float_tensor(t: &pb::TensorProto) -> Option<(Vec<usize>, Vec<f32>)> {
         .iter()
         .map(|&d| usize::try_from(d).ok())
         .collect::<Option<_>>()?;
-    let n: usize = dims.iter().product();
+    let n = dims.iter().try_fold(1usize, |n, &d| n.checked_mul(d))?;
     let data: Vec<f32> = if !t.raw_data.is_empty() {
         t.raw_data
             .chunks_exact(4)
@@ -180,24 +188,95 @@ impl DenseChain {
         (current == graph.output[0].name && !stages.is_empty()).then_some(DenseChain { stages })
     }
 
+    /// Splits the chain after its first product and the bias right after it, if it starts with
+    /// a product: (W [in, H], b [H], the rest of the chain run on x·W + b).
+    pub fn split_first_linear(&self) -> Option<(Array2<f32>, Array1<f32>, DenseChain)> {
+        let Some(Stage::Product(first)) = self.stages.first() else {
+            return None;
+        };
+        let w = first.matrix().to_owned();
+        let mut rest: Vec<Stage> = self.stages[1..].to_vec();
+        let mut bias = Array1::zeros(w.ncols());
+        if let Some(Stage::Rows(ops)) = rest.first_mut() {
+            if let Some(RowOp::Bias(b)) = ops.first() {
+                bias = b.clone();
+                ops.remove(0);
+                if ops.is_empty() {
+                    rest.remove(0);
+                }
+            }
+        }
+        Some((w, bias, DenseChain { stages: rest }))
+    }
+
     /// Runs the chain on a batch of rows: each product as one sgemm (or the narrow kernel), and
     /// each run of element-wise stages after it (bias, activation, softmax) in one pass per row.
     pub fn run(&self, x: ArrayView2<f32>) -> Array2<f32> {
         let mut h: Option<Array2<f32>> = None;
-        for stage in &self.stages {
-            h = Some(match stage {
-                Stage::Product(p) => p.apply(h.as_ref().map_or(x, |a| a.view())),
-                Stage::Rows(ops) => {
-                    let mut a = h.take().unwrap_or_else(|| x.to_owned());
-                    for mut row in a.rows_mut() {
-                        let row = row.as_slice_mut().expect("standard layout");
-                        ops.iter().for_each(|op| op.apply(row));
-                    }
-                    a
+        let mut i = 0;
+        while i < self.stages.len() {
+            let (next, step) = match (&self.stages[i], self.stages.get(i + 1)) {
+                (Stage::Product(p), _) => (p.apply(h.as_ref().map_or(x, |a| a.view())), 1),
+                // Row ops feeding a narrow product are applied a few rows at a time inside it.
+                (Stage::Rows(ops), Some(Stage::Product(Product::Narrow(w)))) => {
+                    let prep = |row: &mut [f32]| ops.iter().for_each(|op| op.apply(row));
+                    (w.dot_prepared(h.as_ref().map_or(x, |a| a.view()), prep), 2)
                 }
-            });
+                (Stage::Rows(ops), _) => (
+                    match h.take() {
+                        Some(mut a) => {
+                            apply_rows(ops, &mut a);
+                            a
+                        }
+                        // Each input row copied and transformed while it is in cache.
+                        None => {
+                            let mut out = Vec::with_capacity(x.len());
+                            for row in x.rows() {
+                                let start = out.len();
+                                match row.as_slice() {
+                                    Some(r) => out.extend_from_slice(r),
+                                    None => out.extend(row.iter().copied()),
+                                }
+                                ops.iter().for_each(|op| op.apply(&mut out[start..]));
+                            }
+                            Array2::from_shape_vec(x.dim(), out).expect("same shape")
+                        }
+                    },
+                    1,
+                ),
+            };
+            h = Some(next);
+            i += step;
         }
         h.unwrap_or_else(|| x.to_owned())
+    }
+}
+
+/// Applies row ops to every row of `a`; a final softmax takes the exponentials of the whole
+/// batch in one pass (independent lanes keep the vector units busy).
+fn apply_rows(ops: &[RowOp], a: &mut Array2<f32>) {
+    let (before, softmax) = match ops.split_last() {
+        Some((RowOp::Softmax, before)) => (before, true),
+        _ => (ops, false),
+    };
+    let width = a.ncols();
+    if width == 0 {
+        return;
+    }
+    let data = a.as_slice_mut().expect("standard layout");
+    for row in data.chunks_exact_mut(width) {
+        before.iter().for_each(|op| op.apply(row));
+        if softmax {
+            let max = row.iter().fold(f32::NEG_INFINITY, |a, &v| a.max(v));
+            row.iter_mut().for_each(|v| *v -= max);
+        }
+    }
+    if softmax {
+        super::vexp::exp_in_place(data);
+        for row in data.chunks_exact_mut(width) {
+            let sum: f32 = row.iter().sum();
+            row.iter_mut().for_each(|v| *v /= sum);
+        }
     }
 }
 
@@ -215,7 +294,8 @@ impl RowOp {
             RowOp::Tanh => row.iter_mut().for_each(|v| *v = v.tanh()),
             RowOp::Softmax => {
                 let max = row.iter().fold(f32::NEG_INFINITY, |a, &v| a.max(v));
-                row.iter_mut().for_each(|v| *v = (*v - max).exp());
+                row.iter_mut().for_each(|v| *v -= max);
+                super::vexp::exp_in_place(row);
                 let sum: f32 = row.iter().sum();
                 row.iter_mut().for_each(|v| *v /= sum);
             }

@@ -2,19 +2,23 @@
 
 mod closure;
 mod dense;
+mod guard;
+mod linear;
 mod narrow;
 mod onnx;
 mod outputs;
 mod proto_info;
 mod timed;
+mod vexp;
 
 pub use closure::FnModel;
+pub use linear::FirstLinear;
 pub use onnx::{BatchMode, OnnxModel};
-pub use outputs::{parse_labels, SelectOutputs};
+pub use outputs::{resolve_names, SelectOutputs};
 pub use proto_info::{ModelInfo, TensorInfo};
 pub use timed::Timed;
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use ndarray::{Array2, ArrayView2};
 
 /// A function from rows of `n_features` floats to rows of `n_outputs()` floats.
@@ -33,4 +37,17 @@ pub trait Model: Send + Sync {
     }
     /// Evaluates any number of rows; the result has one row per input row.
     fn predict(&self, rows: ArrayView2<f32>) -> Result<Array2<f32>>;
+    /// The first linear layer, when the rest of the model can run on its pre-activations
+    /// through [`Model::predict_from_linear`]; `None` for other models.
+    fn first_linear(&self) -> Option<&FirstLinear> {
+        None
+    }
+    /// Outputs from first-layer pre-activations (rows of [`FirstLinear::n_hidden`] values):
+    /// equal to `predict` on rows whose pre-activations these are.
+    fn predict_from_linear(&self, pre: ArrayView2<f32>) -> Result<Array2<f32>> {
+        let _ = pre;
+        Err(Error::Mismatch(
+            "this model exposes no first linear layer to evaluate from".into(),
+        ))
+    }
 }

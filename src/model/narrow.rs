@@ -34,6 +34,57 @@ impl NarrowWeights {
         })
     }
 
+    /// The unpadded matrix [k, n].
+    pub fn matrix(&self) -> ArrayView2<'_, f32> {
+        self.w.view()
+    }
+
+    /// prep(a) [rows, k] · W, where `prep` transforms one row in place (bias, activation):
+    /// rows are prepared a few at a time in a small buffer, never as a whole batch.
+    pub fn dot_prepared(&self, a: ArrayView2<f32>, prep: impl Fn(&mut [f32])) -> Array2<f32> {
+        const BLOCK: usize = 16;
+        let (rows, k) = a.dim();
+        let n = self.n;
+        let mut out = Array2::<f32>::zeros((rows, n));
+        if k == 0 || n == 0 {
+            return out;
+        }
+        let mut scratch = vec![0.0f32; BLOCK * k];
+        let dst_all = out.as_slice_mut().expect("fresh array");
+        for (chunk, dst) in a
+            .axis_chunks_iter(ndarray::Axis(0), BLOCK)
+            .zip(dst_all.chunks_mut(BLOCK * n))
+        {
+            let m = chunk.nrows();
+            match chunk.as_slice() {
+                Some(c) => scratch[..m * k].copy_from_slice(c),
+                None => {
+                    for (buf, row) in scratch.chunks_exact_mut(k).zip(chunk.rows()) {
+                        buf.iter_mut().zip(row).for_each(|(b, &v)| *b = v);
+                    }
+                }
+            }
+            scratch[..m * k].chunks_exact_mut(k).for_each(&prep);
+            self.dot_into(&scratch[..m * k], dst);
+        }
+        out
+    }
+
+    /// Rows `a` (row-major, k values each) · W into `out` (n values per row).
+    fn dot_into(&self, a: &[f32], out: &mut [f32]) {
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
+        {
+            // SAFETY: the CPU supports AVX2 and FMA, checked just above.
+            unsafe { self.dot_avx2(a, out) };
+            return;
+        }
+        let rows = a.len() / self.k;
+        let a = ArrayView2::from_shape((rows, self.k), a).expect("rows x k");
+        let p = a.dot(&self.w);
+        out.iter_mut().zip(p.iter()).for_each(|(o, &v)| *o = v);
+    }
+
     /// `a` [rows, k] · W.
     pub fn dot(&self, a: ArrayView2<f32>) -> Array2<f32> {
         #[cfg(target_arch = "x86_64")]
@@ -59,7 +110,6 @@ impl NarrowWeights {
             return;
         }
         let rows = a.len() / k;
-        let mut lanes = [0.0f32; MAX_COLS];
         let mut r = 0;
         while r < rows {
             let block = (rows - r).min(4);
@@ -75,12 +125,23 @@ impl NarrowWeights {
                 }
             }
             for (i, acc_i) in acc.iter().enumerate().take(block) {
-                // SAFETY: `lanes` holds 16 floats.
-                unsafe {
-                    _mm256_storeu_ps(lanes.as_mut_ptr(), acc_i[0]);
-                    _mm256_storeu_ps(lanes.as_mut_ptr().add(8), acc_i[1]);
+                let at = (r + i) * n;
+                if at + MAX_COLS <= out.len() {
+                    // All 16 lanes: those past n land on the next rows, written after this one.
+                    // SAFETY: out[at..at + 16] is inside `out`, checked just above.
+                    unsafe {
+                        _mm256_storeu_ps(out.as_mut_ptr().add(at), acc_i[0]);
+                        _mm256_storeu_ps(out.as_mut_ptr().add(at + 8), acc_i[1]);
+                    }
+                } else {
+                    let mut lanes = [0.0f32; MAX_COLS];
+                    // SAFETY: `lanes` holds 16 floats.
+                    unsafe {
+                        _mm256_storeu_ps(lanes.as_mut_ptr(), acc_i[0]);
+                        _mm256_storeu_ps(lanes.as_mut_ptr().add(8), acc_i[1]);
+                    }
+                    out[at..at + n].copy_from_slice(&lanes[..n]);
                 }
-                out[(r + i) * n..(r + i + 1) * n].copy_from_slice(&lanes[..n]);
             }
             r += block;
         }

@@ -1,8 +1,9 @@
 //! ONNX models loaded and run by tract: batch re-declaration, cached plans, pooled per-thread states.
 
 use super::dense::DenseChain;
+use super::guard;
 use super::proto_info::{value_dims, ModelInfo};
-use super::Model;
+use super::{FirstLinear, Model};
 use crate::error::{Error, Result};
 use ndarray::{Array2, ArrayView2, Axis};
 use rayon::prelude::*;
@@ -14,6 +15,9 @@ use tract_onnx::prelude::*;
 
 /// Rows per model call: fixed so that results never depend on the thread count.
 pub const CHUNK_ROWS: usize = 1024;
+
+/// Largest input row accepted (values), so a malformed shape cannot ask for a huge allocation.
+const MAX_ROW_VALUES: usize = 1 << 24;
 
 /// Concrete-size plans kept per model before falling back to the symbolic plan.
 const MAX_CACHED_PLANS: usize = 32;
@@ -68,6 +72,8 @@ pub struct OnnxModel {
     sized: Mutex<HashMap<usize, SizedPlan>>,
     /// Dense-chain fast path, present only when it matches tract on probe rows.
     dense: Option<DenseChain>,
+    /// The dense chain split after its first linear layer: that layer and the rest of the chain.
+    split: Option<(FirstLinear, DenseChain)>,
 }
 
 impl OnnxModel {
@@ -81,28 +87,39 @@ impl OnnxModel {
         let input = single_float_input(path, &proto)?;
         let dims = value_dims(input).unwrap_or_default();
         let (declared_batch, row_shape) = split_batch(path, &input.name, &dims)?;
-        let n_features = row_shape.iter().product();
+        let n_features = row_shape
+            .iter()
+            .try_fold(1usize, |n, &d| n.checked_mul(d))
+            .filter(|&n| n <= MAX_ROW_VALUES)
+            .ok_or_else(|| {
+                Error::model(
+                    path,
+                    format!(
+                        "input '{}' rows of shape {row_shape:?} exceed {MAX_ROW_VALUES} values",
+                        input.name
+                    ),
+                )
+            })?;
 
         let onnx = tract_onnx::onnx().with_ignore_output_shapes(true);
-        let parsed = onnx
-            .model_for_proto_model(&proto)
-            .map_err(|e| Error::model(path, format!("{e:#}")))?;
+        let parsed = guard::tract_result(path, "parsing the graph", || {
+            onnx.model_for_proto_model(&proto)
+        })?;
 
-        let symbolic = build_typed(&parsed, None, &row_shape);
+        let symbolic = build_typed(path, &parsed, None, &row_shape);
         let (typed, batch_mode, symbol) = match (symbolic, declared_batch) {
             (Ok((t, s)), None) => (t, BatchMode::Symbolic, Some(s)),
-            (Ok((t, s)), Some(b)) if probe(&t, &s, &row_shape).is_ok() => {
+            (Ok((t, s)), Some(b)) if probe(path, &t, &s, &row_shape).is_ok() => {
                 (t, BatchMode::Redeclared { declared: b }, Some(s))
             }
-            (Err(e), None) => return Err(Error::model(path, e)),
+            (Err(e), None) => return Err(e),
             (_, Some(b)) => {
-                let (t, _) =
-                    build_typed(&parsed, Some(b), &row_shape).map_err(|e| Error::model(path, e))?;
+                let (t, _) = build_typed(path, &parsed, Some(b), &row_shape)?;
                 (t, BatchMode::Fixed { size: b }, None)
             }
         };
         let symbolic_plan = match &symbol {
-            Some(_) => Some(optimize(typed.clone()).map_err(|e| Error::model(path, e))?),
+            Some(_) => Some(optimize(path, typed.clone())?),
             None => None,
         };
         let mut model = OnnxModel {
@@ -117,15 +134,26 @@ impl OnnxModel {
             symbolic_plan,
             sized: Mutex::new(HashMap::new()),
             dense: None,
+            split: None,
         };
         // One probe row gives the width of every output.
         let probe_out = model.run_outputs(Array2::zeros((1, n_features)).view())?;
+        if probe_out.iter().all(|o| o.ncols() == 0) {
+            return Err(Error::model(path, "the graph has no output values"));
+        }
         model.output_names = column_names(&proto, &probe_out);
         model.info.batch_mode = model.batch_mode.to_string();
         model.info.n_features = n_features;
         model.info.output_columns = model.output_names.clone();
         model.dense = DenseChain::from_proto(&proto, n_features)
             .filter(|d| model.row_shape.len() == 1 && model.matches_tract(d));
+        model.split = model.dense.as_ref().and_then(|d| {
+            let (w, b, tail) = d.split_first_linear()?;
+            let first = FirstLinear::new(w, b)?;
+            model
+                .split_matches(d, &first, &tail)
+                .then_some((first, tail))
+        });
         model.info.engine = match model.dense {
             Some(_) => "dense fast path (sgemm; verified against tract on probe rows)".into(),
             None => "tract".into(),
@@ -155,9 +183,25 @@ impl OnnxModel {
             .all(|(a, b)| (a - b).abs() <= 1e-5 * scale)
     }
 
+    /// Whether the split chain (first layer, then the rest) reproduces the whole chain on probe rows.
+    fn split_matches(&self, dense: &DenseChain, first: &FirstLinear, tail: &DenseChain) -> bool {
+        let probe = Array2::from_shape_fn((64, self.n_features), |(i, j)| {
+            (((i * 13 + j * 29) % 89) as f32 / 22.0) - 2.0
+        });
+        let whole = dense.run(probe.view());
+        let split = tail.run(first.pre_activations(probe.view()).view());
+        let scale = whole.iter().fold(1.0f32, |m, v| m.max(v.abs()));
+        split.dim() == whole.dim()
+            && split
+                .iter()
+                .zip(whole.iter())
+                .all(|(a, b)| (a - b).abs() <= 1e-5 * scale)
+    }
+
     /// The same model always run by tract (no dense fast path), e.g. to compare engines.
     pub fn without_fast_path(mut self) -> Self {
         self.dense = None;
+        self.split = None;
         self.info.engine = "tract".into();
         self
     }
@@ -199,13 +243,12 @@ impl OnnxModel {
             }
             Some(sym) => {
                 let subs = HashMap::from([(sym.clone(), TDim::Val(rows as i64))]);
-                let concrete = self
-                    .typed
-                    .set_symbols(&subs)
-                    .map_err(|e| Error::model(&self.path, format!("{e:#}")))?;
-                optimize(concrete).map_err(|e| Error::model(&self.path, e))?
+                let concrete = guard::tract_result(&self.path, "fixing the batch size", || {
+                    self.typed.set_symbols(&subs)
+                })?;
+                optimize(&self.path, concrete)?
             }
-            None => optimize(self.typed.clone()).map_err(|e| Error::model(&self.path, e))?,
+            None => optimize(&self.path, self.typed.clone())?,
         };
         sized.insert(
             rows,
@@ -232,18 +275,20 @@ impl OnnxModel {
                 }
             }) {
                 Some(st) => st,
-                None => plan
-                    .spawn()
-                    .map_err(|e| Error::model(&self.path, format!("{e:#}")))?,
+                None => guard::tract_result(&self.path, "preparing a run", || plan.spawn())?,
             }
         };
         let mut shape = vec![n];
         shape.extend_from_slice(&self.row_shape);
         let contiguous = rows.as_standard_layout();
         let data = contiguous.as_slice().expect("standard layout");
-        let input = Tensor::from_shape(&shape, data)
-            .map_err(|e| Error::model(&self.path, format!("{e:#}")))?;
-        let result = state.run(tvec!(input.into_tvalue()));
+        let input = guard::tract_result(&self.path, "preparing the input", || {
+            Tensor::from_shape(&shape, data)
+        })?;
+        // A panicking run is not put back in the pool: its state may be half-updated.
+        let result = guard::tract(&self.path, "running the graph", || {
+            state.run(tvec!(input.into_tvalue()))
+        })?;
         {
             let mut sized = self.sized.lock().expect("plan cache poisoned");
             if let Some(s) = sized.get_mut(&key) {
@@ -253,7 +298,7 @@ impl OnnxModel {
             }
         }
         let outputs =
-            result.map_err(|e| Error::model(&self.path, format!("running the graph: {e:#}")))?;
+            result.map_err(|e| Error::model_caused(&self.path, "running the graph", e))?;
         Ok(outputs.into_iter().map(|v| v.into_tensor()).collect())
     }
 
@@ -308,14 +353,13 @@ impl OnnxModel {
                         ),
                     ));
                 }
-                let t = t
-                    .cast_to::<f32>()
-                    .map_err(|e| Error::model(&self.path, format!("output '{name}': {e:#}")))?;
-                let view = t
-                    .to_plain_array_view::<f32>()
-                    .map_err(|e| Error::model(&self.path, format!("output '{name}': {e:#}")))?;
-                let width = view.len().checked_div(n).unwrap_or(0);
-                let flat: Vec<f32> = view.iter().copied().collect();
+                let flat = guard::tract(&self.path, "reading the outputs", || {
+                    let t = t.cast_to::<f32>()?;
+                    let view = t.to_plain_array_view::<f32>()?;
+                    TractResult::Ok(view.iter().copied().collect::<Vec<f32>>())
+                })?
+                .map_err(|e| Error::model_caused(&self.path, format!("output '{name}'"), e))?;
+                let width = flat.len().checked_div(n).unwrap_or(0);
                 Ok(Array2::from_shape_vec((n, width), flat).expect("output size"))
             })
             .collect()
@@ -356,9 +400,41 @@ impl Model for OnnxModel {
                 }
                 let outs = self.run_outputs(chunk)?;
                 let views: Vec<_> = outs.iter().map(|o| o.view()).collect();
-                Ok(ndarray::concatenate(Axis(1), &views).expect("same rows"))
+                ndarray::concatenate(Axis(1), &views)
+                    .map_err(|e| Error::model(&self.path, format!("cannot join the outputs: {e}")))
             })
             .collect::<Result<_>>()?;
+        let views: Vec<_> = chunks.iter().map(|c| c.view()).collect();
+        Ok(ndarray::concatenate(Axis(0), &views).expect("same columns"))
+    }
+    fn first_linear(&self) -> Option<&FirstLinear> {
+        self.split.as_ref().map(|(first, _)| first)
+    }
+    fn predict_from_linear(&self, pre: ArrayView2<f32>) -> Result<Array2<f32>> {
+        let Some((first, tail)) = &self.split else {
+            return Err(Error::Mismatch(format!(
+                "{}: the model is not run as a dense chain, so it has no first linear layer to \
+                 evaluate from",
+                self.path.display()
+            )));
+        };
+        if pre.ncols() != first.n_hidden() {
+            return Err(Error::Mismatch(format!(
+                "{}: the first layer has {} outputs, the pre-activations have {}",
+                self.path.display(),
+                first.n_hidden(),
+                pre.ncols()
+            )));
+        }
+        if pre.nrows() <= CHUNK_ROWS {
+            return Ok(tail.run(pre));
+        }
+        let chunks: Vec<Array2<f32>> = pre
+            .axis_chunks_iter(Axis(0), CHUNK_ROWS)
+            .collect::<Vec<_>>()
+            .into_par_iter()
+            .map(|chunk| tail.run(chunk))
+            .collect();
         let views: Vec<_> = chunks.iter().map(|c| c.view()).collect();
         Ok(ndarray::concatenate(Axis(0), &views).expect("same columns"))
     }
@@ -460,48 +536,47 @@ fn split_batch(path: &Path, name: &str, dims: &[String]) -> Result<(Option<usize
 
 /// Types and declutters the graph with a symbolic batch (`None`) or a fixed one.
 fn build_typed(
+    path: &Path,
     parsed: &InferenceModel,
     fixed: Option<usize>,
     row: &[usize],
-) -> std::result::Result<(TypedModel, Symbol), String> {
-    let mut m = parsed.clone();
-    let sym = m.symbols.sym("batch");
-    let mut shape: TVec<TDim> = tvec![fixed.map_or_else(|| sym.to_dim(), |b| (b as i64).to_dim())];
-    shape.extend(row.iter().map(|&d| (d as i64).to_dim()));
-    m.set_input_fact(0, f32::fact(shape).into())
-        .map_err(|e| format!("{e:#}"))?;
-    for o in 0..m.output_outlets().map_err(|e| format!("{e:#}"))?.len() {
-        m.set_output_fact(o, InferenceFact::default())
-            .map_err(|e| format!("{e:#}"))?;
-    }
-    let typed = m
-        .into_typed()
-        .and_then(|t| t.into_decluttered())
-        .map_err(|e| format!("{e:#}"))?;
-    Ok((typed, sym))
+) -> Result<(TypedModel, Symbol)> {
+    guard::tract_result(path, "typing the graph", || {
+        let mut m = parsed.clone();
+        let sym = m.symbols.sym("batch");
+        let mut shape: TVec<TDim> =
+            tvec![fixed.map_or_else(|| sym.to_dim(), |b| (b as i64).to_dim())];
+        shape.extend(row.iter().map(|&d| (d as i64).to_dim()));
+        m.set_input_fact(0, f32::fact(shape).into())?;
+        for o in 0..m.output_outlets()?.len() {
+            m.set_output_fact(o, InferenceFact::default())?;
+        }
+        let typed = m.into_typed()?.into_decluttered()?;
+        Ok((typed, sym))
+    })
 }
 
 /// Optimises a typed model into a runnable plan.
-fn optimize(m: TypedModel) -> std::result::Result<Plan, String> {
-    m.into_optimized()
-        .and_then(|m| m.into_runnable())
-        .map_err(|e| format!("{e:#}"))
+fn optimize(path: &Path, m: TypedModel) -> Result<Plan> {
+    guard::tract_result(path, "optimising the graph", || {
+        m.into_optimized()?.into_runnable()
+    })
 }
 
 /// Checks that a re-declared symbolic batch really runs with two rows.
-fn probe(typed: &TypedModel, sym: &Symbol, row: &[usize]) -> std::result::Result<(), String> {
+fn probe(path: &Path, typed: &TypedModel, sym: &Symbol, row: &[usize]) -> Result<()> {
     let subs = HashMap::from([(sym.clone(), TDim::Val(2))]);
-    let plan = optimize(typed.set_symbols(&subs).map_err(|e| format!("{e:#}"))?)?;
+    let concrete = guard::tract_result(path, "fixing the batch size", || typed.set_symbols(&subs))?;
+    let plan = optimize(path, concrete)?;
     let mut shape = vec![2];
     shape.extend_from_slice(row);
-    let input = Tensor::zero::<f32>(&shape).map_err(|e| format!("{e:#}"))?;
-    let out = plan
-        .run(tvec!(input.into_tvalue()))
-        .map_err(|e| format!("{e:#}"))?;
+    let out = guard::tract_result(path, "running the graph", || {
+        plan.run(tvec!(Tensor::zero::<f32>(&shape)?.into_tvalue()))
+    })?;
     if out.iter().all(|t| t.rank() > 0 && t.shape()[0] == 2) {
         Ok(())
     } else {
-        Err("outputs do not follow the batch".into())
+        Err(Error::model(path, "outputs do not follow the batch"))
     }
 }
 

@@ -1,7 +1,7 @@
 //! A [`Model`] wrapper that keeps only some output columns (lime's `labels`), so every explainer
 //! and report sees just the outputs a user asked about.
 
-use super::Model;
+use super::{FirstLinear, Model};
 use crate::error::{Error, Result};
 use ndarray::{Array2, ArrayView2, Axis};
 
@@ -19,7 +19,7 @@ impl<'a> SelectOutputs<'a> {
         let columns = if labels.is_empty() {
             (0..all.len()).collect()
         } else {
-            parse_labels(labels, all)?
+            resolve_names("labels", "output", labels, all)?
         };
         let names = columns.iter().map(|&c| all[c].clone()).collect();
         Ok(SelectOutputs {
@@ -35,10 +35,16 @@ impl<'a> SelectOutputs<'a> {
     }
 }
 
-/// Output indices for `labels`: each an output name, or else an index below the output count.
-pub fn parse_labels(labels: &[String], names: &[String]) -> Result<Vec<usize>> {
-    let mut columns = Vec::with_capacity(labels.len());
-    for label in labels {
+/// Indices of `specs` among `names` (outputs or features): each a name, or else an index below
+/// the count; `param` names the parameter in errors and `what` the kind of name.
+pub fn resolve_names(
+    param: &'static str,
+    what: &str,
+    specs: &[String],
+    names: &[String],
+) -> Result<Vec<usize>> {
+    let mut columns = Vec::with_capacity(specs.len());
+    for label in specs {
         let label = label.trim();
         let column = names
             .iter()
@@ -46,9 +52,14 @@ pub fn parse_labels(labels: &[String], names: &[String]) -> Result<Vec<usize>> {
             .or_else(|| label.parse::<usize>().ok().filter(|&i| i < names.len()))
             .ok_or_else(|| {
                 Error::param(
-                    "labels",
+                    param,
                     format!(
-                        "'{label}' is neither an output name ({}) nor an index below {}",
+                        "'{label}' is neither {} {what} name ({}) nor an index below {}",
+                        if what.starts_with(['a', 'e', 'i', 'o', 'u']) {
+                            "an"
+                        } else {
+                            "a"
+                        },
                         preview(names),
                         names.len()
                     ),
@@ -56,8 +67,8 @@ pub fn parse_labels(labels: &[String], names: &[String]) -> Result<Vec<usize>> {
             })?;
         if columns.contains(&column) {
             return Err(Error::param(
-                "labels",
-                format!("output '{}' is listed twice", names[column]),
+                param,
+                format!("{what} '{}' is listed twice", names[column]),
             ));
         }
         columns.push(column);
@@ -85,7 +96,19 @@ impl Model for SelectOutputs<'_> {
         self.inner.row_shape()
     }
     fn predict(&self, rows: ArrayView2<f32>) -> Result<Array2<f32>> {
-        let y = self.inner.predict(rows)?;
+        self.select(self.inner.predict(rows)?)
+    }
+    fn first_linear(&self) -> Option<&FirstLinear> {
+        self.inner.first_linear()
+    }
+    fn predict_from_linear(&self, pre: ArrayView2<f32>) -> Result<Array2<f32>> {
+        self.select(self.inner.predict_from_linear(pre)?)
+    }
+}
+
+impl SelectOutputs<'_> {
+    /// The kept columns of the wrapped model's outputs.
+    fn select(&self, y: Array2<f32>) -> Result<Array2<f32>> {
         if self.columns.len() == y.ncols() && self.columns.iter().enumerate().all(|(i, &c)| i == c)
         {
             return Ok(y);

@@ -1,12 +1,12 @@
 //! A [`Model`] wrapper that adds up the time spent inside model calls.
 
-use super::Model;
+use super::{FirstLinear, Model};
 use crate::error::Result;
 use ndarray::{Array2, ArrayView2};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
-/// Counts the nanoseconds of every `predict` call (summed over threads).
+/// Counts the nanoseconds of every `predict` and `predict_from_linear` call (summed over threads).
 pub struct Timed<'a> {
     inner: &'a dyn Model,
     nanos: AtomicU64,
@@ -40,6 +40,16 @@ impl Model for Timed<'_> {
     fn predict(&self, rows: ArrayView2<f32>) -> Result<Array2<f32>> {
         let t = Instant::now();
         let out = self.inner.predict(rows);
+        self.nanos
+            .fetch_add(t.elapsed().as_nanos() as u64, Ordering::Relaxed);
+        out
+    }
+    fn first_linear(&self) -> Option<&FirstLinear> {
+        self.inner.first_linear()
+    }
+    fn predict_from_linear(&self, pre: ArrayView2<f32>) -> Result<Array2<f32>> {
+        let t = Instant::now();
+        let out = self.inner.predict_from_linear(pre);
         self.nanos
             .fetch_add(t.elapsed().as_nanos() as u64, Ordering::Relaxed);
         out

@@ -59,6 +59,10 @@ pub struct Meta {
     pub tool: String,
     /// Timings.
     pub timings: Timings,
+    /// What evaluated the coalitions: `incremental-dense` (first layer updated incrementally,
+    /// the rest of a dense model per row) or `model` (whole rows through the model).
+    #[serde(default)]
+    pub evaluator: String,
     /// Estimator-specific settings (LIME's discretizer, kernel width, feature selection...).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub options: Option<serde_json::Value>,

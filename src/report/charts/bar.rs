@@ -30,7 +30,7 @@ impl Bar {
         let mut items: Vec<Item> = shown
             .iter()
             .map(|&j| Item {
-                label: feature_label(file, row, j),
+                label: feature_label(file, row, output, j),
                 phi: phi(j),
                 stderr: file.stderr.as_ref().map(|s| s[row][j][output]),
             })

@@ -31,8 +31,18 @@ pub(crate) struct Waterfall {
     labels: (&'static str, &'static str),
 }
 
-/// Label of a feature row: `name = value`.
-pub(crate) fn feature_label(file: &ExplanationFile, row: usize, j: usize) -> String {
+/// Label of a feature row: LIME's rule for it (`worst smoothness > 0.52`, as lime's
+/// `as_pyplot_figure`), else `name = value`.
+pub(crate) fn feature_label(file: &ExplanationFile, row: usize, output: usize, j: usize) -> String {
+    let rule = file
+        .lime
+        .as_ref()
+        .and_then(|rows| rows.get(row))
+        .and_then(|r| r.outputs.get(output))
+        .and_then(|o| o.terms.iter().find(|t| t.index == j));
+    if let Some(term) = rule {
+        return style::truncate_to(&term.description, 2 * style::MAX_NAME_CHARS);
+    }
     format!(
         "{} = {}",
         style::truncate(&file.feature_names[j]),
@@ -81,7 +91,7 @@ impl Waterfall {
             bottom_up.push((others_label(rest.len()), sum, None));
         }
         for &j in shown.iter().rev() {
-            bottom_up.push((feature_label(file, row, j), phi(j), se(j)));
+            bottom_up.push((feature_label(file, row, output, j), phi(j), se(j)));
         }
         let mut cum = base;
         let mut steps: Vec<Step> = bottom_up
