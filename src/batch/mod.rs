@@ -27,6 +27,7 @@ use crate::data::{parse_rows, Background};
 use crate::error::{Error, Result};
 use crate::explain::{Estimator, Method, Progress};
 use crate::model::{Model, SelectOutputs, Timed};
+use crate::pipeline::sha256_file;
 use crate::pipeline::{
     build_meta, load_checked, load_model, resolve_estimator, run_rows, thread_pool, ExplainRequest,
     Reference,
@@ -35,7 +36,7 @@ use crate::report::charts::{write_streamed_charts, ChartOptions};
 use crate::report::{summarize, ExplanationFile, Meta, OutputSummary, Timings};
 use parts::{Rows, Sidecar};
 use plan::{sample_positions, Plan, Sums, HEAD_ROWS};
-use source::{sha256_stream, DataInput};
+use source::DataInput;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -146,14 +147,14 @@ pub fn run_batch(
         Estimator::Shap(_) => req.background.as_ref(),
     };
     let fingerprint = Fingerprint {
-        model_sha256: sha256_stream(&req.model)?,
+        model_sha256: sha256_file(&req.model)?,
         data_sha256: input.sha256()?,
         data_rows: total,
         rows: req.rows.clone(),
         selected_rows: selection.len(),
         estimator: estimator_json(&estimator),
         seed: estimator.seed(),
-        reference_sha256: reference_file.map(|p| sha256_stream(p)).transpose()?,
+        reference_sha256: reference_file.map(|p| sha256_file(p)).transpose()?,
         background_size: req.background_size,
         output_names: req.output_names.clone(),
         labels: req.labels.clone(),

@@ -4,8 +4,6 @@
 use crate::data::{read_npy, sample_rows, Background, BackgroundInfo, CsvRows, Dataset};
 use crate::error::{Error, Result};
 use ndarray::Array2;
-use sha2::{Digest, Sha256};
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use tempfile::NamedTempFile;
 
@@ -81,7 +79,7 @@ impl DataInput {
 
     /// SHA-256 of the file's bytes, read in blocks.
     pub fn sha256(&self) -> Result<String> {
-        sha256_stream(&self.path)
+        crate::pipeline::sha256_file(&self.path)
     }
 
     /// The whole file in memory (LIME's default training statistics, `.npy`).
@@ -123,21 +121,6 @@ impl DataInput {
             buf: Vec::new(),
         })
     }
-}
-
-/// SHA-256 of a file, hex encoded, read in blocks.
-pub fn sha256_stream(path: &Path) -> Result<String> {
-    let mut f = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-    let mut h = Sha256::new();
-    let mut buf = vec![0u8; 1 << 16];
-    loop {
-        let n = f.read(&mut buf).map_err(|e| Error::io(path, e))?;
-        if n == 0 {
-            break;
-        }
-        h.update(&buf[..n]);
-    }
-    Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
 }
 
 enum Kind {
