@@ -11,6 +11,9 @@ and compares each estimate with a high-budget reference:
 
 Usage (from the repo root):
     python benches/compare_shap.py --bin target/release/onnx-inspector --rows 20
+Another model: --model models/cnn_digits8.onnx --test-csv models/digits8_test.csv
+--train-csv models/digits8_train.csv (image inputs are reshaped to the model's input shape for
+onnxruntime); --engine picks onnx-inspector's inference engine (e.g. ort, with --features ort).
 
 Results: benches/results/compare_shap.json and benches/results/compare_shap.md.
 See benches/README.md.
@@ -60,6 +63,7 @@ MODEL = REPO / "models" / "ref_dense100.onnx"
 TEST_CSV = REPO / "models" / "digits10_test.csv"
 TRAIN_CSV = REPO / "models" / "digits10_train.csv"
 RESULTS = REPO / "benches" / "results"
+ENGINE = "auto"
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -116,6 +120,7 @@ class CLI:
             "--seed", str(seed),
             "--threads", str(threads),
             "--out", str(out),
+            "--engine", ENGINE,
             "--quiet",
             "--no-charts",
         ]
@@ -153,10 +158,12 @@ def make_model_fn(threads: int = 1):
     so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
     sess = ort.InferenceSession(str(MODEL), so, providers=["CPUExecutionProvider"])
     name = sess.get_inputs()[0].name
+    row_shape = [int(d) for d in sess.get_inputs()[0].shape[1:]]
 
     def f(X):
         f.rows += len(X)
-        return sess.run(None, {name: np.ascontiguousarray(X, dtype=np.float32)})[0]
+        x = np.ascontiguousarray(X, dtype=np.float32).reshape([len(X), *row_shape])
+        return sess.run(None, {name: x})[0]
 
     f.rows = 0  # model rows evaluated (counts what shap really sends to the model)
     return f
@@ -176,6 +183,7 @@ def timed(fn, n, f=None):
 
 # ----------------------------------------------------------------------------- main
 def main() -> int:
+    global MODEL, TEST_CSV, TRAIN_CSV, ENGINE
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--bin", default="target/release/onnx-inspector", help="onnx-inspector binary")
     ap.add_argument("--rows", type=int, default=20, help="explain test rows 0..N-1 (default 20)")
@@ -195,9 +203,15 @@ def main() -> int:
     ap.add_argument("--repeats", type=int, default=3, help="timing repeats of each CLI run (median reported)")
     ap.add_argument("--wait-idle", type=float, default=0.0,
                     help="before timing, wait up to this many seconds for the 1-min load average to drop below 0.5")
+    ap.add_argument("--model", default=str(MODEL))
+    ap.add_argument("--test-csv", default=str(TEST_CSV))
+    ap.add_argument("--train-csv", default=str(TRAIN_CSV))
+    ap.add_argument("--engine", default="auto", help="onnx-inspector --engine")
     ap.add_argument("--out-json", default=str(RESULTS / "compare_shap.json"))
     ap.add_argument("--out-md", default=str(RESULTS / "compare_shap.md"))
     args = ap.parse_args()
+    MODEL, TEST_CSV, TRAIN_CSV = Path(args.model), Path(args.test_csv), Path(args.train_csv)
+    ENGINE = args.engine
 
     binary = Path(args.bin)
     if not binary.is_absolute():
@@ -445,7 +459,7 @@ def main() -> int:
         return "" if x is None else f"{x:.{p}f}"
 
     lines = [
-        f"Model `models/ref_dense100.onnx` (M={M} features, K={K} outputs); test rows 0..{N - 1}; "
+        f"Model `{MODEL.relative_to(REPO) if MODEL.is_absolute() else MODEL}`, engine `{ENGINE}` (M={M} features, K={K} outputs); test rows 0..{N - 1}; "
         f"background {bg.shape[0]} train rows (seed {args.bg_seed}), identical for both tools.",
         f"Reference: onnx-inspector permutation, {args.ref_samples} samples "
         f"(~{pairs_ref} antithetic pairs/row, seed {args.ref_seed}); rel. stderr "

@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
-"""onnxruntime throughput (rows/s) on models/ref_dense100.onnx, single-threaded.
+"""onnxruntime throughput (rows/s) on models/ref_dense100.onnx (or --model), single-threaded.
 
 Batch sizes 256, 1024, 2048, 8192 (option --batches); for each, --repeats timed repeats
 (median reported), each repeat running the batch enough times to last >= --min-time s.
-Input rows are test rows (models/digits10_test.csv) tiled to the batch size, float32.
+Input rows are test rows (models/digits10_test.csv, or --data: .csv or .npy of flat rows) tiled
+to the batch size, float32, reshaped to the model's input shape (e.g. NHWC images).
 
 Usage (from the repo root):
     python benches/ort_throughput.py
@@ -34,6 +35,8 @@ TEST_CSV = REPO / "models" / "digits10_test.csv"
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--model", default=str(MODEL))
+    ap.add_argument("--data", default=str(TEST_CSV), help=".csv with a header, or .npy of flat rows")
     ap.add_argument("--batches", default="256,1024,2048,8192")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--repeats", type=int, default=7)
@@ -45,14 +48,19 @@ def main() -> None:
     so.intra_op_num_threads = args.threads
     so.inter_op_num_threads = args.threads
     so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-    sess = ort.InferenceSession(str(MODEL), so, providers=["CPUExecutionProvider"])
+    sess = ort.InferenceSession(str(args.model), so, providers=["CPUExecutionProvider"])
     name = sess.get_inputs()[0].name
-    test = pd.read_csv(TEST_CSV).to_numpy(np.float32)
+    row_shape = [int(d) for d in sess.get_inputs()[0].shape[1:]]
+    if str(args.data).endswith(".npy"):
+        test = np.load(args.data).astype(np.float32)
+    else:
+        test = pd.read_csv(args.data).to_numpy(np.float32)
 
     load_start = os.getloadavg()
     rows = []
     for b in [int(x) for x in args.batches.split(",")]:
         X = np.ascontiguousarray(np.resize(test, (b, test.shape[1])), dtype=np.float32)
+        X = X.reshape([b, *row_shape])
         for _ in range(3):  # warm-up
             sess.run(None, {name: X})
         t0 = time.perf_counter()
@@ -69,7 +77,7 @@ def main() -> None:
                      "rows_per_second_min": min(rates), "rows_per_second_max": max(rates),
                      "seconds_per_call_median": b / statistics.median(rates)})
 
-    lines = [f"onnxruntime {ort.__version__}, {args.threads} thread(s), models/ref_dense100.onnx (100 -> 64 -> 10), "
+    lines = [f"onnxruntime {ort.__version__}, {args.threads} thread(s), {args.model}, "
              f"median of {args.repeats} repeats", "",
              "| batch | rows/s (median) | min | max | ms/call |", "| --- | --- | --- | --- | --- |"]
     for r in rows:
@@ -78,7 +86,7 @@ def main() -> None:
     lines.append(f"\nLoad average at start {load_start[0]:.2f}, at end {os.getloadavg()[0]:.2f} "
                  f"({os.cpu_count()} cores).")
     print("\n".join(lines))
-    out = {"model": "models/ref_dense100.onnx", "threads": args.threads,
+    out = {"model": str(args.model), "threads": args.threads,
            "versions": {"onnxruntime": ort.__version__, "numpy": np.__version__,
                         "python": platform.python_version()},
            "platform": platform.platform(), "results": rows,

@@ -6,7 +6,7 @@ use crate::explain::{
     Discretizer, Estimator, Evaluator, Explainer, Explanation, LimeExplainer, LimeParams, Method,
     Progress, Selection, ShapExplainer,
 };
-use crate::model::{resolve_names, Model, OnnxModel, SelectOutputs, Timed};
+use crate::model::{resolve_names, Engine, Model, OnnxModel, SelectOutputs, Timed};
 use crate::report::{ExplanationFile, Meta, Timings};
 use ndarray::Array2;
 use serde::Serialize;
@@ -39,6 +39,8 @@ pub struct ExplainRequest {
     pub train: Option<PathBuf>,
     /// LIME's categorical features by name or index, resolved against the data's header.
     pub categorical: Vec<String>,
+    /// Inference engine (tract, dense fast path, onnxruntime, or the fastest verified one).
+    pub engine: Engine,
 }
 
 impl ExplainRequest {
@@ -59,6 +61,7 @@ impl ExplainRequest {
             threads: 0,
             train: None,
             categorical: vec![],
+            engine: Engine::Auto,
         }
     }
 }
@@ -79,9 +82,13 @@ pub fn sha256_file(path: &Path) -> Result<String> {
     Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
 }
 
-/// Loads a model and applies output names if given.
-pub fn load_model(path: &Path, output_names: Option<Vec<String>>) -> Result<OnnxModel> {
-    let model = OnnxModel::load(path)?;
+/// Loads a model for `engine` and applies output names if given.
+pub fn load_model(
+    path: &Path,
+    output_names: Option<Vec<String>>,
+    engine: Engine,
+) -> Result<OnnxModel> {
+    let model = OnnxModel::load_with(path, engine)?;
     match output_names {
         Some(names) => model.with_output_names(names),
         None => Ok(model),
@@ -205,7 +212,7 @@ impl<'a> LimeOptionsMeta<'a> {
 pub fn run_explain(req: &ExplainRequest, progress: Option<&Progress>) -> Result<ExplanationFile> {
     let start = Instant::now();
     // Load.
-    let onnx = load_model(&req.model, req.output_names.clone())?;
+    let onnx = load_model(&req.model, req.output_names.clone(), req.engine)?;
     let model = SelectOutputs::new(&onnx, &req.labels)?;
     let m = model.n_features();
     let data = load_checked(&req.data, m, "the data")?;
@@ -239,15 +246,18 @@ pub fn run_explain(req: &ExplainRequest, progress: Option<&Progress>) -> Result<
         threads,
     };
     // Report.
-    let meta = build_meta(
-        req,
-        &estimator,
-        &model,
-        &reference,
-        explanation.method,
-        explanation.evaluations.clone(),
-        timings,
-    )?;
+    let meta = Meta {
+        engine: onnx.engine(),
+        ..build_meta(
+            req,
+            &estimator,
+            &model,
+            &reference,
+            explanation.method,
+            explanation.evaluations.clone(),
+            timings,
+        )?
+    };
     Ok(ExplanationFile::new(&explanation, meta))
 }
 
@@ -296,6 +306,7 @@ pub(crate) fn build_meta(
         background,
         options,
         evaluator: evaluator.name().into(),
+        engine: req.engine,
         model: req.model.display().to_string(),
         model_sha256: sha256_file(&req.model)?,
         row_shape: model.row_shape(),

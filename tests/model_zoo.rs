@@ -2,7 +2,7 @@
 
 use onnx_inspector::data::read_csv;
 use onnx_inspector::explain::Explainer;
-use onnx_inspector::model::{BatchMode, Model, OnnxModel};
+use onnx_inspector::model::{BatchMode, Engine, Model, OnnxModel};
 use serde_json::Value;
 
 fn zoo() -> Vec<Value> {
@@ -33,9 +33,24 @@ fn zoo_has_the_promised_models() {
 
 #[test]
 fn every_model_reproduces_keras_predictions() {
+    reproduces_keras_predictions(Engine::Tract);
+}
+
+/// With `--features ort`, onnxruntime (library from ORT_DYLIB_PATH or a pip install) must load
+/// every zoo model, match tract on probe rows, and reproduce Keras.
+#[cfg(feature = "ort")]
+#[test]
+fn every_model_through_onnxruntime_reproduces_keras_predictions() {
+    reproduces_keras_predictions(Engine::Ort);
+}
+
+/// Every zoo model, run by `engine`, gives Keras' saved predictions within 1e-5 (relative).
+fn reproduces_keras_predictions(engine: Engine) {
     for entry in zoo() {
         let file = field(&entry, "file");
-        let model = OnnxModel::load(format!("models/{file}")).unwrap();
+        let model = OnnxModel::load_with(format!("models/{file}"), engine)
+            .unwrap_or_else(|e| panic!("{file} with --engine {engine}: {e}"));
+        assert_eq!(model.engine(), engine, "{file}");
         let x = read_csv(format!("models/{}", field(&entry, "test_csv"))).unwrap();
         let keras = read_csv(format!("models/{}", field(&entry, "keras_pred_csv"))).unwrap();
         assert_eq!(
@@ -55,7 +70,10 @@ fn every_model_reproduces_keras_predictions() {
             .zip(keras.values.iter())
             .map(|(a, b)| (a - b).abs())
             .fold(0.0f32, f32::max);
-        assert!(diff <= 1e-5 * scale, "{file}: max |ours - keras| = {diff}");
+        assert!(
+            diff <= 1e-5 * scale,
+            "{file} ({engine}): max |ours - keras| = {diff}"
+        );
     }
 }
 
@@ -114,7 +132,31 @@ fn dense_fast_path_agrees_with_tract_and_is_used_only_for_dense_chains() {
     for entry in zoo() {
         let file = field(&entry, "file");
         let path = format!("models/{file}");
-        let fast = OnnxModel::load(&path).unwrap();
+        let is_cnn = file.starts_with("cnn");
+        let auto = OnnxModel::load(&path).unwrap();
+        let expected_auto = if cfg!(feature = "ort") {
+            Engine::Ort
+        } else if is_cnn {
+            Engine::Tract
+        } else {
+            Engine::Dense
+        };
+        assert_eq!(
+            auto.engine(),
+            expected_auto,
+            "{file}: {}",
+            auto.info().engine
+        );
+        if is_cnn {
+            let err = OnnxModel::load_with(&path, Engine::Dense).err().unwrap();
+            assert!(
+                err.to_string()
+                    .contains("--engine dense cannot run this model: the graph is not a chain"),
+                "{file}: {err}"
+            );
+            continue;
+        }
+        let fast = OnnxModel::load_with(&path, Engine::Dense).unwrap();
         let tract = OnnxModel::load(&path).unwrap().without_fast_path();
         let x = read_csv(format!("models/{}", field(&entry, "test_csv"))).unwrap();
         let (a, b) = (
@@ -127,13 +169,8 @@ fn dense_fast_path_agrees_with_tract_and_is_used_only_for_dense_chains() {
             .map(|(p, q)| (p - q).abs())
             .fold(0.0f32, f32::max);
         assert!(diff < 1e-5, "{file}: {diff}");
-        let is_cnn = file.starts_with("cnn");
-        assert_eq!(
-            fast.info().engine == "tract",
-            is_cnn,
-            "{file}: {}",
-            fast.info().engine
-        );
+        assert!(fast.info().engine.starts_with("dense fast path"), "{file}");
+        assert_eq!(tract.engine(), Engine::Tract);
         assert_eq!(tract.info().engine, "tract");
     }
 }

@@ -42,6 +42,9 @@ pub struct Fingerprint {
     pub chunk_rows: usize,
     /// Largest run written with per-row arrays in `explanations.json`.
     pub json_rows: usize,
+    /// The engine that ran the model (engines agree only to rounding).
+    #[serde(default)]
+    pub engine: serde_json::Value,
 }
 
 impl Fingerprint {

@@ -117,7 +117,7 @@ pub fn run_batch(
         return Err(Error::param("chunk_rows", "must be at least 1"));
     }
     let out = &opts.out;
-    let onnx = load_model(&req.model, req.output_names.clone())?;
+    let onnx = load_model(&req.model, req.output_names.clone(), req.engine)?;
     let model = SelectOutputs::new(&onnx, &req.labels)?;
     let m = model.n_features();
     std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
@@ -160,6 +160,7 @@ pub fn run_batch(
         labels: req.labels.clone(),
         chunk_rows: opts.chunk_rows,
         json_rows: opts.json_rows,
+        engine: serde_json::to_value(onnx.engine()).unwrap_or_default(),
     };
     let plan = Plan {
         rows: selection.len(),
@@ -177,6 +178,7 @@ pub fn run_batch(
         Timings::default(),
     )?;
     meta.data = input.shown.clone();
+    meta.engine = onnx.engine();
     let meta_json = serde_json::to_string(&meta).map_err(|e| Error::Mismatch(e.to_string()))?;
     if opts.resume {
         if let Some(old) = &earlier {

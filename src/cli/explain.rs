@@ -62,7 +62,8 @@ pub struct ExplainArgs {
     /// Rows sampled from --data as background when --background is not given.
     #[arg(long, default_value_t = ExplainRequest::DEFAULT_BACKGROUND_SIZE)]
     background_size: usize,
-    /// Estimator: auto = exact when all coalitions fit the budget, else kernel; lime = LIME.
+    /// Estimator: auto = exact when all coalitions fit the budget, else permutation (measured
+    /// best per unit time); lime = LIME.
     #[arg(long, value_enum, default_value = "auto")]
     method: MethodArg,
     /// Rows to explain, e.g. 0:20, 5, 1,4,9 (default: all).
@@ -140,6 +141,9 @@ pub struct ExplainArgs {
     /// SLURM_ARRAY_TASK_ID; combine the slices with `merge`.
     #[arg(long)]
     shard: Option<String>,
+    /// Inference engine: auto = the fastest one that matches tract on probe rows.
+    #[arg(long, value_enum, default_value = "auto")]
+    engine: super::EngineArg,
     /// No progress bar and no summary table.
     #[arg(long)]
     quiet: bool,
@@ -211,6 +215,7 @@ pub fn run(a: ExplainArgs) -> anyhow::Result<()> {
         threads: a.threads,
         train: a.train,
         categorical: a.categorical,
+        engine: a.engine.into(),
     };
     let opts = BatchOptions {
         out: a.out.clone(),

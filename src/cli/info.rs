@@ -8,13 +8,16 @@ use std::path::PathBuf;
 pub struct InfoArgs {
     /// The .onnx model file.
     model: PathBuf,
+    /// Inference engine: auto = the fastest one that matches tract on probe rows.
+    #[arg(long, value_enum, default_value = "auto")]
+    engine: super::EngineArg,
     /// Print JSON instead of text.
     #[arg(long)]
     json: bool,
 }
 
 pub fn run(a: InfoArgs) -> anyhow::Result<()> {
-    let model = OnnxModel::load(&a.model)?;
+    let model = OnnxModel::load_with(&a.model, a.engine.into())?;
     if a.json {
         println!("{}", serde_json::to_string_pretty(model.info())?);
     } else {

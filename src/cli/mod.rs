@@ -8,7 +8,8 @@ mod plot;
 mod predict;
 mod train;
 
-use clap::{Parser, Subcommand};
+use clap::{Parser, Subcommand, ValueEnum};
+use onnx_inspector::model::Engine;
 
 /// Explain ONNX neural networks: SHAP and LIME attributions, JSON and charts.
 #[derive(Parser)]
@@ -47,6 +48,26 @@ pub fn run() -> anyhow::Result<()> {
         Command::Predict(a) => predict::run(a),
         Command::Train(a) => train::run(a),
         Command::Plot(a) => plot::run(a),
+    }
+}
+
+/// `--engine`: which inference engine runs the model.
+#[derive(Clone, Copy, ValueEnum)]
+pub enum EngineArg {
+    Auto,
+    Tract,
+    Dense,
+    Ort,
+}
+
+impl From<EngineArg> for Engine {
+    fn from(e: EngineArg) -> Engine {
+        match e {
+            EngineArg::Auto => Engine::Auto,
+            EngineArg::Tract => Engine::Tract,
+            EngineArg::Dense => Engine::Dense,
+            EngineArg::Ort => Engine::Ort,
+        }
     }
 }
 

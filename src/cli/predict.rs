@@ -15,13 +15,16 @@ pub struct PredictArgs {
     /// Output CSV (default: print to stdout).
     #[arg(long)]
     out: Option<PathBuf>,
+    /// Inference engine: auto = the fastest one that matches tract on probe rows.
+    #[arg(long, value_enum, default_value = "auto")]
+    engine: super::EngineArg,
     /// Worker threads (0 = all cores).
     #[arg(long, default_value_t = 0)]
     threads: usize,
 }
 
 pub fn run(a: PredictArgs) -> anyhow::Result<()> {
-    let model = OnnxModel::load(&a.model)?;
+    let model = OnnxModel::load_with(&a.model, a.engine.into())?;
     let data = Dataset::load(&a.data)?;
     data.check_width(model.n_features(), "the data")?;
     let out = super::with_threads(a.threads, || model.predict(data.values.view()))??;

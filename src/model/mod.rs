@@ -2,21 +2,27 @@
 
 mod closure;
 mod dense;
+mod engine;
 mod guard;
 mod linear;
 mod narrow;
 mod onnx;
+#[cfg(feature = "ort")]
+mod ort_engine;
 mod outputs;
 mod proto_info;
 mod timed;
+mod tract_tune;
 mod vexp;
 
 pub use closure::FnModel;
+pub use engine::Engine;
 pub use linear::FirstLinear;
 pub use onnx::{BatchMode, OnnxModel};
 pub use outputs::{resolve_names, SelectOutputs};
 pub use proto_info::{ModelInfo, TensorInfo};
 pub use timed::Timed;
+pub use tract_tune::tile_batch_constants;
 
 use crate::error::{Error, Result};
 use ndarray::{Array2, ArrayView2};

@@ -1,8 +1,12 @@
 //! ONNX models loaded and run by tract: batch re-declaration, cached plans, pooled per-thread states.
 
 use super::dense::DenseChain;
+use super::engine::Engine;
 use super::guard;
+#[cfg(feature = "ort")]
+use super::ort_engine::OrtEngine;
 use super::proto_info::{value_dims, ModelInfo};
+use super::tract_tune::tile_batch_constants;
 use super::{FirstLinear, Model};
 use crate::error::{Error, Result};
 use ndarray::{Array2, ArrayView2, Axis};
@@ -74,11 +78,23 @@ pub struct OnnxModel {
     dense: Option<DenseChain>,
     /// The dense chain split after its first linear layer: that layer and the rest of the chain.
     split: Option<(FirstLinear, DenseChain)>,
+    /// onnxruntime engine, present only when it matches tract on probe rows.
+    #[cfg(feature = "ort")]
+    ort: Option<OrtEngine>,
+    /// The engine that runs `predict`.
+    engine: Engine,
 }
 
 impl OnnxModel {
-    /// Loads an ONNX file, checks it has one float input, and prepares it for any batch size.
+    /// Loads an ONNX file, checks it has one float input, and prepares it for any batch size
+    /// (engine chosen by [`Engine::Auto`]).
     pub fn load(path: impl AsRef<Path>) -> Result<OnnxModel> {
+        Self::load_with(path, Engine::Auto)
+    }
+
+    /// Loads an ONNX file to be run by `engine`; an engine asked for by name that is unavailable
+    /// or does not match tract on probe rows is an error.
+    pub fn load_with(path: impl AsRef<Path>, engine: Engine) -> Result<OnnxModel> {
         let path = path.as_ref();
         let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
         let proto: pb::ModelProto = prost::Message::decode(&bytes[..])
@@ -135,6 +151,9 @@ impl OnnxModel {
             sized: Mutex::new(HashMap::new()),
             dense: None,
             split: None,
+            #[cfg(feature = "ort")]
+            ort: None,
+            engine: Engine::Tract,
         };
         // One probe row gives the width of every output.
         let probe_out = model.run_outputs(Array2::zeros((1, n_features)).view())?;
@@ -145,8 +164,25 @@ impl OnnxModel {
         model.info.batch_mode = model.batch_mode.to_string();
         model.info.n_features = n_features;
         model.info.output_columns = model.output_names.clone();
-        model.dense = DenseChain::from_proto(&proto, n_features)
-            .filter(|d| model.row_shape.len() == 1 && model.matches_tract(d));
+        let mut notes: Vec<String> = vec![];
+        if matches!(engine, Engine::Auto | Engine::Dense) {
+            match DenseChain::from_proto(&proto, n_features) {
+                Some(_) if model.row_shape.len() != 1 => {
+                    notes.push("dense: the input is not a flat row".into())
+                }
+                Some(d) => match model.mismatch(|x| Ok(d.run(x))) {
+                    None => model.dense = Some(d),
+                    Some(why) => notes.push(format!("dense: {why}")),
+                },
+                None => notes.push("dense: the graph is not a chain of dense layers".into()),
+            }
+        }
+        if matches!(engine, Engine::Auto | Engine::Ort) {
+            match model.ort_candidate(&proto, &input.name) {
+                Ok(()) => {}
+                Err(why) => notes.push(format!("ort: {why}")),
+            }
+        }
         model.split = model.dense.as_ref().and_then(|d| {
             let (w, b, tail) = d.split_first_linear()?;
             let first = FirstLinear::new(w, b)?;
@@ -154,33 +190,139 @@ impl OnnxModel {
                 .split_matches(d, &first, &tail)
                 .then_some((first, tail))
         });
-        model.info.engine = match model.dense {
-            Some(_) => "dense fast path (sgemm; verified against tract on probe rows)".into(),
-            None => "tract".into(),
-        };
+        model.engine = model.pick(engine);
+        if engine != Engine::Auto && model.engine != engine {
+            let why = notes
+                .iter()
+                .find(|n| n.starts_with(&format!("{}:", engine.name())))
+                .map_or("unavailable".to_string(), |n| {
+                    n[engine.name().len() + 2..].to_string()
+                });
+            return Err(Error::model(
+                path,
+                format!("--engine {engine} cannot run this model: {why}"),
+            ));
+        }
+        model.info.engine = model.engine_description(&notes);
         Ok(model)
     }
 
-    /// Whether the dense fast path reproduces tract's outputs on deterministic probe rows.
-    fn matches_tract(&self, dense: &DenseChain) -> bool {
+    /// The engine `predict` uses among the verified ones: for `Auto`, onnxruntime, else the dense
+    /// fast path, else tract (the order of their measured speed, see benches/results/engines.md).
+    fn pick(&self, asked: Engine) -> Engine {
+        let has_ort = self.has_ort();
+        let has_dense = self.dense.is_some();
+        match asked {
+            Engine::Ort if has_ort => Engine::Ort,
+            Engine::Dense if has_dense => Engine::Dense,
+            Engine::Auto if has_ort => Engine::Ort,
+            Engine::Auto if has_dense => Engine::Dense,
+            _ => Engine::Tract,
+        }
+    }
+
+    #[cfg(feature = "ort")]
+    fn has_ort(&self) -> bool {
+        self.ort.is_some()
+    }
+
+    #[cfg(not(feature = "ort"))]
+    fn has_ort(&self) -> bool {
+        false
+    }
+
+    /// Builds the onnxruntime engine and keeps it when it matches tract.
+    #[cfg(feature = "ort")]
+    fn ort_candidate(
+        &mut self,
+        proto: &pb::ModelProto,
+        input: &str,
+    ) -> std::result::Result<(), String> {
+        if let BatchMode::Fixed { size } = self.batch_mode {
+            return Err(format!(
+                "the graph is pinned to a batch of {size}; only tract pads such batches"
+            ));
+        }
+        let engine = OrtEngine::new(proto, input, &self.row_shape)?;
+        match self.mismatch(|x| engine.run(x).map_err(|e| Error::model(&self.path, e))) {
+            None => {
+                self.ort = Some(engine);
+                Ok(())
+            }
+            Some(why) => Err(why),
+        }
+    }
+
+    #[cfg(not(feature = "ort"))]
+    fn ort_candidate(
+        &mut self,
+        _proto: &pb::ModelProto,
+        _input: &str,
+    ) -> std::result::Result<(), String> {
+        Err("this build has no onnxruntime engine (rebuild with `--features ort`)".into())
+    }
+
+    /// What `info` says about the engine that runs the model.
+    fn engine_description(&self, notes: &[String]) -> String {
+        let base = match self.engine {
+            Engine::Dense => {
+                "dense fast path (sgemm; verified against tract on probe rows)".to_string()
+            }
+            #[cfg(feature = "ort")]
+            Engine::Ort => match &self.ort {
+                Some(o) => format!("{} (verified against tract on probe rows)", o.library),
+                None => "ort".into(),
+            },
+            _ => "tract".to_string(),
+        };
+        let skipped: Vec<&str> = notes
+            .iter()
+            .filter(|n| n.starts_with("ort:") && self.engine != Engine::Ort)
+            .map(|n| n.as_str())
+            .collect();
+        if skipped.is_empty() || !Engine::ort_compiled() {
+            base
+        } else {
+            format!("{base}; not used: {}", skipped.join("; "))
+        }
+    }
+
+    /// Why `run` does not reproduce tract's outputs on deterministic probe rows (`None`: it does,
+    /// within 1e-5 of the largest output).
+    fn mismatch(&self, run: impl Fn(ArrayView2<f32>) -> Result<Array2<f32>>) -> Option<String> {
         let probe = Array2::from_shape_fn((64, self.n_features), |(i, j)| {
             (((i * 31 + j * 17) % 97) as f32 / 24.0) - 2.0
         });
-        let Ok(outs) = self.run_outputs(probe.view()) else {
-            return false;
+        let reference = match self.run_outputs(probe.view()) {
+            Ok(outs) => {
+                let views: Vec<_> = outs.iter().map(|o| o.view()).collect();
+                match ndarray::concatenate(Axis(1), &views) {
+                    Ok(r) => r,
+                    Err(e) => return Some(format!("tract outputs: {e}")),
+                }
+            }
+            Err(e) => return Some(format!("tract on probe rows: {e}")),
         };
-        let views: Vec<_> = outs.iter().map(|o| o.view()).collect();
-        let Ok(reference) = ndarray::concatenate(Axis(1), &views) else {
-            return false;
+        let fast = match run(probe.view()) {
+            Ok(f) => f,
+            Err(e) => return Some(e.to_string()),
         };
-        let fast = dense.run(probe.view());
         if fast.dim() != reference.dim() {
-            return false;
+            return Some(format!(
+                "outputs of shape {:?} on probe rows, tract gives {:?}",
+                fast.dim(),
+                reference.dim()
+            ));
         }
         let scale = reference.iter().fold(1.0f32, |m, v| m.max(v.abs()));
-        fast.iter()
+        let diff = fast
+            .iter()
             .zip(reference.iter())
-            .all(|(a, b)| (a - b).abs() <= 1e-5 * scale)
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0f32, f32::max);
+        (diff > 1e-5 * scale).then(|| {
+            format!("differs from tract by {diff:e} on probe rows (largest output {scale:e})")
+        })
     }
 
     /// Whether the split chain (first layer, then the rest) reproduces the whole chain on probe rows.
@@ -198,12 +340,22 @@ impl OnnxModel {
                 .all(|(a, b)| (a - b).abs() <= 1e-5 * scale)
     }
 
-    /// The same model always run by tract (no dense fast path), e.g. to compare engines.
+    /// The same model always run by tract (no dense fast path, no onnxruntime), e.g. to compare engines.
     pub fn without_fast_path(mut self) -> Self {
         self.dense = None;
         self.split = None;
+        #[cfg(feature = "ort")]
+        {
+            self.ort = None;
+        }
+        self.engine = Engine::Tract;
         self.info.engine = "tract".into();
         self
+    }
+
+    /// The engine that runs `predict` (never `Auto`).
+    pub fn engine(&self) -> Engine {
+        self.engine
     }
 
     /// Static description of the file plus how it is run.
@@ -243,8 +395,12 @@ impl OnnxModel {
             }
             Some(sym) => {
                 let subs = HashMap::from([(sym.clone(), TDim::Val(rows as i64))]);
-                let concrete = guard::tract_result(&self.path, "fixing the batch size", || {
-                    self.typed.set_symbols(&subs)
+                let mut concrete =
+                    guard::tract_result(&self.path, "fixing the batch size", || {
+                        self.typed.set_symbols(&subs)
+                    })?;
+                guard::tract_result(&self.path, "tiling constants to the batch", || {
+                    tile_batch_constants(&mut concrete, rows)
                 })?;
                 optimize(&self.path, concrete)?
             }
@@ -395,8 +551,19 @@ impl Model for OnnxModel {
             .collect::<Vec<_>>()
             .into_par_iter()
             .map(|chunk| {
-                if let Some(d) = &self.dense {
-                    return Ok(d.run(chunk));
+                match self.engine {
+                    Engine::Dense => {
+                        if let Some(d) = &self.dense {
+                            return Ok(d.run(chunk));
+                        }
+                    }
+                    #[cfg(feature = "ort")]
+                    Engine::Ort => {
+                        if let Some(o) = &self.ort {
+                            return o.run(chunk).map_err(|e| Error::model(&self.path, e));
+                        }
+                    }
+                    _ => {}
                 }
                 let outs = self.run_outputs(chunk)?;
                 let views: Vec<_> = outs.iter().map(|o| o.view()).collect();

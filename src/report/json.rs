@@ -5,6 +5,7 @@ use crate::atomic::write_atomic;
 use crate::data::BackgroundInfo;
 use crate::error::{Error, Result};
 use crate::explain::{Explanation, LimeRow, Method};
+use crate::model::Engine;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -63,6 +64,9 @@ pub struct Meta {
     /// the rest of a dense model per row) or `model` (whole rows through the model).
     #[serde(default)]
     pub evaluator: String,
+    /// Engine that ran the model (`auto` in files written before engines were recorded).
+    #[serde(default)]
+    pub engine: Engine,
     /// Estimator-specific settings (LIME's discretizer, kernel width, feature selection...).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub options: Option<serde_json::Value>,

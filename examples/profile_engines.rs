@@ -1,0 +1,124 @@
+//! Where inference time goes, one thread: tract's own loop (plan for one concrete batch, one
+//! state, same input) with a per-operator profile, against `OnnxModel::predict` with each engine.
+//!
+//! cargo run --release [--features ort] --example profile_engines -- MODEL.onnx BATCH [SECONDS]
+
+use onnx_inspector::model::{tile_batch_constants, Engine, Model, OnnxModel};
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+use tract_onnx::prelude::*;
+use tract_onnx::tract_core::plan::eval;
+
+/// Calls `f` until `seconds` pass (at least 3 times) and returns calls per second.
+fn rate(seconds: f64, mut f: impl FnMut()) -> f64 {
+    f();
+    let start = Instant::now();
+    let mut calls = 0usize;
+    while calls < 3 || start.elapsed().as_secs_f64() < seconds {
+        f();
+        calls += 1;
+    }
+    calls as f64 / start.elapsed().as_secs_f64()
+}
+
+fn main() -> TractResult<()> {
+    let args: Vec<String> = std::env::args().collect();
+    let path = args
+        .get(1)
+        .expect("usage: profile_engines MODEL.onnx BATCH [SECONDS]");
+    let batch: usize = args.get(2).map_or(1024, |b| b.parse().expect("BATCH"));
+    let seconds: f64 = args.get(3).map_or(3.0, |s| s.parse().expect("SECONDS"));
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build()?;
+
+    let ours = OnnxModel::load_with(path, Engine::Tract)?;
+    let row_shape = ours.row_shape();
+    let n_features = ours.n_features();
+    let x = tract_ndarray::Array2::from_shape_fn((batch, n_features), |(i, j)| {
+        ((i * 131 + j * 71) % 255) as f32 / 255.0
+    });
+
+    // tract alone: concrete batch, optimised, one state reused.
+    let mut shape = vec![batch];
+    shape.extend_from_slice(&row_shape);
+    let mut m = tract_onnx::onnx()
+        .with_ignore_output_shapes(true)
+        .model_for_path(path)?;
+    m.set_input_fact(0, f32::fact(&shape).into())?;
+    for o in 0..m.output_outlets()?.len() {
+        m.set_output_fact(o, InferenceFact::default())?;
+    }
+    let mut typed = m.into_typed()?.into_decluttered()?;
+    // PROFILE_TUNED=1: profile the plan as OnnxModel builds it (batch-tiled constants).
+    if std::env::var_os("PROFILE_TUNED").is_some() {
+        let n = tile_batch_constants(&mut typed, batch)?;
+        println!("{n} constant(s) tiled to the batch");
+    }
+    let optimized = typed.into_optimized()?;
+    if std::env::var_os("PROFILE_DUMP").is_some() {
+        for node in optimized.nodes() {
+            println!(
+                "{} {} {:?}",
+                node.name,
+                node.op().name(),
+                node.outputs[0].fact
+            );
+        }
+    }
+    let plan = optimized.into_runnable()?;
+    let mut state = plan.spawn()?;
+    let input = Tensor::from_shape(&shape, x.as_slice().unwrap())?;
+    let tract_rate = rate(seconds, || {
+        state.run(tvec!(input.clone().into_tvalue())).unwrap();
+    }) * batch as f64;
+
+    // Per-operator profile of the same plan.
+    let mut per_op: BTreeMap<String, (Duration, usize)> = BTreeMap::new();
+    let mut profile_calls = 0;
+    let start = Instant::now();
+    while profile_calls < 3 || start.elapsed().as_secs_f64() < seconds {
+        state.run_plan_with_eval(
+            tvec!(input.clone().into_tvalue()),
+            |ctx, st, node, inputs| {
+                let t = Instant::now();
+                let r = eval(ctx, st, node, inputs);
+                let e = per_op.entry(node.op().name().to_string()).or_default();
+                e.0 += t.elapsed();
+                e.1 += 1;
+                r
+            },
+        )?;
+        profile_calls += 1;
+    }
+    let total: Duration = per_op.values().map(|v| v.0).sum();
+    let mut ops: Vec<_> = per_op.into_iter().collect();
+    ops.sort_by_key(|o| std::cmp::Reverse(o.1 .0));
+    println!("{path}, batch {batch}, one thread");
+    println!("tract alone (concrete plan, one state): {tract_rate:.0} rows/s");
+    println!("tract operator profile ({profile_calls} calls):");
+    for (name, (t, n)) in ops.iter().take(12) {
+        println!(
+            "  {name:<28} {:5.1}%  {:>4} nodes",
+            100.0 * t.as_secs_f64() / total.as_secs_f64(),
+            n / profile_calls
+        );
+    }
+
+    let mut engines = vec![Engine::Tract, Engine::Dense];
+    if Engine::ort_compiled() {
+        engines.push(Engine::Ort);
+    }
+    for engine in engines {
+        match OnnxModel::load_with(path, engine) {
+            Ok(model) => {
+                let r = pool.install(|| {
+                    rate(seconds, || {
+                        model.predict(x.view()).unwrap();
+                    })
+                }) * batch as f64;
+                println!("OnnxModel::predict, --engine {engine}: {r:.0} rows/s");
+            }
+            Err(e) => println!("--engine {engine}: {e}"),
+        }
+    }
+    Ok(())
+}
