@@ -177,3 +177,12 @@ pub fn one_line(msg: &str) -> String {
         .collect::<Vec<_>>()
         .join(": ")
 }
+
+/// Shortens text quoted in a message to at most `max` characters.
+pub fn clip(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let head: String = text.chars().take(max.saturating_sub(1)).collect();
+    format!("{head}…")
+}

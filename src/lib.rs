@@ -51,6 +51,7 @@
 //!   with the underlying cause as `#[source]` ([`error::report`] joins the chain once).
 
 pub(crate) mod atomic;
+pub mod batch;
 pub mod data;
 pub mod demo;
 pub mod error;

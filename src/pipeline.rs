@@ -66,13 +66,20 @@ impl ExplainRequest {
     }
 }
 
-/// SHA-256 of a file, hex encoded.
+/// SHA-256 of a file, hex encoded, read in blocks.
 pub fn sha256_file(path: &Path) -> Result<String> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    Ok(Sha256::digest(&bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect())
+    use std::io::Read;
+    let mut f = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        let n = f.read(&mut buf).map_err(|e| Error::io(path, e))?;
+        if n == 0 {
+            break;
+        }
+        h.update(&buf[..n]);
+    }
+    Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
 }
 
 /// Loads a model for `engine` and applies output names if given.
@@ -89,13 +96,13 @@ pub fn load_model(
 }
 
 /// The rows that stand in for absent features (SHAP) or give the perturbation statistics (LIME).
-enum Reference {
+pub(crate) enum Reference {
     Background(Background),
     Train(Dataset),
 }
 
 /// Loads a data file and checks its width against the model's.
-fn load_checked(path: &Path, m: usize, what: &str) -> Result<Dataset> {
+pub(crate) fn load_checked(path: &Path, m: usize, what: &str) -> Result<Dataset> {
     let data = Dataset::load(path)?;
     data.check_width(m, what)?;
     Ok(data)
@@ -119,7 +126,7 @@ fn resolve_reference(req: &ExplainRequest, data: &Dataset, m: usize) -> Result<R
 }
 
 /// The request's estimator with named settings resolved against the data's feature names.
-fn resolve_estimator(req: &ExplainRequest, names: &[String]) -> Result<Estimator> {
+pub(crate) fn resolve_estimator(req: &ExplainRequest, names: &[String]) -> Result<Estimator> {
     match &req.estimator {
         Estimator::Lime(p) if !req.categorical.is_empty() => Ok(Estimator::Lime(LimeParams {
             categorical: resolve_names("categorical", "feature", &req.categorical, names)?,
@@ -141,7 +148,7 @@ pub fn thread_pool(threads: usize) -> Result<rayon::ThreadPool> {
 }
 
 /// Runs the estimator over the selected rows `x` (data-file indices `rows`).
-fn run_rows(
+pub(crate) fn run_rows(
     estimator: &Estimator,
     model: &dyn Model,
     names: &[String],
@@ -241,22 +248,30 @@ pub fn run_explain(req: &ExplainRequest, progress: Option<&Progress>) -> Result<
     // Report.
     let meta = Meta {
         engine: onnx.engine(),
-        ..build_meta(req, &estimator, &model, &reference, &explanation, timings)?
+        ..build_meta(
+            req,
+            &estimator,
+            &model,
+            &reference,
+            explanation.method,
+            explanation.evaluations.clone(),
+            timings,
+        )?
     };
     Ok(ExplanationFile::new(&explanation, meta))
 }
 
 /// The run's metadata: estimator settings, reference rows, files and timings.
-fn build_meta(
+pub(crate) fn build_meta(
     req: &ExplainRequest,
     estimator: &Estimator,
     model: &SelectOutputs,
     reference: &Reference,
-    explanation: &Explanation,
+    method: Method,
+    evaluations_per_row: Vec<usize>,
     timings: Timings,
 ) -> Result<Meta> {
     let m = model.n_features();
-    let method = explanation.method;
     let evaluator = match estimator {
         Estimator::Shap(p) => p.evaluator(model),
         Estimator::Lime(_) => Evaluator::Model,
@@ -284,7 +299,7 @@ fn build_meta(
         method,
         sampling,
         budget,
-        evaluations_per_row: explanation.evaluations.clone(),
+        evaluations_per_row,
         model_rows_per_evaluation,
         seed: estimator.seed(),
         tolerance,

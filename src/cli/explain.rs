@@ -1,18 +1,23 @@
-//! `explain`: attributions for rows of a data file, written as `explanations.json`.
+//! `explain`: attributions for rows of a data file, streamed in parts into a Parquet dataset,
+//! with `explanations.json` and charts; `merge`: shards of one run combined.
 
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use onnx_inspector::batch::{
+    merge, run_batch, BatchOptions, BatchReport, Shard, DEFAULT_CHUNK_ROWS, DEFAULT_JSON_ROWS,
+};
 use onnx_inspector::explain::{
     Discretizer, Estimator, LimeParams, Progress, Sampling, Selection, ShapMethod, ShapParams,
     DEFAULT_BLOCK_ROWS,
 };
-use onnx_inspector::pipeline::{run_explain, ExplainRequest};
+use onnx_inspector::pipeline::ExplainRequest;
+use onnx_inspector::report::charts::ChartOptions;
 use onnx_inspector::report::summary::summary_table;
-use onnx_inspector::report::{write_default_charts, ChartFormat};
 use std::io::IsTerminal;
-use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 #[derive(Clone, Copy, ValueEnum)]
 enum MethodArg {
@@ -48,7 +53,7 @@ enum SamplingArg {
 pub struct ExplainArgs {
     /// The .onnx model file.
     model: PathBuf,
-    /// Rows to explain: .csv with a header of feature names, or .npy.
+    /// Rows to explain: .csv with a header of feature names (`-` reads CSV from standard input), or .npy.
     #[arg(long)]
     data: PathBuf,
     /// Background rows standing in for absent features (default: a sample of --data).
@@ -118,9 +123,24 @@ pub struct ExplainArgs {
     /// `labels`; default: every output.
     #[arg(long, value_delimiter = ',')]
     labels: Vec<String>,
-    /// Output folder for explanations.json.
+    /// Output folder (one run per folder: a new run first removes the files its manifest.json
+    /// lists from an earlier run, and no other file).
     #[arg(long, default_value = "out")]
     out: PathBuf,
+    /// Rows read, explained and written per part (bounds memory).
+    #[arg(long, default_value_t = DEFAULT_CHUNK_ROWS)]
+    chunk_rows: usize,
+    /// Runs of up to this many rows keep per-row arrays in explanations.json; larger runs keep
+    /// the summary there and the rows in attributions/ (Parquet) only.
+    #[arg(long, default_value_t = DEFAULT_JSON_ROWS)]
+    json_rows: usize,
+    /// Continue the interrupted run in --out (same model, data, options and seed), skipping its finished parts.
+    #[arg(long)]
+    resume: bool,
+    /// Explain only slice K of N (K/N, 0-based), or auto/N with K from JOB_COMPLETION_INDEX or
+    /// SLURM_ARRAY_TASK_ID; combine the slices with `merge`.
+    #[arg(long)]
+    shard: Option<String>,
     /// Inference engine: auto = the fastest one that matches tract on probe rows.
     #[arg(long, value_enum, default_value = "auto")]
     engine: super::EngineArg,
@@ -179,6 +199,10 @@ impl ExplainArgs {
 }
 
 pub fn run(a: ExplainArgs) -> anyhow::Result<()> {
+    let shard = match &a.shard {
+        Some(spec) => Shard::parse(spec)?,
+        None => Shard::ALL,
+    };
     let req = ExplainRequest {
         estimator: a.estimator(),
         model: a.model,
@@ -193,63 +217,184 @@ pub fn run(a: ExplainArgs) -> anyhow::Result<()> {
         categorical: a.categorical,
         engine: a.engine.into(),
     };
+    let opts = BatchOptions {
+        out: a.out.clone(),
+        chunk_rows: a.chunk_rows,
+        json_rows: a.json_rows,
+        resume: a.resume,
+        shard,
+        charts: (!a.no_charts).then(ChartOptions::default),
+    };
     let cancel = Arc::new(AtomicBool::new(false));
     {
         let c = cancel.clone();
         let _ = ctrlc::set_handler(move || c.store(true, Ordering::Relaxed));
     }
-    let bar = progress_bar(a.quiet);
-    let tick = || bar.inc(1);
-    let total = |n: usize| bar.set_length(n as u64);
+    let meter = Meter::new(a.quiet);
+    let tick = || meter.tick();
+    let total = |n: usize| meter.set_total(n);
     let progress = Progress {
         total: &total,
         row_done: &tick,
         cancel: &cancel,
     };
-    let report = run_explain(&req, Some(&progress))?;
-    bar.finish_and_clear();
-    let path = a.out.join("explanations.json");
-    report.write(&path)?;
-    let charts = if a.no_charts {
-        vec![]
-    } else {
-        write_default_charts(&report, &a.out, ChartFormat::Png)?
-    };
+    let report = run_batch(&req, &opts, Some(&progress))?;
+    meter.finish();
     if !a.quiet {
+        let t = &report.file.meta.timings;
         println!(
-            "{} rows explained with {} in {:.2}s ({:.1} rows/s, {} threads, {:.0}% of thread time in the model)",
-            report.values.len(),
-            report.meta.method,
-            report.meta.timings.total_seconds,
-            report.meta.timings.rows_per_second,
-            report.meta.timings.threads,
-            100.0 * report.meta.timings.model_seconds
-                / (report.meta.timings.total_seconds * report.meta.timings.threads as f64).max(1e-9)
+            "{} rows explained with {} in {:.2}s ({:.1} rows/s, {} threads, {:.0}% of thread time in the model){}",
+            report.explained_rows,
+            report.file.meta.method,
+            t.total_seconds,
+            t.rows_per_second,
+            t.threads,
+            100.0 * t.model_seconds / (t.total_seconds * t.threads as f64).max(1e-9),
+            if report.skipped_parts > 0 {
+                format!("; {} finished parts resumed", report.skipped_parts)
+            } else {
+                String::new()
+            }
         );
-        println!("top features by mean |phi| per output:");
-        print!(
-            "{}",
-            summary_table(&report.summary, &report.feature_names, 5)
-        );
-        println!("wrote {}", path.display());
-        if !charts.is_empty() {
-            println!("wrote {} charts in {}", charts.len(), a.out.display());
-        }
+        print_written(&report, &a.out);
     }
     Ok(())
 }
 
-/// A rows/s + ETA bar on stderr, hidden when quiet or when stderr is not a terminal.
-fn progress_bar(quiet: bool) -> ProgressBar {
-    if quiet || !std::io::stderr().is_terminal() {
-        return ProgressBar::with_draw_target(None, ProgressDrawTarget::hidden());
+/// The summary table and the files written.
+fn print_written(report: &BatchReport, out: &Path) {
+    if report.rows == 0 {
+        println!(
+            "this shard has no rows (the run has fewer parts than shards); wrote {}",
+            out.join("manifest.json").display()
+        );
+        return;
     }
-    let bar = ProgressBar::no_length();
-    bar.set_style(
-        ProgressStyle::with_template(
-            "{spinner} {pos} rows explained  {per_sec}  elapsed {elapsed}",
-        )
-        .expect("valid template"),
+    println!("top features by mean |phi| per output:");
+    print!(
+        "{}",
+        summary_table(&report.file.summary, &report.file.feature_names, 5)
     );
-    bar
+    println!(
+        "wrote {} ({} rows) and {}",
+        out.join("attributions").display(),
+        report.rows,
+        out.join("explanations.json").display()
+    );
+    if !report.charts.is_empty() {
+        println!("wrote {} charts in {}", report.charts.len(), out.display());
+    }
+}
+
+#[derive(Args)]
+pub struct MergeArgs {
+    /// The shard folders written by `explain --shard K/N`.
+    #[arg(required = true)]
+    shards: Vec<PathBuf>,
+    /// Output folder for the combined run.
+    #[arg(long)]
+    out: PathBuf,
+    /// Only write the data and explanations.json (no default charts).
+    #[arg(long)]
+    no_charts: bool,
+    /// No summary table.
+    #[arg(long)]
+    quiet: bool,
+}
+
+/// `merge`: combines the shards of one run.
+pub fn run_merge(a: MergeArgs) -> anyhow::Result<()> {
+    let start = Instant::now();
+    let charts = (!a.no_charts).then(ChartOptions::default);
+    let report = merge(&a.shards, &a.out, charts.as_ref())?;
+    if !a.quiet {
+        println!(
+            "merged {} shards ({} rows) in {:.2}s",
+            a.shards.len(),
+            report.rows,
+            start.elapsed().as_secs_f64()
+        );
+        print_written(&report, &a.out);
+    }
+    Ok(())
+}
+
+/// Progress of a long run: a bar with rows/s and ETA on a terminal; otherwise (a batch job's
+/// log) one line on stderr every 10 s or every 10% of the rows, whichever comes first.
+struct Meter {
+    bar: Option<ProgressBar>,
+    lines: bool,
+    total: AtomicUsize,
+    done: AtomicUsize,
+    start: Instant,
+    last_line: Mutex<(Instant, usize)>,
+    printed_tenths: AtomicU64,
+}
+
+impl Meter {
+    fn new(quiet: bool) -> Meter {
+        let terminal = std::io::stderr().is_terminal();
+        let bar = (!quiet && terminal).then(|| {
+            let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
+            bar.set_style(
+                ProgressStyle::with_template(
+                    "{bar:30} {pos}/{len} rows  {per_sec}  elapsed {elapsed}  ETA {eta}",
+                )
+                .expect("valid template"),
+            );
+            bar
+        });
+        Meter {
+            bar,
+            lines: !quiet && !terminal,
+            total: AtomicUsize::new(0),
+            done: AtomicUsize::new(0),
+            start: Instant::now(),
+            last_line: Mutex::new((Instant::now(), 0)),
+            printed_tenths: AtomicU64::new(0),
+        }
+    }
+
+    fn set_total(&self, n: usize) {
+        self.total.store(n, Ordering::Relaxed);
+        if let Some(b) = &self.bar {
+            b.set_length(n as u64);
+        }
+    }
+
+    fn tick(&self) {
+        let done = self.done.fetch_add(1, Ordering::Relaxed) + 1;
+        if let Some(b) = &self.bar {
+            b.inc(1);
+        }
+        if !self.lines {
+            return;
+        }
+        let total = self.total.load(Ordering::Relaxed).max(1);
+        let tenths = (10 * done / total) as u64;
+        let due_tenth = tenths > self.printed_tenths.load(Ordering::Relaxed);
+        let Ok(mut last) = self.last_line.try_lock() else {
+            return;
+        };
+        let since = last.0.elapsed();
+        if (due_tenth && since >= Duration::from_secs(1)) || since >= Duration::from_secs(10) {
+            self.printed_tenths.store(tenths, Ordering::Relaxed);
+            *last = (Instant::now(), done);
+            let secs = self.start.elapsed().as_secs_f64().max(1e-9);
+            let rate = done as f64 / secs;
+            let eta = (total.saturating_sub(done)) as f64 / rate.max(1e-9);
+            eprintln!(
+                "explained {done}/{total} rows ({:.0}%), {rate:.1} rows/s, elapsed {:.0}s, ETA {:.0}s",
+                100.0 * done as f64 / total as f64,
+                secs,
+                eta
+            );
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(b) = &self.bar {
+            b.finish_and_clear();
+        }
+    }
 }

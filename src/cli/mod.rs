@@ -27,6 +27,8 @@ enum Command {
     Demo(demo::DemoArgs),
     /// Explain rows with SHAP or LIME and write explanations.json.
     Explain(explain::ExplainArgs),
+    /// Combine the shard folders of one `explain --shard K/N` run into one folder.
+    Merge(explain::MergeArgs),
     /// Run a model on every row of a data file and write the outputs as CSV.
     Predict(predict::PredictArgs),
     /// Train the reference network (Dense-relu, Dense-softmax, Adam) and export it to ONNX.
@@ -42,6 +44,7 @@ pub fn run() -> anyhow::Result<()> {
         Command::Info(a) => info::run(a),
         Command::Demo(a) => demo::run(a),
         Command::Explain(a) => explain::run(a),
+        Command::Merge(a) => explain::run_merge(a),
         Command::Predict(a) => predict::run(a),
         Command::Train(a) => train::run(a),
         Command::Plot(a) => plot::run(a),

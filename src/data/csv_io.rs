@@ -61,10 +61,8 @@ fn delimiter_hint(header: &[String]) -> Option<String> {
     ))
 }
 
-/// Reads a CSV whose first line names the columns and whose cells are all finite numbers.
-pub fn read_csv(path: impl AsRef<Path>) -> Result<Dataset> {
-    let path = path.as_ref();
-    let mut rdr = open(path)?;
+/// Reads and checks the header row of feature names.
+fn read_header<R: std::io::Read>(path: &Path, rdr: &mut csv::Reader<R>) -> Result<Vec<String>> {
     let header: Vec<String> = rdr
         .headers()
         .map_err(|e| Error::data_caused(path, "cannot read the header", e))?
@@ -86,34 +84,89 @@ pub fn read_csv(path: impl AsRef<Path>) -> Result<Dataset> {
             "line 1 holds only numbers: the first line must be a header of feature names",
         ));
     }
-    let width = header.len();
-    let mut values = Vec::new();
-    let mut n = 0usize;
-    for rec in rdr.records() {
-        let rec = rec.map_err(|e| Error::data_caused(path, "cannot parse the CSV", e))?;
-        let line = rec.position().map_or(n + 2, |p| p.line() as usize);
-        if rec.len() != width {
+    Ok(header)
+}
+
+/// A CSV file read one row at a time, each cell checked as [`read_csv`] checks it.
+pub struct CsvRows {
+    rdr: csv::Reader<std::fs::File>,
+    path: std::path::PathBuf,
+    header: Vec<String>,
+    record: csv::StringRecord,
+    next: usize,
+}
+
+impl CsvRows {
+    /// Opens a CSV file and reads its header.
+    pub fn open(path: impl AsRef<Path>) -> Result<CsvRows> {
+        let path = path.as_ref();
+        let mut rdr = open(path)?;
+        let header = read_header(path, &mut rdr)?;
+        Ok(CsvRows {
+            rdr,
+            path: path.to_path_buf(),
+            header,
+            record: csv::StringRecord::new(),
+            next: 0,
+        })
+    }
+
+    /// The column names.
+    pub fn header(&self) -> &[String] {
+        &self.header
+    }
+
+    /// Appends the next row's values to `out` and returns its index (0 = first data row), or
+    /// `None` at the end of the file.
+    pub fn next_row(&mut self, out: &mut Vec<f32>) -> Result<Option<usize>> {
+        let more = self
+            .rdr
+            .read_record(&mut self.record)
+            .map_err(|e| Error::data_caused(&self.path, "cannot parse the CSV", e))?;
+        if !more {
+            return Ok(None);
+        }
+        let i = self.next;
+        let line = self.record.position().map_or(i + 2, |p| p.line() as usize);
+        let width = self.header.len();
+        if self.record.len() != width {
             return Err(Error::data(
-                path,
-                format!("line {line}: {} fields, the header has {width}", rec.len()),
+                &self.path,
+                format!(
+                    "line {line}: {} fields, the header has {width}",
+                    self.record.len()
+                ),
             ));
         }
-        for (j, cell) in rec.iter().enumerate() {
+        for (j, cell) in self.record.iter().enumerate() {
             let v = parse_cell(cell).map_err(|msg| Error::DataCell {
-                path: path.to_path_buf(),
+                path: self.path.clone(),
                 line,
-                column: format!("{} ('{}')", j + 1, shown(&header[j])),
+                column: format!("{} ('{}')", j + 1, shown(&self.header[j])),
                 msg,
             })?;
-            values.push(v);
+            out.push(v);
         }
+        self.next += 1;
+        Ok(Some(i))
+    }
+}
+
+/// Reads a CSV whose first line names the columns and whose cells are all finite numbers.
+pub fn read_csv(path: impl AsRef<Path>) -> Result<Dataset> {
+    let path = path.as_ref();
+    let mut rows = CsvRows::open(path)?;
+    let width = rows.header().len();
+    let mut values = Vec::new();
+    let mut n = 0usize;
+    while rows.next_row(&mut values)?.is_some() {
         n += 1;
     }
     if n == 0 {
         return Err(Error::data(path, "no data rows after the header"));
     }
     Ok(Dataset {
-        feature_names: header,
+        feature_names: rows.header,
         values: Array2::from_shape_vec((n, width), values).expect("rows of equal width"),
         source: path.display().to_string(),
     })

@@ -6,7 +6,7 @@ mod npy_io;
 mod rows;
 
 pub use background::{sample_rows, Background, BackgroundInfo};
-pub use csv_io::{read_csv, read_labels, write_csv};
+pub use csv_io::{read_csv, read_labels, write_csv, CsvRows};
 pub use npy_io::read_npy;
 pub use rows::parse_rows;
 

@@ -104,6 +104,10 @@ pub struct ExplanationFile {
     /// LIME's own per-row fields, when the method is LIME.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lime: Option<Vec<LimeRow>>,
+    /// Folder of the Parquet dataset holding the per-row results, when the run had more rows
+    /// than `--json-rows` and the per-row arrays above are empty.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attributions: Option<String>,
 }
 
 fn nested3(a: &ndarray::Array3<f64>) -> Vec<Vec<Vec<f64>>> {
@@ -133,6 +137,7 @@ impl ExplanationFile {
             summary: summarize(&e.values, &e.output_names),
             meta,
             lime,
+            attributions: None,
         }
     }
 

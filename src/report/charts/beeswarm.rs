@@ -107,6 +107,17 @@ impl Beeswarm {
     }
 }
 
+impl Beeswarm {
+    /// Says in the subtitle that the dots are a seeded sample of `shown` out of `total` rows.
+    pub(crate) fn note_sample(&mut self, shown: usize, total: usize, seed: u64) {
+        self.subtitle = self.subtitle.replacen(
+            &format!("one dot per explained row ({shown})"),
+            &format!("one dot per row of a seeded sample of {shown} of {total} rows (seed {seed})"),
+            1,
+        );
+    }
+}
+
 /// Vertical offsets (in rows) of dots at `xs` within an x range, deterministic.
 fn spread(xs: &[f64], lo: f64, hi: f64) -> Vec<f64> {
     let width = (hi - lo).max(f64::MIN_POSITIVE);

@@ -73,6 +73,14 @@ pub struct ChartOptions {
 /// Which rows and features a chart may show; every entry point checks the file first.
 pub fn check_file(file: &ExplanationFile) -> Result<()> {
     file.validate().map_err(Error::Chart)?;
+    if let (true, Some(dir)) = (file.values.is_empty(), &file.attributions) {
+        return Err(Error::Chart(format!(
+            "this explanations.json keeps only the summary: its rows are in the Parquet dataset \
+             '{dir}' beside it, which plot does not read; explain drew the global bar, the \
+             beeswarm (of a sample) and the first rows' waterfalls when it ran (or rerun explain \
+             with a larger --json-rows)"
+        )));
+    }
     if file.values.is_empty() {
         return Err(Error::Chart("the file explains no rows".into()));
     }
@@ -329,17 +337,87 @@ pub fn write_default_charts_with(
     out_dir: &Path,
     opts: &ChartOptions,
 ) -> Result<Vec<PathBuf>> {
-    check_file(file)?;
+    write_streamed_charts(file, file, file.values.len(), out_dir, opts)
+}
+
+/// Rows of the first rows' charts: (row, output) waterfalls and (output, rows) image grids.
+type HeadPlan = (Vec<(usize, usize)>, Vec<(usize, Vec<usize>)>);
+
+/// Rows of `head` that get a waterfall, with their outputs, and the image charts' rows per output.
+fn head_plan(head: &ExplanationFile) -> HeadPlan {
+    let first: Vec<usize> = (0..head.values.len().min(MAX_DEFAULT_WATERFALLS)).collect();
+    let waterfalls = first
+        .iter()
+        .map(|&r| (r, predicted_output(head, r)))
+        .collect();
+    let mut outputs: Vec<usize> = first.iter().map(|&r| predicted_output(head, r)).collect();
+    outputs.sort_unstable();
+    outputs.dedup();
+    let images = outputs
+        .into_iter()
+        .map(|k| {
+            let rows = first
+                .iter()
+                .copied()
+                .filter(|&r| predicted_output(head, r) == k)
+                .take(MAX_IMAGE_ROWS)
+                .collect();
+            (k, rows)
+        })
+        .collect();
+    (waterfalls, images)
+}
+
+/// The image shape charts use, if rows are images.
+fn image_shape_of(file: &ExplanationFile, opts: &ChartOptions) -> Option<ImageShape> {
+    opts.image_shape
+        .or_else(|| ImageShape::from_row_shape(&file.meta.row_shape))
+}
+
+/// File names [`write_streamed_charts`] writes for these files, without drawing anything.
+pub fn streamed_chart_names(
+    head: &ExplanationFile,
+    sample: &ExplanationFile,
+    opts: &ChartOptions,
+) -> Vec<String> {
+    let ext = opts.format.extension();
+    let (waterfalls, images) = head_plan(head);
+    let mut names: Vec<String> = waterfalls
+        .iter()
+        .map(|(r, k)| format!("waterfall_row{r}_out{k}.{ext}"))
+        .collect();
+    names.push(format!("global_bar.{ext}"));
+    names.extend(
+        beeswarm_outputs(sample)
+            .iter()
+            .map(|k| format!("beeswarm_out{k}.{ext}")),
+    );
+    if image_shape_of(head, opts).is_some() {
+        names.extend(images.iter().map(|(k, _)| format!("image_out{k}.{ext}")));
+    }
+    names
+}
+
+/// The standard set of charts of a run too large to hold: waterfalls and images of the first
+/// rows (`head`), the global bar from `sample.summary` (every row's), and beeswarms of the rows
+/// in `sample`, whose subtitle says when they are a sample of `total_rows`.
+pub fn write_streamed_charts(
+    head: &ExplanationFile,
+    sample: &ExplanationFile,
+    total_rows: usize,
+    out_dir: &Path,
+    opts: &ChartOptions,
+) -> Result<Vec<PathBuf>> {
+    check_file(head)?;
+    check_file(sample)?;
     let ext = opts.format.extension();
     let mut written = Vec::new();
-    let n = file.values.len();
-    let first: Vec<usize> = (0..n.min(MAX_DEFAULT_WATERFALLS)).collect();
-    for &r in &first {
-        let k = predicted_output(file, r);
+    let (waterfalls, images) = head_plan(head);
+    for (r, k) in waterfalls {
         let path = out_dir.join(format!("waterfall_row{r}_out{k}.{ext}"));
         let top = opts.top.unwrap_or(DEFAULT_TOP_WATERFALL);
         render::save(
-            &waterfall::Waterfall::new(file, r, k, top),
+            &waterfall::Waterfall::new(head, r, k, top),
             &path,
             opts.format,
         )?;
@@ -348,35 +426,26 @@ pub fn write_default_charts_with(
     let top = opts.top.unwrap_or(DEFAULT_TOP_GLOBAL);
     let path = out_dir.join(format!("global_bar.{ext}"));
     render::save(
-        &global_bar::GlobalBar::new(file, None, top),
+        &global_bar::GlobalBar::new(sample, None, top),
         &path,
         opts.format,
     )?;
     written.push(path);
-    for k in beeswarm_outputs(file) {
+    for k in beeswarm_outputs(sample) {
         let path = out_dir.join(format!("beeswarm_out{k}.{ext}"));
-        render::save(&beeswarm::Beeswarm::new(file, k, top), &path, opts.format)?;
+        let mut chart = beeswarm::Beeswarm::new(sample, k, top);
+        if sample.values.len() < total_rows {
+            chart.note_sample(sample.values.len(), total_rows, sample.meta.seed);
+        }
+        render::save(&chart, &path, opts.format)?;
         written.push(path);
     }
-    let shape = match opts.image_shape {
-        Some(s) => Some(s),
-        None => ImageShape::from_row_shape(&file.meta.row_shape),
-    };
-    if let Some(shape) = shape {
-        shape.check(file.feature_names.len())?;
-        let mut outputs: Vec<usize> = first.iter().map(|&r| predicted_output(file, r)).collect();
-        outputs.sort_unstable();
-        outputs.dedup();
-        for k in outputs {
-            let rows: Vec<usize> = first
-                .iter()
-                .copied()
-                .filter(|&r| predicted_output(file, r) == k)
-                .take(MAX_IMAGE_ROWS)
-                .collect();
+    if let Some(shape) = image_shape_of(head, opts) {
+        shape.check(head.feature_names.len())?;
+        for (k, rows) in images {
             let path = out_dir.join(format!("image_out{k}.{ext}"));
             render::save(
-                &image::ImageGrid::new(file, &rows, k, shape),
+                &image::ImageGrid::new(head, &rows, k, shape),
                 &path,
                 opts.format,
             )?;

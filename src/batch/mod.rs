@@ -1,0 +1,479 @@
+//! Explaining a whole dataset with bounded memory: rows are read, explained and written in
+//! parts of `chunk_rows` rows, so peak memory depends on the chunk size, the model and the
+//! background, not on the number of rows.
+//!
+//! An output folder holds one run:
+//! - `attributions/part-NNNNN.parquet`: one record per row and output (see [`parts`]);
+//! - `parts/part-NNNNN.json`: each part's exact sums and the rows kept for charts (its presence
+//!   marks the part finished, so `resume` skips it);
+//! - `manifest.json`: the run's fingerprint, its parts and every file it wrote;
+//! - `explanations.json` and the charts, written from the parts once all are done.
+//!
+//! Part `p` always holds the selected rows `[p*chunk, (p+1)*chunk)`, whatever shard or resumed
+//! process writes it, and per-row seeds make each row's result independent of its batch: a run
+//! split into shards and merged, or killed and resumed, writes the same parts as one run.
+
+pub mod manifest;
+mod merge;
+pub mod parts;
+pub mod plan;
+mod source;
+
+pub use manifest::{Fingerprint, Manifest, MANIFEST};
+pub use merge::merge;
+pub use plan::{Shard, MAX_SAMPLE_ROWS};
+
+use crate::data::{parse_rows, Background};
+use crate::error::{Error, Result};
+use crate::explain::{Estimator, Method, Progress};
+use crate::model::{Model, SelectOutputs, Timed};
+use crate::pipeline::sha256_file;
+use crate::pipeline::{
+    build_meta, load_checked, load_model, resolve_estimator, run_rows, thread_pool, ExplainRequest,
+    Reference,
+};
+use crate::report::charts::{write_streamed_charts, ChartOptions};
+use crate::report::{summarize, ExplanationFile, Meta, OutputSummary, Timings};
+use parts::{Rows, Sidecar};
+use plan::{sample_positions, Plan, Sums, HEAD_ROWS};
+use source::DataInput;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// Rows per part by default.
+pub const DEFAULT_CHUNK_ROWS: usize = 1024;
+/// Largest run whose `explanations.json` keeps per-row arrays, by default.
+pub const DEFAULT_JSON_ROWS: usize = 10_000;
+
+/// How a dataset run is cut, resumed and reported.
+#[derive(Debug, Clone)]
+pub struct BatchOptions {
+    /// Output folder.
+    pub out: PathBuf,
+    /// Rows per part (and per explain call).
+    pub chunk_rows: usize,
+    /// Runs of at most this many rows keep per-row arrays in `explanations.json`.
+    pub json_rows: usize,
+    /// Continue the run in `out` (same fingerprint), skipping finished parts.
+    pub resume: bool,
+    /// The slice of the run to explain.
+    pub shard: Shard,
+    /// Charts to draw (`None`: no charts).
+    pub charts: Option<ChartOptions>,
+}
+
+impl BatchOptions {
+    /// Defaults: parts of [`DEFAULT_CHUNK_ROWS`], [`DEFAULT_JSON_ROWS`], no resume, one shard, PNG charts.
+    pub fn new(out: impl Into<PathBuf>) -> BatchOptions {
+        BatchOptions {
+            out: out.into(),
+            chunk_rows: DEFAULT_CHUNK_ROWS,
+            json_rows: DEFAULT_JSON_ROWS,
+            resume: false,
+            shard: Shard::ALL,
+            charts: Some(ChartOptions::default()),
+        }
+    }
+}
+
+/// What a dataset run (or merge) wrote.
+#[derive(Debug)]
+pub struct BatchReport {
+    /// The `explanations.json` written (per-row arrays empty above `json_rows`).
+    pub file: ExplanationFile,
+    /// Rows in this folder's parts.
+    pub rows: usize,
+    /// Rows explained by this process (fewer when resuming).
+    pub explained_rows: usize,
+    /// Parts found finished and skipped.
+    pub skipped_parts: usize,
+    /// Chart files written.
+    pub charts: Vec<PathBuf>,
+}
+
+/// The run's settings as recorded in the fingerprint.
+/// The estimator's settings as recorded in the fingerprint, the seed apart.
+fn estimator_json(e: &Estimator) -> serde_json::Value {
+    let mut v = match e {
+        Estimator::Shap(p) => serde_json::json!({ "shap": p }),
+        Estimator::Lime(p) => serde_json::json!({ "lime": p }),
+    };
+    if let Some(o) = v.as_object_mut().and_then(|o| o.values_mut().next()) {
+        if let Some(o) = o.as_object_mut() {
+            o.remove("seed");
+        }
+    }
+    v
+}
+
+/// Explains the rows of `req` into `opts.out` part by part; see the module documentation.
+pub fn run_batch(
+    req: &ExplainRequest,
+    opts: &BatchOptions,
+    progress: Option<&Progress>,
+) -> Result<BatchReport> {
+    let start = Instant::now();
+    if opts.chunk_rows == 0 {
+        return Err(Error::param("chunk_rows", "must be at least 1"));
+    }
+    let out = &opts.out;
+    let onnx = load_model(&req.model, req.output_names.clone(), req.engine)?;
+    let model = SelectOutputs::new(&onnx, &req.labels)?;
+    let m = model.n_features();
+    std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
+    let earlier = Manifest::read_in(out)?;
+    let input = DataInput::open(&req.data, out)?;
+    let (names, total) = input.scan(m)?;
+    let estimator = resolve_estimator(req, &names)?;
+    estimator.check(m)?;
+    let selection = parse_rows(req.rows.as_deref(), total)?;
+    // Reference rows: a background file, a sample of the data gathered in one pass, or LIME's
+    // training statistics (the whole data file unless --train is given).
+    let reference = match &estimator {
+        Estimator::Lime(_) => Reference::Train(match &req.train {
+            Some(p) => load_checked(p, m, "the training data")?,
+            None => input.load()?,
+        }),
+        Estimator::Shap(p) => Reference::Background(match &req.background {
+            Some(path) => Background::from_dataset(&load_checked(path, m, "the background")?),
+            None if req.background_size == 0 => {
+                return Err(Error::param("background_size", "must be at least 1"))
+            }
+            None => input.background_sample(total, req.background_size, p.seed)?,
+        }),
+    };
+    let reference_file = match &estimator {
+        Estimator::Lime(_) => req.train.as_ref(),
+        Estimator::Shap(_) => req.background.as_ref(),
+    };
+    let fingerprint = Fingerprint {
+        model_sha256: sha256_file(&req.model)?,
+        data_sha256: input.sha256()?,
+        data_rows: total,
+        rows: req.rows.clone(),
+        selected_rows: selection.len(),
+        estimator: estimator_json(&estimator),
+        seed: estimator.seed(),
+        reference_sha256: reference_file.map(|p| sha256_file(p)).transpose()?,
+        background_size: req.background_size,
+        output_names: req.output_names.clone(),
+        labels: req.labels.clone(),
+        chunk_rows: opts.chunk_rows,
+        json_rows: opts.json_rows,
+        engine: serde_json::to_value(onnx.engine()).unwrap_or_default(),
+    };
+    let plan = Plan {
+        rows: selection.len(),
+        chunk: opts.chunk_rows,
+    };
+    let (first_part, end_part) = opts.shard.parts(plan.parts());
+    let method = estimator.method(m);
+    let mut meta = build_meta(
+        req,
+        &estimator,
+        &model,
+        &reference,
+        method,
+        vec![],
+        Timings::default(),
+    )?;
+    meta.data = input.shown.clone();
+    meta.engine = onnx.engine();
+    let meta_json = serde_json::to_string(&meta).map_err(|e| Error::Mismatch(e.to_string()))?;
+    if opts.resume {
+        if let Some(old) = &earlier {
+            if let Some(diff) = old.fingerprint.difference(&fingerprint) {
+                return Err(Error::param(
+                    "resume",
+                    format!(
+                        "{} holds a different run ({diff}); run without --resume to replace it",
+                        out.display()
+                    ),
+                ));
+            }
+            if old.shard != opts.shard {
+                return Err(Error::param(
+                    "resume",
+                    format!(
+                        "{} holds shard {}/{}, not {}/{}",
+                        out.display(),
+                        old.shard.index,
+                        old.shard.count,
+                        opts.shard.index,
+                        opts.shard.count
+                    ),
+                ));
+            }
+        }
+    }
+    // One run per folder: once the new run is known to be valid, the earlier run's files go;
+    // a resumed run only drops the temporary files its interrupted writes left.
+    if let Some(old) = &earlier {
+        if opts.resume {
+            old.remove_temporaries(out)?;
+        } else {
+            old.remove_files(out)?;
+        }
+    }
+    let mut manifest = Manifest {
+        tool: meta.tool.clone(),
+        fingerprint,
+        shard: opts.shard,
+        total_parts: plan.parts(),
+        parts: (first_part, end_part),
+        files: (first_part..end_part)
+            .flat_map(|p| [parts::parquet_name(p), parts::sidecar_name(p)])
+            .collect(),
+        complete: false,
+        meta: meta.clone(),
+        timings: None,
+        feature_names: names.clone(),
+        output_names: model.output_names().to_vec(),
+    };
+    manifest.write_in(out)?;
+    for dir in [parts::ATTRIBUTIONS_DIR, parts::PARTS_DIR] {
+        std::fs::create_dir_all(out.join(dir)).map_err(|e| Error::io(&out.join(dir), e))?;
+    }
+
+    // Which parts remain, and which positions the charts and explanations.json keep.
+    let done = |p: usize| {
+        let (pq, side) = parts::part_paths(out, p);
+        opts.resume && pq.exists() && Sidecar::read(&side).is_ok_and(|s| s.part == p)
+    };
+    let todo: Vec<usize> = (first_part..end_part).filter(|&p| !done(p)).collect();
+    let keep_all = plan.rows <= opts.json_rows;
+    let sample = sample_positions(plan.rows, MAX_SAMPLE_ROWS, estimator.seed());
+    let keep = |pos: usize| keep_all || pos < HEAD_ROWS || sample.contains(&pos);
+    let with_stderr = matches!(method, Method::Kernel | Method::Permutation);
+    parts::column_names(&names, with_stderr)?;
+
+    let todo_rows: usize = todo
+        .iter()
+        .map(|&p| plan.positions(p).1 - plan.positions(p).0)
+        .sum();
+    if let Some(p) = progress {
+        (p.total)(todo_rows);
+    }
+    let quiet_total = |_: usize| {};
+    let inner = progress.map(|p| Progress {
+        total: &quiet_total,
+        row_done: p.row_done,
+        cancel: p.cancel,
+    });
+    let timed = Timed::new(&model);
+    let explaining = Instant::now();
+    let mut rows_src = input.rows(&selection)?;
+    let pool = thread_pool(req.threads)?;
+    let threads = pool.current_num_threads();
+    let mut position = 0;
+    for p in 0..end_part {
+        let (a, b) = plan.positions(p);
+        debug_assert_eq!(a, position);
+        position = b;
+        if p < first_part || !todo.contains(&p) {
+            rows_src.skip(b - a)?;
+            continue;
+        }
+        let (indices, x) = rows_src
+            .next_chunk(b - a)?
+            .ok_or_else(|| Error::Mismatch(format!("part {p}: the data ended early")))?;
+        let e = pool.install(|| {
+            run_rows(
+                &estimator,
+                &timed,
+                &names,
+                &reference,
+                &x,
+                &indices,
+                inner.as_ref(),
+            )
+        })?;
+        let (pq, side) = parts::part_paths(out, p);
+        parts::write_parquet(&pq, &e, with_stderr, &meta_json)?;
+        Sidecar::new(p, a, &e, keep).write(&side)?;
+    }
+    let total_seconds = start.elapsed().as_secs_f64();
+    let timings = Timings {
+        total_seconds,
+        explain_seconds: explaining.elapsed().as_secs_f64(),
+        model_seconds: timed.seconds(),
+        rows_per_second: todo_rows as f64 / total_seconds.max(1e-9),
+        threads,
+    };
+    let mut report = finish(out, &mut manifest, keep_all, timings, opts.charts.as_ref())?;
+    report.explained_rows = todo_rows;
+    report.skipped_parts = (end_part - first_part) - todo.len();
+    Ok(report)
+}
+
+/// Builds the summaries, `explanations.json` and charts from a folder's finished parts, and
+/// marks its manifest complete.
+pub(crate) fn finish(
+    out: &Path,
+    manifest: &mut Manifest,
+    keep_all: bool,
+    timings: Timings,
+    charts: Option<&ChartOptions>,
+) -> Result<BatchReport> {
+    let meta = &manifest.meta;
+    let k = meta.output_indices.len();
+    let (first, end) = manifest.parts;
+    if first == end {
+        // A shard with no part (more shards than parts): nothing to write but its manifest.
+        manifest.complete = true;
+        manifest.timings = Some(timings.clone());
+        manifest.write_in(out)?;
+        let m = manifest.feature_names.len();
+        let summary = manifest
+            .output_names
+            .iter()
+            .map(|name| OutputSummary {
+                output: name.clone(),
+                mean_abs: vec![0.0; m],
+                mean: vec![0.0; m],
+                ranking: (0..m).collect(),
+            })
+            .collect();
+        let mut meta = meta.clone();
+        meta.timings = timings;
+        let file = ExplanationFile {
+            schema_version: crate::report::json::SCHEMA_VERSION,
+            feature_names: manifest.feature_names.clone(),
+            output_names: manifest.output_names.clone(),
+            row_indices: vec![],
+            data: vec![],
+            values: vec![],
+            base_values: vec![],
+            predictions: vec![],
+            stderr: None,
+            summary,
+            meta,
+            lime: None,
+            attributions: Some(format!("{}/", parts::ATTRIBUTIONS_DIR)),
+        };
+        return Ok(BatchReport {
+            file,
+            rows: 0,
+            explained_rows: 0,
+            skipped_parts: 0,
+            charts: vec![],
+        });
+    }
+    let mut sums: Option<Sums> = None;
+    let (mut head, mut sampled, mut all) = (Rows::default(), Rows::default(), Rows::default());
+    let total_rows = manifest.fingerprint.selected_rows;
+    let in_sample = sample_positions(total_rows, MAX_SAMPLE_ROWS, meta.seed);
+    for p in first..end {
+        let (pq, side) = parts::part_paths(out, p);
+        if !pq.exists() {
+            return Err(Error::data(&pq, "missing: the part was not written"));
+        }
+        let s = Sidecar::read(&side)?;
+        let part_sums = s.sums();
+        match sums.as_mut() {
+            None => sums = Some(part_sums),
+            Some(t) => t.add(&part_sums),
+        }
+        for r in &s.kept {
+            if r.position < HEAD_ROWS {
+                head.push(r, k);
+            }
+            if in_sample.contains(&r.position) {
+                sampled.push(r, k);
+            }
+            if keep_all {
+                all.push(r, k);
+            }
+        }
+    }
+    let sums = sums.ok_or_else(|| Error::Mismatch("no rows to explain".into()))?;
+    let feature_names = manifest.feature_names.clone();
+    let output_names = manifest.output_names.clone();
+    if sums.abs.len() != output_names.len()
+        || sums.abs.iter().any(|r| r.len() != feature_names.len())
+    {
+        return Err(Error::data(
+            out.join(parts::sidecar_name(first)),
+            "the part's sums do not match the run's features and outputs",
+        ));
+    }
+    let mut meta = meta.clone();
+    meta.timings = timings.clone();
+    let n = sums.rows;
+    let stream_summary: Vec<OutputSummary> = output_names
+        .iter()
+        .enumerate()
+        .map(|(o, name)| {
+            let mean_abs: Vec<f64> = sums.abs[o].iter().map(|v| v / n as f64).collect();
+            OutputSummary {
+                output: name.clone(),
+                ranking: crate::explain::rank_desc(&mean_abs),
+                mean: sums.signed[o].iter().map(|v| v / n as f64).collect(),
+                mean_abs,
+            }
+        })
+        .collect();
+    let build = |rows: Rows, summary: Vec<OutputSummary>, meta: Meta| -> ExplanationFile {
+        let lime = (!rows.lime.is_empty()).then_some(rows.lime);
+        ExplanationFile {
+            schema_version: crate::report::json::SCHEMA_VERSION,
+            feature_names: feature_names.clone(),
+            output_names: output_names.clone(),
+            row_indices: rows.row_indices,
+            data: rows.data,
+            values: rows.values,
+            base_values: rows.base_values,
+            predictions: rows.predictions,
+            stderr: rows.stderr,
+            summary,
+            meta,
+            lime,
+            attributions: None,
+        }
+    };
+    let file = if keep_all && all.len() == n {
+        // Small runs: explanations.json exactly as an in-memory run writes it.
+        let values = ndarray::Array3::from_shape_fn(
+            (n, feature_names.len(), output_names.len()),
+            |(i, j, o)| all.values[i][j][o],
+        );
+        let mut meta = meta.clone();
+        meta.evaluations_per_row = all.evaluations.clone();
+        let summary = summarize(&values, &output_names);
+        build(all, summary, meta)
+    } else {
+        let mut f = build(Rows::default(), stream_summary.clone(), meta.clone());
+        f.attributions = Some(format!("{}/", parts::ATTRIBUTIONS_DIR));
+        f
+    };
+    let json = out.join("explanations.json");
+    let mut written = vec!["explanations.json".to_string()];
+    let mut chart_paths = vec![];
+    if let Some(opts) = charts {
+        let summary = file.summary.clone();
+        let head_file = build(head, summary.clone(), meta.clone());
+        let sample_file = build(sampled, summary, meta.clone());
+        // List the chart files before drawing them, so that an interrupted run's are removed too.
+        let names = crate::report::charts::streamed_chart_names(&head_file, &sample_file, opts);
+        manifest.files.extend(written.iter().cloned());
+        manifest.files.extend(names);
+        manifest.write_in(out)?;
+        chart_paths = write_streamed_charts(&head_file, &sample_file, n, out, opts)?;
+        written.clear();
+    }
+    manifest.files.extend(written);
+    manifest.files.sort();
+    manifest.files.dedup();
+    manifest.write_in(out)?;
+    file.write(&json)?;
+    manifest.complete = true;
+    manifest.timings = Some(timings);
+    manifest.write_in(out)?;
+    Ok(BatchReport {
+        file,
+        rows: n,
+        explained_rows: 0,
+        skipped_parts: 0,
+        charts: chart_paths,
+    })
+}

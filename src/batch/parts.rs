@@ -1,0 +1,308 @@
+//! One part of a run: its rows as a Parquet file and a small JSON sidecar with the part's sums
+//! and the rows charts and `explanations.json` keep.
+
+use super::plan::Sums;
+use crate::atomic::{persist, temp_beside, write_atomic};
+use crate::error::{Error, Result};
+use crate::explain::{Explanation, LimeRow};
+use parquet::basic::{ConvertedType, LogicalType, Repetition, Type as Physical};
+use parquet::data_type::{ByteArray, ByteArrayType, DoubleType, Int64Type};
+use parquet::file::metadata::KeyValue;
+use parquet::file::properties::WriterProperties;
+use parquet::file::writer::SerializedFileWriter;
+use parquet::schema::types::Type;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Folder of the Parquet dataset inside an output folder.
+pub const ATTRIBUTIONS_DIR: &str = "attributions";
+/// Folder of the part sidecars inside an output folder.
+pub const PARTS_DIR: &str = "parts";
+/// Key of the run's `meta` JSON in each Parquet file's metadata.
+pub const META_KEY: &str = "onnx_inspector.meta";
+/// Suffix of a feature's standard-error column.
+pub const STDERR_SUFFIX: &str = "__stderr";
+
+/// Relative path of part `p`'s Parquet file.
+pub fn parquet_name(p: usize) -> String {
+    format!("{ATTRIBUTIONS_DIR}/part-{p:05}.parquet")
+}
+
+/// Relative path of part `p`'s sidecar.
+pub fn sidecar_name(p: usize) -> String {
+    format!("{PARTS_DIR}/part-{p:05}.json")
+}
+
+/// The Parquet column names: row, output, base_value, prediction, φ per feature, then standard
+/// errors per feature when `stderr`; an error when two would clash.
+pub fn column_names(features: &[String], stderr: bool) -> Result<Vec<String>> {
+    let mut cols: Vec<String> = ["row", "output", "base_value", "prediction"]
+        .map(String::from)
+        .to_vec();
+    cols.extend(features.iter().cloned());
+    if stderr {
+        cols.extend(features.iter().map(|f| format!("{f}{STDERR_SUFFIX}")));
+    }
+    let mut seen = std::collections::HashSet::new();
+    for c in &cols {
+        if !seen.insert(c.as_str()) {
+            return Err(Error::Mismatch(format!(
+                "the Parquet column '{c}' would appear twice: rename the feature (columns are row, \
+                 output, base_value, prediction, one per feature and <feature>{STDERR_SUFFIX})"
+            )));
+        }
+    }
+    Ok(cols)
+}
+
+fn pq_err(path: &Path) -> impl Fn(parquet::errors::ParquetError) -> Error + '_ {
+    move |e| Error::io(path, std::io::Error::other(e.to_string()))
+}
+
+/// Writes one part's rows atomically: one record per row and output.
+pub fn write_parquet(
+    path: &Path,
+    e: &Explanation,
+    with_stderr: bool,
+    meta_json: &str,
+) -> Result<()> {
+    let err = pq_err(path);
+    let cols = column_names(&e.feature_names, with_stderr)?;
+    let (n, m, k) = (e.n_rows(), e.feature_names.len(), e.output_names.len());
+    let field = |name: &str, t: Physical| {
+        Type::primitive_type_builder(name, t)
+            .with_repetition(Repetition::REQUIRED)
+            .build()
+    };
+    let mut fields = vec![field("row", Physical::INT64).map_err(&err)?];
+    fields.push(
+        Type::primitive_type_builder("output", Physical::BYTE_ARRAY)
+            .with_repetition(Repetition::REQUIRED)
+            .with_logical_type(Some(LogicalType::String))
+            .with_converted_type(ConvertedType::UTF8)
+            .build()
+            .map_err(&err)?,
+    );
+    for c in &cols[2..] {
+        fields.push(field(c, Physical::DOUBLE).map_err(&err)?);
+    }
+    let schema = Type::group_type_builder("schema")
+        .with_fields(fields.into_iter().map(Arc::new).collect())
+        .build()
+        .map_err(&err)?;
+    let props = WriterProperties::builder()
+        .set_key_value_metadata(Some(vec![KeyValue::new(
+            META_KEY.to_string(),
+            meta_json.to_string(),
+        )]))
+        .build();
+    let mut tmp = temp_beside(path)?;
+    {
+        let mut w = SerializedFileWriter::new(tmp.as_file_mut(), Arc::new(schema), Arc::new(props))
+            .map_err(&err)?;
+        let mut rg = w.next_row_group().map_err(&err)?;
+        let mut c = 0usize;
+        while let Some(mut col) = rg.next_column().map_err(&err)? {
+            match c {
+                0 => {
+                    let v: Vec<i64> = (0..n * k).map(|i| e.row_indices[i / k] as i64).collect();
+                    col.typed::<Int64Type>().write_batch(&v, None, None)
+                }
+                1 => {
+                    let v: Vec<ByteArray> = (0..n * k)
+                        .map(|i| ByteArray::from(e.output_names[i % k].as_str()))
+                        .collect();
+                    col.typed::<ByteArrayType>().write_batch(&v, None, None)
+                }
+                _ => {
+                    let v: Vec<f64> = (0..n * k)
+                        .map(|i| {
+                            let (r, o) = (i / k, i % k);
+                            match c {
+                                2 => e.base_values[[r, o]],
+                                3 => e.predictions[[r, o]],
+                                c if c < 4 + m => e.values[[r, c - 4, o]],
+                                c => e.stderr.as_ref().map_or(0.0, |s| s[[r, c - 4 - m, o]]),
+                            }
+                        })
+                        .collect();
+                    col.typed::<DoubleType>().write_batch(&v, None, None)
+                }
+            }
+            .map_err(&err)?;
+            col.close().map_err(&err)?;
+            c += 1;
+        }
+        rg.close().map_err(&err)?;
+        w.close().map_err(&err)?;
+    }
+    persist(tmp, path)
+}
+
+/// Exact f64s through JSON (serde_json's default float parsing may be off by one ulp).
+fn bits(v: impl IntoIterator<Item = f64>) -> Vec<u64> {
+    v.into_iter().map(f64::to_bits).collect()
+}
+
+fn floats(v: &[u64]) -> Vec<f64> {
+    v.iter().map(|&b| f64::from_bits(b)).collect()
+}
+
+/// One row kept for `explanations.json` or the charts, numbers stored as their bits.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct KeptRow {
+    /// Position among the run's selected rows.
+    pub position: usize,
+    /// Index in the data file.
+    pub row: usize,
+    /// Input values (f32 bits) `[M]`.
+    pub data: Vec<u32>,
+    /// φ (f64 bits) `[M][K]`, row-major.
+    pub values: Vec<u64>,
+    /// Base values `[K]`.
+    pub base_values: Vec<u64>,
+    /// Predictions `[K]`.
+    pub predictions: Vec<u64>,
+    /// Standard errors `[M][K]`, when the method has them.
+    pub stderr: Option<Vec<u64>>,
+    /// Evaluations made for the row.
+    pub evaluations: usize,
+    /// LIME's surrogates.
+    pub lime: Option<LimeRow>,
+}
+
+/// What a finished part leaves besides its Parquet file; its presence marks the part done.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Sidecar {
+    /// Part number.
+    pub part: usize,
+    /// Rows in the part.
+    pub rows: usize,
+    /// Σ|φ| `[K][M]` as bits.
+    pub sum_abs: Vec<Vec<u64>>,
+    /// Σφ `[K][M]` as bits.
+    pub sum: Vec<Vec<u64>>,
+    /// Kept rows, by position.
+    pub kept: Vec<KeptRow>,
+}
+
+impl Sidecar {
+    /// Sums and kept rows of an explained part; `keep(position)` says which rows to keep.
+    pub fn new(part: usize, first: usize, e: &Explanation, keep: impl Fn(usize) -> bool) -> Self {
+        let (k, m) = (e.output_names.len(), e.feature_names.len());
+        let mut sums = Sums::new(k, m);
+        let mut kept = Vec::new();
+        for i in 0..e.n_rows() {
+            let phi = e.values.index_axis(ndarray::Axis(0), i);
+            sums.add_row(phi);
+            if keep(first + i) {
+                kept.push(KeptRow {
+                    position: first + i,
+                    row: e.row_indices[i],
+                    data: e.data.row(i).iter().map(|v| v.to_bits()).collect(),
+                    values: bits(phi.iter().copied()),
+                    base_values: bits(e.base_values.row(i).iter().copied()),
+                    predictions: bits(e.predictions.row(i).iter().copied()),
+                    stderr: e
+                        .stderr
+                        .as_ref()
+                        .map(|s| bits(s.index_axis(ndarray::Axis(0), i).iter().copied())),
+                    evaluations: e.evaluations[i],
+                    lime: e.lime.get(i).cloned(),
+                });
+            }
+        }
+        Sidecar {
+            part,
+            rows: e.n_rows(),
+            sum_abs: sums.abs.iter().map(|r| bits(r.iter().copied())).collect(),
+            sum: sums
+                .signed
+                .iter()
+                .map(|r| bits(r.iter().copied()))
+                .collect(),
+            kept,
+        }
+    }
+
+    /// The part's sums.
+    pub fn sums(&self) -> Sums {
+        Sums {
+            abs: self.sum_abs.iter().map(|r| floats(r)).collect(),
+            signed: self.sum.iter().map(|r| floats(r)).collect(),
+            rows: self.rows,
+        }
+    }
+
+    /// Writes the sidecar atomically.
+    pub fn write(&self, path: &Path) -> Result<()> {
+        write_atomic(path, |w| {
+            serde_json::to_writer(&mut *w, self).map_err(std::io::Error::other)
+        })
+    }
+
+    /// Reads a sidecar.
+    pub fn read(path: &Path) -> Result<Sidecar> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        serde_json::from_str(&text)
+            .map_err(|e| Error::data_caused(path, "not a part sidecar of onnx-inspector", e))
+    }
+}
+
+/// Kept rows assembled as the per-row arrays of `explanations.json`.
+#[derive(Debug, Default)]
+pub struct Rows {
+    /// Data-file indices.
+    pub row_indices: Vec<usize>,
+    /// Inputs `[n][M]`.
+    pub data: Vec<Vec<f32>>,
+    /// φ `[n][M][K]`.
+    pub values: Vec<Vec<Vec<f64>>>,
+    /// `[n][K]`.
+    pub base_values: Vec<Vec<f64>>,
+    /// `[n][K]`.
+    pub predictions: Vec<Vec<f64>>,
+    /// `[n][M][K]` when known.
+    pub stderr: Option<Vec<Vec<Vec<f64>>>>,
+    /// Evaluations per row.
+    pub evaluations: Vec<usize>,
+    /// LIME rows, when LIME.
+    pub lime: Vec<LimeRow>,
+}
+
+impl Rows {
+    /// Appends a kept row of K outputs.
+    pub fn push(&mut self, r: &KeptRow, k: usize) {
+        let nest =
+            |v: &[u64]| -> Vec<Vec<f64>> { floats(v).chunks(k).map(<[f64]>::to_vec).collect() };
+        self.row_indices.push(r.row);
+        self.data
+            .push(r.data.iter().map(|&b| f32::from_bits(b)).collect());
+        self.values.push(nest(&r.values));
+        self.base_values.push(floats(&r.base_values));
+        self.predictions.push(floats(&r.predictions));
+        if let Some(se) = &r.stderr {
+            self.stderr.get_or_insert_with(Vec::new).push(nest(se));
+        }
+        self.evaluations.push(r.evaluations);
+        if let Some(l) = &r.lime {
+            self.lime.push(l.clone());
+        }
+    }
+
+    /// Number of rows.
+    pub fn len(&self) -> usize {
+        self.values.len()
+    }
+
+    /// Whether no row is held.
+    pub fn is_empty(&self) -> bool {
+        self.values.is_empty()
+    }
+}
+
+/// Absolute paths of a folder's part files `p` for the given part range.
+pub fn part_paths(dir: &Path, p: usize) -> (PathBuf, PathBuf) {
+    (dir.join(parquet_name(p)), dir.join(sidecar_name(p)))
+}
