@@ -16,29 +16,34 @@
 //!
 //! # Layers and data flow
 //! ```text
-//! data::Dataset (CSV/NPY) ──┐
-//! model::OnnxModel (tract,  ─┼─> explain::Masker: v(S) for blocks of coalitions, one model call per block
-//!   or dense fast path)      │        │
-//! data::Background ──────────┘        ├─> explain::{exact, kernel, permutation}: φ and stderr per row (rayon over rows;
-//!                                     │     kernel's moments by explain::binary_design popcounts)
-//!                                     │   explain::lime: perturb (discretize, truncnorm), weight, moments
-//!                                     │     (binary_design bitsets, surrogate Gram), ridge per output
-//!                                     └─> explain::Explanation ─> report::ExplanationFile (explanations.json)
-//!                                                                   └─> report::charts (PNG/SVG)
-//! train::train (Keras recipe) ─> train::write_onnx ─> model::OnnxModel (round-trip check)
+//! data::CsvRows / Dataset ──┐   (streamed in parts by batch::run_batch: bounded memory)
+//! model::OnnxModel ─────────┼─> explain::Masker: v(S) for blocks of coalitions, one model call per block
+//!   engines: tract | dense   │     (dense models: first layer updated incrementally, explain::incremental)
+//!   fast path | onnxruntime  │        │
+//! data::Background ──────────┘        ├─> exact / kernel / permutation: φ and stderr per row (rayon over rows)
+//!                                     │   lime: perturb (discretize, truncnorm, categories), weight,
+//!                                     │     moments (binary_design bitsets), ridge per output
+//!                                     └─> explain::Explanation ─> batch::parts (Parquet part + exact sums)
+//!                                           ─> report::ExplanationFile (explanations.json) ─> report::charts
+//! train::train (Keras recipe) ─> train::export (ONNX writer, re-read and checked through model)
 //! ```
-//! - [`model`]: the [`model::Model`] trait (`predict(rows) -> rows`), ONNX models on tract with the
-//!   batch re-declared as symbolic, cached per-size plans and pooled per-thread states, a dense
-//!   fast path (sgemm, AVX2 head kernel), closures, and output selection (`--labels`).
-//! - [`data`]: CSV (header = feature names) and `.npy` input, row selections, background sampling.
+//! - [`model`]: the [`model::Model`] trait (`predict(rows) -> rows`, optionally its first linear
+//!   layer), ONNX models on tract with the batch re-declared as symbolic, cached per-size plans and
+//!   pooled per-thread states, every tract call guarded against panics; a dense fast path (sgemm,
+//!   AVX2 head kernel) and an optional onnxruntime engine (feature `ort`), each used only when it
+//!   matches tract on probe rows ([`model::Engine`]); closures and output selection (`--labels`).
+//! - [`data`]: CSV (header = feature names; whole or row by row) and `.npy` input, row selections,
+//!   background sampling.
 //! - [`explain`]: settings ([`explain::ShapParams`], [`explain::LimeParams`], [`explain::Estimator`];
 //!   defaults in one place, checked once before any row), the builders [`explain::ShapExplainer`]
 //!   and [`explain::LimeExplainer`] behind one [`explain::Explainer`] trait, and the common
 //!   [`explain::Explanation`] (LIME's surrogates typed as [`explain::LimeRow`]). Estimators, coalitions,
 //!   the masker and the linear algebra are private to the module.
+//! - [`batch`]: a whole dataset in parts: Parquet dataset, exact streaming summaries, manifest,
+//!   resume, shards and merge.
 //! - [`report`]: `explanations.json`, its per-output summary, and charts (plotters, embedded font).
 //! - [`train`]: the reference-network trainer, its ONNX writer and the export check.
-//! - [`pipeline`] and [`demo`]: end-to-end runs (load, resolve, run, report) used by the CLI
+//! - [`pipeline`] and [`demo`]: loading, resolving and reporting shared by the runs the CLI makes
 //!   (`src/cli/`, parsing only, behind the default `cli` feature).
 //!
 //! # Invariants
@@ -46,7 +51,8 @@
 //! - Results depend on `seed` and inputs only: each row has its own generator, and model calls are
 //!   cut into blocks and chunks whose sizes do not depend on the thread count.
 //! - Non-finite input or model output is an error, never a number in a report.
-//! - Files are written atomically (a temporary file beside the target, fsynced, then renamed).
+//! - Files are written atomically (a temporary file beside the target, fsynced, then renamed); an
+//!   output folder holds one run, listed in its manifest.
 //! - Library errors are [`Error`]: one line, naming the file, row/column, ONNX node or parameter,
 //!   with the underlying cause as `#[source]` ([`error::report`] joins the chain once).
 
