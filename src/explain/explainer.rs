@@ -2,13 +2,15 @@
 
 use super::explanation::{Explained, Explanation, RowAttribution};
 use super::game::RowGame;
-use super::masker::{check_finite, Evaluator, Masker};
+use super::games::{Filling, Games, RowBackground};
+use super::groups::FeatureGroups;
+use super::masker::{check_finite, Evaluator};
 use super::params::{Method, Sampling, ShapMethod, ShapParams};
 use super::rounds::Rounds;
 use super::{exact, kernel, permutation, sampling};
 use crate::error::{Error, Result};
 use crate::model::Model;
-use ndarray::{Array2, ArrayView2, Axis};
+use ndarray::{Array2, ArrayView2};
 use rayon::prelude::*;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -134,6 +136,8 @@ pub struct ShapExplainer<'a> {
     background: ArrayView2<'a, f32>,
     params: ShapParams,
     names: Option<Vec<String>>,
+    groups: Option<FeatureGroups>,
+    row_background: Option<&'a RowBackground>,
     progress: Option<&'a Progress<'a>>,
 }
 
@@ -145,8 +149,30 @@ impl<'a> ShapExplainer<'a> {
             background,
             params: ShapParams::default(),
             names: None,
+            groups: None,
+            row_background: None,
             progress: None,
         }
+    }
+
+    /// Players that are groups of features (default: every feature its own player).
+    pub fn groups(mut self, groups: FeatureGroups) -> Self {
+        self.groups = Some(groups);
+        self
+    }
+
+    /// Absent features of each row take the values of `rows(x)` instead of the background's
+    /// (a single row makes v(S) the model's output on one masked input, as shap's image masker).
+    pub fn row_background(mut self, rows: &'a RowBackground) -> Self {
+        self.row_background = Some(rows);
+        self
+    }
+
+    /// Number of players: groups, or features.
+    fn n_players(&self) -> usize {
+        self.groups
+            .as_ref()
+            .map_or(self.model.n_features(), FeatureGroups::len)
     }
 
     /// Replaces all settings.
@@ -230,13 +256,21 @@ impl<'a> ShapExplainer<'a> {
         if self.background.nrows() == 0 {
             return Err(Error::Mismatch("the background has no rows".into()));
         }
-        self.params.check(m)
+        if let Some(g) = &self.groups {
+            if g.n_features() != m {
+                return Err(Error::Mismatch(format!(
+                    "the groups cover {} features; the model takes {m}",
+                    g.n_features()
+                )));
+            }
+        }
+        self.params.check(self.n_players())
     }
 }
 
 impl Explainer for ShapExplainer<'_> {
     fn method(&self) -> Method {
-        self.params.resolved(self.model.n_features())
+        self.params.resolved(self.n_players())
     }
 
     fn explain_indexed(&self, x: ArrayView2<f32>, indices: &[usize]) -> Result<Explanation> {
@@ -244,47 +278,74 @@ impl Explainer for ShapExplainer<'_> {
         check_rows(self.model, x, indices)?;
         let m = self.model.n_features();
         let names = names_or_default(&self.names, m)?;
-        let bg = predict_f64(self.model, self.background)?;
-        let base = bg.mean_axis(Axis(0)).expect("background has rows").to_vec();
-        let fx = predict_f64(self.model, x)?;
-        let masker = Masker::new(self.model, self.background, self.params.block_rows)
-            .with_incremental(self.params.incremental)?;
+        let groups = match &self.groups {
+            Some(g) => g.clone(),
+            None => FeatureGroups::singletons(&names),
+        };
+        let games = Games::new(
+            self.model,
+            Filling {
+                background: self.background,
+                row_background: self.row_background,
+                block_rows: self.params.block_rows,
+                incremental: self.params.incremental,
+            },
+            &groups,
+            x,
+        )?;
         let method = self.method();
-        let budget = self.params.budget(m);
-        let rounds = Rounds {
-            tolerance: self.params.tolerance,
+        let run = RowRun {
+            method,
+            budget: self.params.budget(groups.len()),
+            sampling: self.params.sampling,
+            rounds: Rounds {
+                tolerance: self.params.tolerance,
+            },
         };
         let rows = par_rows(
             x.nrows(),
             self.progress,
             || (),
             |_, i| {
-                let game = RowGame::new(&masker, x.row(i), fx.row(i).to_vec(), &base);
-                let mut rng = sampling::row_rng(self.params.seed, indices[i]);
-                let r = match method {
-                    Method::Kernel => {
-                        kernel::explain_row(&game, budget, self.params.sampling, &rounds, &mut rng)
-                    }
-                    Method::Permutation => {
-                        permutation::explain_row(&game, budget, &rounds, &mut rng)
-                    }
-                    Method::Exact | Method::Lime => exact::explain_row(&game),
-                }?;
-                Ok(game.expand(r))
+                let rng = sampling::row_rng(self.params.seed, indices[i]);
+                games.with_game(i, |game| run.explain(game, rng))
             },
         )?;
-        let base_values = Array2::from_shape_fn((x.nrows(), base.len()), |(_, o)| base[o]);
         Ok(Explanation::from_rows(
             method,
-            names,
+            &groups,
             self.model.output_names().to_vec(),
             Explained {
                 row_indices: indices.to_vec(),
                 data: x.to_owned(),
-                base_values,
-                predictions: fx,
+                base_values: games.base_values,
+                predictions: games.fx,
             },
             rows,
         ))
+    }
+}
+
+/// One SHAP estimator with its settings, run on one row's game at a time.
+struct RowRun {
+    method: Method,
+    budget: usize,
+    sampling: Sampling,
+    rounds: Rounds,
+}
+
+impl RowRun {
+    /// The game's attributions, spread over all players.
+    fn explain(&self, game: &RowGame, mut rng: rand_chacha::ChaCha8Rng) -> Result<RowAttribution> {
+        let r = match self.method {
+            Method::Kernel => {
+                kernel::explain_row(game, self.budget, self.sampling, &self.rounds, &mut rng)
+            }
+            Method::Permutation => {
+                permutation::explain_row(game, self.budget, &self.rounds, &mut rng)
+            }
+            Method::Exact | Method::Lime => exact::explain_row(game),
+        }?;
+        Ok(game.expand(r))
     }
 }

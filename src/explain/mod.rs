@@ -37,9 +37,13 @@ mod exact;
 mod explainer;
 mod explanation;
 mod game;
+mod games;
+mod groups;
 mod incremental;
 mod kernel;
 mod lime;
+mod lime_fit;
+mod lime_players;
 mod linalg;
 mod masker;
 mod params;
@@ -53,7 +57,10 @@ mod truncnorm;
 pub use exact::MAX_EXACT_FEATURES;
 pub use explainer::{Explainer, Progress, ShapExplainer};
 pub use explanation::{Explanation, LimeRow, LimeSurrogate, LimeTerm};
+pub use games::RowBackground;
+pub use groups::FeatureGroups;
 pub use lime::LimeExplainer;
+pub use lime_players::DEFAULT_PLAYER_KERNEL_WIDTH;
 pub use masker::{Evaluator, DEFAULT_BLOCK_ROWS};
 pub use params::{
     Discretizer, Estimator, LimeParams, Method, Sampling, Selection, ShapMethod, ShapParams,

@@ -172,7 +172,8 @@ impl ImageGrid {
         let mut panels = Vec::new();
         for &r in rows {
             let input = pixel(&|i| file.data[r][i] as f64 / c as f64);
-            let phi = pixel(&|i| file.values[r][i][output]);
+            let per_input = file.input_attributions(r, output);
+            let phi = pixel(&|i| per_input[i]);
             raw_inputs.push(input);
             panels.push(Panel {
                 label: format!(
