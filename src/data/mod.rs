@@ -2,6 +2,7 @@
 
 mod background;
 mod csv_io;
+pub mod image;
 mod npy_io;
 mod rows;
 

@@ -1,0 +1,6 @@
+//! Rows as images: their shape, segmentations into players (patch grids, SLIC superpixels, a
+//! coarse-to-fine hierarchy), and the fills a hidden segment takes (blur, mean, zero).
+
+mod shape;
+
+pub use shape::ImageShape;
