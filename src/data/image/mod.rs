@@ -6,9 +6,11 @@ mod fill;
 mod hierarchy;
 mod segments;
 mod shape;
+mod slic;
 
 pub use blur::blur;
 pub use fill::{default_blur_kernel, MaskFill};
 pub use hierarchy::{Hierarchy, Node};
 pub use segments::Segments;
 pub use shape::ImageShape;
+pub use slic::{slic, SlicParams};
