@@ -3,6 +3,7 @@
 mod background;
 mod csv_io;
 mod groups_file;
+pub mod image;
 mod npy_io;
 mod rows;
 
