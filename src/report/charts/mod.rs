@@ -280,7 +280,7 @@ pub fn write_image(
         check_row(file, r)?;
     }
     let shape = resolve_image_shape(file, shape)?;
-    shape.check(file.feature_names.len())?;
+    shape.check(file.n_inputs())?;
     let rows = &rows[..rows.len().min(MAX_IMAGE_ROWS)];
     render::save(
         &image::ImageGrid::new(file, rows, output, shape),
@@ -473,7 +473,7 @@ pub fn write_streamed_charts(
         written.push(path);
     }
     if let Some(shape) = image_shape_of(head, opts) {
-        shape.check(head.feature_names.len())?;
+        shape.check(head.n_inputs())?;
         for (k, rows) in images {
             let path = out_dir.join(format!("image_out{k}.{ext}"));
             render::save(
