@@ -145,14 +145,13 @@ impl Overlay {
         });
         let name = &file.output_names[output];
         let what = format!("row {}  ·  output {name}", file.row_indices[row]);
-        let players = match segments {
-            Some(s) => format!("{} segments outlined", s.n),
-            None => "per pixel, summed over channels".to_string(),
-        };
+        let players = segments
+            .map(|s| format!("  ·  {} segments", s.n))
+            .unwrap_or_default();
         Overlay {
             title: style::chart_title(&file.meta.model, &what, file.meta.method),
             subtitle: format!(
-                "f(x) = {}   E[f(X)] = {}   red raises {}, blue lowers it; {players}",
+                "f(x) = {}   E[f(X)] = {}   red raises {}, blue lowers it{players}",
                 style::num(file.predictions[row][output]),
                 style::num(file.base_values[row][output]),
                 style::truncate_to(name, 20),
