@@ -577,3 +577,54 @@ mod behaviour {
         count
     }
 }
+
+#[cfg(test)]
+mod layouts {
+    use super::*;
+    use crate::data::image::blur;
+
+    /// The same image as H×W×C and as C×H×W.
+    fn both() -> (Vec<f32>, ImageShape, Vec<f32>, ImageShape) {
+        let last = ImageShape::hwc(12, 17, 3);
+        let first = ImageShape {
+            channels_first: true,
+            ..last
+        };
+        let hwc: Vec<f32> = (0..last.len())
+            .map(|i| ((i * 7919) % 101) as f32 / 100.0)
+            .collect();
+        let mut chw = vec![0.0; hwc.len()];
+        for y in 0..12 {
+            for x in 0..17 {
+                for c in 0..3 {
+                    chw[first.index(y, x, c)] = hwc[last.index(y, x, c)];
+                }
+            }
+        }
+        (hwc, last, chw, first)
+    }
+
+    #[test]
+    fn channels_first_rows_segment_and_blur_alike() {
+        let (hwc, last, chw, first) = both();
+        let p = SlicParams {
+            n_segments: 20,
+            ..SlicParams::default()
+        };
+        assert_eq!(
+            slic(&hwc, &last, &p).unwrap(),
+            slic(&chw, &first, &p).unwrap()
+        );
+        let (a, b) = (
+            blur(&hwc, &last, 3, 5).unwrap(),
+            blur(&chw, &first, 3, 5).unwrap(),
+        );
+        for y in 0..12 {
+            for x in 0..17 {
+                for c in 0..3 {
+                    assert_eq!(a[last.index(y, x, c)], b[first.index(y, x, c)]);
+                }
+            }
+        }
+    }
+}
