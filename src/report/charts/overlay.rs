@@ -132,17 +132,7 @@ impl Overlay {
             .zip(&phi)
             .map(|(&b, &v)| blend(b, v / lim))
             .collect();
-        let outline = segments.map(|s| {
-            let w = s.width;
-            (0..s.labels.len())
-                .map(|p| {
-                    let l = s.labels[p];
-                    let right = p % w + 1 < w && s.labels[p + 1] != l;
-                    let below = p + w < s.labels.len() && s.labels[p + w] != l;
-                    (right, below)
-                })
-                .collect()
-        });
+        let outline = segments.map(Segments::edges);
         let name = &file.output_names[output];
         let what = format!("row {}  ·  output {name}", file.row_indices[row]);
         let players = segments
