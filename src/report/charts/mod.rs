@@ -14,6 +14,7 @@
 
 mod bar;
 mod beeswarm;
+mod colorbar;
 pub mod fonts;
 mod global_bar;
 mod history;
