@@ -37,15 +37,13 @@ fn explain(dir: &Path, model: &str, data: &str, rows: &str) -> PathBuf {
     out.join("explanations.json")
 }
 
-/// Zoo models with at most 100 features: the 32x32x3 models (3072 pixels) need a per-pixel budget
-/// of over 12k evaluations per row, too slow here; `tests/cli_images.rs` draws one of them.
+/// Every zoo model with its test data (the 32x32x3 ones are explained by patches).
 fn zoo() -> Vec<(String, String)> {
     let text = std::fs::read_to_string("models/zoo.json").unwrap();
     let v: Value = serde_json::from_str(&text).unwrap();
     v.as_array()
         .unwrap()
         .iter()
-        .filter(|m| m["n_features"].as_u64().unwrap() <= 100)
         .map(|m| {
             (
                 m["file"].as_str().unwrap().to_string(),

@@ -146,7 +146,9 @@ pub fn run(a: PlotArgs) -> anyhow::Result<()> {
             vec![path]
         }
         KindArg::Overlay => {
-            let path = a.out.join(format!("overlay_row{row}_out{row_output}.{ext}"));
+            let path = a
+                .out
+                .join(format!("overlay_row{row}_out{row_output}.{ext}"));
             charts::write_overlay(&file, row, row_output, image_shape, None, &path, format)
                 .map_err(err)?;
             vec![path]
