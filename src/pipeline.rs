@@ -4,8 +4,8 @@ use crate::data::image::{ImageShape, MaskFill};
 use crate::data::{parse_rows, Background, Dataset};
 use crate::error::{Error, Result};
 use crate::explain::{
-    Discretizer, Estimator, Evaluator, Explainer, Explanation, FeatureGroups, LimeExplainer,
-    LimeParams, Method, Progress, Selection, ShapExplainer, DEFAULT_PLAYER_KERNEL_WIDTH,
+    Discretizer, Estimator, Evaluator, Explainer, Explanation, LimeExplainer, LimeParams, Method,
+    Progress, Selection, ShapExplainer, DEFAULT_PLAYER_KERNEL_WIDTH,
 };
 use crate::model::{resolve_names, Engine, Model, OnnxModel, SelectOutputs, Timed};
 use crate::players::Players;
@@ -56,6 +56,10 @@ pub struct ImageRequest {
     pub shape: Option<ImageShape>,
     /// Players are squares of this many pixels a side, all channels together.
     pub patch: Option<usize>,
+    /// Players are each image's own SLIC superpixels, about this many per image.
+    pub superpixels: Option<usize>,
+    /// SLIC's compactness with superpixels (default scikit-image's 10).
+    pub compactness: Option<f64>,
     /// What a hidden patch becomes (default: background rows' values).
     pub fill: MaskFill,
 }
@@ -201,6 +205,9 @@ pub(crate) fn run_rows(
             if let Some(g) = &players.groups {
                 shap = shap.groups(g.clone());
             }
+            if let Some(sets) = players.row_groups(x.view(), names)? {
+                shap = shap.row_groups(sets);
+            }
             let fill = |x: ArrayView1<f32>| players.fill_row(x);
             if players.fills_rows() {
                 shap = shap.row_background(&fill);
@@ -218,11 +225,11 @@ pub(crate) fn run_rows(
             let mut lime = LimeExplainer::new(model, reference_rows)
                 .params(p.clone())
                 .feature_names(names.to_vec());
-            if players.switched() {
-                lime = lime.groups(match &players.groups {
-                    Some(g) => g.clone(),
-                    None => FeatureGroups::singletons(names),
-                });
+            if let Some(g) = &players.groups {
+                lime = lime.groups(g.clone());
+            }
+            if let Some(sets) = players.row_groups(x.view(), names)? {
+                lime = lime.row_groups(sets);
             }
             let fill = |x: ArrayView1<f32>| players.fill_row(x);
             if players.fills_rows() {
@@ -282,12 +289,13 @@ pub fn run_explain(req: &ExplainRequest, progress: Option<&Progress>) -> Result<
     let m = model.n_features();
     let data = load_checked(&req.data, m, "the data")?;
     let estimator = resolve_estimator(req, &data.feature_names)?;
-    let players = Players::resolve(req, &data.feature_names, &model.row_shape())?;
-    estimator.check(players.count(m))?;
+    let mut players = Players::resolve(req, &data.feature_names, &model.row_shape())?;
     let rows = parse_rows(req.rows.as_deref(), data.n_rows())?;
+    let x = data.values.select(ndarray::Axis(0), &rows);
+    players.fit_rows(x.outer_iter())?;
+    estimator.check(players.count(m))?;
     // Resolve.
     let reference = resolve_reference(req, &data, m, &players)?;
-    let x = data.values.select(ndarray::Axis(0), &rows);
     // Run.
     let timed = Timed::new(&model);
     let pool = thread_pool(req.threads)?;

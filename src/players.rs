@@ -1,12 +1,12 @@
-//! Who the players of a run are (single features, groups from `--groups`, or image patches) and
-//! what fills absent ones, resolved once from a request.
+//! Who the players of a run are (single features, groups from `--groups`, image patches, or
+//! each image's own superpixels) and what fills absent ones, resolved once from a request.
 
-use crate::data::image::{ImageShape, MaskFill, Segments};
+use crate::data::image::{slic, ImageShape, MaskFill, Segments, SlicParams};
 use crate::data::read_groups;
 use crate::error::{Error, Result};
 use crate::explain::FeatureGroups;
 use crate::pipeline::ExplainRequest;
-use ndarray::{Array2, ArrayView1};
+use ndarray::{Array2, ArrayView1, ArrayView2};
 use serde::{Deserialize, Serialize};
 
 /// Image players: the image layout, its segments and what a hidden segment becomes.
@@ -14,10 +14,12 @@ use serde::{Deserialize, Serialize};
 pub(crate) struct ImagePlayers {
     /// Layout of one row as an image.
     pub shape: ImageShape,
-    /// The segments that are the players.
-    pub segments: Segments,
+    /// The segments that are every row's players (`None`: each row's own superpixels).
+    pub segments: Option<Segments>,
     /// What hidden segments become.
     pub fill: MaskFill,
+    /// SLIC settings when each row is cut into its own superpixels.
+    pub superpixels: Option<SlicParams>,
 }
 
 /// The players of one run over features named `features`.
@@ -27,6 +29,9 @@ pub(crate) struct Players {
     pub groups: Option<FeatureGroups>,
     /// The image the groups are segments of, when they are.
     pub image: Option<ImagePlayers>,
+    /// Players every row has with superpixels (the most segments of any explained row; rows
+    /// with fewer have empty trailing players), set by [`Players::fit_rows`].
+    pub row_players: usize,
 }
 
 impl Players {
@@ -37,28 +42,35 @@ impl Players {
         row_shape: &[usize],
     ) -> Result<Players> {
         let image = &req.image;
-        let wants_image = image.patch.is_some() || image.fill != MaskFill::Background;
+        let wants_image = image.patch.is_some()
+            || image.superpixels.is_some()
+            || image.fill != MaskFill::Background;
         if req.groups.is_some() && wants_image {
             return Err(Error::param(
                 "groups",
-                "give either feature groups or image players (--patch, --mask), not both",
+                "give either feature groups or image players (--patch, --superpixels, --mask), not both",
             ));
         }
         if let Some(path) = &req.groups {
             return Ok(Players {
                 groups: Some(read_groups(path, features)?),
                 image: None,
+                row_players: 0,
             });
         }
         if !wants_image {
             return Ok(Players {
                 groups: None,
                 image: None,
+                row_players: 0,
             });
         }
-        let patch = image.patch.ok_or_else(|| {
-            Error::param("mask", "applies to image players: give --patch N as well")
-        })?;
+        if image.compactness.is_some() && image.superpixels.is_none() {
+            return Err(Error::param(
+                "compactness",
+                "applies to superpixels: give --superpixels N as well",
+            ));
+        }
         let shape = image
             .shape
             .or_else(|| ImageShape::from_row_shape(row_shape))
@@ -71,6 +83,41 @@ impl Players {
                 )
             })?;
         shape.check(features.len())?;
+        let patch = match (image.patch, image.superpixels) {
+            (Some(_), Some(_)) => {
+                return Err(Error::param(
+                    "superpixels",
+                    "give either --patch or --superpixels, not both",
+                ))
+            }
+            (None, None) => {
+                return Err(Error::param(
+                    "mask",
+                    "applies to image players: give --patch N or --superpixels N as well",
+                ))
+            }
+            (None, Some(n)) => {
+                let params = SlicParams {
+                    n_segments: n,
+                    compactness: image
+                        .compactness
+                        .unwrap_or(SlicParams::default().compactness),
+                    ..SlicParams::default()
+                };
+                params.check(shape.channels)?;
+                return Ok(Players {
+                    groups: None,
+                    image: Some(ImagePlayers {
+                        shape,
+                        segments: None,
+                        fill: image.fill,
+                        superpixels: Some(params),
+                    }),
+                    row_players: 0,
+                });
+            }
+            (Some(patch), None) => patch,
+        };
         let segments = Segments::patch_grid(&shape, patch)?;
         let cols = shape.width.div_ceil(patch);
         let names = (0..segments.n)
@@ -81,29 +128,97 @@ impl Players {
             groups: Some(groups),
             image: Some(ImagePlayers {
                 shape,
-                segments,
+                segments: Some(segments),
                 fill: image.fill,
+                superpixels: None,
             }),
+            row_players: 0,
         })
     }
 
-    /// Player names: the groups', or the features'.
+    /// SLIC settings when every row has its own superpixels.
+    fn superpixels(&self) -> Option<&SlicParams> {
+        self.image.as_ref()?.superpixels.as_ref()
+    }
+
+    /// Player names: the groups', the superpixels' (`segment 0`...), or the features'.
     pub fn names(&self, features: &[String]) -> Vec<String> {
-        match &self.groups {
-            Some(g) => g.names().to_vec(),
-            None => features.to_vec(),
+        match (&self.groups, self.superpixels()) {
+            (Some(g), _) => g.names().to_vec(),
+            (None, Some(_)) => (0..self.row_players)
+                .map(|s| format!("segment {s}"))
+                .collect(),
+            (None, None) => features.to_vec(),
         }
     }
 
     /// Number of players among M features.
     pub fn count(&self, m: usize) -> usize {
-        self.groups.as_ref().map_or(m, FeatureGroups::len)
+        match (&self.groups, self.superpixels()) {
+            (Some(g), _) => g.len(),
+            (None, Some(_)) => self.row_players,
+            (None, None) => m,
+        }
     }
 
     /// Whether LIME switches players on and off against background rows or a fill (lime_image
     /// semantics) rather than sampling features from training statistics (lime_tabular).
     pub fn switched(&self) -> bool {
-        self.groups.is_some()
+        self.groups.is_some() || self.superpixels().is_some()
+    }
+
+    /// Whether every row has players of its own (superpixels).
+    pub fn per_row(&self) -> bool {
+        self.superpixels().is_some()
+    }
+
+    /// The superpixels of row `x`, when every row has its own.
+    fn row_segments(&self, x: ArrayView1<f32>) -> Result<Option<Segments>> {
+        let (Some(image), Some(params)) = (&self.image, self.superpixels()) else {
+            return Ok(None);
+        };
+        Ok(Some(slic(&x.to_vec(), &image.shape, params)?))
+    }
+
+    /// Sets the players every row has to the most superpixels among `rows` (no-op otherwise).
+    pub fn fit_rows<'r>(
+        &mut self,
+        rows: impl IntoIterator<Item = ArrayView1<'r, f32>>,
+    ) -> Result<()> {
+        if !self.per_row() {
+            return Ok(());
+        }
+        for x in rows {
+            let n = self.row_segments(x)?.map_or(0, |s| s.n);
+            self.row_players = self.row_players.max(n);
+        }
+        Ok(())
+    }
+
+    /// Each row's own players (its superpixels, padded to the run's player count), or `None`
+    /// when every row shares the same players.
+    pub fn row_groups(
+        &self,
+        x: ArrayView2<f32>,
+        features: &[String],
+    ) -> Result<Option<Vec<FeatureGroups>>> {
+        let Some(image) = self.image.as_ref().filter(|_| self.superpixels().is_some()) else {
+            return Ok(None);
+        };
+        let shape = &image.shape;
+        x.outer_iter()
+            .map(|row| {
+                let segments = self.row_segments(row)?.expect("superpixels");
+                let mut labels = vec![0; shape.len()];
+                for (p, &l) in segments.labels.iter().enumerate() {
+                    for c in 0..shape.channels {
+                        labels[shape.index(p / shape.width, p % shape.width, c)] = l as usize;
+                    }
+                }
+                FeatureGroups::segments(&labels, self.row_players, features)
+            })
+            .collect::<Result<Vec<_>>>()
+            .map(Some)
     }
 
     /// Whether absent players take each row's own fill (blur, mean, zero) instead of the
@@ -117,20 +232,32 @@ impl Players {
     /// The one-row background of `x`: its fill image.
     pub fn fill_row(&self, x: ArrayView1<f32>) -> Result<Array2<f32>> {
         let image = self.image.as_ref().expect("image players");
+        // Superpixels are cut again here (cheap, once or twice per row): only a mean fill needs them.
+        let own = match image.fill {
+            MaskFill::Mean => self.row_segments(x)?,
+            _ => None,
+        };
+        let segments = image.segments.as_ref().or(own.as_ref());
         let x = x.to_vec();
         let filled = image
             .fill
-            .fill(&x, &image.shape, Some(&image.segments))?
+            .fill(&x, &image.shape, segments)?
             .expect("a fill other than background");
         Ok(Array2::from_shape_vec((1, filled.len()), filled).expect("one row"))
     }
 
-    /// The players as a run's manifest records them.
-    pub fn record(&self) -> PlayersRecord {
+    /// The players over features named `features` as a run's manifest records them.
+    pub fn record(&self, features: &[String]) -> PlayersRecord {
+        let grouped = self.groups.is_some() || self.superpixels().is_some();
         PlayersRecord {
             groups: self.groups.as_ref().map(|g| g.all_members().to_vec()),
-            input_names: self.groups.as_ref().map(|g| g.feature_names().to_vec()),
+            input_names: grouped.then(|| features.to_vec()),
             mask: self.image.as_ref().map(|i| i.fill.to_string()),
+            superpixels: self.superpixels().map(|p| SuperpixelsRecord {
+                n_segments: p.n_segments,
+                compactness: p.compactness,
+                players: self.row_players,
+            }),
         }
     }
 }
@@ -147,4 +274,18 @@ pub(crate) struct PlayersRecord {
     /// The image mask, when players are image segments.
     #[serde(default)]
     pub mask: Option<String>,
+    /// SLIC settings, when each row has its own superpixels.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub superpixels: Option<SuperpixelsRecord>,
+}
+
+/// Superpixel players as a run's manifest records them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct SuperpixelsRecord {
+    /// Segments asked of SLIC.
+    pub n_segments: usize,
+    /// SLIC's compactness.
+    pub compactness: f64,
+    /// Players every row has (the most segments of any row).
+    pub players: usize,
 }

@@ -107,6 +107,29 @@ fn estimator_json(e: &Estimator) -> serde_json::Value {
     v
 }
 
+/// Sets the players every row has from a pass over the selected rows (superpixels only: the
+/// most segments of any row, so every part has the same player columns).
+fn fit_players(
+    players: &mut Players,
+    input: &DataInput,
+    selection: &[usize],
+    chunk: usize,
+) -> Result<()> {
+    if !players.per_row() {
+        return Ok(());
+    }
+    let mut rows = input.rows(selection)?;
+    let mut left = selection.len();
+    while left > 0 {
+        let Some((_, x)) = rows.next_chunk(chunk.min(left))? else {
+            break;
+        };
+        left -= x.nrows();
+        players.fit_rows(x.outer_iter())?;
+    }
+    Ok(())
+}
+
 /// Explains the rows of `req` into `opts.out` part by part; see the module documentation.
 pub fn run_batch(
     req: &ExplainRequest,
@@ -126,11 +149,12 @@ pub fn run_batch(
     let input = DataInput::open(&req.data, out)?;
     let (names, total) = input.scan(m)?;
     let estimator = resolve_estimator(req, &names)?;
-    let players = Players::resolve(req, &names, &model.row_shape())?;
+    let mut players = Players::resolve(req, &names, &model.row_shape())?;
+    let selection = parse_rows(req.rows.as_deref(), total)?;
+    fit_players(&mut players, &input, &selection, opts.chunk_rows)?;
     let n_players = players.count(m);
     let player_names = players.names(&names);
     estimator.check(n_players)?;
-    let selection = parse_rows(req.rows.as_deref(), total)?;
     // Reference rows: a background file, a sample of the data gathered in one pass, or LIME's
     // training statistics (the whole data file unless --train is given).
     let with_background = uses_background(&estimator, &players);
@@ -171,7 +195,7 @@ pub fn run_batch(
         chunk_rows: opts.chunk_rows,
         json_rows: opts.json_rows,
         engine: serde_json::to_value(onnx.engine()).unwrap_or_default(),
-        players: serde_json::to_value(players.record()).unwrap_or_default(),
+        players: serde_json::to_value(players.record(&names)).unwrap_or_default(),
     };
     let plan = Plan {
         rows: selection.len(),
@@ -332,6 +356,7 @@ pub(crate) fn finish(
     let k = meta.output_indices.len();
     let recorded: PlayersRecord =
         serde_json::from_value(manifest.fingerprint.players.clone()).unwrap_or_default();
+    let per_row = recorded.superpixels.is_some();
     let groups_json = (recorded.groups, recorded.input_names);
     let (first, end) = manifest.parts;
     if first == end {
@@ -356,6 +381,7 @@ pub(crate) fn finish(
             schema_version: crate::report::json::SCHEMA_VERSION,
             feature_names: manifest.feature_names.clone(),
             groups: groups_json.0.clone(),
+            row_groups: per_row.then(Vec::new),
             input_names: groups_json.1.clone(),
             output_names: manifest.output_names.clone(),
             row_indices: vec![],
@@ -437,6 +463,7 @@ pub(crate) fn finish(
             schema_version: crate::report::json::SCHEMA_VERSION,
             feature_names: feature_names.clone(),
             groups: groups_json.0.clone(),
+            row_groups: per_row.then_some(rows.row_groups),
             input_names: groups_json.1.clone(),
             output_names: output_names.clone(),
             row_indices: rows.row_indices,

@@ -170,6 +170,9 @@ pub struct KeptRow {
     pub evaluations: usize,
     /// LIME's surrogates.
     pub lime: Option<LimeRow>,
+    /// The row's own players' input features `[P][..]`, when every row has its own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub groups: Option<Vec<Vec<usize>>>,
 }
 
 /// What a finished part leaves besides its Parquet file; its presence marks the part done.
@@ -210,6 +213,10 @@ impl Sidecar {
                         .map(|s| bits(s.index_axis(ndarray::Axis(0), i).iter().copied())),
                     evaluations: e.evaluations[i],
                     lime: e.lime.get(i).cloned(),
+                    groups: e
+                        .row_groups
+                        .as_ref()
+                        .map(|sets| sets[i].all_members().to_vec()),
                 });
             }
         }
@@ -269,6 +276,8 @@ pub struct Rows {
     pub evaluations: Vec<usize>,
     /// LIME rows, when LIME.
     pub lime: Vec<LimeRow>,
+    /// Each row's own players `[n][P][..]`, when every row has its own.
+    pub row_groups: Vec<Vec<Vec<usize>>>,
 }
 
 impl Rows {
@@ -288,6 +297,9 @@ impl Rows {
         self.evaluations.push(r.evaluations);
         if let Some(l) = &r.lime {
             self.lime.push(l.clone());
+        }
+        if let Some(g) = &r.groups {
+            self.row_groups.push(g.clone());
         }
     }
 

@@ -126,8 +126,16 @@ pub struct ExplainArgs {
     /// input, or --image-shape). LIME then follows lime_image (segments on and off).
     #[arg(long)]
     patch: Option<usize>,
-    /// What a hidden patch becomes: background (values of background rows, interventional),
-    /// mean (each patch's mean colour, lime_image's default), zero, or blur / blur(kw,kh)
+    /// Image players: each image's own SLIC superpixels, about N per image (scikit-image's
+    /// slic defaults), instead of --patch; rows may differ in segment count (padding players
+    /// get 0). LIME then is lime_image with SLIC in place of its default quickshift.
+    #[arg(long)]
+    superpixels: Option<usize>,
+    /// With --superpixels: SLIC's compactness (higher gives squarer segments; default 10).
+    #[arg(long)]
+    compactness: Option<f64>,
+    /// What a hidden segment becomes: background (values of background rows, interventional),
+    /// mean (each segment's mean colour, lime_image's default), zero, or blur / blur(kw,kh)
     /// (a box-blurred copy of the image, shap's image default; kernel about half the image).
     #[arg(long, default_value = "background")]
     mask: String,
@@ -173,7 +181,7 @@ pub struct ExplainArgs {
 impl ExplainArgs {
     /// Whether LIME runs over players switched on and off (lime_image) rather than lime_tabular.
     fn switched_players(&self) -> bool {
-        self.groups.is_some() || self.patch.is_some()
+        self.groups.is_some() || self.patch.is_some() || self.superpixels.is_some()
     }
 
     /// The estimator and its settings, from the flags.
@@ -250,6 +258,8 @@ pub fn run(a: ExplainArgs) -> anyhow::Result<()> {
         image: ImageRequest {
             shape: image_shape,
             patch: a.patch,
+            superpixels: a.superpixels,
+            compactness: a.compactness,
             fill: a.mask.parse()?,
         },
     };

@@ -7,6 +7,7 @@ use super::groups::FeatureGroups;
 use super::masker::{check_finite, Evaluator};
 use super::params::{Method, Sampling, ShapMethod, ShapParams};
 use super::rounds::Rounds;
+use super::row_groups;
 use super::{exact, kernel, permutation, sampling};
 use crate::error::{Error, Result};
 use crate::model::Model;
@@ -137,6 +138,7 @@ pub struct ShapExplainer<'a> {
     params: ShapParams,
     names: Option<Vec<String>>,
     groups: Option<FeatureGroups>,
+    row_groups: Option<Vec<FeatureGroups>>,
     row_background: Option<&'a RowBackground<'a>>,
     progress: Option<&'a Progress<'a>>,
 }
@@ -150,6 +152,7 @@ impl<'a> ShapExplainer<'a> {
             params: ShapParams::default(),
             names: None,
             groups: None,
+            row_groups: None,
             row_background: None,
             progress: None,
         }
@@ -158,6 +161,13 @@ impl<'a> ShapExplainer<'a> {
     /// Players that are groups of features (default: every feature its own player).
     pub fn groups(mut self, groups: FeatureGroups) -> Self {
         self.groups = Some(groups);
+        self
+    }
+
+    /// Players of each explained row's own (one set per row, in row order, all with the same
+    /// number of players), e.g. every image's superpixels.
+    pub fn row_groups(mut self, groups: Vec<FeatureGroups>) -> Self {
+        self.row_groups = Some(groups);
         self
     }
 
@@ -170,9 +180,11 @@ impl<'a> ShapExplainer<'a> {
 
     /// Number of players: groups, or features.
     fn n_players(&self) -> usize {
-        self.groups
-            .as_ref()
-            .map_or(self.model.n_features(), FeatureGroups::len)
+        match (&self.groups, &self.row_groups) {
+            (_, Some(sets)) => sets.first().map_or(0, FeatureGroups::len),
+            (Some(g), None) => g.len(),
+            (None, None) => self.model.n_features(),
+        }
     }
 
     /// Replaces all settings.
@@ -264,6 +276,9 @@ impl<'a> ShapExplainer<'a> {
                 )));
             }
         }
+        if let Some(sets) = &self.row_groups {
+            row_groups::check(sets, m, self.groups.is_some())?;
+        }
         self.params.check(self.n_players())
     }
 }
@@ -278,10 +293,18 @@ impl Explainer for ShapExplainer<'_> {
         check_rows(self.model, x, indices)?;
         let m = self.model.n_features();
         let names = names_or_default(&self.names, m)?;
-        let groups = match &self.groups {
-            Some(g) => g.clone(),
-            None => FeatureGroups::singletons(&names),
+        let groups = match (&self.groups, &self.row_groups) {
+            (_, Some(sets)) => {
+                row_groups::check_rows(sets, x.nrows())?;
+                sets[0].clone()
+            }
+            (Some(g), None) => g.clone(),
+            (None, None) => FeatureGroups::singletons(&names),
         };
+        let sets = self
+            .row_groups
+            .as_deref()
+            .unwrap_or(std::slice::from_ref(&groups));
         let games = Games::new(
             self.model,
             Filling {
@@ -290,7 +313,7 @@ impl Explainer for ShapExplainer<'_> {
                 block_rows: self.params.block_rows,
                 incremental: self.params.incremental,
             },
-            &groups,
+            sets,
             x,
         )?;
         let method = self.method();
@@ -322,7 +345,8 @@ impl Explainer for ShapExplainer<'_> {
                 predictions: games.fx,
             },
             rows,
-        ))
+        )
+        .with_row_groups(self.row_groups.clone()))
     }
 }
 

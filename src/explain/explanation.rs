@@ -65,6 +65,9 @@ pub struct Explanation {
     pub feature_names: Vec<String>,
     /// The players when they are groups of features (`None`: every feature is a player, P = M).
     pub groups: Option<FeatureGroups>,
+    /// The players of each row `[n]` when every row has its own (e.g. its superpixels); then
+    /// `groups` is `None` and `feature_names` name the P players every row has.
+    pub row_groups: Option<Vec<FeatureGroups>>,
     /// Output names `[K]`.
     pub output_names: Vec<String>,
     /// Indices of the explained rows in the data file.
@@ -128,6 +131,7 @@ impl Explanation {
             method,
             feature_names,
             groups,
+            row_groups: None,
             output_names,
             row_indices,
             data,
@@ -137,6 +141,23 @@ impl Explanation {
             stderr,
             evaluations: rows.iter().map(|r| r.evaluations).collect(),
             lime: rows.into_iter().filter_map(|r| r.lime).collect(),
+        }
+    }
+
+    /// The explanation with players of each row's own (none: keeps the shared ones).
+    pub(crate) fn with_row_groups(mut self, row_groups: Option<Vec<FeatureGroups>>) -> Self {
+        if row_groups.is_some() {
+            self.groups = None;
+            self.row_groups = row_groups;
+        }
+        self
+    }
+
+    /// The players of row `i`: its own, the shared groups, or `None` when every feature is one.
+    pub fn groups_of(&self, i: usize) -> Option<&FeatureGroups> {
+        match &self.row_groups {
+            Some(sets) => sets.get(i),
+            None => self.groups.as_ref(),
         }
     }
 

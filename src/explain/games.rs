@@ -29,7 +29,8 @@ pub(crate) struct Filling<'a> {
 pub(crate) struct Games<'a> {
     model: &'a dyn Model,
     filling: Filling<'a>,
-    groups: &'a FeatureGroups,
+    /// One set of players shared by every row, or one per row.
+    groups: &'a [FeatureGroups],
     x: ArrayView2<'a, f32>,
     /// The masker of the shared background (`None` with row backgrounds).
     shared: Option<Masker<'a>>,
@@ -40,13 +41,21 @@ pub(crate) struct Games<'a> {
 }
 
 impl<'a> Games<'a> {
-    /// The games of rows `x` between the players of `groups`.
+    /// The games of rows `x` between the players of `groups`: one set shared by every row, or
+    /// one set per row (each row's own segmentation).
     pub fn new(
         model: &'a dyn Model,
         filling: Filling<'a>,
-        groups: &'a FeatureGroups,
+        groups: &'a [FeatureGroups],
         x: ArrayView2<'a, f32>,
     ) -> Result<Self> {
+        if groups.len() != 1 && groups.len() != x.nrows() {
+            return Err(Error::Mismatch(format!(
+                "{} sets of players for {} rows",
+                groups.len(),
+                x.nrows()
+            )));
+        }
         let fx = predict_f64(model, x)?;
         let mut games = Games {
             model,
@@ -79,13 +88,22 @@ impl<'a> Games<'a> {
     pub fn with_game<R>(&self, i: usize, f: impl FnOnce(&RowGame) -> Result<R>) -> Result<R> {
         let (x, fx) = (self.x.row(i), self.fx.row(i).to_vec());
         let base = self.base_values.row(i).to_vec();
+        let groups = self.groups_of(i);
         match &self.shared {
-            Some(masker) => f(&RowGame::new(masker, self.groups, x, fx, &base)),
+            Some(masker) => f(&RowGame::new(masker, groups, x, fx, &base)),
             None => {
                 let background = self.background_of(x)?;
                 let masker = self.masker(background.view())?;
-                f(&RowGame::new(&masker, self.groups, x, fx, &base))
+                f(&RowGame::new(&masker, groups, x, fx, &base))
             }
+        }
+    }
+
+    /// The players of row `i`.
+    pub fn groups_of(&self, i: usize) -> &'a FeatureGroups {
+        match self.groups {
+            [shared] => shared,
+            per_row => &per_row[i],
         }
     }
 

@@ -127,6 +127,39 @@ impl FeatureGroups {
         })
     }
 
+    /// Players `segment 0` … `segment {p-1}` where feature j belongs to player `labels[j]`;
+    /// players that no feature belongs to stay empty (they never vary, so their φ is 0).
+    pub fn segments(labels: &[usize], p: usize, feature_names: &[String]) -> Result<Self> {
+        if labels.len() != feature_names.len() {
+            return Err(Error::param(
+                "segments",
+                format!(
+                    "{} segment labels for {} features",
+                    labels.len(),
+                    feature_names.len()
+                ),
+            ));
+        }
+        let mut members = vec![Vec::new(); p];
+        for (j, &l) in labels.iter().enumerate() {
+            let Some(group) = members.get_mut(l) else {
+                return Err(Error::param(
+                    "segments",
+                    format!(
+                        "feature '{}' is in segment {l}, but there are {p}",
+                        feature_names[j]
+                    ),
+                ));
+            };
+            group.push(j);
+        }
+        Ok(FeatureGroups {
+            names: (0..p).map(|s| format!("segment {s}")).collect(),
+            members,
+            feature_names: feature_names.to_vec(),
+        })
+    }
+
     /// Number of players.
     pub fn len(&self) -> usize {
         self.members.len()
@@ -201,5 +234,15 @@ mod tests {
             "{both}"
         );
         assert!(e(vec![("f2".into(), vec![0, 1])]).contains("named 'f2'"));
+    }
+
+    #[test]
+    fn segments_allow_trailing_empty_players() {
+        let g = FeatureGroups::segments(&[1, 0, 1, 0], 3, &names(4)).unwrap();
+        assert_eq!(g.names(), ["segment 0", "segment 1", "segment 2"]);
+        assert_eq!(g.all_members(), [vec![1, 3], vec![0, 2], vec![]]);
+        let e = FeatureGroups::segments(&[0, 3], 3, &names(2)).unwrap_err();
+        assert!(e.to_string().contains("'f1' is in segment 3"), "{e}");
+        assert!(FeatureGroups::segments(&[0], 1, &names(2)).is_err());
     }
 }

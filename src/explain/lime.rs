@@ -12,6 +12,7 @@ use super::lime_fit::fit_surrogates;
 use super::lime_players;
 use super::masker::DEFAULT_BLOCK_ROWS;
 use super::params::{Discretizer, LimeParams, Method, Selection};
+use super::row_groups;
 use super::sampling::row_rng;
 use super::surrogate::Gram;
 use crate::error::{Error, Result};
@@ -215,6 +216,7 @@ pub struct LimeExplainer<'a> {
     params: LimeParams,
     names: Option<Vec<String>>,
     groups: Option<FeatureGroups>,
+    row_groups: Option<Vec<FeatureGroups>>,
     row_background: Option<&'a RowBackground<'a>>,
     progress: Option<&'a Progress<'a>>,
 }
@@ -228,6 +230,7 @@ impl<'a> LimeExplainer<'a> {
             params: LimeParams::default(),
             names: None,
             groups: None,
+            row_groups: None,
             row_background: None,
             progress: None,
         }
@@ -237,6 +240,14 @@ impl<'a> LimeExplainer<'a> {
     /// semantics) and the training rows fill the absent ones, as a SHAP background does.
     pub fn groups(mut self, groups: FeatureGroups) -> Self {
         self.groups = Some(groups);
+        self
+    }
+
+    /// Players of each explained row's own (one set per row, in row order, all with the same
+    /// number of players), switched on and off as [`LimeExplainer::groups`]: with superpixels
+    /// this is lime_image with SLIC in place of its default quickshift segmentation.
+    pub fn row_groups(mut self, groups: Vec<FeatureGroups>) -> Self {
+        self.row_groups = Some(groups);
         self
     }
 
@@ -252,12 +263,15 @@ impl<'a> LimeExplainer<'a> {
         &self,
         x: ArrayView2<f32>,
         indices: &[usize],
-        groups: &FeatureGroups,
+        sets: &[FeatureGroups],
     ) -> Result<(Vec<RowAttribution>, Array2<f64>)> {
-        if groups.n_features() != self.model.n_features() {
+        if let Some(g) = sets
+            .iter()
+            .find(|g| g.n_features() != self.model.n_features())
+        {
             return Err(Error::Mismatch(format!(
                 "the groups cover {} features; the model takes {}",
-                groups.n_features(),
+                g.n_features(),
                 self.model.n_features()
             )));
         }
@@ -267,7 +281,7 @@ impl<'a> LimeExplainer<'a> {
             block_rows: DEFAULT_BLOCK_ROWS,
             incremental: true,
         };
-        let games = Games::new(self.model, filling, groups, x)?;
+        let games = Games::new(self.model, filling, sets, x)?;
         let outputs = self.model.output_names();
         let rows = par_rows(
             x.nrows(),
@@ -278,7 +292,7 @@ impl<'a> LimeExplainer<'a> {
                     lime_players::explain_row(
                         game,
                         &self.params,
-                        groups.names(),
+                        games.groups_of(i).names(),
                         outputs,
                         indices[i],
                     )
@@ -371,12 +385,23 @@ impl Explainer for LimeExplainer<'_> {
             )));
         }
         let names = names_or_default(&self.names, m)?;
-        let groups = match &self.groups {
-            Some(g) => g.clone(),
-            None => FeatureGroups::singletons(&names),
+        let groups = match (&self.groups, &self.row_groups) {
+            (_, Some(sets)) => {
+                row_groups::check(sets, m, self.groups.is_some())?;
+                row_groups::check_rows(sets, x.nrows())?;
+                sets[0].clone()
+            }
+            (Some(g), None) => g.clone(),
+            (None, None) => FeatureGroups::singletons(&names),
         };
-        let (rows, fx) = if self.groups.is_some() || self.row_background.is_some() {
-            self.explain_players(x, indices, &groups)?
+        let switched =
+            self.groups.is_some() || self.row_groups.is_some() || self.row_background.is_some();
+        let (rows, fx) = if switched {
+            let sets = self
+                .row_groups
+                .as_deref()
+                .unwrap_or(std::slice::from_ref(&groups));
+            self.explain_players(x, indices, sets)?
         } else {
             let stats = LimeStats::fit(&names, self.train, &self.params)?;
             let rows = par_rows(x.nrows(), self.progress, Vec::new, |buffer, i| {
@@ -402,7 +427,8 @@ impl Explainer for LimeExplainer<'_> {
                 predictions: fx,
             },
             rows,
-        ))
+        )
+        .with_row_groups(self.row_groups.clone()))
     }
 }
 

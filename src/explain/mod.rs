@@ -50,6 +50,7 @@ mod params;
 mod permutation;
 mod rank;
 mod rounds;
+mod row_groups;
 mod sampling;
 mod surrogate;
 mod truncnorm;

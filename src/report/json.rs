@@ -72,8 +72,8 @@ pub struct Meta {
     pub options: Option<serde_json::Value>,
 }
 
-/// The version of the `explanations.json` layout this build writes: 2 added `groups` and
-/// `input_names` (files without groups are the same as version 1's).
+/// The version of the `explanations.json` layout this build writes: 2 added `groups`,
+/// `input_names` and `row_groups` (files without them are the same as version 1's).
 pub const SCHEMA_VERSION: u32 = 2;
 
 /// The whole `explanations.json` document.
@@ -87,6 +87,10 @@ pub struct ExplanationFile {
     /// When players are groups: the input feature indices of each player `[P][..]`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub groups: Option<Vec<Vec<usize>>>,
+    /// When every row has players of its own (superpixels): each row's players' input feature
+    /// indices `[n][P][..]` (a row with fewer segments has empty trailing players).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub row_groups: Option<Vec<Vec<Vec<usize>>>>,
     /// When players are groups: the input feature names `[M]` (`data`'s columns).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub input_names: Option<Vec<String>>,
@@ -117,6 +121,47 @@ pub struct ExplanationFile {
     pub attributions: Option<String>,
 }
 
+/// Checks that players `groups` are `m` groups that partition `inputs` features (empty
+/// players allowed when `empty_ok`).
+fn check_groups(
+    name: &str,
+    groups: &[Vec<usize>],
+    m: usize,
+    inputs: usize,
+    empty_ok: bool,
+) -> std::result::Result<(), String> {
+    if groups.len() != m {
+        return Err(format!(
+            "'{name}' has {} groups, expected {m}",
+            groups.len()
+        ));
+    }
+    if !empty_ok {
+        if let Some(&j) = groups.iter().flatten().find(|&&j| j >= inputs) {
+            return Err(format!(
+                "'{name}' names feature {j}, but there are {inputs}"
+            ));
+        }
+        return Ok(());
+    }
+    let mut seen = vec![false; inputs];
+    for &j in groups.iter().flatten() {
+        match seen.get_mut(j) {
+            None => {
+                return Err(format!(
+                    "'{name}' names feature {j}, but there are {inputs}"
+                ))
+            }
+            Some(s) if *s => return Err(format!("'{name}' names feature {j} twice")),
+            Some(s) => *s = true,
+        }
+    }
+    match seen.iter().position(|s| !s) {
+        Some(j) => Err(format!("'{name}' leaves feature {j} out")),
+        None => Ok(()),
+    }
+}
+
 fn nested3(a: &ndarray::Array3<f64>) -> Vec<Vec<Vec<f64>>> {
     a.outer_iter()
         .map(|m| m.outer_iter().map(|r| r.to_vec()).collect())
@@ -135,10 +180,19 @@ impl ExplanationFile {
             .map_or(self.feature_names.len(), Vec::len)
     }
 
+    /// Input feature indices of each player of row `row` `[P][..]`, or `None` when every
+    /// feature is a player.
+    pub fn groups_of(&self, row: usize) -> Option<&[Vec<usize>]> {
+        match (&self.row_groups, &self.groups) {
+            (Some(rows), _) => rows.get(row).map(Vec::as_slice),
+            (None, g) => g.as_deref(),
+        }
+    }
+
     /// The input value player `p` stands for in row `row`: its feature's value, or `None` for a
-    /// group of several features.
+    /// group of several (or no) features.
     pub fn player_value(&self, row: usize, p: usize) -> Option<f32> {
-        match &self.groups {
+        match self.groups_of(row) {
             None => Some(self.data[row][p]),
             Some(g) => match g[p][..] {
                 [j] => Some(self.data[row][j]),
@@ -151,7 +205,7 @@ impl ExplanationFile {
     /// player's φ (a group's members all show the group's value).
     pub fn input_attributions(&self, row: usize, output: usize) -> Vec<f64> {
         let values = &self.values[row];
-        match &self.groups {
+        match self.groups_of(row) {
             None => values.iter().map(|v| v[output]).collect(),
             Some(groups) => {
                 let mut out = vec![0.0; self.n_inputs()];
@@ -172,7 +226,14 @@ impl ExplanationFile {
             schema_version: SCHEMA_VERSION,
             feature_names: e.feature_names.clone(),
             groups: e.groups.as_ref().map(|g| g.all_members().to_vec()),
-            input_names: e.groups.as_ref().map(|g| g.feature_names().to_vec()),
+            row_groups: e
+                .row_groups
+                .as_ref()
+                .map(|sets| sets.iter().map(|g| g.all_members().to_vec()).collect()),
+            input_names: e
+                .groups_of(0)
+                .filter(|_| e.groups.is_some() || e.row_groups.is_some())
+                .map(|g| g.feature_names().to_vec()),
             output_names: e.output_names.clone(),
             row_indices: e.row_indices.clone(),
             data: nested2(&e.data),
@@ -241,19 +302,24 @@ impl ExplanationFile {
         if self.data.len() != n || self.data.iter().any(|r| r.len() != inputs) {
             return Err(format!("'data' is not {n} rows x {inputs} features"));
         }
-        match (&self.groups, &self.input_names) {
-            (None, None) => {}
-            (Some(g), Some(_)) => {
-                if g.len() != m {
-                    return Err(format!("'groups' has {} groups, expected {m}", g.len()));
-                }
-                if let Some(&j) = g.iter().flatten().find(|&&j| j >= inputs) {
+        match (&self.groups, &self.row_groups, &self.input_names) {
+            (None, None, None) => {}
+            (Some(g), None, Some(_)) => check_groups("groups", g, m, inputs, false)?,
+            (None, Some(rows), Some(_)) => {
+                if rows.len() != n {
                     return Err(format!(
-                        "'groups' names feature {j}, but there are {inputs}"
+                        "'row_groups' has {} rows, expected {n}",
+                        rows.len()
                     ));
                 }
+                for (i, g) in rows.iter().enumerate() {
+                    check_groups(&format!("row_groups[{i}]"), g, m, inputs, true)?;
+                }
             }
-            _ => return Err("'groups' and 'input_names' come together".into()),
+            (Some(_), Some(_), _) => {
+                return Err("'groups' and 'row_groups' exclude each other".into())
+            }
+            _ => return Err("'groups' (or 'row_groups') and 'input_names' come together".into()),
         }
         for (name, a) in [
             ("base_values", &self.base_values),

@@ -55,7 +55,8 @@ impl Default for SlicParams {
 }
 
 impl SlicParams {
-    fn check(&self, channels: usize) -> Result<()> {
+    /// Checks the settings for an image of `channels` channels.
+    pub fn check(&self, channels: usize) -> Result<()> {
         let bad = |name, msg: String| Err(Error::param(name, msg));
         if self.n_segments == 0 {
             return bad("n_segments", "must be at least 1".into());

@@ -308,7 +308,7 @@ pub fn write_overlay(
     let shape = resolve_image_shape(file, shape)?;
     let own = match segments {
         Some(_) => None,
-        None => file_segments(file, &shape),
+        None => file_segments(file, row, &shape),
     };
     let segments = segments.or(own.as_ref());
     overlay::check_overlay(file, row, &shape, segments)?;
@@ -319,10 +319,12 @@ pub fn write_overlay(
     )
 }
 
-/// The image segments a file's players are, when its groups are whole pixels (every channel of
-/// a pixel in the same group): label = player index.
-pub fn file_segments(file: &ExplanationFile, shape: &ImageShape) -> Option<Segments> {
-    let groups = file.groups.as_ref()?;
+/// The image segments row `row`'s players are (the file's groups, or the row's own), when they
+/// are whole pixels (every channel of a pixel in the same group): label = player index.
+/// Trailing players without features (a row with fewer superpixels) are left out.
+pub fn file_segments(file: &ExplanationFile, row: usize, shape: &ImageShape) -> Option<Segments> {
+    let groups = file.groups_of(row)?;
+    let groups = &groups[..groups.iter().rposition(|g| !g.is_empty())? + 1];
     if shape.len() != file.n_inputs() {
         return None;
     }

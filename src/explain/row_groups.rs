@@ -1,0 +1,46 @@
+//! Players of each explained row's own (e.g. every image's superpixels), checked against the
+//! model and the rows.
+
+use super::groups::FeatureGroups;
+use crate::error::{Error, Result};
+
+/// Checks per-row players: at least one set, every set over the model's `m` features and with
+/// the same number of players, which it returns.
+pub(crate) fn check(sets: &[FeatureGroups], m: usize, has_groups: bool) -> Result<usize> {
+    if has_groups {
+        return Err(Error::param(
+            "row_groups",
+            "give either groups shared by every row or groups per row, not both",
+        ));
+    }
+    let first = sets
+        .first()
+        .ok_or_else(|| Error::param("row_groups", "no rows' players given"))?;
+    for (i, g) in sets.iter().enumerate() {
+        if g.n_features() != m {
+            return Err(Error::Mismatch(format!(
+                "row {i}'s players cover {} features; the model takes {m}",
+                g.n_features()
+            )));
+        }
+        if g.len() != first.len() {
+            return Err(Error::Mismatch(format!(
+                "row {i} has {} players, row 0 has {}: every row needs the same count",
+                g.len(),
+                first.len()
+            )));
+        }
+    }
+    Ok(first.len())
+}
+
+/// Checks that there is one set of players per explained row.
+pub(crate) fn check_rows(sets: &[FeatureGroups], n: usize) -> Result<()> {
+    if sets.len() != n {
+        return Err(Error::Mismatch(format!(
+            "players for {} rows, but {n} rows to explain",
+            sets.len()
+        )));
+    }
+    Ok(())
+}
