@@ -124,7 +124,12 @@ impl Overlay {
         segments: Option<&Segments>,
     ) -> Self {
         let base = base_colours(&file.data[row], &shape);
-        let phi = pixel_phi(&file.values[row], output, &shape, segments);
+        let mut values = &file.values[row][..];
+        if let (Some(s), Some(_)) = (segments, &file.row_groups) {
+            // The row's own superpixels: players past its segments hold no pixel (φ = 0).
+            values = &values[..s.n.min(values.len())];
+        }
+        let phi = pixel_phi(values, output, &shape, segments);
         let limit = phi.iter().fold(0.0f64, |a, v| a.max(v.abs()));
         let lim = if limit > 0.0 { limit } else { 1.0 };
         let colours = base
