@@ -2,10 +2,11 @@
 
 use super::explanation::{Explained, Explanation, RowAttribution};
 use super::game::RowGame;
+use super::hierarchy::Hierarchy;
 use super::masker::{check_finite, Evaluator, Masker};
 use super::params::{Method, Sampling, ShapMethod, ShapParams};
 use super::rounds::Rounds;
-use super::{exact, kernel, permutation, sampling};
+use super::{exact, kernel, partition, permutation, sampling};
 use crate::error::{Error, Result};
 use crate::model::Model;
 use ndarray::{Array2, ArrayView2, Axis};
@@ -135,6 +136,7 @@ pub struct ShapExplainer<'a> {
     params: ShapParams,
     names: Option<Vec<String>>,
     progress: Option<&'a Progress<'a>>,
+    hierarchy: Option<Hierarchy>,
 }
 
 impl<'a> ShapExplainer<'a> {
@@ -146,6 +148,7 @@ impl<'a> ShapExplainer<'a> {
             params: ShapParams::default(),
             names: None,
             progress: None,
+            hierarchy: None,
         }
     }
 
@@ -197,6 +200,12 @@ impl<'a> ShapExplainer<'a> {
         self
     }
 
+    /// The tree of players partition SHAP recurses over (default [`Hierarchy::halving`]).
+    pub fn hierarchy(mut self, hierarchy: Hierarchy) -> Self {
+        self.hierarchy = Some(hierarchy);
+        self
+    }
+
     /// Progress and cancellation hooks.
     pub fn progress(mut self, progress: &'a Progress<'a>) -> Self {
         self.progress = Some(progress);
@@ -229,6 +238,17 @@ impl<'a> ShapExplainer<'a> {
         }
         if self.background.nrows() == 0 {
             return Err(Error::Mismatch("the background has no rows".into()));
+        }
+        if let Some(h) = &self.hierarchy {
+            if h.n_players() != m {
+                return Err(Error::param(
+                    "hierarchy",
+                    format!(
+                        "its tree has {} players; the model takes {m}",
+                        h.n_players()
+                    ),
+                ));
+            }
         }
         self.params.check(m)
     }
@@ -267,6 +287,13 @@ impl Explainer for ShapExplainer<'_> {
                     }
                     Method::Permutation => {
                         permutation::explain_row(&game, budget, &rounds, &mut rng)
+                    }
+                    Method::Partition => {
+                        let tree = match &self.hierarchy {
+                            Some(h) => h.restricted(game.players()),
+                            None => Hierarchy::halving(game.n_players()),
+                        };
+                        partition::explain_row(&game, &tree, budget)
                     }
                     Method::Exact | Method::Lime => exact::explain_row(&game),
                 }?;

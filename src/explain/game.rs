@@ -43,6 +43,11 @@ impl<'a> RowGame<'a> {
         self.players.len()
     }
 
+    /// The explainer's players (features) that are the game's players 0..P, in increasing order.
+    pub fn players(&self) -> &[usize] {
+        &self.players
+    }
+
     /// Number of outputs.
     pub fn n_outputs(&self) -> usize {
         self.fx.len()
