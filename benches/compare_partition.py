@@ -22,7 +22,7 @@ through `--ours-extra` (e.g. `--ours-extra "--mask blur --patch 4"`).
 Usage (repo root, after `cargo build --release`; venv from benches/requirements-partition.txt):
     /work/venvs/bench/bin/python benches/compare_partition.py --model models/cnn_digits8.onnx \
         --data models/digits8_test.csv --image-shape 8x8x1 --patch 1 --evals 500 --masker mean
-Results: benches/results/compare_partition_<model>.{json,md}.
+Results: benches/results/compare_partition_<model>_<evals>.{json,md}.
 """
 from __future__ import annotations
 
@@ -212,11 +212,12 @@ def main() -> None:
         "deletion_auc_shap": mean("auc_shap"),
         "deletion_auc_ours": mean("auc_ours"),
         "deletion_auc_random": mean("auc_random"),
+        "rel_l2_ours_vs_shap": float(np.linalg.norm(ours_values - shap_values) / np.linalg.norm(shap_values)),
         "per_image": per_image,
     }
     out = Path(a.out)
     out.mkdir(parents=True, exist_ok=True)
-    stem = f"compare_partition_{Path(a.model).stem}"
+    stem = f"compare_partition_{Path(a.model).stem}_{a.evals}"
     (out / f"{stem}.json").write_text(json.dumps(result, indent=1) + "\n")
     md = [
         f"# Partition SHAP: shap {shap.__version__} vs onnx-inspector",
@@ -233,7 +234,8 @@ def main() -> None:
         f"| onnx-inspector, explain_seconds | {ours_explain / n:.4f} | |",
         f"| random patch order (10 orders) | | {result['deletion_auc_random']:.4f} |",
         "",
-        f"Time ratio shap / ours (process wall): {shap_s / ours_wall:.1f}x.",
+        f"Time ratio shap / ours (process wall): {shap_s / ours_wall:.1f}x. "
+        f"Attributions: ||ours - shap|| / ||shap|| = {result['rel_l2_ours_vs_shap']:.2e} (all images, pixels, outputs).",
         "",
     ]
     (out / f"{stem}.md").write_text("\n".join(md))

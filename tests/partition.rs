@@ -260,3 +260,21 @@ fn wrong_sized_tree_and_tiny_budget_are_refused() {
         .to_string();
     assert!(err.contains("partition"), "{err}");
 }
+
+#[test]
+fn image_models_default_to_shaps_image_tree() {
+    use ndarray::s;
+    use onnx_inspector::data::Dataset;
+    use onnx_inspector::model::OnnxModel;
+    let model = OnnxModel::load("models/cnn_digits8.onnx").unwrap();
+    assert_eq!(model.row_shape(), vec![8, 8, 1]);
+    let data = Dataset::load("models/digits8_test.csv").unwrap();
+    let (x, bg) = (
+        data.values.slice(s![0..1, ..]),
+        data.values.slice(s![1..4, ..]),
+    );
+    let run = |tree: Option<Hierarchy>| partition(&model, x, bg, 120, tree).values;
+    let default = run(None);
+    assert_eq!(default, run(Some(Hierarchy::grid([8, 8, 1]))));
+    assert_ne!(default, run(Some(Hierarchy::halving(64))));
+}

@@ -200,7 +200,8 @@ impl<'a> ShapExplainer<'a> {
         self
     }
 
-    /// The tree of players partition SHAP recurses over (default [`Hierarchy::halving`]).
+    /// The tree of players partition SHAP recurses over (default: [`Hierarchy::grid`] for image
+    /// rows of rank 3, else [`Hierarchy::halving`]).
     pub fn hierarchy(mut self, hierarchy: Hierarchy) -> Self {
         self.hierarchy = Some(hierarchy);
         self
@@ -226,6 +227,17 @@ impl<'a> ShapExplainer<'a> {
     pub fn incremental(mut self, on: bool) -> Self {
         self.params.incremental = on;
         self
+    }
+
+    /// The partition tree: the caller's, else shap's image tree for image rows (H×W×C), else
+    /// recursive halving.
+    fn tree(&self) -> Hierarchy {
+        let m = self.model.n_features();
+        match (&self.hierarchy, &self.model.row_shape()[..]) {
+            (Some(h), _) => h.clone(),
+            (None, &[h, w, c]) if h * w * c == m => Hierarchy::grid([h, w, c]),
+            (None, _) => Hierarchy::halving(m),
+        }
     }
 
     fn check(&self) -> Result<()> {
@@ -271,6 +283,7 @@ impl Explainer for ShapExplainer<'_> {
             .with_incremental(self.params.incremental)?;
         let method = self.method();
         let budget = self.params.budget(m);
+        let tree = (method == Method::Partition).then(|| self.tree());
         let rounds = Rounds {
             tolerance: self.params.tolerance,
         };
@@ -289,11 +302,8 @@ impl Explainer for ShapExplainer<'_> {
                         permutation::explain_row(&game, budget, &rounds, &mut rng)
                     }
                     Method::Partition => {
-                        let tree = match &self.hierarchy {
-                            Some(h) => h.restricted(game.players()),
-                            None => Hierarchy::halving(game.n_players()),
-                        };
-                        partition::explain_row(&game, &tree, budget)
+                        let tree = tree.as_ref().expect("built for partition");
+                        partition::explain_row(&game, &tree.restricted(game.players()), budget)
                     }
                     Method::Exact | Method::Lime => exact::explain_row(&game),
                 }?;

@@ -41,6 +41,23 @@ impl Hierarchy {
         }
     }
 
+    /// shap's image partition tree over players laid out as an H×W×C array (row-major): a box is
+    /// split in half along H when H ≥ W, else along W, and along C only once H = W = 1.
+    pub fn grid(shape: [usize; 3]) -> Self {
+        let n_players = shape.iter().product();
+        let mut nodes = Vec::with_capacity(2 * n_players);
+        let root = if n_players == 0 {
+            usize::MAX
+        } else {
+            split_box(&mut nodes, shape, [0, 0, 0], shape)
+        };
+        Hierarchy {
+            nodes,
+            root,
+            n_players,
+        }
+    }
+
     /// A tree from P − 1 merges in scipy's linkage convention: ids below P are players, id P + i is
     /// the node made by merge i, every id is merged once and the last merge is the root.
     pub fn from_merges(n_players: usize, merges: &[[usize; 2]]) -> Result<Self> {
@@ -178,6 +195,38 @@ fn halve(nodes: &mut Vec<Node>, lo: usize, hi: usize) -> usize {
     nodes.len() - 1
 }
 
+/// Pushes shap's bisection tree of the box [lo, lo + size) of an array shaped `shape`.
+fn split_box(nodes: &mut Vec<Node>, shape: [usize; 3], lo: [usize; 3], size: [usize; 3]) -> usize {
+    let axis = if size[0] >= size[1] && size[0] > 1 {
+        Some(0)
+    } else if size[1] > 1 {
+        Some(1)
+    } else {
+        (size[2] > 1).then_some(2)
+    };
+    let children = axis.map(|a| {
+        let half = size[a] / 2;
+        let (mut left, mut right_lo, mut right) = (size, lo, size);
+        left[a] = half;
+        right_lo[a] += half;
+        right[a] -= half;
+        [
+            split_box(nodes, shape, lo, left),
+            split_box(nodes, shape, right_lo, right),
+        ]
+    });
+    let mut players = Vec::with_capacity(size.iter().product());
+    for i in lo[0]..lo[0] + size[0] {
+        for j in lo[1]..lo[1] + size[1] {
+            for k in lo[2]..lo[2] + size[2] {
+                players.push((i * shape[1] + j) * shape[2] + k);
+            }
+        }
+    }
+    nodes.push(Node { players, children });
+    nodes.len() - 1
+}
+
 #[cfg(test)]
 mod tests {
     use super::Hierarchy;
@@ -204,6 +253,25 @@ mod tests {
         let mut leaves = vec![];
         leaves_in_order(&h, h.root(), &mut leaves);
         assert_eq!(leaves, vec![0, 1, 2, 3, 4]);
+    }
+
+    #[test]
+    fn grid_splits_the_longer_side_first_as_shap() {
+        // 4x2x1: rows {0,1} | {2,3}, then each 2x2 block by rows, then single pixels.
+        let h = Hierarchy::grid([4, 2, 1]);
+        assert_eq!(h.n_nodes(), 15);
+        let [top, _] = h.node(h.root()).children.unwrap();
+        assert_eq!(h.node(top).players, vec![0, 1, 2, 3]);
+        let [row0, _] = h.node(top).children.unwrap();
+        assert_eq!(h.node(row0).players, vec![0, 1]);
+        // 1x3x2: columns {0} | {1,2} (W = 3 halves to 1 and 2), channels last.
+        let h = Hierarchy::grid([1, 3, 2]);
+        let [left, right] = h.node(h.root()).children.unwrap();
+        assert_eq!(h.node(left).players, vec![0, 1]);
+        assert_eq!(h.node(right).players, vec![2, 3, 4, 5]);
+        let mut leaves = vec![];
+        leaves_in_order(&h, h.root(), &mut leaves);
+        assert_eq!(leaves, vec![0, 1, 2, 3, 4, 5]);
     }
 
     #[test]
