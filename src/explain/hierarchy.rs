@@ -1,6 +1,7 @@
 //! Binary trees over players, the coalition structure of Partition (Owen) SHAP.
 
 use crate::error::{Error, Result};
+use std::borrow::Cow;
 
 /// One node of a [`Hierarchy`]: a leaf holds one player, an internal node splits its players in two.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -128,9 +129,9 @@ impl Hierarchy {
 
     /// The tree over a subset of the players, `kept` in increasing order, renumbered 0..kept.len():
     /// the others are removed and nodes left with one child replaced by it.
-    pub(crate) fn restricted(&self, kept: &[usize]) -> Hierarchy {
+    pub(crate) fn restricted(&self, kept: &[usize]) -> Cow<'_, Hierarchy> {
         if kept.len() == self.n_players {
-            return self.clone();
+            return Cow::Borrowed(self);
         }
         let mut new_id = vec![usize::MAX; self.n_players];
         for (p, &j) in kept.iter().enumerate() {
@@ -146,7 +147,7 @@ impl Hierarchy {
                 .copy_kept(self.root, &new_id, &mut out.nodes)
                 .expect("a kept player is under the root");
         }
-        out
+        Cow::Owned(out)
     }
 
     fn copy_kept(&self, i: usize, new_id: &[usize], out: &mut Vec<Node>) -> Option<usize> {
