@@ -278,3 +278,40 @@ fn image_models_default_to_shaps_image_tree() {
     assert_eq!(default, run(Some(Hierarchy::grid([8, 8, 1]))));
     assert_ne!(default, run(Some(Hierarchy::halving(64))));
 }
+
+#[test]
+fn cli_explains_images_with_partition_within_shaps_budget() {
+    let out = tempfile::tempdir().unwrap();
+    assert_cmd::Command::cargo_bin("onnx-inspector")
+        .unwrap()
+        .args([
+            "explain",
+            "models/cnn_digits8.onnx",
+            "--data",
+            "models/digits8_test.csv",
+            "--rows",
+            "0:3",
+            "--method",
+            "partition",
+            "--no-charts",
+            "--quiet",
+            "--out",
+        ])
+        .arg(out.path())
+        .assert()
+        .success();
+    let text = std::fs::read_to_string(out.path().join("explanations.json")).unwrap();
+    let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let meta = &json["meta"];
+    assert_eq!(meta["method"], "partition");
+    assert_eq!(meta["budget"], DEFAULT_PARTITION_EVALS);
+    for e in meta["evaluations_per_row"].as_array().unwrap() {
+        // v(∅) and v(all) are part of shap's max_evals.
+        let e = e.as_u64().unwrap() as usize;
+        assert!(
+            e + 2 <= DEFAULT_PARTITION_EVALS && e + 12 > DEFAULT_PARTITION_EVALS,
+            "{e}"
+        );
+    }
+    assert!(json["stderr"].is_null());
+}

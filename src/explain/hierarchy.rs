@@ -93,12 +93,7 @@ impl Hierarchy {
                 }
                 used[c] = true;
             }
-            let mut players = [nodes[a].players.as_slice(), nodes[b].players.as_slice()].concat();
-            players.sort_unstable();
-            nodes.push(Node {
-                players,
-                children: Some([a, b]),
-            });
+            join(&mut nodes, a, b);
         }
         Ok(Hierarchy {
             root: nodes.len() - 1,
@@ -167,20 +162,22 @@ impl Hierarchy {
                 self.copy_kept(a, new_id, out),
                 self.copy_kept(b, new_id, out),
             ) {
-                (Some(l), Some(r)) => {
-                    let mut players =
-                        [out[l].players.as_slice(), out[r].players.as_slice()].concat();
-                    players.sort_unstable();
-                    out.push(Node {
-                        players,
-                        children: Some([l, r]),
-                    });
-                    Some(out.len() - 1)
-                }
+                (Some(l), Some(r)) => Some(join(out, l, r)),
                 (one, other) => one.or(other),
             },
         }
     }
+}
+
+/// Pushes the node whose children are nodes `a` and `b`, and returns its index.
+fn join(nodes: &mut Vec<Node>, a: usize, b: usize) -> usize {
+    let mut players = [nodes[a].players.as_slice(), nodes[b].players.as_slice()].concat();
+    players.sort_unstable();
+    nodes.push(Node {
+        players,
+        children: Some([a, b]),
+    });
+    nodes.len() - 1
 }
 
 /// Pushes the halving tree of players lo..hi and returns its root's index.
