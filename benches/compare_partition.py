@@ -17,7 +17,8 @@ our `--samples` counts the same way), and the script reports:
 
 Our CLI gets the mean image as a one-row `--background` for `--masker mean` (the same game as
 shap's `maskers.Image(mean_image)`); for blur it needs the blur mask of the image layer, passed
-through `--ours-extra` (e.g. `--ours-extra "--mask blur --patch 4"`).
+through `--ours-extra` (e.g. `--ours-extra "--mask blur --patch 4"`). Our attributions may be
+per pixel or per patch (row-major patches of `--patch` pixels, shared equally by their pixels).
 
 Usage (repo root, after `cargo build --release`; venv from benches/requirements-partition.txt):
     /work/venvs/bench/bin/python benches/compare_partition.py --model models/cnn_digits8.onnx \
@@ -113,6 +114,17 @@ class Setup:
         self.patch_of = np.repeat(pixel_patch[:, :, None], self.shape[2], axis=2).ravel()
         self.n_patches = ph * pw
 
+    def to_pixels(self, values: np.ndarray, who: str) -> np.ndarray:
+        """[n, pixels, K] attributions from per-pixel ones, or from per-patch ones (patches in
+        row-major order, as `--patch` numbers them) shared equally by their pixels."""
+        if values.shape[1] == len(self.patch_of):
+            return values
+        if values.shape[1] == self.n_patches:
+            size = np.bincount(self.patch_of, minlength=self.n_patches)
+            return values[:, self.patch_of, :] / size[self.patch_of][None, :, None]
+        sys.exit(f"{who}: {values.shape[1]} attributions per output, expected {len(self.patch_of)} "
+                 f"pixels or {self.n_patches} patches")
+
     def f(self, x: np.ndarray) -> np.ndarray:
         """Model outputs of flat or shaped images."""
         x = np.asarray(x, dtype=np.float32).reshape(-1, *self.input_shape[1:])
@@ -181,6 +193,7 @@ def main() -> None:
     load0 = os.getloadavg()[0]
     shap_values, shap_s, shap_evals = run_shap(s, a, rows, warm)
     ours_values, ours_wall, meta = run_ours(s, a, n)
+    ours_values = s.to_pixels(ours_values, "our explanations.json")
     load1 = os.getloadavg()[0]
 
     preds = s.f(rows)
