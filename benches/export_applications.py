@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Export Keras application CNNs with random weights to ONNX, for engine benchmarks.
 
-MobileNetV2 (96x96x3) and EfficientNetB0 (64x64x3), ``weights=None`` (seeded random
+MobileNetV2 (96x96x3), EfficientNetB0 (64x64x3) and ResNet50 (64x64x3), ``weights=None`` (seeded random
 initialisation: no download), 10 classes, NHWC input with a symbolic batch, tf2onnx opset 13.
 For each model it also writes ``<stem>_x32.npy`` (32 seeded uniform [0, 1) rows, float32, flat
 NHWC) and ``<stem>_keras_pred32.csv`` (Keras' predictions on them), and checks onnxruntime
@@ -26,6 +26,7 @@ import onnxruntime as ort  # noqa: E402
 MODELS = {
     "mobilenetv2_96": (tf.keras.applications.MobileNetV2, (96, 96, 3)),
     "efficientnetb0_64": (tf.keras.applications.EfficientNetB0, (64, 64, 3)),
+    "resnet50_64": (tf.keras.applications.ResNet50, (64, 64, 3)),
 }
 
 

@@ -59,6 +59,9 @@ ORDER = [
     "cnn_digits8.onnx",
     "wine_keras3.onnx",
     "breast_cancer_fixed1.onnx",
+    "resnet_small.onnx",
+    "mobilenet_block.onnx",
+    "digits32_cnn.onnx",
 ]
 
 
@@ -82,13 +85,13 @@ def px_names(h, w):
     return [f"px_{r}_{c}" for r in range(h) for c in range(w)]
 
 
-def save_float_csv(name, arr, header):
+def save_float_csv(name, arr, header, fmt="%.9g"):
     arr = np.asarray(arr, dtype=np.float32)
     if arr.ndim == 1:
         arr = arr[:, None]
     assert arr.shape[1] == len(header), (name, arr.shape, len(header))
     path = os.path.join(OUT, name)
-    np.savetxt(path, arr, fmt="%.9g", delimiter=",", header=",".join(header), comments="")
+    np.savetxt(path, arr, fmt=fmt, delimiter=",", header=",".join(header), comments="")
     back = np.loadtxt(path, delimiter=",", skiprows=1, dtype=np.float32, ndmin=2)
     assert np.array_equal(back, arr), f"{name}: float32 round trip failed"
     return name
@@ -104,10 +107,10 @@ def save_label_csv(name, y, column):
     return name
 
 
-def write_split(prefix, feat_names, Xtr, Xte, ytr, yte, label_col):
+def write_split(prefix, feat_names, Xtr, Xte, ytr, yte, label_col, fmt="%.9g"):
     files = {
-        "train_csv": save_float_csv(f"{prefix}_train.csv", Xtr, feat_names),
-        "test_csv": save_float_csv(f"{prefix}_test.csv", Xte, feat_names),
+        "train_csv": save_float_csv(f"{prefix}_train.csv", Xtr, feat_names, fmt),
+        "test_csv": save_float_csv(f"{prefix}_test.csv", Xte, feat_names, fmt),
         "train_labels_csv": save_label_csv(f"{prefix}_train_labels.csv", ytr, label_col),
         "test_labels_csv": save_label_csv(f"{prefix}_test_labels.csv", yte, label_col),
     }
@@ -362,6 +365,45 @@ def build_cnn_digits8():
                    "input_layout": "NHWC"})]
 
 
+def build_image_model(stem):
+    """One of image_zoo.MODELS, trained on the full digits32 training split; the committed CSVs
+    hold the first rows of each class (image_zoo.TRAIN_PER_CLASS / TEST_PER_CLASS)."""
+    import image_zoo as iz
+
+    Xtr, Xte, ytr, yte = iz.digits32()
+    tr, te = iz.per_class(ytr, iz.TRAIN_PER_CLASS), iz.per_class(yte, iz.TEST_PER_CLASS)
+    flat = lambda X: X.reshape(len(X), -1)  # noqa: E731
+    # Values have 3 decimals: "%.3g" prints them exactly and round-trips float32 (checked).
+    files = write_split("digits32", iz.column_names(), flat(Xtr[tr]), flat(Xte[te]), ytr[tr], yte[te],
+                        "label", fmt="%.3g")
+    build, epochs, arch = iz.MODELS[stem]
+    seed_everything()
+    model = iz.fit(build(), Xtr, ytr, epochs)
+    pred = model.predict(Xte[te], verbose=0)
+    full = model.predict(Xte, verbose=0)
+    kp = keras_pred_csv(stem, pred, [f"class_{i}" for i in range(10)])
+    fname = f"{stem}.onnx"
+    exporter = export_tf2onnx(model, fname)
+    diff = check_ort(fname, Xte[te], pred)
+    metric = {"accuracy": r6(accuracy_score(yte[te], pred.argmax(1)))}
+    full_acc = r6(accuracy_score(yte, full.argmax(1)))
+    print(f"  {fname}: {model.count_params()} parameters, {epochs} epochs, accuracy {metric['accuracy']} "
+          f"on the {len(te)} committed test rows, {full_acc} on all {len(yte)}")
+    return [entry(fname, "softmax 10 classes (CNN, NHWC input 32x32x3)", exporter, files, Xte[0].size,
+                  10, metric, diff, False, kp,
+                  {"data": "sklearn digits 8x8 /16, bilinear-upsampled to 32x32 (scipy.ndimage.zoom "
+                           "order=1, grid_mode=True), grey replicated to 3 channels, rounded to 3 "
+                           "decimals; CSV row = image flattened row-major, reshape to [N,32,32,3] "
+                           f"(NHWC); CSVs hold the first {iz.TRAIN_PER_CLASS} (train) / "
+                           f"{iz.TEST_PER_CLASS} (test) rows of each class of the split",
+                   "input_layout": "NHWC",
+                   "architecture": arch,
+                   "epochs": epochs,
+                   "n_parameters": int(model.count_params()),
+                   "accuracy_full_test_split": full_acc,
+                   "full_split_rows": [int(len(ytr)), int(len(yte))]})]
+
+
 # ---------------------------------------------------------------- model (Keras 3 export)
 def build_wine_keras3():
     seed_everything()
@@ -392,6 +434,9 @@ KERAS2_BUILDERS = {
     "breast_cancer": build_breast_cancer,  # also writes breast_cancer_fixed1.onnx
     "diabetes": build_diabetes,
     "cnn_digits8": build_cnn_digits8,
+    "resnet_small": lambda: build_image_model("resnet_small"),
+    "mobilenet_block": lambda: build_image_model("mobilenet_block"),
+    "digits32_cnn": lambda: build_image_model("digits32_cnn"),
 }
 KERAS3_BUILDERS = {"wine_keras3": build_wine_keras3}
 

@@ -152,6 +152,15 @@ impl Error {
             msg: msg.into(),
         }
     }
+
+    /// The message of a parameter error without the parameter's name (the whole message for
+    /// other errors), for errors that a file rather than a parameter caused.
+    pub fn param_message(&self) -> String {
+        match self {
+            Error::Param { msg, .. } => msg.clone(),
+            other => other.to_string(),
+        }
+    }
 }
 
 /// The whole chain of an error on one line: each cause once, joined by `: `.

@@ -64,6 +64,7 @@ pub mod error;
 pub mod explain;
 pub mod model;
 pub mod pipeline;
+pub(crate) mod players;
 pub mod report;
 pub mod train;
 

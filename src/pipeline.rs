@@ -3,10 +3,11 @@
 use crate::data::{parse_rows, Background, Dataset};
 use crate::error::{Error, Result};
 use crate::explain::{
-    Discretizer, Estimator, Evaluator, Explainer, Explanation, LimeExplainer, LimeParams, Method,
-    Progress, Selection, ShapExplainer,
+    Discretizer, Estimator, Evaluator, Explainer, Explanation, FeatureGroups, LimeExplainer,
+    LimeParams, Method, Progress, Selection, ShapExplainer, DEFAULT_PLAYER_KERNEL_WIDTH,
 };
 use crate::model::{resolve_names, Engine, Model, OnnxModel, SelectOutputs, Timed};
+use crate::players::Players;
 use crate::report::{ExplanationFile, Meta, Timings};
 use ndarray::Array2;
 use serde::Serialize;
@@ -41,6 +42,8 @@ pub struct ExplainRequest {
     pub categorical: Vec<String>,
     /// Inference engine (tract, dense fast path, onnxruntime, or the fastest verified one).
     pub engine: Engine,
+    /// JSON file of feature groups explained as one player each (`{"name": [features]}`).
+    pub groups: Option<PathBuf>,
 }
 
 impl ExplainRequest {
@@ -62,6 +65,7 @@ impl ExplainRequest {
             train: None,
             categorical: vec![],
             engine: Engine::Auto,
+            groups: None,
         }
     }
 }
@@ -108,21 +112,36 @@ pub(crate) fn load_checked(path: &Path, m: usize, what: &str) -> Result<Dataset>
     Ok(data)
 }
 
+/// Whether the estimator fills absent players from background rows (every SHAP method, and
+/// LIME over switched players) rather than LIME's training statistics.
+pub(crate) fn uses_background(estimator: &Estimator, players: &Players) -> bool {
+    matches!(estimator, Estimator::Shap(_)) || players.switched()
+}
+
 /// Resolves the reference rows the estimator needs.
-fn resolve_reference(req: &ExplainRequest, data: &Dataset, m: usize) -> Result<Reference> {
-    Ok(match &req.estimator {
-        Estimator::Lime(_) => Reference::Train(match &req.train {
+fn resolve_reference(
+    req: &ExplainRequest,
+    data: &Dataset,
+    m: usize,
+    players: &Players,
+) -> Result<Reference> {
+    if !uses_background(&req.estimator, players) {
+        return Ok(Reference::Train(match &req.train {
             Some(p) => load_checked(p, m, "the training data")?,
             None => data.clone(),
-        }),
-        Estimator::Shap(p) => Reference::Background(match &req.background {
-            Some(path) => Background::from_dataset(&load_checked(path, m, "the background")?),
-            None if req.background_size == 0 => {
-                return Err(Error::param("background_size", "must be at least 1"))
-            }
-            None => Background::sample(data, req.background_size, p.seed),
-        }),
-    })
+        }));
+    }
+    let source = match (&req.estimator, &req.train) {
+        (Estimator::Lime(_), Some(p)) => &load_checked(p, m, "the training data")?,
+        _ => data,
+    };
+    Ok(Reference::Background(match &req.background {
+        Some(path) => Background::from_dataset(&load_checked(path, m, "the background")?),
+        None if req.background_size == 0 => {
+            return Err(Error::param("background_size", "must be at least 1"))
+        }
+        None => Background::sample(source, req.background_size, req.estimator.seed()),
+    }))
 }
 
 /// The request's estimator with named settings resolved against the data's feature names.
@@ -148,10 +167,12 @@ pub fn thread_pool(threads: usize) -> Result<rayon::ThreadPool> {
 }
 
 /// Runs the estimator over the selected rows `x` (data-file indices `rows`).
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn run_rows(
     estimator: &Estimator,
     model: &dyn Model,
     names: &[String],
+    players: &Players,
     reference: &Reference,
     x: &Array2<f32>,
     rows: &[usize],
@@ -159,27 +180,48 @@ pub(crate) fn run_rows(
 ) -> Result<Explanation> {
     match (estimator, reference) {
         (Estimator::Shap(p), Reference::Background(bg)) => {
-            let shap = ShapExplainer::new(model, bg.rows.view())
+            let mut shap = ShapExplainer::new(model, bg.rows.view())
                 .params(p.clone())
                 .feature_names(names.to_vec());
+            if let Some(g) = &players.groups {
+                shap = shap.groups(g.clone());
+            }
             match progress {
                 Some(hooks) => shap.progress(hooks).explain_indexed(x.view(), rows),
                 None => shap.explain_indexed(x.view(), rows),
             }
         }
-        (Estimator::Lime(p), Reference::Train(train)) => {
-            let lime = LimeExplainer::new(model, train.values.view())
+        (Estimator::Lime(p), reference) => {
+            let reference_rows = match reference {
+                Reference::Train(train) => train.values.view(),
+                Reference::Background(bg) => bg.rows.view(),
+            };
+            let mut lime = LimeExplainer::new(model, reference_rows)
                 .params(p.clone())
                 .feature_names(names.to_vec());
+            if players.switched() {
+                lime = lime.groups(match &players.groups {
+                    Some(g) => g.clone(),
+                    None => FeatureGroups::singletons(names),
+                });
+            }
             match progress {
                 Some(hooks) => lime.progress(hooks).explain_indexed(x.view(), rows),
                 None => lime.explain_indexed(x.view(), rows),
             }
         }
-        _ => Err(Error::Mismatch(
+        (Estimator::Shap(_), Reference::Train(_)) => Err(Error::Mismatch(
             "the reference rows do not suit the estimator".into(),
         )),
     }
+}
+
+/// LIME's settings over switched players as recorded in `meta.options`.
+#[derive(Serialize)]
+struct PlayerLimeMeta {
+    kernel_width: f64,
+    num_features: usize,
+    feature_selection: Selection,
 }
 
 /// LIME's settings as recorded in `meta.options`.
@@ -217,10 +259,11 @@ pub fn run_explain(req: &ExplainRequest, progress: Option<&Progress>) -> Result<
     let m = model.n_features();
     let data = load_checked(&req.data, m, "the data")?;
     let estimator = resolve_estimator(req, &data.feature_names)?;
-    estimator.check(m)?;
+    let players = Players::resolve(req, &data.feature_names)?;
+    estimator.check(players.count(m))?;
     let rows = parse_rows(req.rows.as_deref(), data.n_rows())?;
     // Resolve.
-    let reference = resolve_reference(req, &data, m)?;
+    let reference = resolve_reference(req, &data, m, &players)?;
     let x = data.values.select(ndarray::Axis(0), &rows);
     // Run.
     let timed = Timed::new(&model);
@@ -232,6 +275,7 @@ pub fn run_explain(req: &ExplainRequest, progress: Option<&Progress>) -> Result<
             &estimator,
             &timed,
             &data.feature_names,
+            &players,
             &reference,
             &x,
             &rows,
@@ -252,6 +296,7 @@ pub fn run_explain(req: &ExplainRequest, progress: Option<&Progress>) -> Result<
             req,
             &estimator,
             &model,
+            players.count(m),
             &reference,
             explanation.method,
             explanation.evaluations.clone(),
@@ -262,16 +307,18 @@ pub fn run_explain(req: &ExplainRequest, progress: Option<&Progress>) -> Result<
 }
 
 /// The run's metadata: estimator settings, reference rows, files and timings.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn build_meta(
     req: &ExplainRequest,
     estimator: &Estimator,
     model: &SelectOutputs,
+    n_players: usize,
     reference: &Reference,
     method: Method,
     evaluations_per_row: Vec<usize>,
     timings: Timings,
 ) -> Result<Meta> {
-    let m = model.n_features();
+    let m = n_players;
     let evaluator = match estimator {
         Estimator::Shap(p) => p.evaluator(model),
         Estimator::Lime(_) => Evaluator::Model,
@@ -293,7 +340,17 @@ pub(crate) fn build_meta(
             None,
             serde_json::to_value(LimeOptionsMeta::new(p, &train.source, m)).ok(),
         ),
-        (Estimator::Lime(p), _) => (None, p.num_samples, None, None),
+        (Estimator::Lime(p), _) => (
+            None,
+            p.num_samples,
+            None,
+            serde_json::to_value(PlayerLimeMeta {
+                kernel_width: p.kernel_width.unwrap_or(DEFAULT_PLAYER_KERNEL_WIDTH),
+                num_features: p.num_features.min(m),
+                feature_selection: p.selection,
+            })
+            .ok(),
+        ),
     };
     Ok(Meta {
         method,

@@ -301,3 +301,42 @@ fn the_cli_flag_turns_the_path_off() {
         assert_eq!(v["meta"]["evaluator"], want);
     }
 }
+
+#[test]
+fn grouped_players_agree_through_the_incremental_path() {
+    // A group toggles all its features at once: one multi-row update of the first layer.
+    let model = OnnxModel::load("models/breast_cancer.onnx").unwrap();
+    assert!(model.first_linear().is_some());
+    let test = read_csv("models/breast_cancer_test.csv").unwrap();
+    let train = read_csv("models/breast_cancer_train.csv").unwrap();
+    let x = test.values.slice(ndarray::s![0..2, ..]).to_owned();
+    let bg = train.values.slice(ndarray::s![0..12, ..]).to_owned();
+    let groups = onnx_inspector::explain::FeatureGroups::new(
+        vec![
+            ("mean".into(), (0..10).collect()),
+            ("worst".into(), (20..30).collect()),
+            ("pair".into(), vec![11, 17]),
+        ],
+        &test.feature_names,
+    )
+    .unwrap();
+    for method in [
+        ShapMethod::Exact,
+        ShapMethod::Permutation,
+        ShapMethod::Kernel,
+    ] {
+        let explain = |incremental| {
+            ShapExplainer::new(&model, bg.view())
+                .method(method)
+                .samples(300)
+                .incremental(incremental)
+                .groups(groups.clone())
+                .explain(x.view())
+                .unwrap()
+        };
+        let (on, off) = (explain(true), explain(false));
+        assert_eq!(on.values.shape()[1], 11);
+        let diff = max_abs_diff(&on.values, &off.values);
+        assert!(diff < 1e-6, "{method:?}: {diff}");
+    }
+}

@@ -7,7 +7,8 @@ mod common;
 use common::*;
 use ndarray::{Array3, ArrayView2, Axis};
 use onnx_inspector::explain::{
-    Explainer, Explanation, Hierarchy, ShapExplainer, ShapMethod, DEFAULT_PARTITION_EVALS,
+    Explainer, Explanation, FeatureGroups, Hierarchy, ShapExplainer, ShapMethod,
+    DEFAULT_PARTITION_EVALS,
 };
 use onnx_inspector::model::{FnModel, Model};
 
@@ -314,4 +315,60 @@ fn cli_explains_images_with_partition_within_shaps_budget() {
         );
     }
     assert!(json["stderr"].is_null());
+}
+
+#[test]
+fn groups_are_players_of_the_tree() {
+    // Players {0,1,2}, {3}, {4,5}: a model additive over them gives each group its closed form
+    // h_g(x) − mean_b h_g(b), over the default halving tree and over a caller's tree of 3 players.
+    let names: Vec<String> = (0..6).map(|j| format!("f{j}")).collect();
+    let groups = FeatureGroups::new(
+        vec![("a".into(), vec![0, 1, 2]), ("b".into(), vec![4, 5])],
+        &names,
+    )
+    .unwrap();
+    let h = |p: usize, x: &[f32]| -> f64 {
+        let x: Vec<f64> = x.iter().map(|&v| v as f64).collect();
+        match p {
+            0 => x[0] * x[1] + x[2].tanh(),
+            1 => 0.7 * x[3],
+            _ => (x[4] - x[5]).powi(2),
+        }
+    };
+    let model = FnModel::new(6, 1, move |x| {
+        let x = x.to_vec();
+        vec![(0..3).map(|p| h(p, &x)).sum::<f64>() as f32]
+    });
+    let (x, bg) = (grid(3, 6, 17), grid(4, 6, 18));
+    let truth = Array3::from_shape_fn((3, 3, 1), |(r, p, _)| {
+        let mean = bg
+            .outer_iter()
+            .map(|b| h(p, b.as_slice().unwrap()))
+            .sum::<f64>()
+            / 4.0;
+        h(p, x.row(r).as_slice().unwrap()) - mean
+    });
+    for tree in [
+        None,
+        Some(Hierarchy::from_merges(3, &[[2, 0], [3, 1]]).unwrap()),
+    ] {
+        let mut e = ShapExplainer::new(&model, bg.view())
+            .method(ShapMethod::Partition)
+            .samples(1000)
+            .groups(groups.clone());
+        if let Some(t) = tree {
+            e = e.hierarchy(t);
+        }
+        let e = e.explain(x.view()).unwrap();
+        assert_eq!(e.values.shape(), [3, 3, 1]);
+        assert!(max_abs_diff(&e.values, &truth) < 1e-5);
+    }
+    let err = ShapExplainer::new(&model, bg.view())
+        .method(ShapMethod::Partition)
+        .groups(groups)
+        .hierarchy(Hierarchy::halving(6))
+        .explain(x.view())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("6 players; there are 3"), "{err}");
 }

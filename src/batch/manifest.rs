@@ -45,6 +45,9 @@ pub struct Fingerprint {
     /// The engine that ran the model (engines agree only to rounding).
     #[serde(default)]
     pub engine: serde_json::Value,
+    /// The players (feature groups, image segments) and how absent ones are filled.
+    #[serde(default)]
+    pub players: serde_json::Value,
 }
 
 impl Fingerprint {

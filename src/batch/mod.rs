@@ -29,9 +29,10 @@ use crate::explain::{Estimator, Method, Progress};
 use crate::model::{Model, SelectOutputs, Timed};
 use crate::pipeline::sha256_file;
 use crate::pipeline::{
-    build_meta, load_checked, load_model, resolve_estimator, run_rows, thread_pool, ExplainRequest,
-    Reference,
+    build_meta, load_checked, load_model, resolve_estimator, run_rows, thread_pool,
+    uses_background, ExplainRequest, Reference,
 };
+use crate::players::{Players, PlayersRecord};
 use crate::report::charts::{write_streamed_charts, ChartOptions};
 use crate::report::{summarize, ExplanationFile, Meta, OutputSummary, Timings};
 use parts::{Rows, Sidecar};
@@ -125,26 +126,35 @@ pub fn run_batch(
     let input = DataInput::open(&req.data, out)?;
     let (names, total) = input.scan(m)?;
     let estimator = resolve_estimator(req, &names)?;
-    estimator.check(m)?;
+    let players = Players::resolve(req, &names)?;
+    let n_players = players.count(m);
+    let player_names = players.names(&names);
+    estimator.check(n_players)?;
     let selection = parse_rows(req.rows.as_deref(), total)?;
     // Reference rows: a background file, a sample of the data gathered in one pass, or LIME's
     // training statistics (the whole data file unless --train is given).
-    let reference = match &estimator {
-        Estimator::Lime(_) => Reference::Train(match &req.train {
-            Some(p) => load_checked(p, m, "the training data")?,
-            None => input.load()?,
-        }),
-        Estimator::Shap(p) => Reference::Background(match &req.background {
+    let with_background = uses_background(&estimator, &players);
+    let reference = match (with_background, &req.train) {
+        (false, Some(p)) => Reference::Train(load_checked(p, m, "the training data")?),
+        (false, None) => Reference::Train(input.load()?),
+        (true, _) => Reference::Background(match &req.background {
             Some(path) => Background::from_dataset(&load_checked(path, m, "the background")?),
             None if req.background_size == 0 => {
                 return Err(Error::param("background_size", "must be at least 1"))
             }
-            None => input.background_sample(total, req.background_size, p.seed)?,
+            None => match (&estimator, &req.train) {
+                (Estimator::Lime(_), Some(p)) => Background::sample(
+                    &load_checked(p, m, "the training data")?,
+                    req.background_size,
+                    estimator.seed(),
+                ),
+                _ => input.background_sample(total, req.background_size, estimator.seed())?,
+            },
         }),
     };
-    let reference_file = match &estimator {
-        Estimator::Lime(_) => req.train.as_ref(),
-        Estimator::Shap(_) => req.background.as_ref(),
+    let reference_file = match (&estimator, with_background) {
+        (Estimator::Lime(_), false) => req.train.as_ref(),
+        _ => req.background.as_ref(),
     };
     let fingerprint = Fingerprint {
         model_sha256: sha256_file(&req.model)?,
@@ -161,17 +171,19 @@ pub fn run_batch(
         chunk_rows: opts.chunk_rows,
         json_rows: opts.json_rows,
         engine: serde_json::to_value(onnx.engine()).unwrap_or_default(),
+        players: serde_json::to_value(players.record()).unwrap_or_default(),
     };
     let plan = Plan {
         rows: selection.len(),
         chunk: opts.chunk_rows,
     };
     let (first_part, end_part) = opts.shard.parts(plan.parts());
-    let method = estimator.method(m);
+    let method = estimator.method(n_players);
     let mut meta = build_meta(
         req,
         &estimator,
         &model,
+        n_players,
         &reference,
         method,
         vec![],
@@ -227,7 +239,7 @@ pub fn run_batch(
         complete: false,
         meta: meta.clone(),
         timings: None,
-        feature_names: names.clone(),
+        feature_names: player_names.clone(),
         output_names: model.output_names().to_vec(),
     };
     manifest.write_in(out)?;
@@ -245,7 +257,7 @@ pub fn run_batch(
     let sample = sample_positions(plan.rows, MAX_SAMPLE_ROWS, estimator.seed());
     let keep = |pos: usize| keep_all || pos < HEAD_ROWS || sample.contains(&pos);
     let with_stderr = matches!(method, Method::Kernel | Method::Permutation);
-    parts::column_names(&names, with_stderr)?;
+    parts::column_names(&player_names, with_stderr)?;
 
     let todo_rows: usize = todo
         .iter()
@@ -282,6 +294,7 @@ pub fn run_batch(
                 &estimator,
                 &timed,
                 &names,
+                &players,
                 &reference,
                 &x,
                 &indices,
@@ -317,6 +330,9 @@ pub(crate) fn finish(
 ) -> Result<BatchReport> {
     let meta = &manifest.meta;
     let k = meta.output_indices.len();
+    let recorded: PlayersRecord =
+        serde_json::from_value(manifest.fingerprint.players.clone()).unwrap_or_default();
+    let groups_json = (recorded.groups, recorded.input_names);
     let (first, end) = manifest.parts;
     if first == end {
         // A shard with no part (more shards than parts): nothing to write but its manifest.
@@ -339,6 +355,8 @@ pub(crate) fn finish(
         let file = ExplanationFile {
             schema_version: crate::report::json::SCHEMA_VERSION,
             feature_names: manifest.feature_names.clone(),
+            groups: groups_json.0.clone(),
+            input_names: groups_json.1.clone(),
             output_names: manifest.output_names.clone(),
             row_indices: vec![],
             data: vec![],
@@ -418,6 +436,8 @@ pub(crate) fn finish(
         ExplanationFile {
             schema_version: crate::report::json::SCHEMA_VERSION,
             feature_names: feature_names.clone(),
+            groups: groups_json.0.clone(),
+            input_names: groups_json.1.clone(),
             output_names: output_names.clone(),
             row_indices: rows.row_indices,
             data: rows.data,

@@ -96,9 +96,9 @@ pub struct ExplainArgs {
     /// LIME: training data for the perturbation statistics (default: --data).
     #[arg(long)]
     train: Option<PathBuf>,
-    /// LIME: features kept in each surrogate.
-    #[arg(long, default_value_t = LimeParams::DEFAULT_FEATURES)]
-    num_features: usize,
+    /// LIME: features kept in each surrogate (default 10; every player with --groups, as lime_image).
+    #[arg(long)]
+    num_features: Option<usize>,
     /// LIME: percentile bins of continuous features.
     #[arg(long, value_enum, default_value = "quartile")]
     discretizer: DiscretizerArg,
@@ -118,6 +118,11 @@ pub struct ExplainArgs {
     /// training frequencies and explained as "same category or not", as lime's categorical_features.
     #[arg(long, value_delimiter = ',')]
     categorical: Vec<String>,
+    /// JSON file of feature groups, each explained as one player: {"name": ["feature", ...]}
+    /// (names or 0-based indices); features not named stay single. LIME then switches players
+    /// on and off against background rows (lime_image semantics: 1000 samples, kernel width 0.25).
+    #[arg(long)]
+    groups: Option<PathBuf>,
     /// Comma-separated names for the output columns (e.g. class labels).
     #[arg(long, value_delimiter = ',')]
     output_names: Option<Vec<String>>,
@@ -155,6 +160,11 @@ pub struct ExplainArgs {
 }
 
 impl ExplainArgs {
+    /// Whether LIME runs over players switched on and off (lime_image) rather than lime_tabular.
+    fn switched_players(&self) -> bool {
+        self.groups.is_some()
+    }
+
     /// The estimator and its settings, from the flags.
     fn estimator(&self) -> Estimator {
         let shap = |method| {
@@ -178,8 +188,14 @@ impl ExplainArgs {
             MethodArg::Permutation => shap(ShapMethod::Permutation),
             MethodArg::Partition => shap(ShapMethod::Partition),
             MethodArg::Lime => Estimator::Lime(LimeParams {
-                num_samples: self.samples.unwrap_or(LimeParams::DEFAULT_SAMPLES),
-                num_features: self.num_features,
+                num_samples: self.samples.unwrap_or(match self.switched_players() {
+                    true => LimeParams::DEFAULT_PLAYER_SAMPLES,
+                    false => LimeParams::DEFAULT_SAMPLES,
+                }),
+                num_features: self.num_features.unwrap_or(match self.switched_players() {
+                    true => usize::MAX,
+                    false => LimeParams::DEFAULT_FEATURES,
+                }),
                 discretizer: match (self.no_discretize, self.discretizer) {
                     (true, _) => Discretizer::None,
                     (false, DiscretizerArg::Quartile) => Discretizer::Quartile,
@@ -219,6 +235,7 @@ pub fn run(a: ExplainArgs) -> anyhow::Result<()> {
         train: a.train,
         categorical: a.categorical,
         engine: a.engine.into(),
+        groups: a.groups,
     };
     let opts = BatchOptions {
         out: a.out.clone(),

@@ -26,7 +26,7 @@ enum Command {
     /// Run the built-in demo: explain test digits of the bundled network with SHAP and LIME.
     Demo(demo::DemoArgs),
     /// Explain rows with SHAP or LIME and write explanations.json.
-    Explain(explain::ExplainArgs),
+    Explain(Box<explain::ExplainArgs>),
     /// Combine the shard folders of one `explain --shard K/N` run into one folder.
     Merge(explain::MergeArgs),
     /// Run a model on every row of a data file and write the outputs as CSV.
@@ -43,7 +43,7 @@ pub fn run() -> anyhow::Result<()> {
     match cli.command {
         Command::Info(a) => info::run(a),
         Command::Demo(a) => demo::run(a),
-        Command::Explain(a) => explain::run(a),
+        Command::Explain(a) => explain::run(*a),
         Command::Merge(a) => explain::run_merge(a),
         Command::Predict(a) => predict::run(a),
         Command::Train(a) => train::run(a),

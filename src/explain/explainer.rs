@@ -2,14 +2,16 @@
 
 use super::explanation::{Explained, Explanation, RowAttribution};
 use super::game::RowGame;
+use super::games::{Filling, Games, RowBackground};
+use super::groups::FeatureGroups;
 use super::hierarchy::Hierarchy;
-use super::masker::{check_finite, Evaluator, Masker};
+use super::masker::{check_finite, Evaluator};
 use super::params::{Method, Sampling, ShapMethod, ShapParams};
 use super::rounds::Rounds;
 use super::{exact, kernel, partition, permutation, sampling};
 use crate::error::{Error, Result};
 use crate::model::Model;
-use ndarray::{Array2, ArrayView2, Axis};
+use ndarray::{Array2, ArrayView2};
 use rayon::prelude::*;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -135,6 +137,8 @@ pub struct ShapExplainer<'a> {
     background: ArrayView2<'a, f32>,
     params: ShapParams,
     names: Option<Vec<String>>,
+    groups: Option<FeatureGroups>,
+    row_background: Option<&'a RowBackground>,
     progress: Option<&'a Progress<'a>>,
     hierarchy: Option<Hierarchy>,
 }
@@ -147,9 +151,31 @@ impl<'a> ShapExplainer<'a> {
             background,
             params: ShapParams::default(),
             names: None,
+            groups: None,
+            row_background: None,
             progress: None,
             hierarchy: None,
         }
+    }
+
+    /// Players that are groups of features (default: every feature its own player).
+    pub fn groups(mut self, groups: FeatureGroups) -> Self {
+        self.groups = Some(groups);
+        self
+    }
+
+    /// Absent features of each row take the values of `rows(x)` instead of the background's
+    /// (a single row makes v(S) the model's output on one masked input, as shap's image masker).
+    pub fn row_background(mut self, rows: &'a RowBackground) -> Self {
+        self.row_background = Some(rows);
+        self
+    }
+
+    /// Number of players: groups, or features.
+    fn n_players(&self) -> usize {
+        self.groups
+            .as_ref()
+            .map_or(self.model.n_features(), FeatureGroups::len)
     }
 
     /// Replaces all settings.
@@ -201,10 +227,23 @@ impl<'a> ShapExplainer<'a> {
     }
 
     /// The tree of players partition SHAP recurses over (default: [`Hierarchy::grid`] for image
-    /// rows of rank 3, else [`Hierarchy::halving`]).
+    /// rows of rank 3 without groups, else [`Hierarchy::halving`]).
     pub fn hierarchy(mut self, hierarchy: Hierarchy) -> Self {
         self.hierarchy = Some(hierarchy);
         self
+    }
+
+    /// The partition tree over all players: the caller's, else shap's image tree for image rows
+    /// (H×W×C) of single features, else recursive halving.
+    fn tree(&self) -> Hierarchy {
+        let m = self.model.n_features();
+        match (&self.hierarchy, &self.model.row_shape()[..]) {
+            (Some(h), _) => h.clone(),
+            (None, &[h, w, c]) if self.groups.is_none() && h * w * c == m => {
+                Hierarchy::grid([h, w, c])
+            }
+            (None, _) => Hierarchy::halving(self.n_players()),
+        }
     }
 
     /// Progress and cancellation hooks.
@@ -229,17 +268,6 @@ impl<'a> ShapExplainer<'a> {
         self
     }
 
-    /// The partition tree: the caller's, else shap's image tree for image rows (H×W×C), else
-    /// recursive halving.
-    fn tree(&self) -> Hierarchy {
-        let m = self.model.n_features();
-        match (&self.hierarchy, &self.model.row_shape()[..]) {
-            (Some(h), _) => h.clone(),
-            (None, &[h, w, c]) if h * w * c == m => Hierarchy::grid([h, w, c]),
-            (None, _) => Hierarchy::halving(m),
-        }
-    }
-
     fn check(&self) -> Result<()> {
         let m = self.model.n_features();
         if self.background.ncols() != m {
@@ -251,24 +279,33 @@ impl<'a> ShapExplainer<'a> {
         if self.background.nrows() == 0 {
             return Err(Error::Mismatch("the background has no rows".into()));
         }
+        if let Some(g) = &self.groups {
+            if g.n_features() != m {
+                return Err(Error::Mismatch(format!(
+                    "the groups cover {} features; the model takes {m}",
+                    g.n_features()
+                )));
+            }
+        }
         if let Some(h) = &self.hierarchy {
-            if h.n_players() != m {
+            if h.n_players() != self.n_players() {
                 return Err(Error::param(
                     "hierarchy",
                     format!(
-                        "its tree has {} players; the model takes {m}",
-                        h.n_players()
+                        "its tree has {} players; there are {}",
+                        h.n_players(),
+                        self.n_players()
                     ),
                 ));
             }
         }
-        self.params.check(m)
+        self.params.check(self.n_players())
     }
 }
 
 impl Explainer for ShapExplainer<'_> {
     fn method(&self) -> Method {
-        self.params.resolved(self.model.n_features())
+        self.params.resolved(self.n_players())
     }
 
     fn explain_indexed(&self, x: ArrayView2<f32>, indices: &[usize]) -> Result<Explanation> {
@@ -276,52 +313,81 @@ impl Explainer for ShapExplainer<'_> {
         check_rows(self.model, x, indices)?;
         let m = self.model.n_features();
         let names = names_or_default(&self.names, m)?;
-        let bg = predict_f64(self.model, self.background)?;
-        let base = bg.mean_axis(Axis(0)).expect("background has rows").to_vec();
-        let fx = predict_f64(self.model, x)?;
-        let masker = Masker::new(self.model, self.background, self.params.block_rows)
-            .with_incremental(self.params.incremental)?;
+        let groups = match &self.groups {
+            Some(g) => g.clone(),
+            None => FeatureGroups::singletons(&names),
+        };
+        let games = Games::new(
+            self.model,
+            Filling {
+                background: self.background,
+                row_background: self.row_background,
+                block_rows: self.params.block_rows,
+                incremental: self.params.incremental,
+            },
+            &groups,
+            x,
+        )?;
         let method = self.method();
-        let budget = self.params.budget(m);
-        let tree = (method == Method::Partition).then(|| self.tree());
-        let rounds = Rounds {
-            tolerance: self.params.tolerance,
+        let run = RowRun {
+            method,
+            budget: self.params.budget(groups.len()),
+            sampling: self.params.sampling,
+            rounds: Rounds {
+                tolerance: self.params.tolerance,
+            },
+            tree: (method == Method::Partition).then(|| self.tree()),
         };
         let rows = par_rows(
             x.nrows(),
             self.progress,
             || (),
             |_, i| {
-                let game = RowGame::new(&masker, x.row(i), fx.row(i).to_vec(), &base);
-                let mut rng = sampling::row_rng(self.params.seed, indices[i]);
-                let r = match method {
-                    Method::Kernel => {
-                        kernel::explain_row(&game, budget, self.params.sampling, &rounds, &mut rng)
-                    }
-                    Method::Permutation => {
-                        permutation::explain_row(&game, budget, &rounds, &mut rng)
-                    }
-                    Method::Partition => {
-                        let tree = tree.as_ref().expect("built for partition");
-                        partition::explain_row(&game, &tree.restricted(game.players()), budget)
-                    }
-                    Method::Exact | Method::Lime => exact::explain_row(&game),
-                }?;
-                Ok(game.expand(r))
+                let rng = sampling::row_rng(self.params.seed, indices[i]);
+                games.with_game(i, |game| run.explain(game, rng))
             },
         )?;
-        let base_values = Array2::from_shape_fn((x.nrows(), base.len()), |(_, o)| base[o]);
         Ok(Explanation::from_rows(
             method,
-            names,
+            &groups,
             self.model.output_names().to_vec(),
             Explained {
                 row_indices: indices.to_vec(),
                 data: x.to_owned(),
-                base_values,
-                predictions: fx,
+                base_values: games.base_values,
+                predictions: games.fx,
             },
             rows,
         ))
+    }
+}
+
+/// One SHAP estimator with its settings, run on one row's game at a time.
+struct RowRun {
+    method: Method,
+    budget: usize,
+    sampling: Sampling,
+    rounds: Rounds,
+    /// The partition tree over all players, for partition SHAP.
+    tree: Option<Hierarchy>,
+}
+
+impl RowRun {
+    /// The game's attributions, spread over all players.
+    fn explain(&self, game: &RowGame, mut rng: rand_chacha::ChaCha8Rng) -> Result<RowAttribution> {
+        let r = match self.method {
+            Method::Kernel => {
+                kernel::explain_row(game, self.budget, self.sampling, &self.rounds, &mut rng)
+            }
+            Method::Permutation => {
+                permutation::explain_row(game, self.budget, &self.rounds, &mut rng)
+            }
+            Method::Partition => {
+                let tree = self.tree.as_ref().expect("built for partition");
+                partition::explain_row(game, &tree.restricted(game.players()), self.budget)
+            }
+            Method::Exact | Method::Lime => exact::explain_row(game),
+        }?;
+        Ok(game.expand(r))
     }
 }

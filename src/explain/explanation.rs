@@ -1,5 +1,6 @@
 //! The common result of every estimator: attributions per row, feature and output.
 
+use super::groups::FeatureGroups;
 use super::params::Method;
 use ndarray::{Array2, Array3};
 use serde::{Deserialize, Serialize};
@@ -60,21 +61,23 @@ pub(crate) struct RowAttribution {
 pub struct Explanation {
     /// The estimator that made it.
     pub method: Method,
-    /// Feature names `[M]`.
+    /// Names of the players `[P]`: the features, or the groups of `groups`.
     pub feature_names: Vec<String>,
+    /// The players when they are groups of features (`None`: every feature is a player, P = M).
+    pub groups: Option<FeatureGroups>,
     /// Output names `[K]`.
     pub output_names: Vec<String>,
     /// Indices of the explained rows in the data file.
     pub row_indices: Vec<usize>,
     /// Explained inputs [n, M].
     pub data: Array2<f32>,
-    /// Attributions [n, M, K].
+    /// Attributions [n, P, K].
     pub values: Array3<f64>,
     /// E f(background) or the surrogate's intercept, [n, K].
     pub base_values: Array2<f64>,
     /// f(x) [n, K].
     pub predictions: Array2<f64>,
-    /// Standard errors [n, M, K], `None` for exact methods.
+    /// Standard errors [n, P, K], `None` for exact methods.
     pub stderr: Option<Array3<f64>>,
     /// Evaluations per row.
     pub evaluations: Vec<usize>,
@@ -95,10 +98,10 @@ pub(crate) struct Explained {
 }
 
 impl Explanation {
-    /// Assembles per-row results (all with the same M and K).
+    /// Assembles per-row results (all with the same players and K).
     pub(crate) fn from_rows(
         method: Method,
-        feature_names: Vec<String>,
+        players: &FeatureGroups,
         output_names: Vec<String>,
         explained: Explained,
         rows: Vec<RowAttribution>,
@@ -109,6 +112,8 @@ impl Explanation {
             base_values,
             predictions,
         } = explained;
+        let feature_names = players.names().to_vec();
+        let groups = (!players.is_singletons()).then(|| players.clone());
         let (n, m, k) = (rows.len(), feature_names.len(), output_names.len());
         let mut values = Array3::zeros((n, m, k));
         let any_se = rows.iter().any(|r| r.stderr.is_some());
@@ -122,6 +127,7 @@ impl Explanation {
         Explanation {
             method,
             feature_names,
+            groups,
             output_names,
             row_indices,
             data,

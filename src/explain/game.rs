@@ -1,51 +1,64 @@
-//! The cooperative game of one explained row: players are the features whose value can matter.
+//! The cooperative game of one explained row: players are the features (or feature groups) whose
+//! value can matter.
 
 use super::coalition::Coalition;
 use super::explanation::RowAttribution;
+use super::groups::FeatureGroups;
 use super::masker::Masker;
 use crate::error::Result;
 use ndarray::{Array2, ArrayView1};
 
-/// One row's game: v(S) over the features that differ from at least one background row.
+/// One row's game: v(S) over the players (features or groups) that differ from at least one
+/// background row.
 ///
-/// A feature equal to every background value never changes v, so its φ is exactly 0 and it is
+/// A player equal to every background value never changes v, so its φ is exactly 0 and it is
 /// left out of the estimation (as shap does), which spends the whole budget on the others.
-pub struct RowGame<'a> {
-    masker: &'a Masker<'a>,
+pub struct RowGame<'a, 'm> {
+    masker: &'a Masker<'m>,
     x: ArrayView1<'a, f32>,
+    groups: &'a FeatureGroups,
+    /// Indices (into `groups`) of the players in the game.
     players: Vec<usize>,
+    /// The features of each player in the game.
+    members: Vec<&'a [usize]>,
     /// f(x) per output = v(all players).
     pub fx: Vec<f64>,
     /// E f(background) per output = v(∅).
     pub base: &'a [f64],
 }
 
-impl<'a> RowGame<'a> {
-    /// The game of row `x` with prediction `fx`.
+impl<'a, 'm> RowGame<'a, 'm> {
+    /// The game of row `x` with prediction `fx`, between the players of `groups`.
     pub fn new(
-        masker: &'a Masker<'a>,
+        masker: &'a Masker<'m>,
+        groups: &'a FeatureGroups,
         x: ArrayView1<'a, f32>,
         fx: Vec<f64>,
         base: &'a [f64],
     ) -> Self {
-        let players = masker.varying_features(x);
+        let varies = masker.varying_mask(x);
+        let players: Vec<usize> = (0..groups.len())
+            .filter(|&p| groups.members(p).iter().any(|&j| varies[j]))
+            .collect();
+        let members = players.iter().map(|&p| groups.members(p)).collect();
         RowGame {
             masker,
             x,
+            groups,
             players,
+            members,
             fx,
             base,
         }
     }
-
-    /// Number of players (varying features).
-    pub fn n_players(&self) -> usize {
-        self.players.len()
-    }
-
-    /// The explainer's players (features) that are the game's players 0..P, in increasing order.
+    /// Indices (among all players) of the players in the game.
     pub fn players(&self) -> &[usize] {
         &self.players
+    }
+
+    /// Number of players in the game (those that vary).
+    pub fn n_players(&self) -> usize {
+        self.players.len()
     }
 
     /// Number of outputs.
@@ -55,12 +68,12 @@ impl<'a> RowGame<'a> {
 
     /// v(S) for coalitions of players, one row of outputs each.
     pub fn values(&self, coalitions: &[Coalition]) -> Result<Array2<f64>> {
-        self.masker.values(self.x, &self.players, coalitions)
+        self.masker.values(self.x, &self.members, coalitions)
     }
 
-    /// Spreads per-player attributions back over all M features (0 for the others).
+    /// Spreads attributions of the game's players back over all players (0 for the others).
     pub fn expand(&self, r: RowAttribution) -> RowAttribution {
-        let m = self.x.len();
+        let m = self.groups.len();
         let k = self.n_outputs();
         let spread = |a: &Array2<f64>| {
             let mut full = Array2::zeros((m, k));

@@ -169,6 +169,39 @@ impl Hierarchy {
     }
 }
 
+impl From<&crate::data::image::Hierarchy> for Hierarchy {
+    /// The segments' bisection tree with segment s as player s (players = segments, in id order).
+    fn from(image: &crate::data::image::Hierarchy) -> Self {
+        fn copy(image: &crate::data::image::Hierarchy, i: usize, out: &mut Vec<Node>) -> usize {
+            match image.nodes[i].children {
+                None => {
+                    out.push(Node {
+                        players: vec![image.segments(i)[0] as usize],
+                        children: None,
+                    });
+                    out.len() - 1
+                }
+                Some([a, b]) => {
+                    let (l, r) = (copy(image, a, out), copy(image, b, out));
+                    join(out, l, r)
+                }
+            }
+        }
+        let n_players = image.order.len();
+        let mut nodes = Vec::with_capacity(2 * n_players);
+        let root = if n_players == 0 {
+            usize::MAX
+        } else {
+            copy(image, 0, &mut nodes)
+        };
+        Hierarchy {
+            nodes,
+            root,
+            n_players,
+        }
+    }
+}
+
 /// Pushes the node whose children are nodes `a` and `b`, and returns its index.
 fn join(nodes: &mut Vec<Node>, a: usize, b: usize) -> usize {
     let mut players = [nodes[a].players.as_slice(), nodes[b].players.as_slice()].concat();
@@ -270,6 +303,23 @@ mod tests {
         let mut leaves = vec![];
         leaves_in_order(&h, h.root(), &mut leaves);
         assert_eq!(leaves, vec![0, 1, 2, 3, 4, 5]);
+    }
+
+    #[test]
+    fn image_segment_trees_convert_and_match_shaps_grid_on_pixels() {
+        use crate::data::image::{ImageShape, Segments};
+        let sets = |h: &Hierarchy| {
+            let mut v: Vec<Vec<usize>> = (0..h.n_nodes())
+                .map(|i| h.node(i).players.clone())
+                .collect();
+            v.sort();
+            v
+        };
+        let pixels = Segments::patch_grid(&ImageShape::hwc(4, 6, 1), 1).unwrap();
+        let h = Hierarchy::from(&pixels.hierarchy());
+        assert_eq!(h.n_players(), 24);
+        assert_eq!(h.node(h.root()).players, (0..24).collect::<Vec<_>>());
+        assert_eq!(sets(&h), sets(&Hierarchy::grid([4, 6, 1])));
     }
 
     #[test]

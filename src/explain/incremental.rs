@@ -112,7 +112,7 @@ impl<'a> Incremental<'a> {
     pub fn block_values(
         &self,
         x: ArrayView1<f32>,
-        players: &[usize],
+        players: &[&[usize]],
         block: &[Coalition],
     ) -> Result<Array2<f64>> {
         let state = self.row_state(x)?;
@@ -141,7 +141,8 @@ impl<'a> Incremental<'a> {
                     let bit = bits.trailing_zeros();
                     bits &= bits - 1;
                     let sign = if t >> bit & 1 == 1 { 1.0 } else { -1.0 };
-                    delta.push((sign, players[w * 64 + bit as usize]));
+                    let features = players[w * 64 + bit as usize];
+                    delta.extend(features.iter().map(|&j| (sign, j)));
                 }
             }
             for b in 0..nb {

@@ -5,41 +5,21 @@
 use super::binary_design::{row_words, BinaryDesign};
 use super::discretize::{fit_all, sample_row, FeatureBins, RowScratch};
 use super::explainer::{check_rows, names_or_default, par_rows, predict_f64, Explainer, Progress};
-use super::explanation::{
-    Explained, Explanation, LimeRow, LimeSurrogate, LimeTerm, RowAttribution,
-};
-use super::linalg::Lu;
+use super::explanation::{Explained, Explanation, LimeRow, RowAttribution};
+use super::games::{Filling, Games, RowBackground};
+use super::groups::FeatureGroups;
+use super::lime_fit::fit_surrogates;
+use super::lime_players;
+use super::masker::DEFAULT_BLOCK_ROWS;
 use super::params::{Discretizer, LimeParams, Method, Selection};
-use super::rank::rank_desc;
 use super::sampling::row_rng;
-use super::surrogate::{Fit, Gram, Target};
+use super::surrogate::Gram;
 use crate::error::{Error, Result};
 use crate::model::Model;
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2, ArrayViewMut2, Axis};
 use rand::{Rng, RngCore, SeedableRng};
 use rand_distr::StandardNormal;
 use rand_xoshiro::Xoshiro256PlusPlus;
-
-/// Lime's ranking ridge (alpha 0.01) on all features: the same matrix for every output, factored once.
-#[derive(Default)]
-struct AllFeatures {
-    lu: std::sync::OnceLock<Option<Lu>>,
-}
-
-impl AllFeatures {
-    fn coef(&self, g: &Gram, t: &Target) -> Vec<f64> {
-        let lu = self.lu.get_or_init(|| {
-            let p = g.gram.nrows();
-            let a = Array2::from_shape_fn((p, p), |(i, j)| {
-                g.gram[[i, j]] + if i == j { 0.01 } else { 0.0 }
-            });
-            Lu::factor(p, a.into_raw_vec_and_offset().0)
-        });
-        lu.as_ref()
-            .expect("ridge with alpha > 0 is regular")
-            .solve(t.xy.as_slice().expect("contiguous"))
-    }
-}
 
 /// Training statistics LIME perturbs with.
 struct LimeStats<'p> {
@@ -168,54 +148,6 @@ impl<'p> LimeStats<'p> {
         }
     }
 
-    /// Features chosen for one output's surrogate.
-    fn select(
-        &self,
-        g: &Gram,
-        t: &Target,
-        first: ArrayView1<f64>,
-        all: &AllFeatures,
-    ) -> Vec<usize> {
-        let m = first.len();
-        let k = self.opts.num_features.min(m);
-        let selection = match self.opts.selection {
-            Selection::Auto if self.opts.num_features <= 6 => Selection::Forward,
-            Selection::Auto => Selection::HighestWeights,
-            s => s,
-        };
-        match selection {
-            Selection::None | Selection::Auto => (0..m).collect(),
-            Selection::HighestWeights => {
-                let coef = all.coef(g, t);
-                let w: Vec<f64> = (0..m).map(|j| (coef[j] * first[j]).abs()).collect();
-                let mut order = rank_desc(&w);
-                order.truncate(k);
-                order
-            }
-            Selection::LassoPath => g.lasso_path_select(t, k),
-            Selection::Forward => {
-                let mut used: Vec<usize> = vec![];
-                for _ in 0..k {
-                    let mut best = (f64::NEG_INFINITY, None);
-                    for j in (0..m).filter(|j| !used.contains(j)) {
-                        let mut cand = used.clone();
-                        cand.push(j);
-                        let score = g
-                            .fit(t, &cand, 1e-10)
-                            .map_or(f64::NEG_INFINITY, |f| f.score);
-                        if score > best.0 {
-                            best = (score, Some(j));
-                        }
-                    }
-                    used.push(best.1.unwrap_or_else(|| {
-                        (0..m).find(|j| !used.contains(j)).expect("free feature")
-                    }));
-                }
-                used
-            }
-        }
-    }
-
     /// LIME for one row: weights [M, K] and lime's per-output fields; `buffer` holds the
     /// perturbed model inputs (reused across rows).
     fn explain_row(
@@ -232,46 +164,15 @@ impl<'p> LimeStats<'p> {
         let (gram, first) = self.perturb(x, &mut rng, buffer);
         let inputs = ArrayView2::from_shape((n, m), buffer.as_slice()).expect("n x M buffer");
         let y = predict_f64(model, inputs)?;
-        let first = first.view();
-        let k = y.ncols();
-        let all = AllFeatures::default();
-        let mut values = Array2::<f64>::zeros((m, k));
-        let mut outputs = Vec::with_capacity(k);
-        let targets = gram.targets(y.view());
-        for (o, target) in targets.iter().enumerate() {
-            let features = self.select(&gram, target, first, &all);
-            let fit: Fit = gram
-                .fit(target, &features, 1.0)
-                .expect("ridge with alpha 1 is regular");
-            let local_pred = fit.intercept
-                + fit
-                    .features
-                    .iter()
-                    .zip(&fit.coef)
-                    .map(|(&j, c)| c * first[j])
-                    .sum::<f64>();
-            let magnitude: Vec<f64> = fit.coef.iter().map(|c| c.abs()).collect();
-            let terms = rank_desc(&magnitude)
-                .into_iter()
-                .map(|t| {
-                    let (j, weight) = (fit.features[t], fit.coef[t]);
-                    values[[j, o]] = weight;
-                    LimeTerm {
-                        index: j,
-                        name: self.names[j].clone(),
-                        description: self.describe(j, x[j]),
-                        weight,
-                    }
-                })
-                .collect();
-            outputs.push(LimeSurrogate {
-                output: model.output_names()[o].clone(),
-                intercept: fit.intercept,
-                score: fit.score,
-                local_pred,
-                terms,
-            });
-        }
+        let describe = |j: usize| (self.names[j].clone(), self.describe(j, x[j]));
+        let (values, outputs) = fit_surrogates(
+            self.opts,
+            &gram,
+            y.view(),
+            first.view(),
+            model.output_names(),
+            &describe,
+        );
         Ok(RowAttribution {
             values,
             stderr: None,
@@ -313,6 +214,8 @@ pub struct LimeExplainer<'a> {
     train: ArrayView2<'a, f32>,
     params: LimeParams,
     names: Option<Vec<String>>,
+    groups: Option<FeatureGroups>,
+    row_background: Option<&'a RowBackground>,
     progress: Option<&'a Progress<'a>>,
 }
 
@@ -324,8 +227,65 @@ impl<'a> LimeExplainer<'a> {
             train,
             params: LimeParams::default(),
             names: None,
+            groups: None,
+            row_background: None,
             progress: None,
         }
+    }
+
+    /// Players that are groups of features: LIME then switches players on and off (lime_image
+    /// semantics) and the training rows fill the absent ones, as a SHAP background does.
+    pub fn groups(mut self, groups: FeatureGroups) -> Self {
+        self.groups = Some(groups);
+        self
+    }
+
+    /// Switches players on and off, filling absent ones from `rows(x)` (e.g. the blurred image)
+    /// instead of the training rows.
+    pub fn row_background(mut self, rows: &'a RowBackground) -> Self {
+        self.row_background = Some(rows);
+        self
+    }
+
+    /// LIME over players switched on and off, with f(x) per row.
+    fn explain_players(
+        &self,
+        x: ArrayView2<f32>,
+        indices: &[usize],
+        groups: &FeatureGroups,
+    ) -> Result<(Vec<RowAttribution>, Array2<f64>)> {
+        if groups.n_features() != self.model.n_features() {
+            return Err(Error::Mismatch(format!(
+                "the groups cover {} features; the model takes {}",
+                groups.n_features(),
+                self.model.n_features()
+            )));
+        }
+        let filling = Filling {
+            background: self.train,
+            row_background: self.row_background,
+            block_rows: DEFAULT_BLOCK_ROWS,
+            incremental: true,
+        };
+        let games = Games::new(self.model, filling, groups, x)?;
+        let outputs = self.model.output_names();
+        let rows = par_rows(
+            x.nrows(),
+            self.progress,
+            || (),
+            |_, i| {
+                games.with_game(i, |game| {
+                    lime_players::explain_row(
+                        game,
+                        &self.params,
+                        groups.names(),
+                        outputs,
+                        indices[i],
+                    )
+                })
+            },
+        )?;
+        Ok((rows, games.fx))
     }
 
     /// Replaces all settings.
@@ -411,11 +371,19 @@ impl Explainer for LimeExplainer<'_> {
             )));
         }
         let names = names_or_default(&self.names, m)?;
-        let stats = LimeStats::fit(&names, self.train, &self.params)?;
-        let fx = predict_f64(self.model, x)?;
-        let rows = par_rows(x.nrows(), self.progress, Vec::new, |buffer, i| {
-            stats.explain_row(self.model, x.row(i), indices[i], buffer)
-        })?;
+        let groups = match &self.groups {
+            Some(g) => g.clone(),
+            None => FeatureGroups::singletons(&names),
+        };
+        let (rows, fx) = if self.groups.is_some() || self.row_background.is_some() {
+            self.explain_players(x, indices, &groups)?
+        } else {
+            let stats = LimeStats::fit(&names, self.train, &self.params)?;
+            let rows = par_rows(x.nrows(), self.progress, Vec::new, |buffer, i| {
+                stats.explain_row(self.model, x.row(i), indices[i], buffer)
+            })?;
+            (rows, predict_f64(self.model, x)?)
+        };
         let k = self.model.n_outputs();
         let base = Array2::from_shape_fn((rows.len(), k), |(i, o)| {
             rows[i]
@@ -425,7 +393,7 @@ impl Explainer for LimeExplainer<'_> {
         });
         Ok(Explanation::from_rows(
             Method::Lime,
-            names,
+            &groups,
             self.model.output_names().to_vec(),
             Explained {
                 row_indices: indices.to_vec(),

@@ -65,18 +65,18 @@ impl<'a> Masker<'a> {
         (self.block_rows / self.background.nrows().max(1)).max(1)
     }
 
-    /// Features whose value in `x` differs from at least one background row.
-    pub fn varying_features(&self, x: ArrayView1<f32>) -> Vec<usize> {
+    /// Per feature, whether its value in `x` differs from at least one background row.
+    pub fn varying_mask(&self, x: ArrayView1<f32>) -> Vec<bool> {
         (0..x.len())
-            .filter(|&j| self.background.column(j).iter().any(|&b| b != x[j]))
+            .map(|j| self.background.column(j).iter().any(|&b| b != x[j]))
             .collect()
     }
 
-    /// v(S) for every coalition of `players` (coalition member p is feature `players[p]`).
+    /// v(S) for every coalition of `players` (coalition member p holds features `players[p]`).
     pub fn values(
         &self,
         x: ArrayView1<f32>,
-        players: &[usize],
+        players: &[&[usize]],
         coalitions: &[Coalition],
     ) -> Result<Array2<f64>> {
         let k = self.model.n_outputs();
@@ -102,7 +102,7 @@ impl<'a> Masker<'a> {
     fn block_values(
         &self,
         x: ArrayView1<f32>,
-        players: &[usize],
+        players: &[&[usize]],
         block: &[Coalition],
     ) -> Result<Array2<f64>> {
         let nb = self.background.nrows();
@@ -117,7 +117,9 @@ impl<'a> Masker<'a> {
         for coal in block {
             present.fill(0);
             for p in coal.iter() {
-                present[players[p]] = u32::MAX;
+                for &j in players[p] {
+                    present[j] = u32::MAX;
+                }
             }
             for b in bg.chunks_exact(m) {
                 let start = rows.len();

@@ -295,6 +295,8 @@ pub struct LimeParams {
 impl LimeParams {
     /// lime's default number of samples.
     pub const DEFAULT_SAMPLES: usize = 5000;
+    /// lime_image's default number of samples, used when players are switched on and off.
+    pub const DEFAULT_PLAYER_SAMPLES: usize = 1000;
     /// lime's default number of features per surrogate.
     pub const DEFAULT_FEATURES: usize = 10;
 

@@ -7,6 +7,7 @@ mod guard;
 mod linear;
 mod narrow;
 mod onnx;
+mod optimiser;
 #[cfg(feature = "ort")]
 mod ort_engine;
 mod outputs;
@@ -19,6 +20,7 @@ pub use closure::FnModel;
 pub use engine::Engine;
 pub use linear::FirstLinear;
 pub use onnx::{BatchMode, OnnxModel};
+pub use optimiser::Pipeline;
 pub use outputs::{resolve_names, SelectOutputs};
 pub use proto_info::{ModelInfo, TensorInfo};
 pub use timed::Timed;

@@ -3,6 +3,7 @@
 use super::dense::DenseChain;
 use super::engine::Engine;
 use super::guard;
+use super::optimiser::{self, Pipeline};
 #[cfg(feature = "ort")]
 use super::ort_engine::OrtEngine;
 use super::proto_info::{value_dims, ModelInfo};
@@ -69,6 +70,8 @@ pub struct OnnxModel {
     n_features: usize,
     output_names: Vec<String>,
     batch_mode: BatchMode,
+    /// tract's optimiser pipeline, or the reduced one when a rewrite of tract's fails on the graph.
+    pipeline: Pipeline,
     /// Decluttered graph with symbol `batch` as its batch dimension (or the fixed size).
     typed: TypedModel,
     batch_symbol: Option<Symbol>,
@@ -123,20 +126,34 @@ impl OnnxModel {
         })?;
 
         let symbolic = build_typed(path, &parsed, None, &row_shape);
-        let (typed, batch_mode, symbol) = match (symbolic, declared_batch) {
-            (Ok((t, s)), None) => (t, BatchMode::Symbolic, Some(s)),
-            (Ok((t, s)), Some(b)) if probe(path, &t, &s, &row_shape).is_ok() => {
-                (t, BatchMode::Redeclared { declared: b }, Some(s))
+        let (typed, batch_mode, symbol, pipeline) = match (symbolic, declared_batch) {
+            (Ok((t, s, p)), None) => (t, BatchMode::Symbolic, Some(s), p),
+            (Ok((t, s, p)), Some(b)) if probe(path, &t, &s, &row_shape, &p).is_ok() => {
+                (t, BatchMode::Redeclared { declared: b }, Some(s), p)
             }
             (Err(e), None) => return Err(e),
             (_, Some(b)) => {
-                let (t, _) = build_typed(path, &parsed, Some(b), &row_shape)?;
-                (t, BatchMode::Fixed { size: b }, None)
+                let (t, _, p) = build_typed(path, &parsed, Some(b), &row_shape)?;
+                (t, BatchMode::Fixed { size: b }, None, p)
             }
         };
-        let symbolic_plan = match &symbol {
-            Some(_) => Some(optimize(path, typed.clone())?),
-            None => None,
+        // The first plan settles the pipeline: later plans reuse it.
+        let (first_plan, pipeline) = optimiser::optimize(path, typed.clone(), &pipeline)?;
+        let mut sized = HashMap::new();
+        let symbolic_plan = match (&symbol, &batch_mode) {
+            (Some(_), _) => Some(first_plan),
+            (None, BatchMode::Fixed { size }) => {
+                let idle = vec![];
+                sized.insert(
+                    *size,
+                    SizedPlan {
+                        plan: first_plan,
+                        idle,
+                    },
+                );
+                None
+            }
+            (None, _) => None,
         };
         let mut model = OnnxModel {
             path: path.to_path_buf(),
@@ -145,10 +162,11 @@ impl OnnxModel {
             n_features,
             output_names: vec![],
             batch_mode,
+            pipeline,
             typed,
             batch_symbol: symbol,
             symbolic_plan,
-            sized: Mutex::new(HashMap::new()),
+            sized: Mutex::new(sized),
             dense: None,
             split: None,
             #[cfg(feature = "ort")]
@@ -162,6 +180,7 @@ impl OnnxModel {
         }
         model.output_names = column_names(&proto, &probe_out);
         model.info.batch_mode = model.batch_mode.to_string();
+        model.info.optimiser = model.pipeline.to_string();
         model.info.n_features = n_features;
         model.info.output_columns = model.output_names.clone();
         let mut notes: Vec<String> = vec![];
@@ -368,6 +387,11 @@ impl OnnxModel {
         &self.batch_mode
     }
 
+    /// The optimiser pipeline that prepared the graph (full, or reduced around failing rewrites).
+    pub fn pipeline(&self) -> &Pipeline {
+        &self.pipeline
+    }
+
     /// Replaces the output column names (e.g. class labels); the count must match.
     pub fn with_output_names(mut self, names: Vec<String>) -> Result<Self> {
         if names.len() != self.output_names.len() {
@@ -402,9 +426,9 @@ impl OnnxModel {
                 guard::tract_result(&self.path, "tiling constants to the batch", || {
                     tile_batch_constants(&mut concrete, rows)
                 })?;
-                optimize(&self.path, concrete)?
+                self.optimize(concrete)?
             }
-            None => optimize(&self.path, self.typed.clone())?,
+            None => self.optimize(self.typed.clone())?,
         };
         sized.insert(
             rows,
@@ -414,6 +438,11 @@ impl OnnxModel {
             },
         );
         Ok(plan)
+    }
+
+    /// A runnable plan for a typed graph, by the pipeline settled at load time.
+    fn optimize(&self, typed: TypedModel) -> Result<Plan> {
+        optimiser::optimize(&self.path, typed, &self.pipeline).map(|(plan, _)| plan)
     }
 
     /// Runs one call of exactly `rows.nrows()` rows (the graph's own batch) and returns each output.
@@ -707,8 +736,8 @@ fn build_typed(
     parsed: &InferenceModel,
     fixed: Option<usize>,
     row: &[usize],
-) -> Result<(TypedModel, Symbol)> {
-    guard::tract_result(path, "typing the graph", || {
+) -> Result<(TypedModel, Symbol, Pipeline)> {
+    let (typed, sym) = guard::tract_result(path, "typing the graph", || {
         let mut m = parsed.clone();
         let sym = m.symbols.sym("batch");
         let mut shape: TVec<TDim> =
@@ -718,23 +747,23 @@ fn build_typed(
         for o in 0..m.output_outlets()?.len() {
             m.set_output_fact(o, InferenceFact::default())?;
         }
-        let typed = m.into_typed()?.into_decluttered()?;
-        Ok((typed, sym))
-    })
-}
-
-/// Optimises a typed model into a runnable plan.
-fn optimize(path: &Path, m: TypedModel) -> Result<Plan> {
-    guard::tract_result(path, "optimising the graph", || {
-        m.into_optimized()?.into_runnable()
-    })
+        Ok((m.into_typed()?, sym))
+    })?;
+    let (typed, pipeline) = optimiser::declutter(path, typed)?;
+    Ok((typed, sym, pipeline))
 }
 
 /// Checks that a re-declared symbolic batch really runs with two rows.
-fn probe(path: &Path, typed: &TypedModel, sym: &Symbol, row: &[usize]) -> Result<()> {
+fn probe(
+    path: &Path,
+    typed: &TypedModel,
+    sym: &Symbol,
+    row: &[usize],
+    pipeline: &Pipeline,
+) -> Result<()> {
     let subs = HashMap::from([(sym.clone(), TDim::Val(2))]);
     let concrete = guard::tract_result(path, "fixing the batch size", || typed.set_symbols(&subs))?;
-    let plan = optimize(path, concrete)?;
+    let (plan, _) = optimiser::optimize(path, concrete, pipeline)?;
     let mut shape = vec![2];
     shape.extend_from_slice(row);
     let out = guard::tract_result(path, "running the graph", || {

@@ -47,6 +47,8 @@ pub struct ModelInfo {
     pub output_columns: Vec<String>,
     /// Inference engine used (filled by the loader).
     pub engine: String,
+    /// tract optimiser pipeline used, full or reduced (filled by the loader).
+    pub optimiser: String,
 }
 
 /// The ONNX element type name of a `TensorProto.DataType` code.
@@ -135,6 +137,7 @@ impl ModelInfo {
             n_features: 0,
             output_columns: vec![],
             engine: String::new(),
+            optimiser: String::new(),
         }
     }
 
@@ -159,6 +162,7 @@ impl ModelInfo {
         );
         s += &format!("batching:   {}\n", self.batch_mode);
         s += &format!("engine:     {}\n", self.engine);
+        s += &format!("optimiser:  {}\n", self.optimiser);
         s += &format!(
             "nodes:      {} ({})\n",
             self.n_nodes,

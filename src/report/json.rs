@@ -72,8 +72,9 @@ pub struct Meta {
     pub options: Option<serde_json::Value>,
 }
 
-/// The version of the `explanations.json` layout this build writes.
-pub const SCHEMA_VERSION: u32 = 1;
+/// The version of the `explanations.json` layout this build writes: 2 added `groups` and
+/// `input_names` (files without groups are the same as version 1's).
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// The whole `explanations.json` document.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -81,21 +82,27 @@ pub struct ExplanationFile {
     /// Layout version ([`SCHEMA_VERSION`]; files from before versioning read as 0).
     #[serde(default)]
     pub schema_version: u32,
-    /// Feature names `[M]`.
+    /// Names of the explained players `[P]`: the features (P = M), or the groups of `groups`.
     pub feature_names: Vec<String>,
+    /// When players are groups: the input feature indices of each player `[P][..]`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub groups: Option<Vec<Vec<usize>>>,
+    /// When players are groups: the input feature names `[M]` (`data`'s columns).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub input_names: Option<Vec<String>>,
     /// Output names `[K]`.
     pub output_names: Vec<String>,
     /// Data-file indices of the explained rows `[n]`.
     pub row_indices: Vec<usize>,
     /// Explained inputs `[n][M]`.
     pub data: Vec<Vec<f32>>,
-    /// Attributions `[n][M][K]`.
+    /// Attributions `[n][P][K]`.
     pub values: Vec<Vec<Vec<f64>>>,
     /// Base values `[n][K]`.
     pub base_values: Vec<Vec<f64>>,
     /// Model outputs f(x) `[n][K]`.
     pub predictions: Vec<Vec<f64>>,
-    /// Standard errors `[n][M][K]`, or null when exact.
+    /// Standard errors `[n][P][K]`, or null when exact.
     pub stderr: Option<Vec<Vec<Vec<f64>>>>,
     /// Per-output global importance.
     pub summary: Vec<OutputSummary>,
@@ -121,12 +128,51 @@ fn nested2<T: Clone>(a: &ndarray::Array2<T>) -> Vec<Vec<T>> {
 }
 
 impl ExplanationFile {
+    /// Number of input features (columns of `data`): M.
+    pub fn n_inputs(&self) -> usize {
+        self.input_names
+            .as_ref()
+            .map_or(self.feature_names.len(), Vec::len)
+    }
+
+    /// The input value player `p` stands for in row `row`: its feature's value, or `None` for a
+    /// group of several features.
+    pub fn player_value(&self, row: usize, p: usize) -> Option<f32> {
+        match &self.groups {
+            None => Some(self.data[row][p]),
+            Some(g) => match g[p][..] {
+                [j] => Some(self.data[row][j]),
+                _ => None,
+            },
+        }
+    }
+
+    /// φ of output `output` in row `row` per input feature `[M]`: each feature carries its
+    /// player's φ (a group's members all show the group's value).
+    pub fn input_attributions(&self, row: usize, output: usize) -> Vec<f64> {
+        let values = &self.values[row];
+        match &self.groups {
+            None => values.iter().map(|v| v[output]).collect(),
+            Some(groups) => {
+                let mut out = vec![0.0; self.n_inputs()];
+                for (g, members) in groups.iter().enumerate() {
+                    for &j in members {
+                        out[j] = values[g][output];
+                    }
+                }
+                out
+            }
+        }
+    }
+
     /// Builds the document from an explanation and its metadata.
     pub fn new(e: &Explanation, meta: Meta) -> ExplanationFile {
         let lime = (!e.lime.is_empty()).then(|| e.lime.clone());
         ExplanationFile {
             schema_version: SCHEMA_VERSION,
             feature_names: e.feature_names.clone(),
+            groups: e.groups.as_ref().map(|g| g.all_members().to_vec()),
+            input_names: e.groups.as_ref().map(|g| g.feature_names().to_vec()),
             output_names: e.output_names.clone(),
             row_indices: e.row_indices.clone(),
             data: nested2(&e.data),
@@ -191,8 +237,23 @@ impl ExplanationFile {
         if let Some(se) = &self.stderr {
             check3("stderr", se)?;
         }
-        if self.data.len() != n || self.data.iter().any(|r| r.len() != m) {
-            return Err(format!("'data' is not {n} rows x {m} features"));
+        let inputs = self.n_inputs();
+        if self.data.len() != n || self.data.iter().any(|r| r.len() != inputs) {
+            return Err(format!("'data' is not {n} rows x {inputs} features"));
+        }
+        match (&self.groups, &self.input_names) {
+            (None, None) => {}
+            (Some(g), Some(_)) => {
+                if g.len() != m {
+                    return Err(format!("'groups' has {} groups, expected {m}", g.len()));
+                }
+                if let Some(&j) = g.iter().flatten().find(|&&j| j >= inputs) {
+                    return Err(format!(
+                        "'groups' names feature {j}, but there are {inputs}"
+                    ));
+                }
+            }
+            _ => return Err("'groups' and 'input_names' come together".into()),
         }
         for (name, a) in [
             ("base_values", &self.base_values),

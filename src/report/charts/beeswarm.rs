@@ -66,8 +66,14 @@ impl Beeswarm {
         let mut rows: Vec<Swarm> = order[..shown]
             .iter()
             .map(|&j| {
-                let data: Vec<f64> = file.data.iter().map(|r| r[j] as f64).collect();
-                let colours = colour_positions(&data);
+                // A group of several features has no one value to colour its dots by.
+                let data: Option<Vec<f64>> = (0..file.data.len())
+                    .map(|r| file.player_value(r, j).map(f64::from))
+                    .collect();
+                let colours = match data {
+                    Some(d) => colour_positions(&d),
+                    None => vec![None; file.values.len()],
+                };
                 Swarm {
                     label: style::truncate(&file.feature_names[j]),
                     dots: file

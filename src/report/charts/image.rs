@@ -7,12 +7,11 @@
 use super::palette;
 use super::render::Chart;
 use super::style::{self, DrawResult};
-use crate::error::{Error, Result};
+pub use crate::data::image::ImageShape;
 use crate::report::ExplanationFile;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
-use std::str::FromStr;
 
 /// Rows drawn in one image chart at most.
 pub const MAX_IMAGE_ROWS: usize = 8;
@@ -29,102 +28,15 @@ const MIN_WIDTH: u32 = 760;
 /// Target panel size in pixels.
 const PANEL: usize = 160;
 
-/// Layout of one input row as an image.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ImageShape {
-    /// Height in pixels.
-    pub height: usize,
-    /// Width in pixels.
-    pub width: usize,
-    /// Channels.
-    pub channels: usize,
-    /// Channels come first (C×H×W) instead of last (H×W×C).
-    pub channels_first: bool,
-}
-
-impl ImageShape {
-    /// H×W×C (or C×H×W when only the first dimension looks like channels) from a row shape of
-    /// rank 3; `None` for other ranks.
-    pub fn from_row_shape(shape: &[usize]) -> Option<ImageShape> {
-        let is_c = |c: usize| matches!(c, 1 | 3 | 4);
-        match *shape {
-            [h, w, c] if is_c(c) || !is_c(h) => Some(ImageShape {
-                height: h,
-                width: w,
-                channels: c,
-                channels_first: false,
-            }),
-            [c, h, w] => Some(ImageShape {
-                height: h,
-                width: w,
-                channels: c,
-                channels_first: true,
-            }),
-            _ => None,
-        }
-    }
-
-    /// Checks that the shape covers exactly `features` values.
-    pub fn check(&self, features: usize) -> Result<()> {
-        let n = self.height * self.width * self.channels;
-        if n == 0 || n != features {
-            return Err(Error::Chart(format!(
-                "image shape {}x{}x{} holds {n} values but rows have {features} features",
-                self.height, self.width, self.channels
-            )));
-        }
-        Ok(())
-    }
-
-    fn index(&self, y: usize, x: usize, c: usize) -> usize {
-        if self.channels_first {
-            (c * self.height + y) * self.width + x
-        } else {
-            (y * self.width + x) * self.channels + c
-        }
-    }
-
-    /// Screen pixels per image pixel.
-    fn scale(&self) -> usize {
-        (PANEL / self.height.max(self.width)).max(1)
-    }
-}
-
-impl FromStr for ImageShape {
-    type Err = Error;
-
-    /// `HxW` (one channel) or `HxWxC` (channels last).
-    fn from_str(s: &str) -> Result<Self> {
-        let dims: Vec<usize> = s
-            .split(['x', 'X', '×'])
-            .map(|d| d.trim().parse::<usize>())
-            .collect::<std::result::Result<_, _>>()
-            .map_err(|_| Error::param("image_shape", format!("'{s}' is not HxW or HxWxC")))?;
-        match dims[..] {
-            [h, w] if h > 0 && w > 0 => Ok(ImageShape {
-                height: h,
-                width: w,
-                channels: 1,
-                channels_first: false,
-            }),
-            [h, w, c] if h > 0 && w > 0 && c > 0 => Ok(ImageShape {
-                height: h,
-                width: w,
-                channels: c,
-                channels_first: false,
-            }),
-            _ => Err(Error::param(
-                "image_shape",
-                format!("'{s}' is not HxW or HxWxC with positive sizes"),
-            )),
-        }
-    }
+/// Screen pixels per image pixel.
+fn scale(shape: &ImageShape) -> usize {
+    (PANEL / shape.height.max(shape.width)).max(1)
 }
 
 /// Pixel size of an image chart of `rows` rows (capped at [`MAX_IMAGE_ROWS`]).
 pub fn image_grid_size(rows: usize, shape: ImageShape) -> (u32, u32) {
     let rows = rows.clamp(1, MAX_IMAGE_ROWS);
-    let s = shape.scale();
+    let s = scale(&shape);
     let (pw, ph) = ((shape.width * s) as u32, (shape.height * s) as u32);
     let cols = rows.min(PER_LINE) as u32;
     let lines = rows.div_ceil(PER_LINE) as u32;
@@ -172,7 +84,8 @@ impl ImageGrid {
         let mut panels = Vec::new();
         for &r in rows {
             let input = pixel(&|i| file.data[r][i] as f64 / c as f64);
-            let phi = pixel(&|i| file.values[r][i][output]);
+            let per_input = file.input_attributions(r, output);
+            let phi = pixel(&|i| per_input[i]);
             raw_inputs.push(input);
             panels.push(Panel {
                 label: format!(
@@ -229,7 +142,7 @@ impl Chart for ImageGrid {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult {
         root.fill(&palette::BACKGROUND)?;
         style::draw_header(root, &self.title, &self.subtitle)?;
-        let s = self.shape.scale() as i32;
+        let s = scale(&self.shape) as i32;
         let (w, h) = (self.shape.width, self.shape.height);
         let (pw, ph) = (w as i32 * s, h as i32 * s);
         let pair = 2 * pw + PANEL_GAP as i32;
@@ -289,24 +202,5 @@ impl Chart for ImageGrid {
         let cap = style::anchored(style::SMALL_SIZE, palette::SUBTLE, HPos::Left, VPos::Top);
         root.draw(&cap.at("φ", (x, y0 + bar_h + 8)))?;
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn shapes_parse_and_check() {
-        let s: ImageShape = "10x10".parse().unwrap();
-        assert_eq!((s.height, s.width, s.channels), (10, 10, 1));
-        assert!(s.check(100).is_ok() && s.check(64).is_err());
-        assert!("10".parse::<ImageShape>().is_err());
-        assert!("0x3".parse::<ImageShape>().is_err());
-        let nhwc = ImageShape::from_row_shape(&[8, 8, 1]).unwrap();
-        assert!(!nhwc.channels_first);
-        let nchw = ImageShape::from_row_shape(&[3, 32, 32]).unwrap();
-        assert!(nchw.channels_first && nchw.channels == 3);
-        assert!(ImageShape::from_row_shape(&[100]).is_none());
     }
 }

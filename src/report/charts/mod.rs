@@ -18,6 +18,7 @@ pub mod fonts;
 mod global_bar;
 mod history;
 mod image;
+mod overlay;
 pub mod palette;
 mod render;
 pub mod style;
@@ -25,7 +26,9 @@ mod waterfall;
 
 pub use history::write_history;
 pub use image::{image_grid_size, ImageShape, MAX_IMAGE_ROWS};
+pub use overlay::overlay_size;
 
+use crate::data::image::Segments;
 use crate::error::{Error, Result};
 use crate::report::ExplanationFile;
 use std::path::{Path, PathBuf};
@@ -276,8 +279,44 @@ pub fn write_image(
     for &r in rows {
         check_row(file, r)?;
     }
-    let shape = match shape {
-        Some(s) => s,
+    let shape = resolve_image_shape(file, shape)?;
+    shape.check(file.feature_names.len())?;
+    let rows = &rows[..rows.len().min(MAX_IMAGE_ROWS)];
+    render::save(
+        &image::ImageGrid::new(file, rows, output, shape),
+        path,
+        format,
+    )
+}
+
+/// Writes one row's attribution map for one output over its input image (see
+/// [`overlay_size`]): semi-transparent red/blue on a symmetric scale, segment outlines when
+/// `segments` are given, a colour bar, and a title with the row, output and f(x). The row's
+/// data must be the whole image; its values one per image value, or one per segment.
+/// `shape` defaults to `meta.row_shape` when it is an image.
+pub fn write_overlay(
+    file: &ExplanationFile,
+    row: usize,
+    output: usize,
+    shape: Option<ImageShape>,
+    segments: Option<&Segments>,
+    path: &Path,
+    format: Format,
+) -> Result<()> {
+    check_cell(file, row, output)?;
+    let shape = resolve_image_shape(file, shape)?;
+    overlay::check_overlay(file, row, &shape, segments)?;
+    render::save(
+        &overlay::Overlay::new(file, row, output, shape, segments),
+        path,
+        format,
+    )
+}
+
+/// `shape`, or the file's row shape when it is an image.
+fn resolve_image_shape(file: &ExplanationFile, shape: Option<ImageShape>) -> Result<ImageShape> {
+    match shape {
+        Some(s) => Ok(s),
         None => ImageShape::from_row_shape(&file.meta.row_shape).ok_or_else(|| {
             Error::param(
                 "image_shape",
@@ -286,15 +325,8 @@ pub fn write_image(
                     file.meta.row_shape
                 ),
             )
-        })?,
-    };
-    shape.check(file.feature_names.len())?;
-    let rows = &rows[..rows.len().min(MAX_IMAGE_ROWS)];
-    render::save(
-        &image::ImageGrid::new(file, rows, output, shape),
-        path,
-        format,
-    )
+        }),
+    }
 }
 
 /// Writes the standard set of charts into `out_dir` and returns their paths; see

@@ -43,11 +43,14 @@ pub(crate) fn feature_label(file: &ExplanationFile, row: usize, output: usize, j
     if let Some(term) = rule {
         return style::truncate_to(&term.description, 2 * style::MAX_NAME_CHARS);
     }
-    format!(
-        "{} = {}",
-        style::truncate(&file.feature_names[j]),
-        style::num(file.data[row][j] as f64)
-    )
+    match file.player_value(row, j) {
+        Some(v) => format!(
+            "{} = {}",
+            style::truncate(&file.feature_names[j]),
+            style::num(v as f64)
+        ),
+        None => style::truncate(&file.feature_names[j]),
+    }
 }
 
 /// The chart title of a single-row chart.

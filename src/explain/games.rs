@@ -1,0 +1,129 @@
+//! The games of many explained rows against one reference: a shared background, or rows of
+//! their own per explained row (a blurred image), with E f and f(x) for each row.
+
+use super::explainer::predict_f64;
+use super::game::RowGame;
+use super::groups::FeatureGroups;
+use super::masker::Masker;
+use crate::error::{Error, Result};
+use crate::model::Model;
+use ndarray::{Array2, ArrayView1, ArrayView2, Axis};
+
+/// The rows that stand in for absent features of one explained row (e.g. the blurred image).
+pub type RowBackground = dyn Fn(ArrayView1<f32>) -> Array2<f32> + Sync;
+
+/// How absent players are filled, and how coalitions are evaluated.
+#[derive(Clone, Copy)]
+pub(crate) struct Filling<'a> {
+    /// Background rows shared by every explained row.
+    pub background: ArrayView2<'a, f32>,
+    /// Rows of each explained row's own, replacing `background` when set.
+    pub row_background: Option<&'a RowBackground>,
+    /// Model rows per call.
+    pub block_rows: usize,
+    /// Incremental first-layer evaluation when the model allows it.
+    pub incremental: bool,
+}
+
+/// Every explained row's game, built on demand.
+pub(crate) struct Games<'a> {
+    model: &'a dyn Model,
+    filling: Filling<'a>,
+    groups: &'a FeatureGroups,
+    x: ArrayView2<'a, f32>,
+    /// The masker of the shared background (`None` with row backgrounds).
+    shared: Option<Masker<'a>>,
+    /// f(x) [n, K].
+    pub fx: Array2<f64>,
+    /// E f over each row's background [n, K].
+    pub base_values: Array2<f64>,
+}
+
+impl<'a> Games<'a> {
+    /// The games of rows `x` between the players of `groups`.
+    pub fn new(
+        model: &'a dyn Model,
+        filling: Filling<'a>,
+        groups: &'a FeatureGroups,
+        x: ArrayView2<'a, f32>,
+    ) -> Result<Self> {
+        let fx = predict_f64(model, x)?;
+        let mut games = Games {
+            model,
+            filling,
+            groups,
+            x,
+            shared: None,
+            fx,
+            base_values: Array2::zeros((x.nrows(), model.n_outputs())),
+        };
+        match filling.row_background {
+            None => {
+                games.shared = Some(games.masker(filling.background)?);
+                let base = games.base_of(filling.background)?;
+                for mut b in games.base_values.outer_iter_mut() {
+                    b.assign(&base);
+                }
+            }
+            Some(_) => {
+                for i in 0..x.nrows() {
+                    let base = games.base_of(games.background_of(x.row(i))?.view())?;
+                    games.base_values.row_mut(i).assign(&base);
+                }
+            }
+        }
+        Ok(games)
+    }
+
+    /// Runs `f` on the game of row `i`.
+    pub fn with_game<R>(&self, i: usize, f: impl FnOnce(&RowGame) -> Result<R>) -> Result<R> {
+        let (x, fx) = (self.x.row(i), self.fx.row(i).to_vec());
+        let base = self.base_values.row(i).to_vec();
+        match &self.shared {
+            Some(masker) => f(&RowGame::new(masker, self.groups, x, fx, &base)),
+            None => {
+                let background = self.background_of(x)?;
+                let masker = self.masker(background.view())?;
+                f(&RowGame::new(&masker, self.groups, x, fx, &base))
+            }
+        }
+    }
+
+    /// The masker of one background.
+    fn masker<'b>(&self, background: ArrayView2<'b, f32>) -> Result<Masker<'b>>
+    where
+        'a: 'b,
+    {
+        Masker::new(self.model, background, self.filling.block_rows)
+            .with_incremental(self.filling.incremental)
+    }
+
+    /// The rows standing in for absent features of row `x`, checked.
+    fn background_of(&self, x: ArrayView1<f32>) -> Result<Array2<f32>> {
+        let own = self
+            .filling
+            .row_background
+            .expect("a row background is set");
+        let rows = own(x);
+        if rows.ncols() != x.len() || rows.nrows() == 0 {
+            return Err(Error::Mismatch(format!(
+                "a row's background is {}x{}, expected rows of {} features",
+                rows.nrows(),
+                rows.ncols(),
+                x.len()
+            )));
+        }
+        if rows.iter().any(|v| !v.is_finite()) {
+            return Err(Error::NonFinite(
+                "a row's background holds NaN or infinity".into(),
+            ));
+        }
+        Ok(rows)
+    }
+
+    /// E f over a background, per output.
+    fn base_of(&self, background: ArrayView2<f32>) -> Result<ndarray::Array1<f64>> {
+        let bg = predict_f64(self.model, background)?;
+        Ok(bg.mean_axis(Axis(0)).expect("background has rows"))
+    }
+}
