@@ -4,10 +4,11 @@ use super::explanation::{Explained, Explanation, RowAttribution};
 use super::game::RowGame;
 use super::games::{Filling, Games, RowBackground};
 use super::groups::FeatureGroups;
+use super::hierarchy::Hierarchy;
 use super::masker::{check_finite, Evaluator};
 use super::params::{Method, Sampling, ShapMethod, ShapParams};
 use super::rounds::Rounds;
-use super::{exact, kernel, permutation, sampling};
+use super::{exact, kernel, partition, permutation, sampling};
 use crate::error::{Error, Result};
 use crate::model::Model;
 use ndarray::{Array2, ArrayView2};
@@ -139,6 +140,7 @@ pub struct ShapExplainer<'a> {
     groups: Option<FeatureGroups>,
     row_background: Option<&'a RowBackground<'a>>,
     progress: Option<&'a Progress<'a>>,
+    hierarchy: Option<Hierarchy>,
 }
 
 impl<'a> ShapExplainer<'a> {
@@ -152,6 +154,7 @@ impl<'a> ShapExplainer<'a> {
             groups: None,
             row_background: None,
             progress: None,
+            hierarchy: None,
         }
     }
 
@@ -223,6 +226,26 @@ impl<'a> ShapExplainer<'a> {
         self
     }
 
+    /// The tree of players partition SHAP recurses over (default: [`Hierarchy::grid`] for image
+    /// rows of rank 3 without groups, else [`Hierarchy::halving`]).
+    pub fn hierarchy(mut self, hierarchy: Hierarchy) -> Self {
+        self.hierarchy = Some(hierarchy);
+        self
+    }
+
+    /// The partition tree over all players: the caller's, else shap's image tree for image rows
+    /// (H×W×C) of single features, else recursive halving.
+    fn tree(&self) -> Hierarchy {
+        let m = self.model.n_features();
+        match (&self.hierarchy, &self.model.row_shape()[..]) {
+            (Some(h), _) => h.clone(),
+            (None, &[h, w, c]) if self.groups.is_none() && h * w * c == m => {
+                Hierarchy::grid([h, w, c])
+            }
+            (None, _) => Hierarchy::halving(self.n_players()),
+        }
+    }
+
     /// Progress and cancellation hooks.
     pub fn progress(mut self, progress: &'a Progress<'a>) -> Self {
         self.progress = Some(progress);
@@ -264,6 +287,18 @@ impl<'a> ShapExplainer<'a> {
                 )));
             }
         }
+        if let Some(h) = &self.hierarchy {
+            if h.n_players() != self.n_players() {
+                return Err(Error::param(
+                    "hierarchy",
+                    format!(
+                        "its tree has {} players; there are {}",
+                        h.n_players(),
+                        self.n_players()
+                    ),
+                ));
+            }
+        }
         self.params.check(self.n_players())
     }
 }
@@ -301,6 +336,7 @@ impl Explainer for ShapExplainer<'_> {
             rounds: Rounds {
                 tolerance: self.params.tolerance,
             },
+            tree: (method == Method::Partition).then(|| self.tree()),
         };
         let rows = par_rows(
             x.nrows(),
@@ -332,6 +368,8 @@ struct RowRun {
     budget: usize,
     sampling: Sampling,
     rounds: Rounds,
+    /// The partition tree over all players, for partition SHAP.
+    tree: Option<Hierarchy>,
 }
 
 impl RowRun {
@@ -343,6 +381,10 @@ impl RowRun {
             }
             Method::Permutation => {
                 permutation::explain_row(game, self.budget, &self.rounds, &mut rng)
+            }
+            Method::Partition => {
+                let tree = self.tree.as_ref().expect("built for partition");
+                partition::explain_row(game, &tree.restricted(game.players()), self.budget)
             }
             Method::Exact | Method::Lime => exact::explain_row(game),
         }?;

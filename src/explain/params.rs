@@ -2,6 +2,7 @@
 
 use super::exact::MAX_EXACT_FEATURES;
 use super::masker::{Evaluator, DEFAULT_BLOCK_ROWS};
+use super::partition::DEFAULT_PARTITION_EVALS;
 use crate::error::{Error, Result};
 use crate::model::Model;
 use serde::{Deserialize, Serialize};
@@ -16,6 +17,8 @@ pub enum Method {
     Kernel,
     /// Antithetic permutation sampling.
     Permutation,
+    /// Owen values over a hierarchy of players (shap's Partition explainer).
+    Partition,
     /// LIME's local surrogate (not a Shapley estimator).
     Lime,
 }
@@ -27,6 +30,7 @@ impl Method {
             Method::Exact => "exact",
             Method::Kernel => "kernel",
             Method::Permutation => "permutation",
+            Method::Partition => "partition",
             Method::Lime => "lime",
         }
     }
@@ -53,6 +57,8 @@ pub enum ShapMethod {
     Kernel,
     /// Antithetic permutation sampling.
     Permutation,
+    /// Owen values over a binary hierarchy of players, refined coarse to fine within the budget.
+    Partition,
 }
 
 /// How kernel SHAP draws the sizes of sampled coalitions.
@@ -121,9 +127,12 @@ impl ShapParams {
         2 * m + 2048
     }
 
-    /// The budget in coalitions per row for M features.
+    /// The budget in coalitions per row for M features (partition: shap's `max_evals`, 500).
     pub fn budget(&self, m: usize) -> usize {
-        self.samples.unwrap_or_else(|| Self::default_budget(m))
+        self.samples.unwrap_or_else(|| match self.method {
+            ShapMethod::Partition => DEFAULT_PARTITION_EVALS,
+            _ => Self::default_budget(m),
+        })
     }
 
     /// The estimator `auto` resolves to for M features.
@@ -143,6 +152,7 @@ impl ShapParams {
             ShapMethod::Exact => Method::Exact,
             ShapMethod::Kernel => Method::Kernel,
             ShapMethod::Permutation => Method::Permutation,
+            ShapMethod::Partition => Method::Partition,
         }
     }
 
@@ -189,10 +199,19 @@ impl ShapParams {
                 features: m,
                 minimum: permutation_minimum(m),
             }),
+            Method::Partition if m > 1 && budget < PARTITION_MINIMUM => Err(Error::Budget {
+                estimator: "partition SHAP (v(∅), v(all) and one split)",
+                samples: budget,
+                features: m,
+                minimum: PARTITION_MINIMUM,
+            }),
             _ => Ok(()),
         }
     }
 }
+
+/// Evaluations for partition SHAP to split the root once (shap's `max_evals` counting).
+const PARTITION_MINIMUM: usize = 4;
 
 /// 2^M − 2 coalitions (∅ and the full set excluded), infinite beyond f64's exact range.
 pub(crate) fn all_coalitions(m: usize) -> f64 {
