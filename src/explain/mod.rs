@@ -8,12 +8,13 @@
 //! |---|---|---|---|
 //! | `exact` | all 2^M coalitions of the varying features, M ≤ 20 | – | `shap_oracles.rs`: literal Shapley formula 1e-9 (1e-6 on the diabetes zoo model), linear closed form 1e-5 |
 //! | `kernel` | constrained weighted least squares (Σφ = f(x) − E f exact) over paired coalitions: smallest/largest sizes enumerated while the budget allows (as shap), the rest drawn in complement pairs, sizes uniform (`leverage`, Musco & Witter; default, measured more accurate per evaluation) or from the Shapley kernel (`kernel`) | 2M+2048 coalitions | `shap_oracles.rs`: linear/additive/pairwise exact 1e-5; converges to exact on wine (rel. L2 < 0.05); efficiency 1e-5; 2-se coverage 0.88–0.995 |
-//! | `permutation` | antithetic permutations (each order and its reverse) | ⌊budget / 2(M−1)⌋ pairs | same tests as kernel |
+//! | `permutation` | antithetic permutations (each order and its reverse), stratified by position: in every group of ⌈M/2⌉ pairs each feature takes each position once (`stratified.rs`; rel-L2 at the default budget 0.092 → 0.059 on breast cancer, 0.118 → 0.097 on the reference net, mean of 3 seeds) | ⌊budget / 2(M−1)⌋ pairs | same tests as kernel; unit tests: every feature at every position once per full group |
 //! | `lime` | `lime_tabular` semantics: quartile bins drawn by training frequency, values from the bin's truncated normal by CDF inversion (or decile, or gaussian), kernel √exp(−d²/w²) with w = 0.75√M, weighted ridge (α 1) on features chosen by `auto`/`forward`/`highest-weights`/`lasso-path`/`none`; categorical features drawn at training frequencies and described as `name=value` (same category or not) | 5000 samples, 10 features, `auto` selection | `lime.rs`: linear coefficients × training std (2e-3), an additive model of bin membership recovered (1%, R² > 0.999, unit test), a categorical indicator recovered exactly (2) and against its closed form −2·P(2∣≠1) (both schemes), identical for 1 and 2 threads, Spearman ≥ 0.9 and signs vs the `lime` library on wine; unit tests: bitset moments = dense moments (1e-9), categories drawn at training frequencies, sampler moments = closed-form truncated-normal mean (1e-4 sd), Φ⁻¹ round trip (1.2e-9) |
 //!
 //! Features equal to every background value are left out of the Shapley game (their φ is exactly 0).
 //! Standard errors: kernel uses the delta-method (sandwich, HC1-scaled) variance of the regression
-//! over the sampled pairs; permutation the sample variance over antithetic pairs. Both are checked for
+//! over the sampled pairs; permutation the sample variance over antithetic pairs (conservative under stratification,
+//! whose pairs are negatively correlated). Both are checked for
 //! calibration (|error|/se within ±2 about 95% of the time) in `shap_oracles.rs`.
 //! Every row draws from its own generator seeded by (`seed`, row index), and model calls are cut
 //! into blocks that do not depend on the thread count, so results are identical for any `--threads`.
@@ -47,6 +48,7 @@ mod permutation;
 mod rank;
 mod rounds;
 mod sampling;
+mod stratified;
 mod surrogate;
 mod truncnorm;
 

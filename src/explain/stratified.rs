@@ -1,0 +1,81 @@
+//! Permutation orders stratified by position, for antithetic permutation SHAP.
+
+use super::sampling::random_permutation;
+use rand::Rng;
+
+/// `n` orders of `0..m` in groups of ⌈M/2⌉ whose antithetic pairs (each order walked forward and
+/// in reverse) put every feature at every position exactly once per full group.
+///
+/// Positions p and M−1−p form a mirror pair (a reverse walk turns one into the other). In order
+/// k of a group, feature f takes mirror pair π((ρ(f) + k) mod M/2) and, against the other feature
+/// of that pair, a random side; over the group's M/2 orders each feature meets every mirror
+/// pair once, and the reverse walks supply the other sides. ρ, π and the sides are random, so
+/// which features precede which stays as random as in plain permutation sampling. Odd M is
+/// handled as M+1 with a dummy feature dropped from every order.
+pub(crate) fn stratified_orders(rng: &mut impl Rng, m: usize, n: usize) -> Vec<Vec<usize>> {
+    let even = m + m % 2;
+    let half = even / 2;
+    let mut out = Vec::with_capacity(n);
+    let mut slots = vec![usize::MAX; even];
+    while out.len() < n && m > 0 {
+        let rho = random_permutation(rng, even);
+        let pairs = random_permutation(rng, half);
+        let shifts = (n - out.len()).min(half);
+        let offset = rng.gen_range(0..half);
+        for j in 0..shifts {
+            let k = offset + j;
+            let sides: Vec<bool> = (0..half).map(|_| rng.gen()).collect();
+            for (f, &r) in rho.iter().enumerate() {
+                let low = pairs[(r + k) % half];
+                // The two features sharing a mirror pair differ in r by M/2: one takes each side.
+                let flip = (r >= half) ^ sides[r % half];
+                slots[if flip { even - 1 - low } else { low }] = f;
+            }
+            out.push(slots.iter().copied().filter(|&f| f < m).collect());
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::explain::sampling::row_rng;
+
+    fn positions(orders: &[Vec<usize>], f: usize) -> Vec<usize> {
+        let m = orders[0].len();
+        let mut p: Vec<usize> = orders
+            .iter()
+            .flat_map(|o| {
+                let at = o.iter().position(|&g| g == f).unwrap();
+                [at, m - 1 - at]
+            })
+            .collect();
+        p.sort_unstable();
+        p
+    }
+
+    #[test]
+    fn a_full_group_of_pairs_puts_every_feature_at_every_position_once() {
+        let orders = stratified_orders(&mut row_rng(3, 0), 8, 4);
+        for o in &orders {
+            let mut s = o.clone();
+            s.sort_unstable();
+            assert_eq!(s, (0..8).collect::<Vec<_>>());
+        }
+        for f in 0..8 {
+            assert_eq!(positions(&orders, f), (0..8).collect::<Vec<_>>());
+        }
+    }
+
+    #[test]
+    fn odd_feature_counts_give_permutations_and_fill_the_count() {
+        let orders = stratified_orders(&mut row_rng(1, 2), 7, 9);
+        assert_eq!(orders.len(), 9);
+        for o in &orders {
+            let mut s = o.clone();
+            s.sort_unstable();
+            assert_eq!(s, (0..7).collect::<Vec<_>>());
+        }
+    }
+}
