@@ -69,7 +69,7 @@ pub struct ExplainArgs {
     /// Rows to explain, e.g. 0:20, 5, 1,4,9 (default: all).
     #[arg(long)]
     rows: Option<String>,
-    /// Coalitions per row (default 2*M + 2048, as shap's KernelExplainer); LIME: samples (default 5000).
+    /// Coalitions per row (default 2*M + 2048, as shap's KernelExplainer, which permutation rounds up to whole position-stratified groups once it buys two); LIME: samples (default 5000).
     #[arg(long)]
     samples: Option<usize>,
     /// Seed of every random choice.

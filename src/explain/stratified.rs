@@ -37,6 +37,22 @@ pub(crate) fn stratified_orders(rng: &mut impl Rng, m: usize, n: usize) -> Vec<V
     out
 }
 
+/// Coalitions of one full group for M players: ⌈M/2⌉ antithetic pairs of 2(M−1) coalitions.
+pub(crate) fn group_coalitions(m: usize) -> usize {
+    m.div_ceil(2) * 2 * m.saturating_sub(1)
+}
+
+/// `budget` rounded up to whole groups for M players when it already buys two: a trailing
+/// partial group covers positions unevenly, and completing it costs at most half as much again
+/// (breast cancer, M = 30: 2108 → 2610 coalitions, rel-L2 0.054 → 0.046).
+pub(crate) fn whole_groups(m: usize, budget: usize) -> usize {
+    let group = group_coalitions(m);
+    if group == 0 || budget < 2 * group {
+        return budget;
+    }
+    budget.div_ceil(group) * group
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
