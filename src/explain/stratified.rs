@@ -7,16 +7,18 @@ use rand::Rng;
 /// in reverse) put every feature at every position exactly once per full group.
 ///
 /// Positions p and M−1−p form a mirror pair (a reverse walk turns one into the other). In order
-/// k of a group, feature f takes mirror pair π((ρ(f) + k) mod M/2) and, against the other feature
-/// of that pair, a random side; over the group's M/2 orders each feature meets every mirror
-/// pair once, and the reverse walks supply the other sides. ρ, π and the sides are random, so
-/// which features precede which stays as random as in plain permutation sampling. Odd M is
+/// k of a group, feature f of the first half (ρ(f) < M/2) takes mirror pair π((ρ(f) + k) mod
+/// M/2), one of the second half π((ρ(f) − M/2 + t·k) mod M/2), and a random side against the
+/// other feature of that pair; over the group's M/2 orders each feature meets every mirror pair
+/// once, and the reverse walks supply the other sides. Each order is a uniformly random
+/// permutation (ρ, π, the sides and the first k are random), so every pair is unbiased. Odd M is
 /// handled as M+1 with a dummy feature dropped from every order.
 pub(crate) fn stratified_orders(rng: &mut impl Rng, m: usize, n: usize) -> Vec<Vec<usize>> {
     let even = m + m % 2;
     let half = even / 2;
     let mut out = Vec::with_capacity(n);
     let mut slots = vec![usize::MAX; even];
+    let speed = second_speed(half);
     while out.len() < n && m > 0 {
         let rho = random_permutation(rng, even);
         let pairs = random_permutation(rng, half);
@@ -26,15 +28,37 @@ pub(crate) fn stratified_orders(rng: &mut impl Rng, m: usize, n: usize) -> Vec<V
             let k = offset + j;
             let sides: Vec<bool> = (0..half).map(|_| rng.gen()).collect();
             for (f, &r) in rho.iter().enumerate() {
-                let low = pairs[(r + k) % half];
-                // The two features sharing a mirror pair differ in r by M/2: one takes each side.
-                let flip = (r >= half) ^ sides[r % half];
+                // Two Latin squares over the mirror classes, one per half of the features (r <
+                // M/2 and r ≥ M/2), with rows advancing at different speeds so that the two
+                // features sharing a class change from order to order.
+                let (class, first) = match r < half {
+                    true => ((r + k) % half, true),
+                    false => ((r - half + speed * k) % half, false),
+                };
+                let low = pairs[class];
+                let flip = first ^ sides[class];
                 slots[if flip { even - 1 - low } else { low }] = f;
             }
             out.push(slots.iter().copied().filter(|&f| f < m).collect());
         }
     }
     out
+}
+
+/// A step t coprime to n (so k ↦ t·k visits every class) with t − 1 coprime too when one exists
+/// (so the pairing of the two squares visits every offset); 1 when n ≤ 2.
+fn second_speed(n: usize) -> usize {
+    let gcd = |mut a: usize, mut b: usize| {
+        while b != 0 {
+            (a, b) = (b, a % b);
+        }
+        a
+    };
+    let units = || (2..n).filter(move |&t| gcd(t, n) == 1);
+    units()
+        .find(|&t| gcd(t - 1, n) == 1)
+        .or_else(|| units().next())
+        .unwrap_or(1)
 }
 
 /// Coalitions of one full group for M players: ⌈M/2⌉ antithetic pairs of 2(M−1) coalitions.
@@ -82,6 +106,21 @@ mod tests {
         for f in 0..8 {
             assert_eq!(positions(&orders, f), (0..8).collect::<Vec<_>>());
         }
+    }
+
+    #[test]
+    fn mirror_partners_change_from_order_to_order() {
+        let orders = stratified_orders(&mut row_rng(5, 0), 30, 15);
+        for f in 0..30 {
+            let mut partners: Vec<usize> = orders
+                .iter()
+                .map(|o| o[29 - o.iter().position(|&g| g == f).unwrap()])
+                .collect();
+            partners.sort_unstable();
+            partners.dedup();
+            assert!(partners.len() > 1, "feature {f} always mirrors {partners:?}");
+        }
+        assert_eq!(positions(&orders, 0), (0..30).collect::<Vec<_>>());
     }
 
     #[test]
