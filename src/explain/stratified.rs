@@ -118,7 +118,10 @@ mod tests {
                 .collect();
             partners.sort_unstable();
             partners.dedup();
-            assert!(partners.len() > 1, "feature {f} always mirrors {partners:?}");
+            assert!(
+                partners.len() > 1,
+                "feature {f} always mirrors {partners:?}"
+            );
         }
         assert_eq!(positions(&orders, 0), (0..30).collect::<Vec<_>>());
     }
