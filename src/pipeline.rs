@@ -4,8 +4,8 @@ use crate::data::image::{ImageShape, MaskFill};
 use crate::data::{parse_rows, Background, Dataset};
 use crate::error::{Error, Result};
 use crate::explain::{
-    Discretizer, Estimator, Evaluator, Explainer, Explanation, FeatureGroups, LimeExplainer,
-    Hierarchy, LimeParams, Method, Progress, Selection, ShapExplainer, ShapMethod, ShapParams,
+    Discretizer, Estimator, Evaluator, Explainer, Explanation, FeatureGroups, Hierarchy,
+    LimeExplainer, LimeParams, Method, Progress, Selection, ShapExplainer, ShapMethod, ShapParams,
     DEFAULT_PLAYER_KERNEL_WIDTH,
 };
 use crate::model::{resolve_names, Engine, Model, OnnxModel, SelectOutputs, Timed};

@@ -180,7 +180,10 @@ fn auto_on_patches_is_partition_or_exact_when_every_coalition_fits() {
             .iter()
             .map(|v| v[7].as_f64().unwrap())
             .sum();
-        assert!((sum - (fx[7] - base[7])).abs() < 1e-6, "row {r}: Owen values are efficient");
+        assert!(
+            (sum - (fx[7] - base[7])).abs() < 1e-6,
+            "row {r}: Owen values are efficient"
+        );
     }
     // 16-pixel patches of a 32x32 image: 4 players, 14 coalitions, exact.
     assert_eq!(run("16")["meta"]["method"], "exact");
