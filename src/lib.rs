@@ -20,7 +20,7 @@
 //! model::OnnxModel ─────────┼─> explain::Masker: v(S) for blocks of coalitions, one model call per block
 //!   engines: tract | dense   │     (dense models: first layer updated incrementally, explain::incremental)
 //!   fast path | onnxruntime  │        │
-//! data::Background ──────────┘        ├─> exact / kernel / permutation: φ and stderr per row (rayon over rows)
+//! data::Background ──────────┘        ├─> exact / kernel / permutation / partition: φ (and stderr) per row (rayon over rows)
 //!                                     │   lime: perturb (discretize, truncnorm, categories), weight,
 //!                                     │     moments (binary_design bitsets), ridge per output
 //!                                     └─> explain::Explanation ─> batch::parts (Parquet part + exact sums)

@@ -148,10 +148,10 @@ pub fn run_batch(
     let earlier = Manifest::read_in(out)?;
     let input = DataInput::open(&req.data, out)?;
     let (names, total) = input.scan(m)?;
-    let estimator = resolve_estimator(req, &names)?;
     let mut players = Players::resolve(req, &names, &model.row_shape())?;
     let selection = parse_rows(req.rows.as_deref(), total)?;
     fit_players(&mut players, &input, &selection, opts.chunk_rows)?;
+    let estimator = resolve_estimator(req, &names, &players)?;
     let n_players = players.count(m);
     let player_names = players.names(&names);
     estimator.check(n_players)?;

@@ -25,6 +25,7 @@ enum MethodArg {
     Exact,
     Kernel,
     Permutation,
+    Partition,
     Lime,
 }
 
@@ -63,13 +64,14 @@ pub struct ExplainArgs {
     #[arg(long, default_value_t = ExplainRequest::DEFAULT_BACKGROUND_SIZE)]
     background_size: usize,
     /// Estimator: auto = exact when all coalitions fit the budget, else permutation (measured
-    /// best per unit time); lime = LIME.
+    /// best per unit time); partition = Owen values over a hierarchy (shap's Partition
+    /// explainer); lime = LIME.
     #[arg(long, value_enum, default_value = "auto")]
     method: MethodArg,
     /// Rows to explain, e.g. 0:20, 5, 1,4,9 (default: all).
     #[arg(long)]
     rows: Option<String>,
-    /// Coalitions per row (default 2*M + 2048, as shap's KernelExplainer); LIME: samples (default 5000).
+    /// Coalitions per row (default 2*M + 2048, as shap's KernelExplainer, which permutation rounds up to whole position-stratified groups once it buys two; partition: 500 model evaluations, as shap's max_evals); LIME: samples (default 5000).
     #[arg(long)]
     samples: Option<usize>,
     /// Seed of every random choice.
@@ -205,6 +207,7 @@ impl ExplainArgs {
             MethodArg::Exact => shap(ShapMethod::Exact),
             MethodArg::Kernel => shap(ShapMethod::Kernel),
             MethodArg::Permutation => shap(ShapMethod::Permutation),
+            MethodArg::Partition => shap(ShapMethod::Partition),
             MethodArg::Lime => Estimator::Lime(LimeParams {
                 num_samples: self.samples.unwrap_or(match self.switched_players() {
                     true => LimeParams::DEFAULT_PLAYER_SAMPLES,

@@ -4,11 +4,12 @@ use super::explanation::{Explained, Explanation, RowAttribution};
 use super::game::RowGame;
 use super::games::{Filling, Games, RowBackground};
 use super::groups::FeatureGroups;
+use super::hierarchy::Hierarchy;
 use super::masker::{check_finite, Evaluator};
 use super::params::{Method, Sampling, ShapMethod, ShapParams};
 use super::rounds::Rounds;
 use super::row_groups;
-use super::{exact, kernel, permutation, sampling};
+use super::{exact, kernel, partition, permutation, sampling};
 use crate::error::{Error, Result};
 use crate::model::Model;
 use ndarray::{Array2, ArrayView2};
@@ -141,10 +142,11 @@ pub struct ShapExplainer<'a> {
     row_groups: Option<Vec<FeatureGroups>>,
     row_background: Option<&'a RowBackground<'a>>,
     progress: Option<&'a Progress<'a>>,
+    hierarchy: Option<Hierarchy>,
 }
 
 impl<'a> ShapExplainer<'a> {
-    /// An explainer with the default settings (`auto`, 2M + 2048 coalitions, seed 0).
+    /// An explainer with the default settings (`auto`, [`ShapParams::budget`]'s default, seed 0).
     pub fn new(model: &'a dyn Model, background: ArrayView2<'a, f32>) -> Self {
         ShapExplainer {
             model,
@@ -155,6 +157,7 @@ impl<'a> ShapExplainer<'a> {
             row_groups: None,
             row_background: None,
             progress: None,
+            hierarchy: None,
         }
     }
 
@@ -235,6 +238,28 @@ impl<'a> ShapExplainer<'a> {
         self
     }
 
+    /// The tree of players partition SHAP recurses over (default: [`Hierarchy::grid`] for image
+    /// rows of rank 3 without groups, else [`Hierarchy::halving`]).
+    pub fn hierarchy(mut self, hierarchy: Hierarchy) -> Self {
+        self.hierarchy = Some(hierarchy);
+        self
+    }
+
+    /// The partition tree over all players: the caller's, else shap's image tree for image rows
+    /// (H×W×C) of single features, else recursive halving.
+    fn tree(&self) -> Hierarchy {
+        let m = self.model.n_features();
+        match (&self.hierarchy, &self.model.row_shape()[..]) {
+            (Some(h), _) => h.clone(),
+            (None, &[h, w, c])
+                if self.groups.is_none() && self.row_groups.is_none() && h * w * c == m =>
+            {
+                Hierarchy::grid([h, w, c])
+            }
+            (None, _) => Hierarchy::halving(self.n_players()),
+        }
+    }
+
     /// Progress and cancellation hooks.
     pub fn progress(mut self, progress: &'a Progress<'a>) -> Self {
         self.progress = Some(progress);
@@ -278,6 +303,18 @@ impl<'a> ShapExplainer<'a> {
         }
         if let Some(sets) = &self.row_groups {
             row_groups::check(sets, m, self.groups.is_some())?;
+        }
+        if let Some(h) = &self.hierarchy {
+            if h.n_players() != self.n_players() {
+                return Err(Error::param(
+                    "hierarchy",
+                    format!(
+                        "its tree has {} players; there are {}",
+                        h.n_players(),
+                        self.n_players()
+                    ),
+                ));
+            }
         }
         self.params.check(self.n_players())
     }
@@ -324,6 +361,7 @@ impl Explainer for ShapExplainer<'_> {
             rounds: Rounds {
                 tolerance: self.params.tolerance,
             },
+            tree: (method == Method::Partition).then(|| self.tree()),
         };
         let rows = par_rows(
             x.nrows(),
@@ -356,6 +394,8 @@ struct RowRun {
     budget: usize,
     sampling: Sampling,
     rounds: Rounds,
+    /// The partition tree over all players, for partition SHAP.
+    tree: Option<Hierarchy>,
 }
 
 impl RowRun {
@@ -367,6 +407,10 @@ impl RowRun {
             }
             Method::Permutation => {
                 permutation::explain_row(game, self.budget, &self.rounds, &mut rng)
+            }
+            Method::Partition => {
+                let tree = self.tree.as_ref().expect("built for partition");
+                partition::explain_row(game, &tree.restricted(game.players()), self.budget)
             }
             Method::Exact | Method::Lime => exact::explain_row(game),
         }?;

@@ -2,6 +2,8 @@
 
 use super::exact::MAX_EXACT_FEATURES;
 use super::masker::{Evaluator, DEFAULT_BLOCK_ROWS};
+use super::partition::DEFAULT_PARTITION_EVALS;
+use super::stratified::whole_groups;
 use crate::error::{Error, Result};
 use crate::model::Model;
 use serde::{Deserialize, Serialize};
@@ -16,6 +18,8 @@ pub enum Method {
     Kernel,
     /// Antithetic permutation sampling.
     Permutation,
+    /// Owen values over a hierarchy of players (shap's Partition explainer).
+    Partition,
     /// LIME's local surrogate (not a Shapley estimator).
     Lime,
 }
@@ -27,6 +31,7 @@ impl Method {
             Method::Exact => "exact",
             Method::Kernel => "kernel",
             Method::Permutation => "permutation",
+            Method::Partition => "partition",
             Method::Lime => "lime",
         }
     }
@@ -53,6 +58,8 @@ pub enum ShapMethod {
     Kernel,
     /// Antithetic permutation sampling.
     Permutation,
+    /// Owen values over a binary hierarchy of players, refined coarse to fine within the budget.
+    Partition,
 }
 
 /// How kernel SHAP draws the sizes of sampled coalitions.
@@ -81,7 +88,7 @@ impl Sampling {
 pub struct ShapParams {
     /// Estimator.
     pub method: ShapMethod,
-    /// Coalitions per row; `None` = [`ShapParams::default_budget`].
+    /// Coalitions per row; `None` = [`ShapParams::default_budget`] (see [`ShapParams::budget`]).
     pub samples: Option<usize>,
     /// Seed of every random choice.
     pub seed: u64,
@@ -121,16 +128,25 @@ impl ShapParams {
         2 * m + 2048
     }
 
-    /// The budget in coalitions per row for M features.
+    /// The budget in coalitions per row for M features: `samples`, else shap's `max_evals` (500)
+    /// for partition, else [`ShapParams::default_budget`], which permutation SHAP rounds up to
+    /// whole position-stratified groups once it buys two ([`whole_groups`]).
     pub fn budget(&self, m: usize) -> usize {
-        self.samples.unwrap_or_else(|| Self::default_budget(m))
+        match self.samples {
+            Some(s) => s,
+            None if self.method == ShapMethod::Partition => DEFAULT_PARTITION_EVALS,
+            None if self.resolved(m) == Method::Permutation => {
+                whole_groups(m, Self::default_budget(m))
+            }
+            None => Self::default_budget(m),
+        }
     }
 
-    /// The estimator `auto` resolves to for M features.
+    /// The estimator `auto` resolves to for M features (decided on the unrounded budget).
     pub fn resolved(&self, m: usize) -> Method {
         match self.method {
             ShapMethod::Auto => {
-                let budget = self.budget(m);
+                let budget = self.samples.unwrap_or_else(|| Self::default_budget(m));
                 if m <= MAX_EXACT_FEATURES && all_coalitions(m) <= budget as f64 {
                     Method::Exact
                 } else if budget >= permutation_minimum(m) {
@@ -143,6 +159,7 @@ impl ShapParams {
             ShapMethod::Exact => Method::Exact,
             ShapMethod::Kernel => Method::Kernel,
             ShapMethod::Permutation => Method::Permutation,
+            ShapMethod::Partition => Method::Partition,
         }
     }
 
@@ -189,10 +206,19 @@ impl ShapParams {
                 features: m,
                 minimum: permutation_minimum(m),
             }),
+            Method::Partition if m > 1 && budget < PARTITION_MINIMUM => Err(Error::Budget {
+                estimator: "partition SHAP (v(∅), v(all) and one split)",
+                samples: budget,
+                features: m,
+                minimum: PARTITION_MINIMUM,
+            }),
             _ => Ok(()),
         }
     }
 }
+
+/// Evaluations for partition SHAP to split the root once (shap's `max_evals` counting).
+const PARTITION_MINIMUM: usize = 4;
 
 /// 2^M − 2 coalitions (∅ and the full set excluded), infinite beyond f64's exact range.
 pub(crate) fn all_coalitions(m: usize) -> f64 {
@@ -374,5 +400,25 @@ mod tests {
         };
         assert_eq!(small.resolved(100), Method::Kernel);
         assert!(small.check(100).is_ok());
+    }
+
+    #[test]
+    fn the_default_permutation_budget_completes_stratified_groups_once_it_buys_two() {
+        let auto = ShapParams::default();
+        // M = 30: a group is 15 antithetic pairs of 58 coalitions; 2108 buys 2.4 groups -> 3.
+        assert_eq!(auto.budget(30), 3 * 15 * 58);
+        // M = 100: 2248 buys less than two groups of 50 pairs: unchanged.
+        assert_eq!(auto.budget(100), 2248);
+        let kernel = ShapParams {
+            method: ShapMethod::Kernel,
+            ..ShapParams::default()
+        };
+        assert_eq!(kernel.budget(30), 2108);
+        let given = ShapParams {
+            samples: Some(2108),
+            ..ShapParams::default()
+        };
+        assert_eq!(given.budget(30), 2108);
+        assert_eq!(auto.resolved(11), Method::Exact);
     }
 }

@@ -179,6 +179,7 @@ pub fn method_label(method: Method) -> &'static str {
         Method::Exact => "exact SHAP",
         Method::Kernel => "kernel SHAP",
         Method::Permutation => "permutation SHAP",
+        Method::Partition => "partition SHAP",
         Method::Lime => "LIME",
     }
 }
