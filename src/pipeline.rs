@@ -222,8 +222,8 @@ pub(crate) fn run_rows(
             if let Some(g) = &players.groups {
                 shap = shap.groups(g.clone());
             }
-            if let Some(sets) = players.row_groups(x.view(), names)? {
-                shap = shap.row_groups(sets);
+            if let Some(own) = players.row_players(x.view(), names)? {
+                shap = shap.row_groups(own.groups).row_hierarchies(own.trees);
             }
             let fill = |x: ArrayView1<f32>| players.fill_row(x);
             if players.fills_rows() {
@@ -248,8 +248,8 @@ pub(crate) fn run_rows(
             if let Some(g) = &players.groups {
                 lime = lime.groups(g.clone());
             }
-            if let Some(sets) = players.row_groups(x.view(), names)? {
-                lime = lime.row_groups(sets);
+            if let Some(own) = players.row_players(x.view(), names)? {
+                lime = lime.row_groups(own.groups);
             }
             let fill = |x: ArrayView1<f32>| players.fill_row(x);
             if players.fills_rows() {

@@ -4,7 +4,7 @@
 use crate::data::image::{slic, ImageShape, MaskFill, Segments, SlicParams};
 use crate::data::read_groups;
 use crate::error::{Error, Result};
-use crate::explain::FeatureGroups;
+use crate::explain::{FeatureGroups, Hierarchy};
 use crate::pipeline::ExplainRequest;
 use ndarray::{Array2, ArrayView1, ArrayView2};
 use serde::{Deserialize, Serialize};
@@ -20,6 +20,15 @@ pub(crate) struct ImagePlayers {
     pub fill: MaskFill,
     /// SLIC settings when each row is cut into its own superpixels.
     pub superpixels: Option<SlicParams>,
+}
+
+/// Players of each explained row's own: its superpixels and their bisection tree.
+#[derive(Debug, Clone)]
+pub(crate) struct RowPlayers {
+    /// Each row's players, all of the run's count.
+    pub groups: Vec<FeatureGroups>,
+    /// Each row's partition tree over its players.
+    pub trees: Vec<Hierarchy>,
 }
 
 /// The players of one run over features named `features`.
@@ -195,30 +204,39 @@ impl Players {
         Ok(())
     }
 
-    /// Each row's own players (its superpixels, padded to the run's player count), or `None`
-    /// when every row shares the same players.
-    pub fn row_groups(
+    /// Each row's own players (its superpixels, padded to the run's player count) with their
+    /// bisection trees, or `None` when every row shares the same players.
+    pub fn row_players(
         &self,
         x: ArrayView2<f32>,
         features: &[String],
-    ) -> Result<Option<Vec<FeatureGroups>>> {
-        let Some(image) = self.image.as_ref().filter(|_| self.superpixels().is_some()) else {
+    ) -> Result<Option<RowPlayers>> {
+        let Some(image) = self.image.as_ref().filter(|_| self.per_row()) else {
             return Ok(None);
         };
         let shape = &image.shape;
-        x.outer_iter()
-            .map(|row| {
-                let segments = self.row_segments(row)?.expect("superpixels");
-                let mut labels = vec![0; shape.len()];
-                for (p, &l) in segments.labels.iter().enumerate() {
-                    for c in 0..shape.channels {
-                        labels[shape.index(p / shape.width, p % shape.width, c)] = l as usize;
-                    }
+        let mut players = RowPlayers {
+            groups: Vec::with_capacity(x.nrows()),
+            trees: Vec::with_capacity(x.nrows()),
+        };
+        for row in x.outer_iter() {
+            let segments = self.row_segments(row)?.expect("superpixels");
+            let mut labels = vec![0; shape.len()];
+            for (p, &l) in segments.labels.iter().enumerate() {
+                for c in 0..shape.channels {
+                    labels[shape.index(p / shape.width, p % shape.width, c)] = l as usize;
                 }
-                FeatureGroups::segments(&labels, self.row_players, features)
-            })
-            .collect::<Result<Vec<_>>>()
-            .map(Some)
+            }
+            players.groups.push(FeatureGroups::segments(
+                &labels,
+                self.row_players,
+                features,
+            )?);
+            players
+                .trees
+                .push(Hierarchy::from(&segments.hierarchy()).padded(self.row_players));
+        }
+        Ok(Some(players))
     }
 
     /// Whether absent players take each row's own fill (blur, mean, zero) instead of the

@@ -67,6 +67,38 @@ fn assert_partition(groups: &[Vec<usize>], m: usize) {
     assert_eq!(all, (0..m).collect::<Vec<_>>());
 }
 
+/// Checks that row `row`'s φ sum to f(x) − base for every output.
+fn assert_efficient(doc: &Value, row: usize) {
+    let values = doc["values"][row].as_array().unwrap();
+    let fx = floats(&doc["predictions"][row]);
+    let base = floats(&doc["base_values"][row]);
+    for k in 0..fx.len() {
+        let sum: f64 = values.iter().map(|v| v[k].as_f64().unwrap()).sum();
+        assert!(
+            (sum - (fx[k] - base[k])).abs() < 1e-6,
+            "row {row} output {k}"
+        );
+    }
+}
+
+#[test]
+fn auto_runs_partition_shap_over_each_rows_own_segment_tree() {
+    let dir = tempfile::tempdir().unwrap();
+    let doc = explain(&dir.path().join("out"), &["--rows", "2:4", "--no-charts"]);
+    assert_eq!(doc["meta"]["method"], "partition");
+    for row in 0..2 {
+        assert_efficient(&doc, row);
+        let used = row_groups(&doc, row)
+            .iter()
+            .filter(|g| !g.is_empty())
+            .count();
+        let values = doc["values"][row].as_array().unwrap();
+        assert!(values[used..]
+            .iter()
+            .all(|v| floats(v).iter().all(|&x| x == 0.0)));
+    }
+}
+
 #[test]
 fn each_row_gets_its_own_slic_segments_with_efficiency_and_zero_padding() {
     let dir = tempfile::tempdir().unwrap();

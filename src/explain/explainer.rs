@@ -143,6 +143,7 @@ pub struct ShapExplainer<'a> {
     row_background: Option<&'a RowBackground<'a>>,
     progress: Option<&'a Progress<'a>>,
     hierarchy: Option<Hierarchy>,
+    row_hierarchies: Option<Vec<Hierarchy>>,
 }
 
 impl<'a> ShapExplainer<'a> {
@@ -158,6 +159,7 @@ impl<'a> ShapExplainer<'a> {
             row_background: None,
             progress: None,
             hierarchy: None,
+            row_hierarchies: None,
         }
     }
 
@@ -245,6 +247,13 @@ impl<'a> ShapExplainer<'a> {
         self
     }
 
+    /// One partition tree per explained row, over that row's own players (see
+    /// [`ShapExplainer::row_groups`]), e.g. each image's superpixel bisection tree.
+    pub fn row_hierarchies(mut self, trees: Vec<Hierarchy>) -> Self {
+        self.row_hierarchies = Some(trees);
+        self
+    }
+
     /// The partition tree over all players: the caller's, else shap's image tree for image rows
     /// (H×W×C) of single features, else recursive halving.
     fn tree(&self) -> Hierarchy {
@@ -304,7 +313,11 @@ impl<'a> ShapExplainer<'a> {
         if let Some(sets) = &self.row_groups {
             row_groups::check(sets, m, self.groups.is_some())?;
         }
-        if let Some(h) = &self.hierarchy {
+        let trees = self
+            .hierarchy
+            .iter()
+            .chain(self.row_hierarchies.iter().flatten());
+        for h in trees {
             if h.n_players() != self.n_players() {
                 return Err(Error::param(
                     "hierarchy",
@@ -332,7 +345,7 @@ impl Explainer for ShapExplainer<'_> {
         let names = names_or_default(&self.names, m)?;
         let groups = match (&self.groups, &self.row_groups) {
             (_, Some(sets)) => {
-                row_groups::check_rows(sets, x.nrows())?;
+                row_groups::check_rows(sets.len(), x.nrows())?;
                 sets[0].clone()
             }
             (Some(g), None) => g.clone(),
@@ -361,7 +374,14 @@ impl Explainer for ShapExplainer<'_> {
             rounds: Rounds {
                 tolerance: self.params.tolerance,
             },
-            tree: (method == Method::Partition).then(|| self.tree()),
+            trees: match (method, &self.row_hierarchies) {
+                (Method::Partition, Some(trees)) => {
+                    row_groups::check_rows(trees.len(), x.nrows())?;
+                    trees.clone()
+                }
+                (Method::Partition, None) => vec![self.tree()],
+                _ => vec![],
+            },
         };
         let rows = par_rows(
             x.nrows(),
@@ -369,7 +389,7 @@ impl Explainer for ShapExplainer<'_> {
             || (),
             |_, i| {
                 let rng = sampling::row_rng(self.params.seed, indices[i]);
-                games.with_game(i, |game| run.explain(game, rng))
+                games.with_game(i, |game| run.explain(game, i, rng))
             },
         )?;
         Ok(Explanation::from_rows(
@@ -394,13 +414,18 @@ struct RowRun {
     budget: usize,
     sampling: Sampling,
     rounds: Rounds,
-    /// The partition tree over all players, for partition SHAP.
-    tree: Option<Hierarchy>,
+    /// The partition tree over all players (one shared, or one per row), for partition SHAP.
+    trees: Vec<Hierarchy>,
 }
 
 impl RowRun {
-    /// The game's attributions, spread over all players.
-    fn explain(&self, game: &RowGame, mut rng: rand_chacha::ChaCha8Rng) -> Result<RowAttribution> {
+    /// The attributions of row `row`'s game, spread over all players.
+    fn explain(
+        &self,
+        game: &RowGame,
+        row: usize,
+        mut rng: rand_chacha::ChaCha8Rng,
+    ) -> Result<RowAttribution> {
         let r = match self.method {
             Method::Kernel => {
                 kernel::explain_row(game, self.budget, self.sampling, &self.rounds, &mut rng)
@@ -409,7 +434,10 @@ impl RowRun {
                 permutation::explain_row(game, self.budget, &self.rounds, &mut rng)
             }
             Method::Partition => {
-                let tree = self.tree.as_ref().expect("built for partition");
+                let tree = match &self.trees[..] {
+                    [shared] => shared,
+                    per_row => &per_row[row],
+                };
                 partition::explain_row(game, &tree.restricted(game.players()), self.budget)
             }
             Method::Exact | Method::Lime => exact::explain_row(game),

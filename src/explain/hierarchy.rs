@@ -102,6 +102,26 @@ impl Hierarchy {
         })
     }
 
+    /// The tree over `n_players` players: this one, with the players it lacks (its P..n_players)
+    /// halved into a subtree joined to the root, e.g. a row's superpixels padded to the run's
+    /// player count (the padding players hold no feature, so they never enter a game).
+    pub fn padded(&self, n_players: usize) -> Self {
+        if n_players <= self.n_players {
+            return self.clone();
+        }
+        if self.n_players == 0 {
+            return Hierarchy::halving(n_players);
+        }
+        let mut nodes = self.nodes.clone();
+        let extra = halve(&mut nodes, self.n_players, n_players);
+        let root = join(&mut nodes, self.root, extra);
+        Hierarchy {
+            nodes,
+            root,
+            n_players,
+        }
+    }
+
     /// Number of players (leaves).
     pub fn n_players(&self) -> usize {
         self.n_players
@@ -261,6 +281,22 @@ fn split_box(nodes: &mut Vec<Node>, shape: [usize; 3], lo: [usize; 3], size: [us
 #[cfg(test)]
 mod tests {
     use super::Hierarchy;
+
+    #[test]
+    fn padding_joins_the_missing_players_under_the_root() {
+        let tree = Hierarchy::halving(3).padded(5);
+        assert_eq!(tree.n_players(), 5);
+        assert_eq!(tree.node(tree.root()).players, vec![0, 1, 2, 3, 4]);
+        let [a, b] = tree.node(tree.root()).children.unwrap();
+        assert_eq!(tree.node(a).players, vec![0, 1, 2]);
+        assert_eq!(tree.node(b).players, vec![3, 4]);
+        assert_eq!(
+            tree.restricted(&[0, 1, 2]).into_owned(),
+            Hierarchy::halving(3)
+        );
+        assert_eq!(Hierarchy::halving(4).padded(4), Hierarchy::halving(4));
+        assert_eq!(Hierarchy::halving(0).padded(2), Hierarchy::halving(2));
+    }
 
     fn leaves_in_order(h: &Hierarchy, i: usize, out: &mut Vec<usize>) {
         match h.node(i).children {

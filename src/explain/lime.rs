@@ -388,7 +388,7 @@ impl Explainer for LimeExplainer<'_> {
         let groups = match (&self.groups, &self.row_groups) {
             (_, Some(sets)) => {
                 row_groups::check(sets, m, self.groups.is_some())?;
-                row_groups::check_rows(sets, x.nrows())?;
+                row_groups::check_rows(sets.len(), x.nrows())?;
                 sets[0].clone()
             }
             (Some(g), None) => g.clone(),

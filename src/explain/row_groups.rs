@@ -34,12 +34,11 @@ pub(crate) fn check(sets: &[FeatureGroups], m: usize, has_groups: bool) -> Resul
     Ok(first.len())
 }
 
-/// Checks that there is one set of players per explained row.
-pub(crate) fn check_rows(sets: &[FeatureGroups], n: usize) -> Result<()> {
-    if sets.len() != n {
+/// Checks that per-row players (or their trees), given for `given` rows, cover the `n` rows.
+pub(crate) fn check_rows(given: usize, n: usize) -> Result<()> {
+    if given != n {
         return Err(Error::Mismatch(format!(
-            "players for {} rows, but {n} rows to explain",
-            sets.len()
+            "players for {given} rows, but {n} rows to explain"
         )));
     }
     Ok(())
