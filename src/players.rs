@@ -22,6 +22,14 @@ pub(crate) struct ImagePlayers {
     pub superpixels: Option<SlicParams>,
 }
 
+/// How image rows are cut into players.
+enum Cut {
+    /// A grid of squares this many pixels a side.
+    Patch(usize),
+    /// Each image's own SLIC superpixels, about this many.
+    Superpixels(usize),
+}
+
 /// Players of each explained row's own: its superpixels and their bisection tree.
 #[derive(Debug, Clone)]
 pub(crate) struct RowPlayers {
@@ -80,19 +88,7 @@ impl Players {
                 "applies to superpixels: give --superpixels N as well",
             ));
         }
-        let shape = image
-            .shape
-            .or_else(|| ImageShape::from_row_shape(row_shape))
-            .ok_or_else(|| {
-                Error::param(
-                    "image_shape",
-                    format!(
-                        "rows of shape {row_shape:?} are not images; give their shape as HxWxC"
-                    ),
-                )
-            })?;
-        shape.check(features.len())?;
-        let patch = match (image.patch, image.superpixels) {
+        let cut = match (image.patch, image.superpixels) {
             (Some(_), Some(_)) => {
                 return Err(Error::param(
                     "superpixels",
@@ -105,7 +101,23 @@ impl Players {
                     "applies to image players: give --patch N or --superpixels N as well",
                 ))
             }
-            (None, Some(n)) => {
+            (Some(patch), None) => Cut::Patch(patch),
+            (None, Some(n)) => Cut::Superpixels(n),
+        };
+        let shape = image
+            .shape
+            .or_else(|| ImageShape::from_row_shape(row_shape))
+            .ok_or_else(|| {
+                Error::param(
+                    "image_shape",
+                    format!(
+                        "rows of shape {row_shape:?} are not images; give their shape as HxWxC"
+                    ),
+                )
+            })?;
+        shape.check(features.len())?;
+        let patch = match cut {
+            Cut::Superpixels(n) => {
                 let params = SlicParams {
                     n_segments: n,
                     compactness: image
@@ -125,7 +137,7 @@ impl Players {
                     row_players: 0,
                 });
             }
-            (Some(patch), None) => patch,
+            Cut::Patch(patch) => patch,
         };
         let segments = Segments::patch_grid(&shape, patch)?;
         let cols = shape.width.div_ceil(patch);

@@ -276,3 +276,24 @@ fn row_groups_give_each_row_the_shapley_values_of_its_own_players() {
         .explain(x.view());
     assert!(e.unwrap_err().to_string().contains("row 1 has 2 players"));
 }
+
+#[test]
+fn superpixel_options_are_checked() {
+    let run = |extra: &[&str]| {
+        let dir = tempfile::tempdir().unwrap();
+        let out = bin()
+            .args(["explain", MODEL, "--data", DATA, "--rows", "0", "--quiet"])
+            .args(["--no-charts", "--out"])
+            .arg(dir.path().join("o"))
+            .args(extra)
+            .assert()
+            .failure();
+        String::from_utf8_lossy(&out.get_output().stderr).to_string()
+    };
+    let both = run(&["--superpixels", "10", "--patch", "4"]);
+    assert!(both.contains("not both"), "{both}");
+    let alone = run(&["--compactness", "5", "--patch", "4"]);
+    assert!(alone.contains("--superpixels N"), "{alone}");
+    let bad = run(&["--superpixels", "10", "--compactness=-1"]);
+    assert!(bad.contains("compactness"), "{bad}");
+}
