@@ -141,6 +141,26 @@ fn each_row_gets_its_own_slic_segments_with_efficiency_and_zero_padding() {
         .filter(|n| n.starts_with("overlay_row"))
         .count();
     assert_eq!(overlays, 3);
+    // `plot` reads the file back and refuses row groups that do not partition a row's inputs.
+    let mut bad = doc.clone();
+    bad["row_groups"][1][0][0] = bad["row_groups"][1][1][0].clone();
+    let bad_path = dir.path().join("bad.json");
+    std::fs::write(&bad_path, bad.to_string()).unwrap();
+    bin()
+        .args(["plot"])
+        .arg(&bad_path)
+        .args(["--kind", "overlay", "--out"])
+        .arg(dir.path().join("plots"))
+        .assert()
+        .failure()
+        .stderr(predicates::str::contains("row_groups[1]"));
+    bin()
+        .args(["plot"])
+        .arg(out.join("explanations.json"))
+        .args(["--kind", "overlay", "--row", "1", "--out"])
+        .arg(dir.path().join("plots"))
+        .assert()
+        .success();
 }
 
 #[test]
