@@ -317,3 +317,40 @@ fn superpixel_options_are_checked() {
     let bad = run(&["--superpixels", "10", "--compactness=-1"]);
     assert!(bad.contains("compactness"), "{bad}");
 }
+
+#[test]
+fn shards_merged_keep_each_rows_segments() {
+    let dir = tempfile::tempdir().unwrap();
+    let args = [
+        "--rows",
+        "0:3",
+        "--chunk-rows",
+        "1",
+        "--method",
+        "kernel",
+        "--no-charts",
+    ];
+    let single = explain(&dir.path().join("single"), &args);
+    let shards: Vec<_> = (0..2)
+        .map(|k| {
+            let out = dir.path().join(format!("s{k}"));
+            let shard = format!("{k}/2");
+            let mut with_shard = args.to_vec();
+            with_shard.extend(["--shard", &shard]);
+            explain(&out, &with_shard);
+            out
+        })
+        .collect();
+    let all = dir.path().join("all");
+    bin()
+        .arg("merge")
+        .args(&shards)
+        .args(["--quiet", "--no-charts", "--out"])
+        .arg(&all)
+        .assert()
+        .success();
+    let merged = read_json(&all.join("explanations.json"));
+    assert_eq!(merged["row_groups"], single["row_groups"]);
+    assert_eq!(merged["values"], single["values"]);
+    assert_eq!(merged["feature_names"], single["feature_names"]);
+}
