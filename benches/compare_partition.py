@@ -23,7 +23,7 @@ per pixel or per patch (row-major patches of `--patch` pixels, shared equally by
 Usage (repo root, after `cargo build --release`; venv from benches/requirements-partition.txt):
     /work/venvs/bench/bin/python benches/compare_partition.py --model models/cnn_digits8.onnx \
         --data models/digits8_test.csv --image-shape 8x8x1 --patch 1 --evals 500 --masker mean
-Results: benches/results/compare_partition_<model>_<evals>.{json,md}.
+Results: benches/results/compare_partition_<model>_<evals>[_<tag>].{json,md}.
 """
 from __future__ import annotations
 
@@ -66,6 +66,7 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--threads", type=int, default=2, help="onnxruntime intra-op threads and our --threads")
     p.add_argument("--ours-extra", default="", help="more flags for our explain (quoted)")
     p.add_argument("--out", default="benches/results", help="folder for the json and md")
+    p.add_argument("--tag", default="", help="suffix of the result files' names (e.g. the engine)")
     return p.parse_args()
 
 
@@ -230,7 +231,7 @@ def main() -> None:
     }
     out = Path(a.out)
     out.mkdir(parents=True, exist_ok=True)
-    stem = f"compare_partition_{Path(a.model).stem}_{a.evals}"
+    stem = f"compare_partition_{Path(a.model).stem}_{a.evals}" + (f"_{a.tag}" if a.tag else "")
     (out / f"{stem}.json").write_text(json.dumps(result, indent=1) + "\n")
     md = [
         f"# Partition SHAP: shap {shap.__version__} vs onnx-inspector",
