@@ -23,6 +23,7 @@ CASES = [
     ("models/cnn_digits8.onnx", "models/digits8_test.csv", 1024),
     ("target/app_models/mobilenetv2_96.onnx", "target/app_models/mobilenetv2_96_x32.npy", 32),
     ("target/app_models/efficientnetb0_64.onnx", "target/app_models/efficientnetb0_64_x32.npy", 32),
+    ("target/app_models/resnet50_64.onnx", "target/app_models/resnet50_64_x32.npy", 32),
 ]
 
 

@@ -3,7 +3,7 @@
 //!
 //! cargo run --release [--features ort] --example profile_engines -- MODEL.onnx BATCH [SECONDS]
 
-use onnx_inspector::model::{tile_batch_constants, Engine, Model, OnnxModel};
+use onnx_inspector::model::{tile_batch_constants, Engine, Model, OnnxModel, Pipeline};
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 use tract_onnx::prelude::*;
@@ -53,7 +53,10 @@ fn main() -> TractResult<()> {
         let n = tile_batch_constants(&mut typed, batch)?;
         println!("{n} constant(s) tiled to the batch");
     }
-    let optimized = typed.into_optimized()?;
+    // tract's pipeline, or the reduced one OnnxModel falls back to (e.g. Keras' ResNet50).
+    let (optimized, pipeline) =
+        onnx_inspector::model::optimized(std::path::Path::new(path), typed, &Pipeline::Full)?;
+    println!("optimiser: {pipeline}");
     if std::env::var_os("PROFILE_DUMP").is_some() {
         for node in optimized.nodes() {
             println!(

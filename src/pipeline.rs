@@ -1,5 +1,6 @@
 //! End-to-end runs shared by the CLI and the demo: load, resolve, run, report.
 
+use crate::data::image::{ImageShape, MaskFill};
 use crate::data::{parse_rows, Background, Dataset};
 use crate::error::{Error, Result};
 use crate::explain::{
@@ -9,7 +10,7 @@ use crate::explain::{
 use crate::model::{resolve_names, Engine, Model, OnnxModel, SelectOutputs, Timed};
 use crate::players::Players;
 use crate::report::{ExplanationFile, Meta, Timings};
-use ndarray::Array2;
+use ndarray::{Array2, ArrayView1};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
@@ -44,6 +45,19 @@ pub struct ExplainRequest {
     pub engine: Engine,
     /// JSON file of feature groups explained as one player each (`{"name": [features]}`).
     pub groups: Option<PathBuf>,
+    /// Image players: patches and what hides them.
+    pub image: ImageRequest,
+}
+
+/// How rows that are images are cut into players and what a hidden player becomes.
+#[derive(Debug, Clone, Default)]
+pub struct ImageRequest {
+    /// Layout of a row as an image (default: the model input's shape when it has rank 3).
+    pub shape: Option<ImageShape>,
+    /// Players are squares of this many pixels a side, all channels together.
+    pub patch: Option<usize>,
+    /// What a hidden patch becomes (default: background rows' values).
+    pub fill: MaskFill,
 }
 
 impl ExplainRequest {
@@ -66,6 +80,7 @@ impl ExplainRequest {
             categorical: vec![],
             engine: Engine::Auto,
             groups: None,
+            image: ImageRequest::default(),
         }
     }
 }
@@ -186,6 +201,10 @@ pub(crate) fn run_rows(
             if let Some(g) = &players.groups {
                 shap = shap.groups(g.clone());
             }
+            let fill = |x: ArrayView1<f32>| players.fill_row(x);
+            if players.fills_rows() {
+                shap = shap.row_background(&fill);
+            }
             match progress {
                 Some(hooks) => shap.progress(hooks).explain_indexed(x.view(), rows),
                 None => shap.explain_indexed(x.view(), rows),
@@ -204,6 +223,10 @@ pub(crate) fn run_rows(
                     Some(g) => g.clone(),
                     None => FeatureGroups::singletons(names),
                 });
+            }
+            let fill = |x: ArrayView1<f32>| players.fill_row(x);
+            if players.fills_rows() {
+                lime = lime.row_background(&fill);
             }
             match progress {
                 Some(hooks) => lime.progress(hooks).explain_indexed(x.view(), rows),
@@ -259,7 +282,7 @@ pub fn run_explain(req: &ExplainRequest, progress: Option<&Progress>) -> Result<
     let m = model.n_features();
     let data = load_checked(&req.data, m, "the data")?;
     let estimator = resolve_estimator(req, &data.feature_names)?;
-    let players = Players::resolve(req, &data.feature_names)?;
+    let players = Players::resolve(req, &data.feature_names, &model.row_shape())?;
     estimator.check(players.count(m))?;
     let rows = parse_rows(req.rows.as_deref(), data.n_rows())?;
     // Resolve.

@@ -18,16 +18,26 @@ fn bin() -> Command {
 /// Explains a few rows of a zoo model with the binary; returns the JSON path.
 fn explain(dir: &Path, model: &str, data: &str, rows: &str) -> PathBuf {
     let out = dir.join(model.trim_end_matches(".onnx"));
+    // Images of thousands of values are explained by 8x8 patches, as a user would.
+    let header = std::fs::read_to_string(format!("models/{data}")).unwrap();
+    let wide = header.lines().next().unwrap().split(',').count() > 1000;
+    let patches: &[&str] = if wide {
+        &["--patch", "8", "--background-size", "8"]
+    } else {
+        &[]
+    };
     bin()
         .args(["explain", &format!("models/{model}"), "--data"])
         .arg(format!("models/{data}"))
         .args(["--rows", rows, "--samples", "300", "--quiet", "--out"])
         .arg(&out)
+        .args(patches)
         .assert()
         .success();
     out.join("explanations.json")
 }
 
+/// Every zoo model with its test data (the 32x32x3 ones are explained by patches).
 fn zoo() -> Vec<(String, String)> {
     let text = std::fs::read_to_string("models/zoo.json").unwrap();
     let v: Value = serde_json::from_str(&text).unwrap();
@@ -147,6 +157,8 @@ fn default_charts_of_every_zoo_model() {
                     .filter(|&r| charts::predicted_output(&f, r) == kk)
                     .count();
                 image_grid_size(rows, image.unwrap())
+            } else if name.starts_with("overlay_row") {
+                charts::overlay_size(image.unwrap())
             } else {
                 panic!("unexpected chart {what}");
             };

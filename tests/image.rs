@@ -97,6 +97,7 @@ fn slic_agrees_with_scikit_image() {
             compactness: p["compactness"].as_f64().unwrap(),
             sigma: p["sigma"].as_f64().unwrap(),
             enforce_connectivity: p["enforce_connectivity"].as_bool().unwrap(),
+            convert2lab: p.get("convert2lab").and_then(Value::as_bool),
             ..SlicParams::default()
         };
         let want: Vec<u32> = dims(&run["labels"]).iter().map(|&l| l as u32).collect();

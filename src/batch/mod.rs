@@ -126,7 +126,7 @@ pub fn run_batch(
     let input = DataInput::open(&req.data, out)?;
     let (names, total) = input.scan(m)?;
     let estimator = resolve_estimator(req, &names)?;
-    let players = Players::resolve(req, &names)?;
+    let players = Players::resolve(req, &names, &model.row_shape())?;
     let n_players = players.count(m);
     let player_names = players.names(&names);
     estimator.check(n_players)?;

@@ -10,7 +10,7 @@ use onnx_inspector::explain::{
     Discretizer, Estimator, LimeParams, Progress, Sampling, Selection, ShapMethod, ShapParams,
     DEFAULT_BLOCK_ROWS,
 };
-use onnx_inspector::pipeline::ExplainRequest;
+use onnx_inspector::pipeline::{ExplainRequest, ImageRequest};
 use onnx_inspector::report::charts::ChartOptions;
 use onnx_inspector::report::summary::summary_table;
 use std::io::IsTerminal;
@@ -123,6 +123,19 @@ pub struct ExplainArgs {
     /// on and off against background rows (lime_image semantics: 1000 samples, kernel width 0.25).
     #[arg(long)]
     groups: Option<PathBuf>,
+    /// Image players: squares of N x N pixels (all channels together) explained as one player
+    /// each, as shap's image masker and SynapseML's cellSize; rows must be images (rank-3 model
+    /// input, or --image-shape). LIME then follows lime_image (segments on and off).
+    #[arg(long)]
+    patch: Option<usize>,
+    /// What a hidden patch becomes: background (values of background rows, interventional),
+    /// mean (each patch's mean colour, lime_image's default), zero, or blur / blur(kw,kh)
+    /// (a box-blurred copy of the image, shap's image default; kernel about half the image).
+    #[arg(long, default_value = "background")]
+    mask: String,
+    /// Layout of a row as an image, HxWxC (default: the model input's shape when it has rank 3).
+    #[arg(long)]
+    image_shape: Option<String>,
     /// Comma-separated names for the output columns (e.g. class labels).
     #[arg(long, value_delimiter = ',')]
     output_names: Option<Vec<String>>,
@@ -162,7 +175,7 @@ pub struct ExplainArgs {
 impl ExplainArgs {
     /// Whether LIME runs over players switched on and off (lime_image) rather than lime_tabular.
     fn switched_players(&self) -> bool {
-        self.groups.is_some()
+        self.groups.is_some() || self.patch.is_some()
     }
 
     /// The estimator and its settings, from the flags.
@@ -222,6 +235,7 @@ pub fn run(a: ExplainArgs) -> anyhow::Result<()> {
         Some(spec) => Shard::parse(spec)?,
         None => Shard::ALL,
     };
+    let image_shape = a.image_shape.as_deref().map(str::parse).transpose()?;
     let req = ExplainRequest {
         estimator: a.estimator(),
         model: a.model,
@@ -236,6 +250,11 @@ pub fn run(a: ExplainArgs) -> anyhow::Result<()> {
         categorical: a.categorical,
         engine: a.engine.into(),
         groups: a.groups,
+        image: ImageRequest {
+            shape: image_shape,
+            patch: a.patch,
+            fill: a.mask.parse()?,
+        },
     };
     let opts = BatchOptions {
         out: a.out.clone(),
@@ -243,7 +262,10 @@ pub fn run(a: ExplainArgs) -> anyhow::Result<()> {
         json_rows: a.json_rows,
         resume: a.resume,
         shard,
-        charts: (!a.no_charts).then(ChartOptions::default),
+        charts: (!a.no_charts).then_some(ChartOptions {
+            image_shape,
+            ..ChartOptions::default()
+        }),
     };
     let cancel = Arc::new(AtomicBool::new(false));
     {

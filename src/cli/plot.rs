@@ -18,6 +18,7 @@ enum KindArg {
     GlobalBar,
     Beeswarm,
     Image,
+    Overlay,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -141,6 +142,14 @@ pub fn run(a: PlotArgs) -> anyhow::Result<()> {
             let rows: Vec<usize> = (row..n).take(MAX_IMAGE_ROWS).collect();
             let path = a.out.join(format!("image_out{row_output}.{ext}"));
             charts::write_image(&file, &rows, row_output, image_shape, &path, format)
+                .map_err(err)?;
+            vec![path]
+        }
+        KindArg::Overlay => {
+            let path = a
+                .out
+                .join(format!("overlay_row{row}_out{row_output}.{ext}"));
+            charts::write_overlay(&file, row, row_output, image_shape, None, &path, format)
                 .map_err(err)?;
             vec![path]
         }

@@ -1,4 +1,5 @@
-//! Datasets in and out: CSV with a header of feature names, `.npy` arrays, row selections, backgrounds.
+//! Datasets in and out: CSV with a header of feature names, `.npy` arrays, row selections, backgrounds;
+//! rows as images ([`image`]: shape, patch and SLIC segments, their hierarchy, blur/mean/zero fills).
 
 mod background;
 mod csv_io;

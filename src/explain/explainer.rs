@@ -138,7 +138,7 @@ pub struct ShapExplainer<'a> {
     params: ShapParams,
     names: Option<Vec<String>>,
     groups: Option<FeatureGroups>,
-    row_background: Option<&'a RowBackground>,
+    row_background: Option<&'a RowBackground<'a>>,
     progress: Option<&'a Progress<'a>>,
     hierarchy: Option<Hierarchy>,
 }
@@ -166,7 +166,7 @@ impl<'a> ShapExplainer<'a> {
 
     /// Absent features of each row take the values of `rows(x)` instead of the background's
     /// (a single row makes v(S) the model's output on one masked input, as shap's image masker).
-    pub fn row_background(mut self, rows: &'a RowBackground) -> Self {
+    pub fn row_background(mut self, rows: &'a RowBackground<'a>) -> Self {
         self.row_background = Some(rows);
         self
     }

@@ -10,7 +10,7 @@ use crate::model::Model;
 use ndarray::{Array2, ArrayView1, ArrayView2, Axis};
 
 /// The rows that stand in for absent features of one explained row (e.g. the blurred image).
-pub type RowBackground = dyn Fn(ArrayView1<f32>) -> Array2<f32> + Sync;
+pub type RowBackground<'f> = dyn Fn(ArrayView1<f32>) -> Result<Array2<f32>> + Sync + 'f;
 
 /// How absent players are filled, and how coalitions are evaluated.
 #[derive(Clone, Copy)]
@@ -18,7 +18,7 @@ pub(crate) struct Filling<'a> {
     /// Background rows shared by every explained row.
     pub background: ArrayView2<'a, f32>,
     /// Rows of each explained row's own, replacing `background` when set.
-    pub row_background: Option<&'a RowBackground>,
+    pub row_background: Option<&'a RowBackground<'a>>,
     /// Model rows per call.
     pub block_rows: usize,
     /// Incremental first-layer evaluation when the model allows it.
@@ -104,7 +104,7 @@ impl<'a> Games<'a> {
             .filling
             .row_background
             .expect("a row background is set");
-        let rows = own(x);
+        let rows = own(x)?;
         if rows.ncols() != x.len() || rows.nrows() == 0 {
             return Err(Error::Mismatch(format!(
                 "a row's background is {}x{}, expected rows of {} features",

@@ -66,14 +66,60 @@ impl FeatureGroups {
                 Some(_) => {}
             }
         }
+        let (names, members) = players.into_iter().unzip();
+        FeatureGroups::from_parts(names, members, feature_names)
+    }
+
+    /// Players named `names` with features `members` (in this order), which must partition the
+    /// features named `feature_names`: every feature in exactly one player.
+    pub fn from_parts(
+        names: Vec<String>,
+        members: Vec<Vec<usize>>,
+        feature_names: &[String],
+    ) -> Result<Self> {
+        let m = feature_names.len();
+        if names.len() != members.len() {
+            return Err(Error::param(
+                "groups",
+                format!("{} names for {} groups", names.len(), members.len()),
+            ));
+        }
         let mut seen = std::collections::HashSet::new();
-        if let Some((dup, _)) = players.iter().find(|(n, _)| !seen.insert(n.as_str())) {
+        if let Some(dup) = names.iter().find(|n| !seen.insert(n.as_str())) {
             return Err(Error::param(
                 "groups",
                 format!("two players are named '{dup}' (a group may not take a feature's name)"),
             ));
         }
-        let (names, members) = players.into_iter().unzip();
+        let mut owned = vec![false; m];
+        for (name, group) in names.iter().zip(&members) {
+            if group.is_empty() {
+                return Err(Error::param("groups", format!("group '{name}' is empty")));
+            }
+            for &j in group {
+                match owned.get_mut(j) {
+                    Some(o) if !*o => *o = true,
+                    Some(_) => {
+                        return Err(Error::param(
+                            "groups",
+                            format!("feature '{}' is in two groups", feature_names[j]),
+                        ))
+                    }
+                    None => {
+                        return Err(Error::param(
+                            "groups",
+                            format!("group '{name}' names feature {j}, but there are {m} features"),
+                        ))
+                    }
+                }
+            }
+        }
+        if let Some(j) = owned.iter().position(|o| !o) {
+            return Err(Error::param(
+                "groups",
+                format!("feature '{}' is in no group", feature_names[j]),
+            ));
+        }
         Ok(FeatureGroups {
             names,
             members,
@@ -118,7 +164,7 @@ impl FeatureGroups {
 
     /// Whether every player is a single feature, in feature order.
     pub fn is_singletons(&self) -> bool {
-        self.members.len() == self.feature_names.len()
+        self.members.iter().enumerate().all(|(p, g)| g[..] == [p])
     }
 }
 

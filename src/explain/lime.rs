@@ -215,7 +215,7 @@ pub struct LimeExplainer<'a> {
     params: LimeParams,
     names: Option<Vec<String>>,
     groups: Option<FeatureGroups>,
-    row_background: Option<&'a RowBackground>,
+    row_background: Option<&'a RowBackground<'a>>,
     progress: Option<&'a Progress<'a>>,
 }
 
@@ -242,7 +242,7 @@ impl<'a> LimeExplainer<'a> {
 
     /// Switches players on and off, filling absent ones from `rows(x)` (e.g. the blurred image)
     /// instead of the training rows.
-    pub fn row_background(mut self, rows: &'a RowBackground) -> Self {
+    pub fn row_background(mut self, rows: &'a RowBackground<'a>) -> Self {
         self.row_background = Some(rows);
         self
     }

@@ -20,7 +20,7 @@ pub use closure::FnModel;
 pub use engine::Engine;
 pub use linear::FirstLinear;
 pub use onnx::{BatchMode, OnnxModel};
-pub use optimiser::Pipeline;
+pub use optimiser::{optimized, Pipeline};
 pub use outputs::{resolve_names, SelectOutputs};
 pub use proto_info::{ModelInfo, TensorInfo};
 pub use timed::Timed;

@@ -215,21 +215,20 @@ pub(crate) fn declutter(path: &Path, model: TypedModel) -> Result<(TypedModel, P
     }
 }
 
-/// Optimises a decluttered graph into a runnable plan: tract's pipeline unless `pipeline` is
-/// already reduced, then the reduced one if tract's fails. Returns the pipeline used.
-pub(crate) fn optimize(
+/// Optimises a typed graph (tract's `into_optimized`) with tract's pipeline unless `pipeline` is
+/// already reduced, then with the reduced one if tract's fails; returns the pipeline used.
+/// `path` names the model in errors.
+pub fn optimized(
     path: &Path,
     model: TypedModel,
     pipeline: &Pipeline,
-) -> Result<(Arc<TypedSimplePlan>, Pipeline)> {
+) -> Result<(TypedModel, Pipeline)> {
     let what = "optimising the graph";
     let full_error = if pipeline.is_reduced() {
         None
     } else {
-        match guard::tract_result(path, what, || {
-            model.clone().into_optimized()?.into_runnable()
-        }) {
-            Ok(plan) => return Ok((plan, Pipeline::Full)),
+        match guard::tract_result(path, what, || model.clone().into_optimized()) {
+            Ok(m) => return Ok((m, Pipeline::Full)),
             Err(e) => Some(e),
         }
     };
@@ -237,19 +236,27 @@ pub(crate) fn optimize(
     let reduced = guard::tract_result(path, what, || {
         let a = run_tolerant(path, "declutter", Optimizer::declutter(), &mut m)?;
         let b = run_tolerant(path, "codegen", Optimizer::codegen(), &mut m)?;
-        Ok((
-            a.into_iter().chain(b).collect::<Vec<_>>(),
-            m.into_runnable()?,
-        ))
+        Ok(a.into_iter().chain(b).collect::<Vec<_>>())
     });
     match (reduced, full_error) {
-        (Ok((failed, plan)), _) => {
+        (Ok(failed), _) => {
             let failed = (!failed.is_empty()).then(|| failed.join("; "));
-            Ok((plan, pipeline.clone().or_reduced(failed)))
+            Ok((m, pipeline.clone().or_reduced(failed)))
         }
         (Err(_), Some(full)) => Err(full),
         (Err(e), None) => Err(e),
     }
+}
+
+/// [`optimized`], made runnable.
+pub(crate) fn optimize(
+    path: &Path,
+    model: TypedModel,
+    pipeline: &Pipeline,
+) -> Result<(Arc<TypedSimplePlan>, Pipeline)> {
+    let (m, used) = optimized(path, model, pipeline)?;
+    let plan = guard::tract_result(path, "planning the graph", || m.into_runnable())?;
+    Ok((plan, used))
 }
 
 #[cfg(test)]

@@ -130,15 +130,17 @@ impl Segments {
             .collect()
     }
 
-    /// Whether each pixel (row-major) touches another segment on its right or below: the
-    /// outline between segments, one pixel wide.
-    pub fn boundaries(&self) -> Vec<bool> {
+    /// For each pixel (row-major), whether the pixel on its right and the one below belong to
+    /// another segment: the outlines between segments, as (right edge, lower edge).
+    pub fn edges(&self) -> Vec<(bool, bool)> {
         let (h, w) = (self.height, self.width);
         (0..h * w)
             .map(|p| {
                 let l = self.labels[p];
-                (p % w + 1 < w && self.labels[p + 1] != l)
-                    || (p / w + 1 < h && self.labels[p + w] != l)
+                (
+                    p % w + 1 < w && self.labels[p + 1] != l,
+                    p / w + 1 < h && self.labels[p + w] != l,
+                )
             })
             .collect()
     }
@@ -191,11 +193,15 @@ mod tests {
     }
 
     #[test]
-    fn centroids_and_boundaries() {
+    fn centroids_and_edges() {
         let s = Segments::patch_grid(&ImageShape::hwc(4, 4, 1), 2).unwrap();
         assert_eq!(s.centroids()[3], (2.5, 2.5));
-        let b = s.boundaries();
-        assert_eq!(b.iter().filter(|&&b| b).count(), 7);
-        assert!(b[1] && b[4] && !b[0] && !b[15]);
+        let e = s.edges();
+        assert_eq!(e.iter().filter(|e| e.0).count(), 4);
+        assert_eq!(e.iter().filter(|e| e.1).count(), 4);
+        assert_eq!(
+            (e[1], e[4], e[5], e[15]),
+            ((true, false), (false, true), (true, true), (false, false))
+        );
     }
 }

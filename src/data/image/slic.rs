@@ -372,14 +372,7 @@ fn connect(labels: &[u32], h: usize, w: usize, min_size: usize, max_size: usize)
         let (mut size, mut visited) = (1, 0);
         while visited < size && size < max_size {
             let p = queue[visited];
-            let (y, x) = (p / w, p % w);
-            let neighbours = [
-                (x + 1 < w).then(|| p + 1),
-                (x > 0).then(|| p - 1),
-                (y + 1 < h).then(|| p + w),
-                (y > 0).then(|| p - w),
-            ];
-            for q in neighbours.into_iter().flatten() {
+            for q in neighbours(p, h, w).into_iter().flatten() {
                 if labels[q] == label && out[q] == NONE {
                     out[q] = next;
                     queue[size] = q;
@@ -400,6 +393,18 @@ fn connect(labels: &[u32], h: usize, w: usize, min_size: usize, max_size: usize)
         }
     }
     out.into_iter().map(|l| l as u32).collect()
+}
+
+/// The 4-neighbours of pixel `p` of an `h`×`w` image in scikit-image's order (x+1, x−1, y+1,
+/// y−1), `None` off the edge.
+fn neighbours(p: usize, h: usize, w: usize) -> [Option<usize>; 4] {
+    let (y, x) = (p / w, p % w);
+    [
+        (x + 1 < w).then(|| p + 1),
+        (x > 0).then(|| p - 1),
+        (y + 1 < h).then(|| p + w),
+        (y > 0).then(|| p - w),
+    ]
 }
 
 /// Labels renumbered 0..n in increasing order of the old labels (gaps closed); and n.
@@ -561,14 +566,7 @@ mod behaviour {
             let mut stack = vec![start];
             seen[start] = true;
             while let Some(p) = stack.pop() {
-                let (y, x) = (p / w, p % w);
-                let nb = [
-                    (x + 1 < w).then(|| p + 1),
-                    (x > 0).then(|| p - 1),
-                    (y + 1 < h).then(|| p + w),
-                    (y > 0).then(|| p - w),
-                ];
-                for q in nb.into_iter().flatten() {
+                for q in neighbours(p, h, w).into_iter().flatten() {
                     if !seen[q] && s.labels[q] == s.labels[p] {
                         seen[q] = true;
                         stack.push(q);
@@ -577,5 +575,56 @@ mod behaviour {
             }
         }
         count
+    }
+}
+
+#[cfg(test)]
+mod layouts {
+    use super::*;
+    use crate::data::image::blur;
+
+    /// The same image as H×W×C and as C×H×W.
+    fn both() -> (Vec<f32>, ImageShape, Vec<f32>, ImageShape) {
+        let last = ImageShape::hwc(12, 17, 3);
+        let first = ImageShape {
+            channels_first: true,
+            ..last
+        };
+        let hwc: Vec<f32> = (0..last.len())
+            .map(|i| ((i * 7919) % 101) as f32 / 100.0)
+            .collect();
+        let mut chw = vec![0.0; hwc.len()];
+        for y in 0..12 {
+            for x in 0..17 {
+                for c in 0..3 {
+                    chw[first.index(y, x, c)] = hwc[last.index(y, x, c)];
+                }
+            }
+        }
+        (hwc, last, chw, first)
+    }
+
+    #[test]
+    fn channels_first_rows_segment_and_blur_alike() {
+        let (hwc, last, chw, first) = both();
+        let p = SlicParams {
+            n_segments: 20,
+            ..SlicParams::default()
+        };
+        assert_eq!(
+            slic(&hwc, &last, &p).unwrap(),
+            slic(&chw, &first, &p).unwrap()
+        );
+        let (a, b) = (
+            blur(&hwc, &last, 3, 5).unwrap(),
+            blur(&chw, &first, 3, 5).unwrap(),
+        );
+        for y in 0..12 {
+            for x in 0..17 {
+                for c in 0..3 {
+                    assert_eq!(a[last.index(y, x, c)], b[first.index(y, x, c)]);
+                }
+            }
+        }
     }
 }

@@ -4,6 +4,7 @@
 //! Channels: the input shows the mean over channels; the map shows φ summed over channels
 //! (the attribution of the whole pixel).
 
+use super::colorbar::ColorBar;
 use super::palette;
 use super::render::Chart;
 use super::style::{self, DrawResult};
@@ -175,32 +176,14 @@ impl Chart for ImageGrid {
             }
             right_edge = right_edge.max(x1 + pw);
         }
-        // Colour bar, symmetric around 0.
-        let x = right_edge + 40;
-        let y0 = (HEADER + LABEL_H) as i32;
-        let bar_h = ph.max(120);
-        for dy in 0..bar_h {
-            let t = 1.0 - 2.0 * dy as f64 / (bar_h - 1) as f64;
-            root.draw(&Rectangle::new(
-                [(x, y0 + dy), (x + 14, y0 + dy + 1)],
-                palette::diverging(t).filled(),
-            ))?;
+        ColorBar {
+            x: right_edge + 40,
+            top: (HEADER + LABEL_H) as i32,
+            height: ph.max(120),
+            limit: self.limit,
+            ticks: 3,
+            caption: "φ",
         }
-        root.draw(&Rectangle::new(
-            [(x - 1, y0 - 1), (x + 14, y0 + bar_h)],
-            frame,
-        ))?;
-        let tick = style::anchored(style::SMALL_SIZE, palette::TEXT, HPos::Left, VPos::Center);
-        for (t, v) in [(0, lim), (bar_h / 2, 0.0), (bar_h - 1, -lim)] {
-            let txt = if v > 0.0 {
-                style::signed_num(v)
-            } else {
-                style::num(v)
-            };
-            root.draw(&tick.at(txt, (x + 20, y0 + t)))?;
-        }
-        let cap = style::anchored(style::SMALL_SIZE, palette::SUBTLE, HPos::Left, VPos::Top);
-        root.draw(&cap.at("φ", (x, y0 + bar_h + 8)))?;
-        Ok(())
+        .draw(root, palette::diverging)
     }
 }

@@ -14,6 +14,7 @@
 
 mod bar;
 mod beeswarm;
+mod colorbar;
 pub mod fonts;
 mod global_bar;
 mod history;
@@ -280,7 +281,7 @@ pub fn write_image(
         check_row(file, r)?;
     }
     let shape = resolve_image_shape(file, shape)?;
-    shape.check(file.feature_names.len())?;
+    shape.check(file.n_inputs())?;
     let rows = &rows[..rows.len().min(MAX_IMAGE_ROWS)];
     render::save(
         &image::ImageGrid::new(file, rows, output, shape),
@@ -305,12 +306,42 @@ pub fn write_overlay(
 ) -> Result<()> {
     check_cell(file, row, output)?;
     let shape = resolve_image_shape(file, shape)?;
+    let own = match segments {
+        Some(_) => None,
+        None => file_segments(file, &shape),
+    };
+    let segments = segments.or(own.as_ref());
     overlay::check_overlay(file, row, &shape, segments)?;
     render::save(
         &overlay::Overlay::new(file, row, output, shape, segments),
         path,
         format,
     )
+}
+
+/// The image segments a file's players are, when its groups are whole pixels (every channel of
+/// a pixel in the same group): label = player index.
+pub fn file_segments(file: &ExplanationFile, shape: &ImageShape) -> Option<Segments> {
+    let groups = file.groups.as_ref()?;
+    if shape.len() != file.n_inputs() {
+        return None;
+    }
+    let mut owner = vec![u32::MAX; shape.len()];
+    for (g, members) in groups.iter().enumerate() {
+        for &j in members {
+            *owner.get_mut(j)? = g as u32;
+        }
+    }
+    let labels: Option<Vec<u32>> = (0..shape.pixels())
+        .map(|p| {
+            let (y, x) = (p / shape.width, p % shape.width);
+            let l = owner[shape.index(y, x, 0)];
+            (0..shape.channels)
+                .all(|c| owner[shape.index(y, x, c)] == l)
+                .then_some(l)
+        })
+        .collect();
+    Segments::new(labels?, groups.len(), shape.height, shape.width).ok()
 }
 
 /// `shape`, or the file's row shape when it is an image.
@@ -363,7 +394,9 @@ pub fn beeswarm_outputs(file: &ExplanationFile) -> Vec<usize> {
 /// - `global_bar`: mean |φ| per feature, all outputs stacked;
 /// - `beeswarm_out{k}` for the outputs of [`beeswarm_outputs`];
 /// - `image_out{k}` when rows are images (`meta.row_shape` H×W×C, or `image_shape`): for each
-///   output predicted for one of the first rows, up to [`MAX_IMAGE_ROWS`] rows predicted as it.
+///   output predicted for one of the first rows, up to [`MAX_IMAGE_ROWS`] rows predicted as it;
+/// - `overlay_row{r}_out{k}` for the same rows as the waterfalls when rows are images: the
+///   attribution map over the image, with segment outlines when players are patches.
 pub fn write_default_charts_with(
     file: &ExplanationFile,
     out_dir: &Path,
@@ -426,6 +459,11 @@ pub fn streamed_chart_names(
     );
     if image_shape_of(head, opts).is_some() {
         names.extend(images.iter().map(|(k, _)| format!("image_out{k}.{ext}")));
+        names.extend(
+            waterfalls
+                .iter()
+                .map(|(r, k)| format!("overlay_row{r}_out{k}.{ext}")),
+        );
     }
     names
 }
@@ -445,7 +483,7 @@ pub fn write_streamed_charts(
     let ext = opts.format.extension();
     let mut written = Vec::new();
     let (waterfalls, images) = head_plan(head);
-    for (r, k) in waterfalls {
+    for &(r, k) in &waterfalls {
         let path = out_dir.join(format!("waterfall_row{r}_out{k}.{ext}"));
         let top = opts.top.unwrap_or(DEFAULT_TOP_WATERFALL);
         render::save(
@@ -473,7 +511,7 @@ pub fn write_streamed_charts(
         written.push(path);
     }
     if let Some(shape) = image_shape_of(head, opts) {
-        shape.check(head.feature_names.len())?;
+        shape.check(head.n_inputs())?;
         for (k, rows) in images {
             let path = out_dir.join(format!("image_out{k}.{ext}"));
             render::save(
@@ -481,6 +519,11 @@ pub fn write_streamed_charts(
                 &path,
                 opts.format,
             )?;
+            written.push(path);
+        }
+        for (r, k) in waterfalls {
+            let path = out_dir.join(format!("overlay_row{r}_out{k}.{ext}"));
+            write_overlay(head, r, k, Some(shape), None, &path, opts.format)?;
             written.push(path);
         }
     }

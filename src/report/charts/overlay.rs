@@ -6,6 +6,7 @@
 //! segment's own φ when the file explains segments as features) or, without segments, the φ
 //! of the pixel summed over channels.
 
+use super::colorbar::ColorBar;
 use super::palette;
 use super::render::Chart;
 use super::style::{self, DrawResult};
@@ -14,7 +15,6 @@ use crate::error::{Error, Result};
 use crate::report::ExplanationFile;
 use plotters::coord::Shift;
 use plotters::prelude::*;
-use plotters::style::text_anchor::{HPos, VPos};
 
 /// Target size of the image panel in pixels.
 const PANEL: usize = 480;
@@ -132,27 +132,16 @@ impl Overlay {
             .zip(&phi)
             .map(|(&b, &v)| blend(b, v / lim))
             .collect();
-        let outline = segments.map(|s| {
-            let w = s.width;
-            (0..s.labels.len())
-                .map(|p| {
-                    let l = s.labels[p];
-                    let right = p % w + 1 < w && s.labels[p + 1] != l;
-                    let below = p + w < s.labels.len() && s.labels[p + w] != l;
-                    (right, below)
-                })
-                .collect()
-        });
+        let outline = segments.map(Segments::edges);
         let name = &file.output_names[output];
         let what = format!("row {}  ·  output {name}", file.row_indices[row]);
-        let players = match segments {
-            Some(s) => format!("{} segments outlined", s.n),
-            None => "per pixel, summed over channels".to_string(),
-        };
+        let players = segments
+            .map(|s| format!("  ·  {} segments", s.n))
+            .unwrap_or_default();
         Overlay {
             title: style::chart_title(&file.meta.model, &what, file.meta.method),
             subtitle: format!(
-                "f(x) = {}   E[f(X)] = {}   red raises {}, blue lowers it; {players}",
+                "f(x) = {}   E[f(X)] = {}   red raises {}, blue lowers it{players}",
                 style::num(file.predictions[row][output]),
                 style::num(file.base_values[row][output]),
                 style::truncate_to(name, 20),
@@ -209,51 +198,18 @@ impl Chart for Overlay {
             [(x0 - 1, y0 - 1), (x0 + pw, y0 + ph)],
             frame,
         ))?;
-        self.draw_colorbar(root, x0 + pw + 40, y0, ph.max(160))
+        ColorBar {
+            x: x0 + pw + 40,
+            top: y0,
+            height: ph.max(160),
+            limit: self.limit,
+            ticks: 5,
+            caption: self.caption,
+        }
+        // The tints as they look on a mid-grey pixel.
+        .draw(root, |t| blend([0.5; 3], t))
     }
 }
-
-impl Overlay {
-    /// The colour scale at `x`: +limit at the top, 0 in the middle, −limit at the bottom, drawn
-    /// as the tints look on a mid-grey pixel.
-    fn draw_colorbar<DB: DrawingBackend>(
-        &self,
-        root: &DrawingArea<DB, Shift>,
-        x: i32,
-        y0: i32,
-        bar_h: i32,
-    ) -> DrawResult {
-        for dy in 0..bar_h {
-            let t = 1.0 - 2.0 * dy as f64 / (bar_h - 1) as f64;
-            root.draw(&Rectangle::new(
-                [(x, y0 + dy), (x + 16, y0 + dy + 1)],
-                blend([0.5; 3], t).filled(),
-            ))?;
-        }
-        let frame = palette::AXIS.stroke_width(1);
-        root.draw(&Rectangle::new(
-            [(x - 1, y0 - 1), (x + 16, y0 + bar_h)],
-            frame,
-        ))?;
-        let lim = self.limit;
-        let tick = style::anchored(style::SMALL_SIZE, palette::TEXT, HPos::Left, VPos::Center);
-        for i in 0..5 {
-            let v = lim * (1.0 - i as f64 / 2.0);
-            let y = y0 + (bar_h - 1) * i / 4;
-            let txt = if v > 0.0 {
-                style::signed_num(v)
-            } else {
-                style::num(v)
-            };
-            root.draw(&PathElement::new(vec![(x + 16, y), (x + 20, y)], frame))?;
-            root.draw(&tick.at(txt, (x + 24, y)))?;
-        }
-        let cap = style::anchored(style::SMALL_SIZE, palette::SUBTLE, HPos::Left, VPos::Top);
-        root.draw(&cap.at(self.caption, (x - 4, y0 + bar_h + 8)))?;
-        Ok(())
-    }
-}
-
 /// Checks that a row can be drawn as an overlay: its data is the whole image and its values
 /// are per feature of the image or, with segments, per segment.
 pub(crate) fn check_overlay(
