@@ -4,8 +4,9 @@ use crate::data::image::{ImageShape, MaskFill};
 use crate::data::{parse_rows, Background, Dataset};
 use crate::error::{Error, Result};
 use crate::explain::{
-    Discretizer, Estimator, Evaluator, Explainer, Explanation, FeatureGroups, LimeExplainer,
-    LimeParams, Method, Progress, Selection, ShapExplainer, DEFAULT_PLAYER_KERNEL_WIDTH,
+    Discretizer, Estimator, Evaluator, Explainer, Explanation, FeatureGroups, Hierarchy,
+    LimeExplainer, LimeParams, Method, Progress, Selection, ShapExplainer,
+    DEFAULT_PLAYER_KERNEL_WIDTH,
 };
 use crate::model::{resolve_names, Engine, Model, OnnxModel, SelectOutputs, Timed};
 use crate::players::Players;
@@ -200,6 +201,10 @@ pub(crate) fn run_rows(
                 .feature_names(names.to_vec());
             if let Some(g) = &players.groups {
                 shap = shap.groups(g.clone());
+            }
+            if let Some(image) = &players.image {
+                // Partition SHAP recurses over the segments' coarse-to-fine bisection tree.
+                shap = shap.hierarchy(Hierarchy::from(&image.segments.hierarchy()));
             }
             let fill = |x: ArrayView1<f32>| players.fill_row(x);
             if players.fills_rows() {
