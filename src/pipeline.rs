@@ -5,7 +5,7 @@ use crate::data::{parse_rows, Background, Dataset};
 use crate::error::{Error, Result};
 use crate::explain::{
     Discretizer, Estimator, Evaluator, Explainer, Explanation, FeatureGroups, Hierarchy,
-    LimeExplainer, LimeParams, Method, Progress, Selection, ShapExplainer,
+    LimeExplainer, LimeParams, Method, Progress, Selection, ShapExplainer, ShapMethod, ShapParams,
     DEFAULT_PLAYER_KERNEL_WIDTH,
 };
 use crate::model::{resolve_names, Engine, Model, OnnxModel, SelectOutputs, Timed};
@@ -160,9 +160,25 @@ fn resolve_reference(
     }))
 }
 
-/// The request's estimator with named settings resolved against the data's feature names.
-pub(crate) fn resolve_estimator(req: &ExplainRequest, names: &[String]) -> Result<Estimator> {
+/// The request's estimator with named settings resolved against the data's feature names; on
+/// image players `auto` is exact when every coalition fits the budget, else partition (shap's
+/// default for images).
+pub(crate) fn resolve_estimator(
+    req: &ExplainRequest,
+    names: &[String],
+    players: &Players,
+) -> Result<Estimator> {
     match &req.estimator {
+        Estimator::Shap(p) if p.method == ShapMethod::Auto && players.image.is_some() => {
+            let exact = p.resolved(players.count(names.len())) == Method::Exact;
+            Ok(Estimator::Shap(ShapParams {
+                method: match exact {
+                    true => ShapMethod::Exact,
+                    false => ShapMethod::Partition,
+                },
+                ..p.clone()
+            }))
+        }
         Estimator::Lime(p) if !req.categorical.is_empty() => Ok(Estimator::Lime(LimeParams {
             categorical: resolve_names("categorical", "feature", &req.categorical, names)?,
             ..p.clone()
@@ -202,13 +218,12 @@ pub(crate) fn run_rows(
             if let Some(g) = &players.groups {
                 shap = shap.groups(g.clone());
             }
-            if let Some(image) = &players.image {
-                // Partition SHAP recurses over the segments' coarse-to-fine bisection tree.
-                shap = shap.hierarchy(Hierarchy::from(&image.segments.hierarchy()));
-            }
             let fill = |x: ArrayView1<f32>| players.fill_row(x);
             if players.fills_rows() {
                 shap = shap.row_background(&fill);
+            }
+            if let Some(image) = &players.image {
+                shap = shap.hierarchy(Hierarchy::from(&image.segments.hierarchy()));
             }
             match progress {
                 Some(hooks) => shap.progress(hooks).explain_indexed(x.view(), rows),
@@ -286,8 +301,8 @@ pub fn run_explain(req: &ExplainRequest, progress: Option<&Progress>) -> Result<
     let model = SelectOutputs::new(&onnx, &req.labels)?;
     let m = model.n_features();
     let data = load_checked(&req.data, m, "the data")?;
-    let estimator = resolve_estimator(req, &data.feature_names)?;
     let players = Players::resolve(req, &data.feature_names, &model.row_shape())?;
+    let estimator = resolve_estimator(req, &data.feature_names, &players)?;
     estimator.check(players.count(m))?;
     let rows = parse_rows(req.rows.as_deref(), data.n_rows())?;
     // Resolve.

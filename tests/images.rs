@@ -158,3 +158,33 @@ fn image_options_are_checked() {
     assert!(run(&["--mask", "fog"]).contains("--mask"));
     assert!(run(&["--mask", "blur"]).contains("--patch"));
 }
+
+#[test]
+fn auto_on_patches_is_partition_or_exact_when_every_coalition_fits() {
+    let run = |patch: &str| {
+        explain(
+            "models/digits32_cnn.onnx",
+            "models/digits32_test.csv",
+            &["--rows", "0:2", "--patch", patch, "--mask", "blur"],
+        )
+    };
+    let partition = run("4");
+    assert_eq!(partition["meta"]["method"], "partition");
+    assert_eq!(partition["meta"]["budget"], 500, "shap's max_evals");
+    for r in 0..2 {
+        let fx = floats(&partition["predictions"][r]);
+        let base = floats(&partition["base_values"][r]);
+        let sum: f64 = partition["values"][r]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v[7].as_f64().unwrap())
+            .sum();
+        assert!(
+            (sum - (fx[7] - base[7])).abs() < 1e-6,
+            "row {r}: Owen values are efficient"
+        );
+    }
+    // 16-pixel patches of a 32x32 image: 4 players, 14 coalitions, exact.
+    assert_eq!(run("16")["meta"]["method"], "exact");
+}

@@ -125,8 +125,8 @@ pub fn run_batch(
     let earlier = Manifest::read_in(out)?;
     let input = DataInput::open(&req.data, out)?;
     let (names, total) = input.scan(m)?;
-    let estimator = resolve_estimator(req, &names)?;
     let players = Players::resolve(req, &names, &model.row_shape())?;
+    let estimator = resolve_estimator(req, &names, &players)?;
     let n_players = players.count(m);
     let player_names = players.names(&names);
     estimator.check(n_players)?;

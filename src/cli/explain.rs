@@ -71,7 +71,7 @@ pub struct ExplainArgs {
     /// Rows to explain, e.g. 0:20, 5, 1,4,9 (default: all).
     #[arg(long)]
     rows: Option<String>,
-    /// Coalitions per row (default 2*M + 2048, as shap's KernelExplainer; partition: 500 model evaluations, as shap's max_evals); LIME: samples (default 5000).
+    /// Coalitions per row (default 2*M + 2048, as shap's KernelExplainer, which permutation rounds up to whole position-stratified groups once it buys two; partition: 500 model evaluations, as shap's max_evals); LIME: samples (default 5000).
     #[arg(long)]
     samples: Option<usize>,
     /// Seed of every random choice.

@@ -21,16 +21,17 @@ fn parse_cell(cell: &str) -> std::result::Result<f32, String> {
     if t.is_empty() {
         return Err("empty cell".into());
     }
-    let shown_t = shown(t);
+    // The escaped cell is built only for an error (it costs more than the parse itself).
     match t.parse::<f64>() {
         Ok(v) if v.is_nan() => Err(format!(
-            "'{shown_t}' is NaN; missing values are not supported"
+            "'{}' is NaN; missing values are not supported",
+            shown(t)
         )),
         Ok(v) if !v.is_finite() || v.abs() > f32::MAX as f64 => {
-            Err(format!("'{shown_t}' is not a finite float32"))
+            Err(format!("'{}' is not a finite float32", shown(t)))
         }
         Ok(v) => Ok(v as f32),
-        Err(_) => Err(format!("'{shown_t}' is not a number")),
+        Err(_) => Err(format!("'{}' is not a number", shown(t))),
     }
 }
 

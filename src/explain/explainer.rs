@@ -144,7 +144,7 @@ pub struct ShapExplainer<'a> {
 }
 
 impl<'a> ShapExplainer<'a> {
-    /// An explainer with the default settings (`auto`, 2M + 2048 coalitions, seed 0).
+    /// An explainer with the default settings (`auto`, [`ShapParams::budget`]'s default, seed 0).
     pub fn new(model: &'a dyn Model, background: ArrayView2<'a, f32>) -> Self {
         ShapExplainer {
             model,

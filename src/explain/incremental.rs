@@ -162,30 +162,31 @@ impl<'a> Incremental<'a> {
                     continue;
                 }
                 let r = pre.len() / h;
-                pre.resize(pre.len() + h, 0.0);
-                let (earlier, dst) = pre.split_at_mut(r * h);
-                let row_of = |loc: Loc| -> &[f32] {
-                    match loc {
-                        Loc::Background(bb) => {
-                            let s = self.bg_pre.as_slice().expect("standard layout");
-                            &s[bb * h..(bb + 1) * h]
-                        }
-                        Loc::X => &state.x_pre,
-                        Loc::Row(rr) => &earlier[rr * h..(rr + 1) * h],
+                let bg_pre = self.bg_pre.as_slice().expect("standard layout");
+                // The row starts as a copy of its source (no zero fill), then takes the update.
+                match (complement_of, source) {
+                    (None, Loc::Row(rr)) => pre.extend_from_within(rr * h..(rr + 1) * h),
+                    (None, Loc::Background(bb)) => {
+                        pre.extend_from_slice(&bg_pre[bb * h..(bb + 1) * h])
                     }
-                };
-                match complement_of {
-                    None => accumulate(dst, Some(row_of(source)), &delta, diff, weights),
-                    Some(_) => {
+                    (None, Loc::X) => pre.extend_from_slice(&state.x_pre),
+                    (Some(_), of) => {
                         // pre(complement of E) = pre(∅) + pre(full) − pre(E), per background row.
-                        let (bg, of) = (row_of(Loc::Background(b)), row_of(source));
-                        for (((d, &g), &xv), &e) in dst.iter_mut().zip(bg).zip(&state.x_pre).zip(of)
+                        pre.resize(pre.len() + h, 0.0);
+                        let (earlier, dst) = pre.split_at_mut(r * h);
+                        let e: &[f32] = match of {
+                            Loc::Background(bb) => &bg_pre[bb * h..(bb + 1) * h],
+                            Loc::X => &state.x_pre,
+                            Loc::Row(rr) => &earlier[rr * h..(rr + 1) * h],
+                        };
+                        let bg = &bg_pre[b * h..(b + 1) * h];
+                        for (((d, &g), &xv), &ev) in dst.iter_mut().zip(bg).zip(&state.x_pre).zip(e)
                         {
-                            *d = g + xv - e;
+                            *d = g + xv - ev;
                         }
-                        accumulate(dst, None, &delta, diff, weights);
                     }
                 }
+                accumulate(&mut pre[r * h..], None, &delta, diff, weights);
                 locs.push(Loc::Row(r));
             }
         }
@@ -194,9 +195,8 @@ impl<'a> Incremental<'a> {
             Array2::zeros((0, self.bg_out.ncols()))
         } else {
             let pre = Array2::from_shape_vec((n_rows, h), pre).expect("rows of H values");
-            let out = standard(self.model.predict_from_linear(pre.view())?);
-            check_finite(&out)?;
-            out
+            // Checked for NaN/inf through the averages below: every row of `out` enters one.
+            standard(self.model.predict_from_linear(pre.view())?)
         };
         let k = self.bg_out.ncols();
         let mut values = Array2::<f64>::zeros((block.len(), k));
@@ -216,6 +216,10 @@ impl<'a> Incremental<'a> {
             for (d, a) in dst.iter_mut().zip(&acc) {
                 *d = a / nb as f64;
             }
+        }
+        if !values.iter().all(|v| v.is_finite()) {
+            // A sum of f32s in f64 is non-finite only if a term is: name that model row.
+            check_finite(&out)?;
         }
         Ok(values)
     }

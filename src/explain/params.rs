@@ -3,6 +3,7 @@
 use super::exact::MAX_EXACT_FEATURES;
 use super::masker::{Evaluator, DEFAULT_BLOCK_ROWS};
 use super::partition::DEFAULT_PARTITION_EVALS;
+use super::stratified::whole_groups;
 use crate::error::{Error, Result};
 use crate::model::Model;
 use serde::{Deserialize, Serialize};
@@ -87,7 +88,7 @@ impl Sampling {
 pub struct ShapParams {
     /// Estimator.
     pub method: ShapMethod,
-    /// Coalitions per row; `None` = [`ShapParams::default_budget`].
+    /// Coalitions per row; `None` = [`ShapParams::default_budget`] (see [`ShapParams::budget`]).
     pub samples: Option<usize>,
     /// Seed of every random choice.
     pub seed: u64,
@@ -127,19 +128,25 @@ impl ShapParams {
         2 * m + 2048
     }
 
-    /// The budget in coalitions per row for M features (partition: shap's `max_evals`, 500).
+    /// The budget in coalitions per row for M features: `samples`, else shap's `max_evals` (500)
+    /// for partition, else [`ShapParams::default_budget`], which permutation SHAP rounds up to
+    /// whole position-stratified groups once it buys two.
     pub fn budget(&self, m: usize) -> usize {
-        self.samples.unwrap_or_else(|| match self.method {
-            ShapMethod::Partition => DEFAULT_PARTITION_EVALS,
-            _ => Self::default_budget(m),
-        })
+        match self.samples {
+            Some(s) => s,
+            None if self.method == ShapMethod::Partition => DEFAULT_PARTITION_EVALS,
+            None if self.resolved(m) == Method::Permutation => {
+                whole_groups(m, Self::default_budget(m))
+            }
+            None => Self::default_budget(m),
+        }
     }
 
-    /// The estimator `auto` resolves to for M features.
+    /// The estimator `auto` resolves to for M features (decided on the unrounded budget).
     pub fn resolved(&self, m: usize) -> Method {
         match self.method {
             ShapMethod::Auto => {
-                let budget = self.budget(m);
+                let budget = self.samples.unwrap_or_else(|| Self::default_budget(m));
                 if m <= MAX_EXACT_FEATURES && all_coalitions(m) <= budget as f64 {
                     Method::Exact
                 } else if budget >= permutation_minimum(m) {
@@ -393,5 +400,25 @@ mod tests {
         };
         assert_eq!(small.resolved(100), Method::Kernel);
         assert!(small.check(100).is_ok());
+    }
+
+    #[test]
+    fn the_default_permutation_budget_completes_stratified_groups_once_it_buys_two() {
+        let auto = ShapParams::default();
+        // M = 30: a group is 15 antithetic pairs of 58 coalitions; 2108 buys 2.4 groups -> 3.
+        assert_eq!(auto.budget(30), 3 * 15 * 58);
+        // M = 100: 2248 buys less than two groups of 50 pairs: unchanged.
+        assert_eq!(auto.budget(100), 2248);
+        let kernel = ShapParams {
+            method: ShapMethod::Kernel,
+            ..ShapParams::default()
+        };
+        assert_eq!(kernel.budget(30), 2108);
+        let given = ShapParams {
+            samples: Some(2108),
+            ..ShapParams::default()
+        };
+        assert_eq!(given.budget(30), 2108);
+        assert_eq!(auto.resolved(11), Method::Exact);
     }
 }

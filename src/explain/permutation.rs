@@ -1,10 +1,11 @@
-//! Permutation SHAP with antithetic pairs: each random order is walked forward and in reverse.
+//! Permutation SHAP with antithetic pairs: each order is walked forward and in reverse, the
+//! orders stratified by position ([`stratified_orders`]).
 
 use super::coalition::Coalition;
 use super::explanation::RowAttribution;
 use super::game::RowGame;
 use super::rounds::Rounds;
-use super::sampling::random_permutation;
+use super::stratified::stratified_orders;
 use crate::error::Result;
 use ndarray::Array2;
 use rand::Rng;
@@ -28,7 +29,7 @@ pub(crate) fn explain_row(
     let mut done = 0usize;
     loop {
         let step = rounds.step(pairs).min(pairs - done).max(1);
-        let perms: Vec<Vec<usize>> = (0..step).map(|_| random_permutation(rng, m)).collect();
+        let perms = stratified_orders(rng, m, step);
         // Forward prefixes P_1..P_{M-1} and, for the reverse order, their complements.
         let mut coalitions = Vec::with_capacity(step * per_pair);
         for p in &perms {
