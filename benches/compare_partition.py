@@ -18,12 +18,13 @@ our `--samples` counts the same way), and the script reports:
 Our CLI gets the mean image as a one-row `--background` for `--masker mean` (the same game as
 shap's `maskers.Image(mean_image)`); for blur it needs the blur mask of the image layer, passed
 through `--ours-extra` (e.g. `--ours-extra "--mask blur --patch 4"`). Our attributions may be
-per pixel or per patch (row-major patches of `--patch` pixels, shared equally by their pixels).
+per value or per patch (row-major patches of `--ours-patch` pixels, default `--patch`, shared
+equally by their values).
 
 Usage (repo root, after `cargo build --release`; venv from benches/requirements-partition.txt):
     /work/venvs/bench/bin/python benches/compare_partition.py --model models/cnn_digits8.onnx \
         --data models/digits8_test.csv --image-shape 8x8x1 --patch 1 --evals 500 --masker mean
-Results: benches/results/compare_partition_<model>_<evals>.{json,md}.
+Results: benches/results/compare_partition_<model>_<evals>[_<tag>].{json,md}.
 """
 from __future__ import annotations
 
@@ -66,6 +67,9 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--threads", type=int, default=2, help="onnxruntime intra-op threads and our --threads")
     p.add_argument("--ours-extra", default="", help="more flags for our explain (quoted)")
     p.add_argument("--out", default="benches/results", help="folder for the json and md")
+    p.add_argument("--ours-patch", type=int, default=0,
+                   help="side of our players when --ours-extra gives --patch Q (default: --patch)")
+    p.add_argument("--tag", default="", help="suffix of the result files' names (e.g. the engine)")
     return p.parse_args()
 
 
@@ -107,23 +111,27 @@ class Setup:
             self.blur = None
         else:
             sys.exit(f"--masker {a.masker}: expected mean or blur(kh,kw)")
-        h, w, _ = self.shape
-        p = a.patch
+        self.patch_of, self.n_patches = self.patches(a.patch)
+        self.ours_patch_of, self.ours_n_patches = self.patches(a.ours_patch or a.patch)
+
+    def patches(self, p: int) -> tuple[np.ndarray, int]:
+        """Each value's row-major patch of p x p pixels (all channels), and the patch count."""
+        h, w, c = self.shape
         ph, pw = -(-h // p), -(-w // p)
         pixel_patch = (np.arange(h)[:, None] // p) * pw + (np.arange(w)[None, :] // p)
-        self.patch_of = np.repeat(pixel_patch[:, :, None], self.shape[2], axis=2).ravel()
-        self.n_patches = ph * pw
+        return np.repeat(pixel_patch[:, :, None], c, axis=2).ravel(), ph * pw
 
     def to_pixels(self, values: np.ndarray, who: str) -> np.ndarray:
         """[n, pixels, K] attributions from per-pixel ones, or from per-patch ones (patches in
         row-major order, as `--patch` numbers them) shared equally by their pixels."""
         if values.shape[1] == len(self.patch_of):
             return values
-        if values.shape[1] == self.n_patches:
-            size = np.bincount(self.patch_of, minlength=self.n_patches)
-            return values[:, self.patch_of, :] / size[self.patch_of][None, :, None]
+        if values.shape[1] == self.ours_n_patches:
+            of = self.ours_patch_of
+            size = np.bincount(of, minlength=self.ours_n_patches)
+            return values[:, of, :] / size[of][None, :, None]
         sys.exit(f"{who}: {values.shape[1]} attributions per output, expected {len(self.patch_of)} "
-                 f"pixels or {self.n_patches} patches")
+                 f"values or {self.ours_n_patches} patches (--ours-patch)")
 
     def f(self, x: np.ndarray) -> np.ndarray:
         """Model outputs of flat or shaped images."""
@@ -230,7 +238,7 @@ def main() -> None:
     }
     out = Path(a.out)
     out.mkdir(parents=True, exist_ok=True)
-    stem = f"compare_partition_{Path(a.model).stem}_{a.evals}"
+    stem = f"compare_partition_{Path(a.model).stem}_{a.evals}" + (f"_{a.tag}" if a.tag else "")
     (out / f"{stem}.json").write_text(json.dumps(result, indent=1) + "\n")
     md = [
         f"# Partition SHAP: shap {shap.__version__} vs onnx-inspector",

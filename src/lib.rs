@@ -17,7 +17,8 @@
 //! # Layers and data flow
 //! ```text
 //! data::CsvRows / Dataset ──┐   (streamed in parts by batch::run_batch: bounded memory)
-//! model::OnnxModel ─────────┼─> explain::Masker: v(S) for blocks of coalitions, one model call per block
+//! players: features | --groups | --patch (data::image segments) + --mask fill (blur/mean/zero)
+//! model::OnnxModel ─────────┼─> explain::Masker: v(S) for blocks of coalitions of players, one model call per block
 //!   engines: tract | dense   │     (dense models: first layer updated incrementally, explain::incremental)
 //!   fast path | onnxruntime  │        │
 //! data::Background ──────────┘        ├─> exact / kernel / permutation / partition: φ (and stderr) per row (rayon over rows)
@@ -33,12 +34,15 @@
 //!   AVX2 head kernel) and an optional onnxruntime engine (feature `ort`), each used only when it
 //!   matches tract on probe rows ([`model::Engine`]); closures and output selection (`--labels`).
 //! - [`data`]: CSV (header = feature names; whole or row by row) and `.npy` input, row selections,
-//!   background sampling.
+//!   background sampling, feature-group files, and [`data::image`]: image shapes, patch grids and
+//!   SLIC superpixels, their coarse-to-fine trees, and the fills of hidden segments (cv2-exact blur).
 //! - [`explain`]: settings ([`explain::ShapParams`], [`explain::LimeParams`], [`explain::Estimator`];
 //!   defaults in one place, checked once before any row), the builders [`explain::ShapExplainer`]
 //!   and [`explain::LimeExplainer`] behind one [`explain::Explainer`] trait, and the common
-//!   [`explain::Explanation`] (LIME's surrogates typed as [`explain::LimeRow`]). Estimators, coalitions,
-//!   the masker and the linear algebra are private to the module.
+//!   [`explain::Explanation`] (LIME's surrogates typed as [`explain::LimeRow`]). Players are features
+//!   or [`explain::FeatureGroups`]; absent ones take background rows' values or a per-row fill
+//!   ([`explain::RowBackground`]). Estimators, coalitions, the masker and the linear algebra are
+//!   private to the module. `players` (crate-private) resolves a request's groups, patches and mask.
 //! - [`batch`]: a whole dataset in parts: Parquet dataset, exact streaming summaries, manifest,
 //!   resume, shards and merge.
 //! - [`report`]: `explanations.json`, its per-output summary, and charts (plotters, embedded font).
@@ -47,7 +51,8 @@
 //!   (`src/cli/`, parsing only, behind the default `cli` feature).
 //!
 //! # Invariants
-//! - Every φ satisfies efficiency: Σ_j φ_jk = f_k(x) − E f_k(background) (to 1e-5).
+//! - Every φ satisfies efficiency: Σ_j φ_jk = f_k(x) − E f_k(background) (to 1e-5), with the
+//!   background the row's own fill under `--mask blur|mean|zero`.
 //! - Results depend on `seed` and inputs only: each row has its own generator, and model calls are
 //!   cut into blocks and chunks whose sizes do not depend on the thread count.
 //! - Non-finite input or model output is an error, never a number in a report.

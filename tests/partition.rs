@@ -372,3 +372,58 @@ fn groups_are_players_of_the_tree() {
         .to_string();
     assert!(err.contains("6 players; there are 3"), "{err}");
 }
+
+/// φ of the CLI's `--method partition` on 2 digits of the 8x8 CNN with extra flags.
+fn cli_partition(extra: &[&str]) -> Vec<f64> {
+    let out = tempfile::tempdir().unwrap();
+    assert_cmd::Command::cargo_bin("onnx-inspector")
+        .unwrap()
+        .args([
+            "explain",
+            "models/cnn_digits8.onnx",
+            "--data",
+            "models/digits8_test.csv",
+        ])
+        .args(["--rows", "0:2", "--method", "partition", "--samples", "200"])
+        .args(extra)
+        .args(["--no-charts", "--quiet", "--out"])
+        .arg(out.path())
+        .assert()
+        .success();
+    let text = std::fs::read_to_string(out.path().join("explanations.json")).unwrap();
+    let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let mut values = vec![];
+    for row in json["values"].as_array().unwrap() {
+        for player in row.as_array().unwrap() {
+            values.extend(
+                player
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|v| v.as_f64().unwrap()),
+            );
+        }
+    }
+    values
+}
+
+#[test]
+fn cli_patches_recurse_over_the_segments_tree() {
+    // One-pixel patches hidden by zeros play the same game as pixels against a background row of
+    // zeros; the same φ at a partial budget means the patches use the segments' bisection tree,
+    // which on pixels is shap's image tree (the pixels' default), not halving over players.
+    let dir = tempfile::tempdir().unwrap();
+    let header = std::fs::read_to_string("models/digits8_test.csv").unwrap();
+    let header = header.lines().next().unwrap();
+    let zeros = dir.path().join("zeros.csv");
+    std::fs::write(&zeros, format!("{header}\n{}\n", vec!["0"; 64].join(","))).unwrap();
+    let patches = cli_partition(&["--patch", "1", "--mask", "zero"]);
+    let pixels = cli_partition(&["--background", zeros.to_str().unwrap()]);
+    assert_eq!(patches.len(), pixels.len());
+    let gap = patches
+        .iter()
+        .zip(&pixels)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0, f64::max);
+    assert!(gap < 1e-6, "{gap}");
+}

@@ -130,7 +130,7 @@ impl ShapParams {
 
     /// The budget in coalitions per row for M features: `samples`, else shap's `max_evals` (500)
     /// for partition, else [`ShapParams::default_budget`], which permutation SHAP rounds up to
-    /// whole position-stratified groups once it buys two ([`whole_groups`]).
+    /// whole position-stratified groups once it buys two.
     pub fn budget(&self, m: usize) -> usize {
         match self.samples {
             Some(s) => s,
