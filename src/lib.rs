@@ -17,7 +17,7 @@
 //! # Layers and data flow
 //! ```text
 //! data::CsvRows / Dataset ──┐   (streamed in parts by batch::run_batch: bounded memory)
-//! players: features | --groups | --patch (data::image segments) + --mask fill (blur/mean/zero)
+//! players: features | --groups | --patch | --superpixels (data::image segments) + --mask fill (blur/mean/zero)
 //! model::OnnxModel ─────────┼─> explain::Masker: v(S) for blocks of coalitions of players, one model call per block
 //!   engines: tract | dense   │     (dense models: first layer updated incrementally, explain::incremental)
 //!   fast path | onnxruntime  │        │
@@ -42,7 +42,8 @@
 //!   [`explain::Explanation`] (LIME's surrogates typed as [`explain::LimeRow`]). Players are features
 //!   or [`explain::FeatureGroups`]; absent ones take background rows' values or a per-row fill
 //!   ([`explain::RowBackground`]). Estimators, coalitions, the masker and the linear algebra are
-//!   private to the module. `players` (crate-private) resolves a request's groups, patches and mask.
+//!   private to the module. `players` (crate-private) resolves a request's groups, patches or
+//!   per-row superpixels and mask.
 //! - [`batch`]: a whole dataset in parts: Parquet dataset, exact streaming summaries, manifest,
 //!   resume, shards and merge.
 //! - [`report`]: `explanations.json`, its per-output summary, and charts (plotters, embedded font).
