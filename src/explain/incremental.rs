@@ -61,6 +61,21 @@ enum Base {
     Earlier(usize),
 }
 
+/// A thread's working space for one block, kept across blocks so that its pages are reused.
+#[derive(Default)]
+struct Buffers {
+    /// Where each masked row's output is, coalition by coalition.
+    locs: Vec<Loc>,
+    /// Pre-activations of the rows that need the model, `H` values each (only grows).
+    pre: Vec<f32>,
+    /// The (sign, feature) terms of the current step.
+    delta: Vec<(f32, usize)>,
+}
+
+thread_local! {
+    static BUFFERS: std::cell::RefCell<Buffers> = std::cell::RefCell::new(Buffers::default());
+}
+
 /// Pre-activations of one explained row and the per-(background row, feature) coefficients.
 struct RowState {
     /// x_j − b_j for every background row and feature [B, M].
@@ -116,15 +131,41 @@ impl<'a> Incremental<'a> {
         block: &[Coalition],
     ) -> Result<Array2<f64>> {
         let state = self.row_state(x)?;
+        // Taken out of the thread's slot, not borrowed: a thread waiting inside the model's
+        // parallel loop may start another block, which then gets fresh buffers.
+        let mut buffers = BUFFERS.take();
+        let values = self
+            .block_rows(&state, players, block, &mut buffers)
+            .and_then(|out| self.average(&state, block.len(), &buffers.locs, &out));
+        BUFFERS.set(buffers);
+        values
+    }
+
+    /// Fills `buffers` with the block's masked rows: where each row's output comes from, and the
+    /// pre-activations of the rows that need the model.
+    fn block_rows(
+        &self,
+        state: &RowState,
+        players: &[&[usize]],
+        block: &[Coalition],
+        buffers: &mut Buffers,
+    ) -> Result<Array2<f32>> {
         let nb = self.background.nrows();
         let h = self.linear.n_hidden();
         let n_players = players.len();
-        let mut locs: Vec<Loc> = Vec::with_capacity(block.len() * nb);
-        let mut pre: Vec<f32> = Vec::with_capacity(block.len() * nb * h);
-        let mut delta: Vec<(f32, usize)> = Vec::with_capacity(n_players);
+        let Buffers { locs, pre, delta } = buffers;
+        locs.clear();
+        delta.clear();
+        // The buffer only grows: rows are written in place, never zero-filled or copied twice.
+        let need = block.len() * nb * h;
+        if pre.len() < need {
+            pre.resize(need, 0.0);
+        }
+        let mut n_rows = 0;
         let full = Coalition::empty(n_players).complement(n_players);
         let weights = self.linear.weights();
         let weights = weights.as_slice().expect("standard layout");
+        let bg_pre = self.bg_pre.as_slice().expect("standard layout");
         for (i, c) in block.iter().enumerate() {
             let start = choose_start(block, i, c, n_players);
             delta.clear();
@@ -161,45 +202,51 @@ impl<'a> Incremental<'a> {
                     locs.push(source);
                     continue;
                 }
-                let r = pre.len() / h;
-                let bg_pre = self.bg_pre.as_slice().expect("standard layout");
-                // The row starts as a copy of its source (no zero fill), then takes the update.
-                match (complement_of, source) {
-                    (None, Loc::Row(rr)) => pre.extend_from_within(rr * h..(rr + 1) * h),
-                    (None, Loc::Background(bb)) => {
-                        pre.extend_from_slice(&bg_pre[bb * h..(bb + 1) * h])
-                    }
-                    (None, Loc::X) => pre.extend_from_slice(&state.x_pre),
-                    (Some(_), of) => {
+                let r = n_rows;
+                n_rows += 1;
+                let (earlier, rest) = pre.split_at_mut(r * h);
+                let dst = &mut rest[..h];
+                let of: &[f32] = match source {
+                    Loc::Background(bb) => &bg_pre[bb * h..(bb + 1) * h],
+                    Loc::X => &state.x_pre,
+                    Loc::Row(rr) => &earlier[rr * h..(rr + 1) * h],
+                };
+                match complement_of {
+                    // The row is its source plus the update, read straight from the source.
+                    None => accumulate(dst, Some(of), delta, diff, weights),
+                    Some(_) => {
                         // pre(complement of E) = pre(∅) + pre(full) − pre(E), per background row.
-                        pre.resize(pre.len() + h, 0.0);
-                        let (earlier, dst) = pre.split_at_mut(r * h);
-                        let e: &[f32] = match of {
-                            Loc::Background(bb) => &bg_pre[bb * h..(bb + 1) * h],
-                            Loc::X => &state.x_pre,
-                            Loc::Row(rr) => &earlier[rr * h..(rr + 1) * h],
-                        };
                         let bg = &bg_pre[b * h..(b + 1) * h];
-                        for (((d, &g), &xv), &ev) in dst.iter_mut().zip(bg).zip(&state.x_pre).zip(e)
+                        for (((d, &g), &xv), &ev) in
+                            dst.iter_mut().zip(bg).zip(&state.x_pre).zip(of)
                         {
                             *d = g + xv - ev;
                         }
+                        accumulate(dst, None, delta, diff, weights);
                     }
                 }
-                accumulate(&mut pre[r * h..], None, &delta, diff, weights);
                 locs.push(Loc::Row(r));
             }
         }
-        let n_rows = pre.len() / h;
-        let out = if n_rows == 0 {
-            Array2::zeros((0, self.bg_out.ncols()))
-        } else {
-            let pre = Array2::from_shape_vec((n_rows, h), pre).expect("rows of H values");
-            // Checked for NaN/inf through the averages below: every row of `out` enters one.
-            standard(self.model.predict_from_linear(pre.view())?)
-        };
+        if n_rows == 0 {
+            return Ok(Array2::zeros((0, self.bg_out.ncols())));
+        }
+        let pre = ArrayView2::from_shape((n_rows, h), &pre[..n_rows * h]).expect("rows of H");
+        // Checked for NaN/inf through the averages: every row of the output enters one.
+        Ok(standard(self.model.predict_from_linear(pre)?))
+    }
+
+    /// v(S) for the block's coalitions: the mean output over each one's background rows.
+    fn average(
+        &self,
+        state: &RowState,
+        n_coalitions: usize,
+        locs: &[Loc],
+        out: &Array2<f32>,
+    ) -> Result<Array2<f64>> {
+        let nb = self.background.nrows();
         let k = self.bg_out.ncols();
-        let mut values = Array2::<f64>::zeros((block.len(), k));
+        let mut values = Array2::<f64>::zeros((n_coalitions, k));
         let mut acc = vec![0.0f64; k];
         for (i, mut dst) in values.outer_iter_mut().enumerate() {
             acc.fill(0.0);
@@ -219,7 +266,7 @@ impl<'a> Incremental<'a> {
         }
         if !values.iter().all(|v| v.is_finite()) {
             // A sum of f32s in f64 is non-finite only if a term is: name that model row.
-            check_finite(&out)?;
+            check_finite(out)?;
         }
         Ok(values)
     }

@@ -219,8 +219,16 @@ impl DenseChain {
                 (Stage::Product(p), _) => (p.apply(h.as_ref().map_or(x, |a| a.view())), 1),
                 // Row ops feeding a narrow product are applied a few rows at a time inside it.
                 (Stage::Rows(ops), Some(Stage::Product(Product::Narrow(w)))) => {
-                    let prep = |row: &mut [f32]| ops.iter().for_each(|op| op.apply(row));
-                    (w.dot_prepared(h.as_ref().map_or(x, |a| a.view()), prep), 2)
+                    let input = h.as_ref().map_or(x, |a| a.view());
+                    let out = match ops.as_slice() {
+                        // A lone relu is applied inside the product as values are read.
+                        [RowOp::Relu] => w.dot_relu(input),
+                        _ => {
+                            let prep = |row: &mut [f32]| ops.iter().for_each(|op| op.apply(row));
+                            w.dot_prepared(input, prep)
+                        }
+                    };
+                    (out, 2)
                 }
                 (Stage::Rows(ops), _) => (
                     match h.take() {
@@ -274,10 +282,17 @@ fn apply_rows(ops: &[RowOp], a: &mut Array2<f32>) {
     if softmax {
         super::vexp::exp_in_place(data);
         for row in data.chunks_exact_mut(width) {
-            let sum: f32 = row.iter().sum();
-            row.iter_mut().for_each(|v| *v /= sum);
+            normalise(row);
         }
     }
+}
+
+/// Divides a row of exponentials by their sum, as one division and a multiply per value (a
+/// division per value costs as much as the layer's products on a 10-class output).
+#[inline]
+fn normalise(row: &mut [f32]) {
+    let inv = 1.0 / row.iter().sum::<f32>();
+    row.iter_mut().for_each(|v| *v *= inv);
 }
 
 impl RowOp {
@@ -296,8 +311,7 @@ impl RowOp {
                 let max = row.iter().fold(f32::NEG_INFINITY, |a, &v| a.max(v));
                 row.iter_mut().for_each(|v| *v -= max);
                 super::vexp::exp_in_place(row);
-                let sum: f32 = row.iter().sum();
-                row.iter_mut().for_each(|v| *v /= sum);
+                normalise(row);
             }
         }
     }

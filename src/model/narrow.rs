@@ -76,7 +76,7 @@ impl NarrowWeights {
         if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
         {
             // SAFETY: the CPU supports AVX2 and FMA, checked just above.
-            unsafe { self.dot_avx2(a, out) };
+            unsafe { self.dot_avx2::<false>(a, out) };
             return;
         }
         let rows = a.len() / self.k;
@@ -87,6 +87,16 @@ impl NarrowWeights {
 
     /// `a` [rows, k] · W.
     pub fn dot(&self, a: ArrayView2<f32>) -> Array2<f32> {
+        self.dot_with::<false>(a)
+    }
+
+    /// relu(`a`) [rows, k] · W, the relu applied as each value is read (no copy of `a`).
+    pub fn dot_relu(&self, a: ArrayView2<f32>) -> Array2<f32> {
+        self.dot_with::<true>(a)
+    }
+
+    /// `a` · W, with relu applied to `a`'s values when `RELU`.
+    fn dot_with<const RELU: bool>(&self, a: ArrayView2<f32>) -> Array2<f32> {
         #[cfg(target_arch = "x86_64")]
         if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
         {
@@ -94,16 +104,19 @@ impl NarrowWeights {
             let a = a.as_slice().expect("standard layout");
             let mut out = Array2::<f32>::zeros((a.len() / self.k.max(1), self.n));
             // SAFETY: the CPU supports AVX2 and FMA, checked just above.
-            unsafe { self.dot_avx2(a, out.as_slice_mut().expect("fresh array")) };
+            unsafe { self.dot_avx2::<RELU>(a, out.as_slice_mut().expect("fresh array")) };
             return out;
         }
-        a.dot(&self.w)
+        match RELU {
+            true => a.mapv(|v| v.max(0.0)).dot(&self.w),
+            false => a.dot(&self.w),
+        }
     }
 
     /// Blocks of four rows, each row's 16 lanes in two 8-float registers, one FMA per weight.
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2,fma")]
-    unsafe fn dot_avx2(&self, a: &[f32], out: &mut [f32]) {
+    unsafe fn dot_avx2<const RELU: bool>(&self, a: &[f32], out: &mut [f32]) {
         use std::arch::x86_64::*;
         let (k, n) = (self.k, self.n);
         if k == 0 {
@@ -119,7 +132,11 @@ impl NarrowWeights {
                 let wp = unsafe { self.padded.as_ptr().add(kk * MAX_COLS) };
                 let (w0, w1) = unsafe { (_mm256_loadu_ps(wp), _mm256_loadu_ps(wp.add(8))) };
                 for (i, acc_i) in acc.iter_mut().enumerate().take(block) {
-                    let av = _mm256_set1_ps(a[(r + i) * k + kk]);
+                    let mut av = _mm256_set1_ps(a[(r + i) * k + kk]);
+                    if RELU {
+                        // max(v, 0) gives 0 for NaN v, as f32::max(v, 0.0) does.
+                        av = _mm256_max_ps(av, _mm256_setzero_ps());
+                    }
                     acc_i[0] = _mm256_fmadd_ps(av, w0, acc_i[0]);
                     acc_i[1] = _mm256_fmadd_ps(av, w1, acc_i[1]);
                 }
@@ -164,5 +181,18 @@ mod tests {
             assert!((&got - &want).iter().all(|d| d.abs() < 1e-4), "{rows} rows");
         }
         assert!(NarrowWeights::new(Array2::<f32>::zeros((3, 17)).view()).is_none());
+    }
+
+    #[test]
+    fn the_relu_product_is_the_product_of_the_rectified_rows() {
+        let w = Array2::from_shape_fn((19, 7), |(i, j)| ((i * 5 + j) % 9) as f32 - 4.0);
+        let nw = NarrowWeights::new(w.view()).unwrap();
+        for rows in [1usize, 4, 6] {
+            let a = Array2::from_shape_fn((rows, 19), |(i, j)| ((i + 3 * j) % 7) as f32 - 3.0);
+            let got = nw.dot_relu(a.view());
+            let want = a.mapv(|v| v.max(0.0)).dot(&w);
+            assert!((&got - &want).iter().all(|d| d.abs() < 1e-4), "{rows} rows");
+            assert!((&got - &nw.dot(a.view())).iter().any(|d| d.abs() > 1e-2));
+        }
     }
 }
