@@ -57,6 +57,7 @@ mod permutation;
 mod rank;
 mod rounds;
 mod sampling;
+mod size_strata;
 mod stratified;
 mod surrogate;
 mod truncnorm;
