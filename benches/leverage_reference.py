@@ -12,11 +12,13 @@ training rows, every k-th, as benches/estimator_sweep.py) by
     every row; --ref-seed-per-row (default on) gives row i the seed 42 + i so the rows' errors are
     independent, as ours are.
 Truth: `--method exact` when M <= 16, else `--method permutation --samples 400000 --seed 12345`.
-Error: rel-L2 = ||phi - truth||_F / ||truth||_F over all rows, features and outputs.
+Error: rel-L2 = ||phi - truth||_F / ||truth||_F over all rows, features and outputs; with --repeats R,
+the mean over R independent repeats ± its standard error.
 
 Needs /work/venvs/bench (numpy, scipy, onnxruntime; benches/requirements.txt). Usage:
     python benches/leverage_reference.py --bin target/release/onnx-inspector --rows 20
-Results: benches/results/leverage_reference.json and .md.
+Results: benches/results/leverage_reference.json and .md. --cache DIR keeps the truth and the
+reference's estimates between runs (only ours is re-run).
 """
 from __future__ import annotations
 
@@ -91,13 +93,14 @@ def model_values(path: Path):
     so.inter_op_num_threads = 1
     sess = ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"])
     name = sess.get_inputs()[0].name
+    row_shape = [int(d) for d in sess.get_inputs()[0].shape[1:]]
     cache = {}
 
     def values_of(x, bg, z):
         key = (x.tobytes(), z.tobytes())
         if key not in cache:
             masked = np.where(z[:, None, :], x[None, None, :], bg[None, :, :])  # [n, B, M]
-            flat = masked.reshape(-1, len(x)).astype(np.float32)
+            flat = masked.reshape([-1, *row_shape]).astype(np.float32)
             out = sess.run(None, {name: flat})[0].reshape(len(z), len(bg), -1)
             cache.clear()
             cache[key] = out.mean(axis=1).astype(np.float64)
@@ -106,15 +109,15 @@ def model_values(path: Path):
     return values_of
 
 
-def reference(args, model, x_rows, bg, budget):
-    """The reference estimator on every row and output: [N, M, K]."""
-    values_of = model_values(REPO / "models" / f"{model}.onnx")
+def reference(model_path, x_rows, bg, budget, seed_per_row=True, repeat=0):
+    """The reference estimator on every row and output of the ONNX model at `model_path`: [N, M, K]."""
+    values_of = model_values(model_path)
     k = values_of(x_rows[0], bg, np.ones((1, x_rows.shape[1]), bool)).shape[1]
     original = ref_sampling.CoalitionSampler
     out = []
     for i, x in enumerate(x_rows):
-        if args.ref_seed_per_row:
-            def seeded(*a, _seed=42 + i, **kw):
+        if seed_per_row:
+            def seeded(*a, _seed=42 + i + 1000 * repeat, **kw):
                 kw["random_state"] = _seed
                 return original(*a, **kw)
             ref_mod.CoalitionSampler = seeded
@@ -137,6 +140,8 @@ def main() -> int:
     ap.add_argument("--background-size", type=int, default=50)
     ap.add_argument("--budget", type=int, default=None, help="default: 2M+2048, the CLI's default")
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--repeats", type=int, default=1,
+                    help="independent repeats: ours with --seed j, the reference with seeds 42 + row + 1000 j")
     ap.add_argument("--cache", default=None, help="directory keeping truth and reference arrays between runs")
     ap.add_argument("--ref-seed-per-row", action=argparse.BooleanOptionalAction, default=True)
     ap.add_argument("--out-json", default=str(REPO / "benches/results/leverage_reference.json"))
@@ -153,35 +158,51 @@ def main() -> int:
         m = x_rows.shape[1]
         budget = args.budget or 2 * m + 2048
         truth_kind = "exact" if m <= 16 else "permutation 400000"
-        cached = Path(args.cache) / f"{model}_{args.rows}_{budget}_{args.ref_seed_per_row}.npz" if args.cache else None
+        tag = f"{model}_{args.rows}_{budget}_{args.ref_seed_per_row}"
+        cached = Path(args.cache) / f"{tag}.npz" if args.cache else None
         if cached is not None and cached.exists():
-            z = np.load(cached)
-            truth, ref = z["truth"], z["ref"]
+            truth = np.load(cached)["truth"]
         else:
             if m <= 16:
                 truth, _ = cli(args, model, data, bg_csv, "exact", 0)
             else:
                 truth, _ = cli(args, model, data, bg_csv, "permutation", 12345, samples=400000)
-            ref = reference(args, model, x_rows, bg, budget)
             if cached is not None:
                 cached.parent.mkdir(parents=True, exist_ok=True)
-                np.savez(cached, truth=truth, ref=ref)
-        row = {"model": model, "m": m, "budget": budget, "truth": truth_kind}
-        row["leverage_shap_reference"] = rel_l2(ref, truth)
-        for sampling in ("leverage", "kernel"):
-            ours, meta = cli(args, model, data, bg_csv, "kernel", 0, samples=budget, sampling=sampling)
-            row[f"ours_{sampling}"] = rel_l2(ours, truth)
-            row[f"ours_{sampling}_evaluations"] = float(np.mean(meta["evaluations_per_row"]))
+                np.savez(cached, truth=truth, ref=reference(REPO / "models" / f"{model}.onnx", x_rows, bg, budget, args.ref_seed_per_row))
+        row = {"model": model, "m": m, "budget": budget, "truth": truth_kind, "repeats": args.repeats}
+        errors = {"leverage_shap_reference": [], "ours_leverage": [], "ours_kernel": []}
+        for j in range(args.repeats):
+            ref_file = Path(args.cache) / f"{tag}_ref{j}.npz" if args.cache else None
+            if ref_file is not None and ref_file.exists():
+                ref = np.load(ref_file)["ref"]
+            else:
+                ref = reference(REPO / "models" / f"{model}.onnx", x_rows, bg, budget, args.ref_seed_per_row, j)
+                if ref_file is not None:
+                    np.savez(ref_file, ref=ref)
+            errors["leverage_shap_reference"].append(rel_l2(ref, truth))
+            for sampling in ("leverage", "kernel"):
+                ours, meta = cli(args, model, data, bg_csv, "kernel", j, samples=budget, sampling=sampling)
+                errors[f"ours_{sampling}"].append(rel_l2(ours, truth))
+                row[f"ours_{sampling}_evaluations"] = float(np.mean(meta["evaluations_per_row"]))
+        for key, e in errors.items():
+            row[key] = float(np.mean(e))
+            row[f"{key}_sem"] = float(np.std(e, ddof=1) / np.sqrt(len(e))) if len(e) > 1 else None
+            row[f"{key}_all"] = e
         results.append(row)
         print(json.dumps(row), flush=True)
     Path(args.out_json).write_text(json.dumps({"rows": args.rows, "background_size": args.background_size,
+                                               "repeats": args.repeats,
                                                "ref_seed_per_row": args.ref_seed_per_row,
                                                "results": results}, indent=1) + "\n")
     lines = ["| model | M | budget | truth | Leverage SHAP reference | ours, --sampling leverage | ours, --sampling kernel |",
              "|---|---|---|---|---|---|---|"]
     for r in results:
-        lines.append(f"| {r['model']} | {r['m']} | {r['budget']} | {r['truth']} | {r['leverage_shap_reference']:.4f} | "
-                     f"{r['ours_leverage']:.4f} | {r['ours_kernel']:.4f} |")
+        def cell(key):
+            sem = r[f"{key}_sem"]
+            return f"{r[key]:.4f}" + (f" ± {sem:.4f}" if sem is not None else "")
+        lines.append(f"| {r['model']} | {r['m']} | {r['budget']} | {r['truth']} | {cell('leverage_shap_reference')} | "
+                     f"{cell('ours_leverage')} | {cell('ours_kernel')} |")
     Path(args.out_md).write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
     return 0
