@@ -53,6 +53,9 @@ import pandas as pd  # noqa: E402
 warnings.filterwarnings("ignore")
 import shap  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from leverage_reference import reference as leverage_reference  # noqa: E402
+
 try:
     from threadpoolctl import threadpool_info
 except ImportError:  # pragma: no cover
@@ -359,6 +362,13 @@ def main() -> int:
             note=f"{min(pairs)}-{max(pairs)} antithetic pairs/row",
             extra={"antithetic_pairs_per_row": pairs, "model_rows_per_row": timed.model_rows_per_row,
                    "additivity_max_abs": additivity_err(phi, np.asarray(ex.base_values), pred_ort)})
+
+    # ---- Leverage SHAP reference code (Musco & Witter; vendored in benches/leverageshap_ref) --
+    log(f"Leverage SHAP reference num_samples={default_budget + 2} ...")
+    phi, s_row = timed(lambda: leverage_reference(MODEL, X, bg, default_budget), N)
+    add(f"Leverage SHAP reference (rtealwitter/leverageshap) num_samples={default_budget + 2}", default_budget, 1, N,
+        s_row, rel_l2(phi, phi_ref), "leverageshap",
+        note="same coalition budget as the CLI (its count includes the empty and full sets); seed 42 + row")
 
     shap_rows = [r for r in results if r["tool"] == "shap"]
     shap_best = min(shap_rows, key=lambda r: r["rel_l2_error"])

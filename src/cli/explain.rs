@@ -83,7 +83,7 @@ pub struct ExplainArgs {
     /// Stop a row early once max stderr < T * (max phi - min phi).
     #[arg(long)]
     tolerance: Option<f64>,
-    /// How kernel SHAP samples coalition sizes (leverage: uniform sizes, measured more accurate per evaluation).
+    /// How kernel SHAP samples coalitions (leverage: Leverage SHAP, equal coalitions per size without replacement; kernel: shap's).
     #[arg(long, value_enum, default_value = "leverage")]
     sampling: SamplingArg,
     /// Model rows built and sent per call (bounds memory).

@@ -9,6 +9,7 @@ use super::linalg::Lu;
 use super::params::{all_coalitions, Sampling};
 use super::rounds::Rounds;
 use super::sampling::{binomial, for_each_combination, random_subset};
+use super::size_strata::StrataSampler;
 use crate::error::{Error, Result};
 use ndarray::Array2;
 use rand::Rng;
@@ -16,13 +17,13 @@ use std::collections::HashMap;
 
 /// Coalitions of size s and M−s (or the middle size alone), sampled or enumerated together.
 #[derive(Debug, Clone)]
-struct SizeClass {
-    size: usize,
-    paired: bool,
+pub(super) struct SizeClass {
+    pub size: usize,
+    pub paired: bool,
     /// Total Shapley-kernel mass of the class.
-    mass: f64,
+    pub mass: f64,
     /// Number of coalitions in the class.
-    count: f64,
+    pub count: f64,
 }
 
 /// Kernel weight μ(s) of all coalitions of size s together.
@@ -30,7 +31,8 @@ fn size_mass(m: usize, s: usize) -> f64 {
     (m - 1) as f64 / (s * (m - s)) as f64
 }
 
-fn size_classes(m: usize) -> Vec<SizeClass> {
+/// The size classes of `m` players: sizes s ≤ M/2 with their complements.
+pub(super) fn size_classes(m: usize) -> Vec<SizeClass> {
     (1..=m / 2)
         .map(|s| {
             let paired = 2 * s != m;
@@ -46,15 +48,15 @@ fn size_classes(m: usize) -> Vec<SizeClass> {
 }
 
 /// One sampled unit: a coalition and its complement, with the unit's importance weight.
-struct Draw {
-    first: usize,
-    second: usize,
-    class: usize,
+pub(super) struct Draw {
+    pub first: usize,
+    pub second: usize,
+    pub class: usize,
 }
 
 /// Distinct coalitions with their accumulated regression weights and values.
-struct CoalitionDesign {
-    m: usize,
+pub(super) struct CoalitionDesign {
+    pub m: usize,
     coalitions: Vec<Coalition>,
     index: HashMap<Coalition, usize>,
     fixed_weight: Vec<f64>,
@@ -62,7 +64,8 @@ struct CoalitionDesign {
 }
 
 impl CoalitionDesign {
-    fn new(m: usize) -> Self {
+    /// An empty design over `m` players.
+    pub fn new(m: usize) -> Self {
         CoalitionDesign {
             m,
             coalitions: vec![],
@@ -72,12 +75,18 @@ impl CoalitionDesign {
         }
     }
 
-    fn len(&self) -> usize {
+    /// Number of distinct coalitions.
+    pub fn len(&self) -> usize {
         self.coalitions.len()
     }
 
+    /// Whether the coalition is already in the design.
+    pub fn contains(&self, c: &Coalition) -> bool {
+        self.index.contains_key(c)
+    }
+
     /// Adds a coalition (or more weight to one already in), returning its position.
-    fn add(&mut self, c: Coalition, weight: f64) -> usize {
+    pub fn add(&mut self, c: Coalition, weight: f64) -> usize {
         if let Some(&i) = self.index.get(&c) {
             self.fixed_weight[i] += weight;
             return i;
@@ -217,21 +226,37 @@ pub(crate) fn explain_row(
     }
     let classes = size_classes(m);
     let mut design = CoalitionDesign::new(m);
-    let first_sampled = enumerate_extremes(&mut design, &classes, budget);
-    let mut sampler = PairSampler::new(&classes[first_sampled..], sampling, m);
-    let enumerated = design.len();
+    let mut draws: Vec<Draw> = vec![];
+    let (mut sampler, enumerated) = match sampling {
+        Sampling::Kernel => {
+            let first = enumerate_extremes(&mut design, &classes, budget);
+            let pairs = PairSampler::new(&classes[first..], sampling, m);
+            (Sampler::Pairs(pairs), design.len())
+        }
+        Sampling::Leverage => (Sampler::Strata(StrataSampler::new(&classes, m)), 0),
+    };
     let target = budget.max(enumerated);
     let max_draws = 50 * (target - enumerated) + 1000;
-    let mut draws: Vec<Draw> = vec![];
     let mut round_goal = enumerated;
     loop {
         round_goal = (round_goal + rounds.step(target - enumerated)).min(target);
-        sampler.draw_until(&mut design, &mut draws, round_goal, max_draws, rng);
+        let (unit_weight, strata) = match &mut sampler {
+            Sampler::Pairs(p) => {
+                p.draw_until(&mut design, &mut draws, round_goal, max_draws, rng);
+                (p.unit_weights(&draws), None)
+            }
+            Sampler::Strata(p) => {
+                p.draw_until(&mut design, &mut draws, round_goal, rng);
+                (p.unit_weights(&draws), Some(p.finite_population()))
+            }
+        };
         design.evaluate(game)?;
-        let unit_weight = sampler.unit_weights(&draws);
-        let (phi, se) = solve(&design, &draws, &unit_weight, fx, base)?;
-        let exhausted = design.len() >= target || draws.len() >= max_draws;
-        if exhausted || sampler.classes.is_empty() || rounds.converged(&phi, &se) {
+        let (phi, se) = solve(&design, &draws, &unit_weight, strata.as_deref(), fx, base)?;
+        let nothing_left = match &sampler {
+            Sampler::Pairs(p) => p.classes.is_empty() || draws.len() >= max_draws,
+            Sampler::Strata(_) => round_goal >= target,
+        };
+        if design.len() >= target || nothing_left || rounds.converged(&phi, &se) {
             return Ok(RowAttribution {
                 values: phi,
                 stderr: Some(se),
@@ -242,11 +267,20 @@ pub(crate) fn explain_row(
     }
 }
 
+/// How the coalitions beyond the enumerated ones are drawn.
+enum Sampler<'c> {
+    /// Complement pairs with replacement, sizes drawn at random (`--sampling kernel`).
+    Pairs(PairSampler<'c>),
+    /// Fixed pairs per size class without replacement (`--sampling leverage`).
+    Strata(StrataSampler<'c>),
+}
+
 /// Solves the constrained weighted least squares and its sandwich standard errors.
 fn solve(
     design: &CoalitionDesign,
     draws: &[Draw],
     unit_weight: &[f64],
+    strata: Option<&[f64]>,
     fx: &[f64],
     base: &[f64],
 ) -> Result<(Array2<f64>, Array2<f64>)> {
@@ -309,15 +343,27 @@ fn solve(
             phi[[j, o]] = sol[j];
         }
     }
-    let se = sandwich_stderr(design, draws, unit_weight, &members, &lu, &phi, base);
+    let se = sandwich_stderr(
+        design,
+        draws,
+        unit_weight,
+        strata,
+        &members,
+        &lu,
+        &phi,
+        base,
+    );
     Ok((phi, se))
 }
 
-/// Delta-method standard errors: Var φ̂ ≈ H (Σ_u g_u g_uᵀ, centred) H over sampled pairs u, HC1-scaled.
+/// Delta-method standard errors: Var φ̂ ≈ H (Σ_u g_u g_uᵀ, centred) H over sampled pairs u, HC1-scaled;
+/// with `strata` (finite-population factor per class), centred within each class and scaled by it.
+#[allow(clippy::too_many_arguments)]
 fn sandwich_stderr(
     design: &CoalitionDesign,
     draws: &[Draw],
     unit_weight: &[f64],
+    strata: Option<&[f64]>,
     members: &[Vec<usize>],
     lu: &Lu,
     phi: &Array2<f64>,
@@ -357,9 +403,15 @@ fn sandwich_stderr(
     let residual = |i: usize, o: usize| -> f64 {
         design.values[i][o] - base[o] - members[i].iter().map(|&a| phi[[a, o]]).sum::<f64>()
     };
-    let mut sum = Array2::<f64>::zeros((m, k));
-    let mut sum_sq = Array2::<f64>::zeros((m, k));
+    // One centred sum of squares per stratum (a single one without strata).
+    let n_strata = strata.map_or(1, <[f64]>::len);
+    let stratum = |d: &Draw| if strata.is_some() { d.class } else { 0 };
+    let mut sum = vec![Array2::<f64>::zeros((m, k)); n_strata];
+    let mut sum_sq = vec![Array2::<f64>::zeros((m, k)); n_strata];
+    let mut units = vec![0usize; n_strata];
     for (d, &w) in draws.iter().zip(unit_weight) {
+        let c = stratum(d);
+        units[c] += 1;
         let q1 = hz(d.first);
         let q2 = hz(d.second);
         for o in 0..k {
@@ -367,10 +419,22 @@ fn sandwich_stderr(
             let r2 = residual(d.second, o) * w / 2.0;
             for j in 0..m {
                 let g = r1 * q1[j] + r2 * q2[j];
-                sum[[j, o]] += g;
-                sum_sq[[j, o]] += g * g;
+                sum[c][[j, o]] += g;
+                sum_sq[c][[j, o]] += g * g;
             }
         }
+    }
+    let mut var = Array2::<f64>::zeros((m, k));
+    for c in 0..n_strata {
+        let nc = units[c] as f64;
+        let fpc = strata.map_or(1.0, |f| f[c]);
+        if nc < 2.0 || fpc == 0.0 {
+            continue;
+        }
+        ndarray::Zip::from(&mut var)
+            .and(&sum[c])
+            .and(&sum_sq[c])
+            .for_each(|v, &s, &s2| *v += (s2 - s * s / nc).max(0.0) * nc / (nc - 1.0) * fpc);
     }
     let n = nd as f64;
     // HC1 small-sample correction: n / (n − p) for the M − 1 free coefficients (capped at 4).
@@ -380,7 +444,5 @@ fn sandwich_stderr(
     } else {
         4.0
     };
-    ndarray::Zip::from(&sum)
-        .and(&sum_sq)
-        .map_collect(|&s, &s2| ((s2 - s * s / n).max(0.0) * n / (n - 1.0) * hc1).sqrt())
+    var.mapv(|v| (v * hc1).sqrt())
 }

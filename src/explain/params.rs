@@ -68,7 +68,7 @@ pub enum ShapMethod {
 pub enum Sampling {
     /// Proportional to the Shapley kernel mass of each size (shap's choice).
     Kernel,
-    /// Uniform over sizes (Musco & Witter's leverage scores), importance-weighted.
+    /// Leverage SHAP (Musco & Witter): equal coalitions per size, distinct pairs, stratified by size.
     #[default]
     Leverage,
 }
