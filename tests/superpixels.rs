@@ -135,12 +135,22 @@ fn each_row_gets_its_own_slic_segments_with_efficiency_and_zero_padding() {
     }
     assert_eq!(p, *counts.iter().max().unwrap());
     assert!(counts.iter().any(|&c| c != counts[0]), "counts {counts:?}");
-    let overlays = std::fs::read_dir(&out)
+    let charts: Vec<String> = std::fs::read_dir(&out)
         .unwrap()
         .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .collect();
+    let overlays = charts
+        .iter()
         .filter(|n| n.starts_with("overlay_row"))
         .count();
     assert_eq!(overlays, 3);
+    // Segment k is another region in every row: no chart compares it across rows.
+    assert!(
+        !charts
+            .iter()
+            .any(|n| n.starts_with("global_bar") || n.starts_with("beeswarm")),
+        "{charts:?}"
+    );
     // `plot` reads the file back and refuses row groups that do not partition a row's inputs.
     let mut bad = doc.clone();
     bad["row_groups"][1][0][0] = bad["row_groups"][1][1][0].clone();

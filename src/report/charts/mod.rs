@@ -393,7 +393,8 @@ pub fn beeswarm_outputs(file: &ExplanationFile) -> Vec<usize> {
 /// The standard set of charts:
 /// - `waterfall_row{r}_out{k}`: each of the first [`MAX_DEFAULT_WATERFALLS`] rows (r = position
 ///   in the file) for its predicted output k (output 0 when there is one output);
-/// - `global_bar`: mean |φ| per feature, all outputs stacked;
+/// - `global_bar`: mean |φ| per feature, all outputs stacked (not for per-row superpixels, whose
+///   segment k is another region in every row; nor the beeswarms);
 /// - `beeswarm_out{k}` for the outputs of [`beeswarm_outputs`];
 /// - `image_out{k}` when rows are images (`meta.row_shape` H×W×C, or `image_shape`): for each
 ///   output predicted for one of the first rows, up to [`MAX_IMAGE_ROWS`] rows predicted as it;
@@ -441,6 +442,12 @@ fn image_shape_of(file: &ExplanationFile, opts: &ChartOptions) -> Option<ImageSh
         .or_else(|| ImageShape::from_row_shape(&file.meta.row_shape))
 }
 
+/// Whether player j is the same inputs in every row, so charts across rows (global bar,
+/// beeswarm) compare like with like; per-row superpixels are not.
+fn shared_players(file: &ExplanationFile) -> bool {
+    file.row_groups.is_none()
+}
+
 /// File names [`write_streamed_charts`] writes for these files, without drawing anything.
 pub fn streamed_chart_names(
     head: &ExplanationFile,
@@ -453,12 +460,14 @@ pub fn streamed_chart_names(
         .iter()
         .map(|(r, k)| format!("waterfall_row{r}_out{k}.{ext}"))
         .collect();
-    names.push(format!("global_bar.{ext}"));
-    names.extend(
-        beeswarm_outputs(sample)
-            .iter()
-            .map(|k| format!("beeswarm_out{k}.{ext}")),
-    );
+    if shared_players(head) {
+        names.push(format!("global_bar.{ext}"));
+        names.extend(
+            beeswarm_outputs(sample)
+                .iter()
+                .map(|k| format!("beeswarm_out{k}.{ext}")),
+        );
+    }
     if image_shape_of(head, opts).is_some() {
         names.extend(images.iter().map(|(k, _)| format!("image_out{k}.{ext}")));
         names.extend(
@@ -496,21 +505,23 @@ pub fn write_streamed_charts(
         written.push(path);
     }
     let top = opts.top.unwrap_or(DEFAULT_TOP_GLOBAL);
-    let path = out_dir.join(format!("global_bar.{ext}"));
-    render::save(
-        &global_bar::GlobalBar::new(sample, None, top),
-        &path,
-        opts.format,
-    )?;
-    written.push(path);
-    for k in beeswarm_outputs(sample) {
-        let path = out_dir.join(format!("beeswarm_out{k}.{ext}"));
-        let mut chart = beeswarm::Beeswarm::new(sample, k, top);
-        if sample.values.len() < total_rows {
-            chart.note_sample(sample.values.len(), total_rows, sample.meta.seed);
-        }
-        render::save(&chart, &path, opts.format)?;
+    if shared_players(head) {
+        let path = out_dir.join(format!("global_bar.{ext}"));
+        render::save(
+            &global_bar::GlobalBar::new(sample, None, top),
+            &path,
+            opts.format,
+        )?;
         written.push(path);
+        for k in beeswarm_outputs(sample) {
+            let path = out_dir.join(format!("beeswarm_out{k}.{ext}"));
+            let mut chart = beeswarm::Beeswarm::new(sample, k, top);
+            if sample.values.len() < total_rows {
+                chart.note_sample(sample.values.len(), total_rows, sample.meta.seed);
+            }
+            render::save(&chart, &path, opts.format)?;
+            written.push(path);
+        }
     }
     if let Some(shape) = image_shape_of(head, opts) {
         shape.check(head.n_inputs())?;
