@@ -335,6 +335,7 @@ pub fn run_explain(req: &ExplainRequest, progress: Option<&Progress>) -> Result<
     })?;
     let timings = Timings {
         explain_seconds: explaining.elapsed().as_secs_f64(),
+        write_seconds: 0.0,
         total_seconds: start.elapsed().as_secs_f64(),
         model_seconds: timed.seconds(),
         rows_per_second: rows.len() as f64 / start.elapsed().as_secs_f64().max(1e-9),

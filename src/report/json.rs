@@ -14,10 +14,14 @@ use std::path::Path;
 pub struct Timings {
     /// Whole explanation, seconds.
     pub total_seconds: f64,
-    /// Seconds explaining rows, after the model, data and training/background statistics are
-    /// loaded (what a per-row comparison with another library's explain call measures).
+    /// Seconds inside the estimator explaining rows, after the model, data and training/background
+    /// statistics are loaded and without reading rows or writing results (what a per-row
+    /// comparison with another library's explain call measures).
     #[serde(default)]
     pub explain_seconds: f64,
+    /// Seconds writing the per-row results (Parquet parts and their sidecars, fsynced).
+    #[serde(default)]
+    pub write_seconds: f64,
     /// Seconds spent inside model calls, summed over threads.
     pub model_seconds: f64,
     /// Explained rows per second.
