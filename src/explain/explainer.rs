@@ -343,14 +343,12 @@ impl Explainer for ShapExplainer<'_> {
         check_rows(self.model, x, indices)?;
         let m = self.model.n_features();
         let names = names_or_default(&self.names, m)?;
-        let groups = match (&self.groups, &self.row_groups) {
-            (_, Some(sets)) => {
-                row_groups::check_rows(sets.len(), x.nrows())?;
-                sets[0].clone()
-            }
-            (Some(g), None) => g.clone(),
-            (None, None) => FeatureGroups::singletons(&names),
-        };
+        let groups = row_groups::resolve(
+            self.groups.as_ref(),
+            self.row_groups.as_deref(),
+            &names,
+            x.nrows(),
+        )?;
         let sets = self
             .row_groups
             .as_deref()

@@ -385,15 +385,12 @@ impl Explainer for LimeExplainer<'_> {
             )));
         }
         let names = names_or_default(&self.names, m)?;
-        let groups = match (&self.groups, &self.row_groups) {
-            (_, Some(sets)) => {
-                row_groups::check(sets, m, self.groups.is_some())?;
-                row_groups::check_rows(sets.len(), x.nrows())?;
-                sets[0].clone()
-            }
-            (Some(g), None) => g.clone(),
-            (None, None) => FeatureGroups::singletons(&names),
-        };
+        let groups = row_groups::resolve(
+            self.groups.as_ref(),
+            self.row_groups.as_deref(),
+            &names,
+            x.nrows(),
+        )?;
         let switched =
             self.groups.is_some() || self.row_groups.is_some() || self.row_background.is_some();
         let (rows, fx) = if switched {

@@ -43,3 +43,28 @@ pub(crate) fn check_rows(given: usize, n: usize) -> Result<()> {
     }
     Ok(())
 }
+
+/// The players both explainers run with over `n` rows of features named `names`: row 0's of
+/// per-row `row_groups` (all checked), else the shared `groups` (checked), else every feature
+/// alone.
+pub(crate) fn resolve(
+    groups: Option<&FeatureGroups>,
+    row_groups: Option<&[FeatureGroups]>,
+    names: &[String],
+    n: usize,
+) -> Result<FeatureGroups> {
+    let m = names.len();
+    match (groups, row_groups) {
+        (_, Some(sets)) => {
+            check(sets, m, groups.is_some())?;
+            check_rows(sets.len(), n)?;
+            Ok(sets[0].clone())
+        }
+        (Some(g), None) if g.n_features() != m => Err(Error::Mismatch(format!(
+            "the groups cover {} features; the model takes {m}",
+            g.n_features()
+        ))),
+        (Some(g), None) => Ok(g.clone()),
+        (None, None) => Ok(FeatureGroups::singletons(names)),
+    }
+}
