@@ -1,15 +1,17 @@
-//! A [`Model`] wrapper that adds up the time spent inside model calls.
+//! A [`Model`] wrapper that adds up the time spent evaluating the model.
 
 use super::{FirstLinear, Model};
 use crate::error::Result;
 use ndarray::{Array2, ArrayView2};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
-/// Counts the nanoseconds of every `predict` and `predict_from_linear` call (summed over threads).
+/// Counts the nanoseconds of every `predict` and `predict_from_linear` call, and separately the
+/// first-layer updates reported through `count_first_layer` (both summed over threads).
 pub struct Timed<'a> {
     inner: &'a dyn Model,
     nanos: AtomicU64,
+    first_layer_nanos: AtomicU64,
 }
 
 impl<'a> Timed<'a> {
@@ -18,12 +20,26 @@ impl<'a> Timed<'a> {
         Timed {
             inner,
             nanos: AtomicU64::new(0),
+            first_layer_nanos: AtomicU64::new(0),
         }
     }
 
     /// Seconds spent in model calls so far.
     pub fn seconds(&self) -> f64 {
         self.nanos.load(Ordering::Relaxed) as f64 * 1e-9
+    }
+
+    /// Seconds spent updating first-layer pre-activations outside model calls so far.
+    pub fn first_layer_seconds(&self) -> f64 {
+        self.first_layer_nanos.load(Ordering::Relaxed) as f64 * 1e-9
+    }
+
+    fn timed<T>(&self, call: impl FnOnce() -> T) -> T {
+        let t = Instant::now();
+        let out = call();
+        self.nanos
+            .fetch_add(t.elapsed().as_nanos() as u64, Ordering::Relaxed);
+        out
     }
 }
 
@@ -38,20 +54,16 @@ impl Model for Timed<'_> {
         self.inner.row_shape()
     }
     fn predict(&self, rows: ArrayView2<f32>) -> Result<Array2<f32>> {
-        let t = Instant::now();
-        let out = self.inner.predict(rows);
-        self.nanos
-            .fetch_add(t.elapsed().as_nanos() as u64, Ordering::Relaxed);
-        out
+        self.timed(|| self.inner.predict(rows))
     }
     fn first_linear(&self) -> Option<&FirstLinear> {
         self.inner.first_linear()
     }
     fn predict_from_linear(&self, pre: ArrayView2<f32>) -> Result<Array2<f32>> {
-        let t = Instant::now();
-        let out = self.inner.predict_from_linear(pre);
-        self.nanos
-            .fetch_add(t.elapsed().as_nanos() as u64, Ordering::Relaxed);
-        out
+        self.timed(|| self.inner.predict_from_linear(pre))
+    }
+    fn count_first_layer(&self, elapsed: Duration) {
+        self.first_layer_nanos
+            .fetch_add(elapsed.as_nanos() as u64, Ordering::Relaxed);
     }
 }
