@@ -76,7 +76,6 @@ struct Buffers {
     delta: Vec<(f32, usize)>,
 }
 
-
 /// Pre-activations of one explained row and the per-(background row, feature) coefficients.
 struct RowState {
     /// x_j − b_j for every background row and feature [B, M].
@@ -139,7 +138,13 @@ impl<'a> Incremental<'a> {
         let state = self.row_state(x)?;
         // A thread waiting inside the model's parallel loop may start another block, which then
         // takes another idle working space (a new one only when all are in use).
-        let mut buffers = self.idle.lock().map(|mut v| v.pop()).ok().flatten().unwrap_or_default();
+        let mut buffers = self
+            .idle
+            .lock()
+            .map(|mut v| v.pop())
+            .ok()
+            .flatten()
+            .unwrap_or_default();
         let updating = Instant::now();
         let n_rows = self.block_rows(&state, players, block, &mut buffers);
         self.model.count_first_layer(updating.elapsed());
