@@ -166,7 +166,8 @@ fn resolve_reference(
 
 /// The request's estimator with named settings resolved against the data's feature names; on
 /// image players `auto` is exact when every coalition fits the budget, else partition (shap's
-/// default for images).
+/// default for images), and drops the tolerance neither applies (the request keeps it for the
+/// report: [`build_meta`]).
 pub(crate) fn resolve_estimator(
     req: &ExplainRequest,
     names: &[String],
@@ -180,6 +181,7 @@ pub(crate) fn resolve_estimator(
                     true => ShapMethod::Exact,
                     false => ShapMethod::Partition,
                 },
+                tolerance: None,
                 ..p.clone()
             }))
         }
@@ -313,7 +315,7 @@ pub fn run_explain(req: &ExplainRequest, progress: Option<&Progress>) -> Result<
     let x = data.values.select(ndarray::Axis(0), &rows);
     players.fit_rows(x.outer_iter())?;
     let estimator = resolve_estimator(req, &data.feature_names, &players)?;
-    estimator.check(players.count(m))?;
+    estimator.check_players(players.count(m), players.kind())?;
     // Resolve.
     let reference = resolve_reference(req, &data, m, &players)?;
     // Run.
@@ -379,11 +381,17 @@ pub(crate) fn build_meta(
         Reference::Background(bg) => (Some(bg.description.clone()), bg.rows.nrows()),
         Reference::Train(_) => (None, 1),
     };
+    // The tolerance asked for, which `resolve_estimator` drops when `auto` picks an image
+    // estimator that ignores it.
+    let asked = match &req.estimator {
+        Estimator::Shap(p) => p.tolerance,
+        Estimator::Lime(_) => None,
+    };
     let (sampling, budget, tolerance, options) = match (estimator, reference) {
         (Estimator::Shap(p), _) => (
             (method == Method::Kernel).then(|| p.sampling.name().to_string()),
             p.budget(m),
-            p.tolerance,
+            asked,
             None,
         ),
         (Estimator::Lime(p), Reference::Train(train)) => (
@@ -412,6 +420,7 @@ pub(crate) fn build_meta(
         model_rows_per_evaluation,
         seed: estimator.seed(),
         tolerance,
+        tolerance_used: tolerance.map(|_| method.uses_tolerance()),
         background,
         options,
         evaluator: evaluator.name().into(),

@@ -4,7 +4,7 @@
 use crate::data::image::{slic, ImageShape, MaskFill, Segments, SlicParams};
 use crate::data::read_groups;
 use crate::error::{Error, Result};
-use crate::explain::{FeatureGroups, Hierarchy};
+use crate::explain::{FeatureGroups, Hierarchy, PlayerKind};
 use crate::pipeline::ExplainRequest;
 use ndarray::{Array2, ArrayView1, ArrayView2};
 use serde::{Deserialize, Serialize};
@@ -186,6 +186,16 @@ impl Players {
     /// semantics) rather than sampling features from training statistics (lime_tabular).
     pub fn switched(&self) -> bool {
         self.groups.is_some() || self.superpixels().is_some()
+    }
+
+    /// What the players are, for messages about them.
+    pub fn kind(&self) -> PlayerKind {
+        match (&self.groups, &self.image) {
+            (_, Some(i)) if i.superpixels.is_some() => PlayerKind::Superpixels,
+            (Some(_), Some(_)) => PlayerKind::Patches,
+            (Some(_), None) => PlayerKind::Groups,
+            (None, _) => PlayerKind::Features,
+        }
     }
 
     /// Whether every row has players of its own (superpixels).

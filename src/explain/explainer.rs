@@ -7,6 +7,7 @@ use super::groups::FeatureGroups;
 use super::hierarchy::Hierarchy;
 use super::masker::{check_finite, Evaluator};
 use super::params::{Method, Sampling, ShapMethod, ShapParams};
+use super::player_kind::PlayerKind;
 use super::rounds::Rounds;
 use super::row_groups;
 use super::{exact, kernel, partition, permutation, sampling};
@@ -329,7 +330,11 @@ impl<'a> ShapExplainer<'a> {
                 ));
             }
         }
-        self.params.check(self.n_players())
+        let kind = match self.groups.is_some() || self.row_groups.is_some() {
+            true => PlayerKind::Groups,
+            false => PlayerKind::Features,
+        };
+        self.params.check_players(self.n_players(), kind)
     }
 }
 

@@ -64,6 +64,7 @@ mod masker;
 mod params;
 mod partition;
 mod permutation;
+mod player_kind;
 mod rank;
 mod rounds;
 mod row_groups;
@@ -86,4 +87,5 @@ pub use params::{
     Discretizer, Estimator, LimeParams, Method, Sampling, Selection, ShapMethod, ShapParams,
 };
 pub use partition::DEFAULT_PARTITION_EVALS;
+pub use player_kind::PlayerKind;
 pub use rank::{mean_abs, rank_desc};
