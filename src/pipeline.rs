@@ -216,6 +216,12 @@ pub(crate) fn run_rows(
     rows: &[usize],
     progress: Option<&Progress>,
 ) -> Result<Explanation> {
+    // Each row's superpixels are cut once, here, and its fill reuses them.
+    let (own, segments) = match players.row_players(x.view(), names)? {
+        Some(own) => (Some((own.groups, own.trees)), own.segments),
+        None => (None, vec![]),
+    };
+    let fill = |i: usize, x: ArrayView1<f32>| players.fill_row(x, segments.get(i));
     match (estimator, reference) {
         (Estimator::Shap(p), Reference::Background(bg)) => {
             let mut shap = ShapExplainer::new(model, bg.rows.view())
@@ -224,12 +230,11 @@ pub(crate) fn run_rows(
             if let Some(g) = &players.groups {
                 shap = shap.groups(g.clone());
             }
-            if let Some(own) = players.row_players(x.view(), names)? {
-                shap = shap.row_groups(own.groups).row_hierarchies(own.trees);
+            if let Some((groups, trees)) = own {
+                shap = shap.row_groups(groups).row_hierarchies(trees);
             }
-            let fill = |x: ArrayView1<f32>| players.fill_row(x);
             if players.fills_rows() {
-                shap = shap.row_background(&fill);
+                shap = shap.row_background_at(&fill);
             }
             if let Some(segments) = players.image.as_ref().and_then(|i| i.segments.as_ref()) {
                 shap = shap.hierarchy(Hierarchy::from(&segments.hierarchy()));
@@ -250,12 +255,11 @@ pub(crate) fn run_rows(
             if let Some(g) = &players.groups {
                 lime = lime.groups(g.clone());
             }
-            if let Some(own) = players.row_players(x.view(), names)? {
-                lime = lime.row_groups(own.groups);
+            if let Some((groups, _)) = own {
+                lime = lime.row_groups(groups);
             }
-            let fill = |x: ArrayView1<f32>| players.fill_row(x);
             if players.fills_rows() {
-                lime = lime.row_background(&fill);
+                lime = lime.row_background_at(&fill);
             }
             match progress {
                 Some(hooks) => lime.progress(hooks).explain_indexed(x.view(), rows),

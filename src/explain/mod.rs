@@ -77,7 +77,7 @@ mod truncnorm;
 pub use exact::MAX_EXACT_FEATURES;
 pub use explainer::{Explainer, Progress, ShapExplainer};
 pub use explanation::{Explanation, LimeRow, LimeSurrogate, LimeTerm};
-pub use games::RowBackground;
+pub use games::{RowBackground, RowBackgroundAt};
 pub use groups::FeatureGroups;
 pub use hierarchy::Hierarchy;
 pub use lime::LimeExplainer;
