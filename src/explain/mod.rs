@@ -17,7 +17,8 @@
 //! additive over groups, 1e-5, for exact/kernel/permutation with the incremental path on and off;
 //! `tests/images.rs`: 1-pixel patches equal the per-pixel game). Absent players take the
 //! background rows' values, or each row's own fill ([`RowBackground`]: blurred, mean or zero
-//! image), whose f is then the row's base value. Over groups or patches LIME follows lime_image
+//! image; [`RowBackgroundAt`] is also given the row's position, to reuse its superpixels), whose
+//! f is then the row's base value. Over groups or patches LIME follows lime_image
 //! (`lime_players.rs`): players switched on and off uniformly, sample 0 all on, weights
 //! √exp(−d²/0.25²) of the cosine distance to all-on, ridge α 1, 1000 samples and every player by
 //! default in the CLI (`tests/groups.rs`: an additive model of players recovered to 2%, R² > 0.999).
