@@ -344,6 +344,7 @@ pub fn run_explain(req: &ExplainRequest, progress: Option<&Progress>) -> Result<
         write_seconds: 0.0,
         total_seconds: start.elapsed().as_secs_f64(),
         model_seconds: timed.seconds(),
+        first_layer_seconds: timed.first_layer_seconds(),
         rows_per_second: rows.len() as f64 / start.elapsed().as_secs_f64().max(1e-9),
         threads,
     };

@@ -213,7 +213,7 @@ fn the_incremental_path_is_taken_and_skips_rows_that_cannot_change() {
 }
 
 #[test]
-fn meta_records_the_evaluator() {
+fn meta_records_the_evaluator_and_its_first_layer_time() {
     let dir = tempfile::tempdir().unwrap();
     let csv = dir.path().join("x.csv");
     let data = read_csv("models/digits10_test.csv").unwrap();
@@ -244,6 +244,13 @@ fn meta_records_the_evaluator() {
         assert_eq!(
             report.meta.evaluator, want,
             "{model} incremental={incremental}"
+        );
+        // First-layer updates are counted as model time exactly when the incremental path ran.
+        let t = &report.meta.timings;
+        assert_eq!(t.first_layer_seconds > 0.0, incremental, "{model}");
+        assert!(
+            t.model_seconds > 0.0 && t.model_share() <= 1.0 + 1e-9,
+            "{t:?}"
         );
     }
 }

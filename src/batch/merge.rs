@@ -125,6 +125,7 @@ pub fn merge(inputs: &[PathBuf], out: &Path, charts: Option<&ChartOptions>) -> R
             timings.explain_seconds += t.explain_seconds;
             timings.write_seconds += t.write_seconds;
             timings.model_seconds += t.model_seconds;
+            timings.first_layer_seconds += t.first_layer_seconds;
             timings.total_seconds += t.total_seconds;
             timings.threads = timings.threads.max(t.threads);
         }

@@ -341,6 +341,7 @@ pub fn run_batch(
         explain_seconds,
         write_seconds,
         model_seconds: timed.seconds(),
+        first_layer_seconds: timed.first_layer_seconds(),
         rows_per_second: todo_rows as f64 / total_seconds.max(1e-9),
         threads,
     };

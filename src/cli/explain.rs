@@ -302,13 +302,13 @@ pub fn run(a: ExplainArgs) -> anyhow::Result<()> {
     if !a.quiet {
         let t = &report.file.meta.timings;
         println!(
-            "{} rows explained with {} in {:.2}s ({:.1} rows/s, {} threads, {:.0}% of thread time in the model){}",
+            "{} rows explained with {} in {:.2}s ({:.1} rows/s, {} threads, {:.0}% of explain time in the model){}",
             report.explained_rows,
             report.file.meta.method,
             t.total_seconds,
             t.rows_per_second,
             t.threads,
-            100.0 * t.model_seconds / (t.total_seconds * t.threads as f64).max(1e-9),
+            100.0 * t.model_share(),
             if report.skipped_parts > 0 {
                 format!("; {} finished parts resumed", report.skipped_parts)
             } else {

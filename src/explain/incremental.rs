@@ -13,6 +13,8 @@ use super::masker::check_finite;
 use crate::error::Result;
 use crate::model::{FirstLinear, Model};
 use ndarray::{Array2, ArrayView1, ArrayView2};
+use std::sync::Mutex;
+use std::time::Instant;
 
 /// Steps of at most this many features check whether a row changes at all.
 const SHORT_STEP: usize = 4;
@@ -30,6 +32,8 @@ pub struct Incremental<'a> {
     bg_pre: Array2<f32>,
     /// Model outputs of the background rows, from `bg_pre` [B, K].
     bg_out: Array2<f32>,
+    /// Idle working spaces: one per block being evaluated at once, at most.
+    idle: Mutex<Vec<Buffers>>,
 }
 
 /// Where a masked row's pre-activations and output are stored.
@@ -61,7 +65,7 @@ enum Base {
     Earlier(usize),
 }
 
-/// A thread's working space for one block, kept across blocks so that its pages are reused.
+/// Working space for one block, kept across blocks so that its pages are reused.
 #[derive(Default)]
 struct Buffers {
     /// Where each masked row's output is, coalition by coalition.
@@ -72,9 +76,6 @@ struct Buffers {
     delta: Vec<(f32, usize)>,
 }
 
-thread_local! {
-    static BUFFERS: std::cell::RefCell<Buffers> = std::cell::RefCell::new(Buffers::default());
-}
 
 /// Pre-activations of one explained row and the per-(background row, feature) coefficients.
 struct RowState {
@@ -96,7 +97,9 @@ impl<'a> Incremental<'a> {
             return Ok(None);
         }
         let background = background.as_standard_layout().to_owned();
+        let computing = Instant::now();
         let bg_pre = linear.pre_activations(background.view());
+        model.count_first_layer(computing.elapsed());
         let bg_out = standard(model.predict_from_linear(bg_pre.view())?);
         check_finite(&bg_out)?;
         Ok(Some(Incremental {
@@ -105,12 +108,15 @@ impl<'a> Incremental<'a> {
             background,
             bg_pre,
             bg_out,
+            idle: Mutex::new(Vec::new()),
         }))
     }
 
     fn row_state(&self, x: ArrayView1<f32>) -> Result<RowState> {
         let x_row = x.insert_axis(ndarray::Axis(0));
+        let computing = Instant::now();
         let x_pre = self.linear.pre_activations(x_row);
+        self.model.count_first_layer(computing.elapsed());
         let x_out = standard(self.model.predict_from_linear(x_pre.view())?);
         check_finite(&x_out)?;
         let diff = Array2::from_shape_fn(self.background.dim(), |(b, j)| {
@@ -131,25 +137,40 @@ impl<'a> Incremental<'a> {
         block: &[Coalition],
     ) -> Result<Array2<f64>> {
         let state = self.row_state(x)?;
-        // Taken out of the thread's slot, not borrowed: a thread waiting inside the model's
-        // parallel loop may start another block, which then gets fresh buffers.
-        let mut buffers = BUFFERS.take();
+        // A thread waiting inside the model's parallel loop may start another block, which then
+        // takes another idle working space (a new one only when all are in use).
+        let mut buffers = self.idle.lock().map(|mut v| v.pop()).ok().flatten().unwrap_or_default();
+        let updating = Instant::now();
+        let n_rows = self.block_rows(&state, players, block, &mut buffers);
+        self.model.count_first_layer(updating.elapsed());
         let values = self
-            .block_rows(&state, players, block, &mut buffers)
+            .rest_of_model(&buffers.pre[..n_rows * self.linear.n_hidden()], n_rows)
             .and_then(|out| self.average(&state, block.len(), &buffers.locs, &out));
-        BUFFERS.set(buffers);
+        if let Ok(mut idle) = self.idle.lock() {
+            idle.push(buffers);
+        }
         values
     }
 
+    /// Outputs of the model's layers after the first for `n_rows` rows of pre-activations.
+    fn rest_of_model(&self, pre: &[f32], n_rows: usize) -> Result<Array2<f32>> {
+        if n_rows == 0 {
+            return Ok(Array2::zeros((0, self.bg_out.ncols())));
+        }
+        let pre = ArrayView2::from_shape((n_rows, self.linear.n_hidden()), pre).expect("rows of H");
+        // Checked for NaN/inf through the averages: every row of the output enters one.
+        Ok(standard(self.model.predict_from_linear(pre)?))
+    }
+
     /// Fills `buffers` with the block's masked rows: where each row's output comes from, and the
-    /// pre-activations of the rows that need the model.
+    /// pre-activations of the rows that need the model; returns how many rows need it.
     fn block_rows(
         &self,
         state: &RowState,
         players: &[&[usize]],
         block: &[Coalition],
         buffers: &mut Buffers,
-    ) -> Result<Array2<f32>> {
+    ) -> usize {
         let nb = self.background.nrows();
         let h = self.linear.n_hidden();
         let n_players = players.len();
@@ -228,12 +249,7 @@ impl<'a> Incremental<'a> {
                 locs.push(Loc::Row(r));
             }
         }
-        if n_rows == 0 {
-            return Ok(Array2::zeros((0, self.bg_out.ncols())));
-        }
-        let pre = ArrayView2::from_shape((n_rows, h), &pre[..n_rows * h]).expect("rows of H");
-        // Checked for NaN/inf through the averages: every row of the output enters one.
-        Ok(standard(self.model.predict_from_linear(pre)?))
+        n_rows
     }
 
     /// v(S) for the block's coalitions: the mean output over each one's background rows.

@@ -58,4 +58,9 @@ pub trait Model: Send + Sync {
             "this model exposes no first linear layer to evaluate from".into(),
         ))
     }
+    /// Counts time spent computing this model's first linear layer outside it (incremental
+    /// updates of its pre-activations); only timing wrappers keep it.
+    fn count_first_layer(&self, elapsed: std::time::Duration) {
+        let _ = elapsed;
+    }
 }

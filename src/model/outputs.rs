@@ -104,6 +104,9 @@ impl Model for SelectOutputs<'_> {
     fn predict_from_linear(&self, pre: ArrayView2<f32>) -> Result<Array2<f32>> {
         self.select(self.inner.predict_from_linear(pre)?)
     }
+    fn count_first_layer(&self, elapsed: std::time::Duration) {
+        self.inner.count_first_layer(elapsed)
+    }
 }
 
 impl SelectOutputs<'_> {

@@ -1,15 +1,17 @@
-//! A [`Model`] wrapper that adds up the time spent inside model calls.
+//! A [`Model`] wrapper that adds up the time spent evaluating the model.
 
 use super::{FirstLinear, Model};
 use crate::error::Result;
 use ndarray::{Array2, ArrayView2};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
-/// Counts the nanoseconds of every `predict` and `predict_from_linear` call (summed over threads).
+/// Counts the nanoseconds of every `predict` and `predict_from_linear` call, and separately the
+/// first-layer updates reported through `count_first_layer` (both summed over threads).
 pub struct Timed<'a> {
     inner: &'a dyn Model,
     nanos: AtomicU64,
+    first_layer_nanos: AtomicU64,
 }
 
 impl<'a> Timed<'a> {
@@ -18,6 +20,7 @@ impl<'a> Timed<'a> {
         Timed {
             inner,
             nanos: AtomicU64::new(0),
+            first_layer_nanos: AtomicU64::new(0),
         }
     }
 
@@ -25,6 +28,33 @@ impl<'a> Timed<'a> {
     pub fn seconds(&self) -> f64 {
         self.nanos.load(Ordering::Relaxed) as f64 * 1e-9
     }
+
+    /// Seconds spent updating first-layer pre-activations outside model calls so far.
+    pub fn first_layer_seconds(&self) -> f64 {
+        self.first_layer_nanos.load(Ordering::Relaxed) as f64 * 1e-9
+    }
+
+    /// Runs `call`, adding its duration unless this thread is already inside a timed call of
+    /// this model: a thread waiting for the model's parallel loop may run other rows' work, whose
+    /// model time the outer call's duration already covers.
+    fn timed<T>(&self, call: impl FnOnce() -> T) -> T {
+        let me = self as *const Self as usize;
+        if TIMING.get() == me {
+            return call();
+        }
+        let outer = TIMING.replace(me);
+        let t = Instant::now();
+        let out = call();
+        self.nanos
+            .fetch_add(t.elapsed().as_nanos() as u64, Ordering::Relaxed);
+        TIMING.set(outer);
+        out
+    }
+}
+
+thread_local! {
+    /// Address of the `Timed` whose call this thread is inside (0: none).
+    static TIMING: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
 }
 
 impl Model for Timed<'_> {
@@ -38,20 +68,44 @@ impl Model for Timed<'_> {
         self.inner.row_shape()
     }
     fn predict(&self, rows: ArrayView2<f32>) -> Result<Array2<f32>> {
-        let t = Instant::now();
-        let out = self.inner.predict(rows);
-        self.nanos
-            .fetch_add(t.elapsed().as_nanos() as u64, Ordering::Relaxed);
-        out
+        self.timed(|| self.inner.predict(rows))
     }
     fn first_linear(&self) -> Option<&FirstLinear> {
         self.inner.first_linear()
     }
     fn predict_from_linear(&self, pre: ArrayView2<f32>) -> Result<Array2<f32>> {
-        let t = Instant::now();
-        let out = self.inner.predict_from_linear(pre);
-        self.nanos
-            .fetch_add(t.elapsed().as_nanos() as u64, Ordering::Relaxed);
-        out
+        self.timed(|| self.inner.predict_from_linear(pre))
+    }
+    fn count_first_layer(&self, elapsed: Duration) {
+        if TIMING.get() == self as *const Self as usize {
+            return;
+        }
+        self.first_layer_nanos
+            .fetch_add(elapsed.as_nanos() as u64, Ordering::Relaxed);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::FnModel;
+
+    #[test]
+    fn work_run_inside_a_timed_call_is_not_counted_twice() {
+        let f = FnModel::new(1, 1, |x| vec![x[0]]);
+        let timed = Timed::new(&f);
+        timed.count_first_layer(Duration::from_secs(1));
+        assert_eq!(timed.first_layer_seconds(), 1.0);
+        // Inside a model call (as when a waiting thread runs another row's first-layer update),
+        // the call's own duration already covers it.
+        timed.timed(|| timed.count_first_layer(Duration::from_secs(1)));
+        assert_eq!(timed.first_layer_seconds(), 1.0);
+        // Another model's timer on the same thread still counts its own time.
+        let other = Timed::new(&f);
+        timed.timed(|| other.count_first_layer(Duration::from_secs(2)));
+        assert_eq!(other.first_layer_seconds(), 2.0);
+        // And the thread is no longer inside a call afterwards.
+        timed.count_first_layer(Duration::from_secs(1));
+        assert_eq!(timed.first_layer_seconds(), 2.0);
     }
 }

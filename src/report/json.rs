@@ -24,10 +24,23 @@ pub struct Timings {
     pub write_seconds: f64,
     /// Seconds spent inside model calls, summed over threads.
     pub model_seconds: f64,
+    /// Seconds spent computing the model's first linear layer outside model calls (the
+    /// incremental evaluator's updates), summed over threads; 0 when whole rows run.
+    #[serde(default)]
+    pub first_layer_seconds: f64,
     /// Explained rows per second.
     pub rows_per_second: f64,
     /// Worker threads used.
     pub threads: usize,
+}
+
+impl Timings {
+    /// Fraction of the worker threads' explain time spent evaluating the model (model calls
+    /// plus first-layer updates).
+    pub fn model_share(&self) -> f64 {
+        (self.model_seconds + self.first_layer_seconds)
+            / (self.explain_seconds * self.threads.max(1) as f64).max(1e-12)
+    }
 }
 
 /// How the explanation was made.
