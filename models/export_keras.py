@@ -63,6 +63,7 @@ ORDER = [
     "mobilenet_block.onnx",
     "digits32_cnn.onnx",
     "lstm_digits8.onnx",
+    "breast_cancer_layernorm.onnx",
 ]
 
 
@@ -366,6 +367,32 @@ def build_cnn_digits8():
                    "input_layout": "NHWC"})]
 
 
+def build_breast_cancer_layernorm():
+    """Dense -> LayerNormalization -> Dense on the breast_cancer split: tf2onnx (opset 13) writes
+    the layer norm as a BatchNormalization whose mean and variance the graph computes."""
+    seed_everything()
+    L = tf.keras.layers
+    names, Xtr, Xte, ytr, yte = standardized(datasets.load_breast_cancer)
+    files = {k: f"breast_cancer_{v}.csv" for k, v in
+             [("train_csv", "train"), ("test_csv", "test"), ("train_labels_csv", "train_labels"),
+              ("test_labels_csv", "test_labels")]}
+    model = tf.keras.Sequential([L.Dense(16, activation="gelu", input_shape=(30,)),
+                                 L.LayerNormalization(),
+                                 L.Dense(1, activation="sigmoid")])
+    model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
+    model.fit(Xtr, ytr.astype(np.float32), epochs=30, batch_size=32, verbose=0)
+    pred = model.predict(Xte, verbose=0)
+    kp = keras_pred_csv("breast_cancer_layernorm", pred, ["prob"])
+    metric = {"accuracy": r6(accuracy_score(yte, (pred[:, 0] > 0.5).astype(int)))}
+    fname = "breast_cancer_layernorm.onnx"
+    exporter = export_tf2onnx(model, fname)
+    diff = check_ort(fname, Xte, pred)
+    return [entry(fname, "binary sigmoid (prob of class 1), Dense-LayerNormalization-Dense",
+                  exporter, files, 30, 1, metric, diff, False, kp,
+                  {"data": "sklearn breast_cancer, StandardScaler fit on train (the breast_cancer "
+                           "CSVs)"})]
+
+
 def build_lstm_digits8():
     """A recurrent model: the 8x8 digits read row by row (8 steps of 8 pixels) by an LSTM. Its
     zero initial state is shaped from the batch, so tract types it only at a concrete batch."""
@@ -464,6 +491,7 @@ KERAS2_BUILDERS = {
     "diabetes": build_diabetes,
     "cnn_digits8": build_cnn_digits8,
     "lstm_digits8": build_lstm_digits8,
+    "breast_cancer_layernorm": build_breast_cancer_layernorm,
     "resnet_small": lambda: build_image_model("resnet_small"),
     "mobilenet_block": lambda: build_image_model("mobilenet_block"),
     "digits32_cnn": lambda: build_image_model("digits32_cnn"),

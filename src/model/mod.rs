@@ -1,5 +1,6 @@
 //! Models the explainers query: the [`Model`] trait, ONNX models run by tract, and closures for tests.
 
+mod batch_norm;
 mod closure;
 mod dense;
 mod engine;

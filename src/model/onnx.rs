@@ -131,7 +131,8 @@ impl OnnxModel {
                 )
             })?;
 
-        let onnx = tract_onnx::onnx().with_ignore_output_shapes(true);
+        let mut onnx = tract_onnx::onnx().with_ignore_output_shapes(true);
+        super::batch_norm::register(&mut onnx.op_register);
         let parsed = guard::tract_result(path, "parsing the graph", || {
             onnx.model_for_proto_model(&proto)
         })?;
