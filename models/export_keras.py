@@ -63,6 +63,7 @@ ORDER = [
     "mobilenet_block.onnx",
     "digits32_cnn.onnx",
     "lstm_digits8.onnx",
+    "gru_digits8.onnx",
     "breast_cancer_layernorm.onnx",
 ]
 
@@ -394,8 +395,9 @@ def build_breast_cancer_layernorm():
 
 
 def build_lstm_digits8():
-    """A recurrent model: the 8x8 digits read row by row (8 steps of 8 pixels) by an LSTM. Its
-    zero initial state is shaped from the batch, so tract types it only at a concrete batch."""
+    """Recurrent models: the 8x8 digits read row by row (8 steps of 8 pixels) by an LSTM and by a
+    GRU. Their zero initial state is shaped from the batch, so tract types them only at a
+    concrete batch."""
     seed_everything()
     L = tf.keras.layers
     Xtr, Xte, ytr, yte = digits8()
@@ -403,22 +405,27 @@ def build_lstm_digits8():
              [("train_csv", "train"), ("test_csv", "test"), ("train_labels_csv", "train_labels"),
               ("test_labels_csv", "test_labels")]}
     Xtr3, Xte3 = Xtr.reshape(-1, 8, 8), Xte.reshape(-1, 8, 8)
-    model = tf.keras.Sequential([
-        L.LSTM(16, input_shape=(8, 8)),
-        L.Dense(10, activation="softmax"),
-    ])
-    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-    model.fit(Xtr3, ytr, epochs=30, batch_size=32, verbose=0)
-    pred = model.predict(Xte3, verbose=0)
-    kp = keras_pred_csv("lstm_digits8", pred, [f"class_{i}" for i in range(10)])
-    fname = "lstm_digits8.onnx"
-    exporter = export_tf2onnx(model, fname)
-    diff = check_ort(fname, Xte3, pred)
-    metric = {"accuracy": r6(accuracy_score(yte, pred.argmax(1)))}
-    return [entry(fname, "softmax 10 classes (LSTM over image rows)", exporter, files, 64, 10,
-                  metric, diff, False, kp,
-                  {"data": "sklearn digits 8x8 /16 (the digits8 CSVs); reshape to [N,8,8]: "
-                           "8 time steps of 8 values"})]
+    out = []
+    for stem, layer in [("lstm_digits8", L.LSTM), ("gru_digits8", L.GRU)]:
+        seed_everything()
+        model = tf.keras.Sequential([
+            layer(16, input_shape=(8, 8)),
+            L.Dense(10, activation="softmax"),
+        ])
+        model.compile(optimizer="adam", loss="sparse_categorical_crossentropy",
+                      metrics=["accuracy"])
+        model.fit(Xtr3, ytr, epochs=30, batch_size=32, verbose=0)
+        pred = model.predict(Xte3, verbose=0)
+        kp = keras_pred_csv(stem, pred, [f"class_{i}" for i in range(10)])
+        fname = f"{stem}.onnx"
+        exporter = export_tf2onnx(model, fname)
+        diff = check_ort(fname, Xte3, pred)
+        metric = {"accuracy": r6(accuracy_score(yte, pred.argmax(1)))}
+        out.append(entry(fname, f"softmax 10 classes ({layer.__name__} over image rows)",
+                         exporter, files, 64, 10, metric, diff, False, kp,
+                         {"data": "sklearn digits 8x8 /16 (the digits8 CSVs); reshape to "
+                                  "[N,8,8]: 8 time steps of 8 values"}))
+    return out
 
 
 def build_image_model(stem):
@@ -490,7 +497,7 @@ KERAS2_BUILDERS = {
     "breast_cancer": build_breast_cancer,  # also writes breast_cancer_fixed1.onnx
     "diabetes": build_diabetes,
     "cnn_digits8": build_cnn_digits8,
-    "lstm_digits8": build_lstm_digits8,
+    "lstm_digits8": build_lstm_digits8,  # also writes gru_digits8.onnx
     "breast_cancer_layernorm": build_breast_cancer_layernorm,
     "resnet_small": lambda: build_image_model("resnet_small"),
     "mobilenet_block": lambda: build_image_model("mobilenet_block"),
