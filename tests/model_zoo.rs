@@ -165,7 +165,7 @@ fn resnet_blocks_load_with_the_reduced_optimiser_and_say_so() {
 fn bad_models_fail_with_the_input_or_node_named() {
     let cases = [
         ("two_inputs.onnx", "2 inputs ('a', 'b')"),
-        ("int_input.onnx", "input 'x' is of type int64"),
+        ("bool_input.onnx", "input 'x' is of type bool"),
         ("unsupported_op.onnx", "mystery_node"),
         ("not_onnx.onnx", "not a valid ONNX"),
     ];

@@ -5,6 +5,7 @@ mod closure;
 mod dense;
 mod engine;
 mod guard;
+mod input_type;
 mod linear;
 mod narrow;
 mod onnx;
@@ -19,6 +20,7 @@ mod vexp;
 
 pub use closure::FnModel;
 pub use engine::Engine;
+pub use input_type::InputType;
 pub use linear::FirstLinear;
 pub use onnx::{BatchMode, OnnxModel, PADDED_BATCH};
 pub use optimiser::{optimized, Pipeline};

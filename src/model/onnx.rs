@@ -3,6 +3,7 @@
 use super::dense::DenseChain;
 use super::engine::Engine;
 use super::guard;
+use super::input_type::InputType;
 use super::optimiser::{self, Pipeline};
 #[cfg(feature = "ort")]
 use super::ort_engine::OrtEngine;
@@ -97,6 +98,8 @@ pub struct OnnxModel {
     ort: Option<OrtEngine>,
     /// The engine that runs `predict`.
     engine: Engine,
+    /// Element type of the input, and its name.
+    input: (InputType, String),
 }
 
 impl OnnxModel {
@@ -114,7 +117,8 @@ impl OnnxModel {
         let proto: pb::ModelProto = prost::Message::decode(&bytes[..])
             .map_err(|e| Error::model(path, format!("not a valid ONNX protobuf ({e})")))?;
         let info = ModelInfo::from_proto(&path.display().to_string(), &proto);
-        let input = single_float_input(path, &proto)?;
+        let (input, input_type) = single_input(path, &proto)?;
+        let dt = input_type.datum_type();
         let dims = value_dims(input).unwrap_or_default();
         let (declared_batch, row_shape) = split_batch(path, &input.name, &dims)?;
         let n_features = row_shape
@@ -137,20 +141,22 @@ impl OnnxModel {
             onnx.model_for_proto_model(&proto)
         })?;
 
-        let symbolic = build_typed(path, &parsed, None, &row_shape);
+        let symbolic = build_typed(path, &parsed, None, &row_shape, dt);
         let (typed, batch_mode, symbol, pipeline) = match (symbolic, declared_batch) {
             (Ok((t, s, p)), None) => (t, BatchMode::Symbolic, Some(s), p),
-            (Ok((t, s, p)), Some(b)) if probe(path, &t, &s, &row_shape, &p).is_ok() => {
+            (Ok((t, s, p)), Some(b)) if probe(path, &t, &s, &row_shape, &p, dt).is_ok() => {
                 (t, BatchMode::Redeclared { declared: b }, Some(s), p)
             }
             // E.g. a recurrent layer's initial state built from the batch size: typed at a
             // concrete batch, or the symbolic attempt's error.
-            (Err(e), None) => match build_typed(path, &parsed, Some(PADDED_BATCH), &row_shape) {
-                Ok((t, _, p)) => (t, BatchMode::Padded { size: PADDED_BATCH }, None, p),
-                Err(_) => return Err(e),
-            },
+            (Err(e), None) => {
+                match build_typed(path, &parsed, Some(PADDED_BATCH), &row_shape, dt) {
+                    Ok((t, _, p)) => (t, BatchMode::Padded { size: PADDED_BATCH }, None, p),
+                    Err(_) => return Err(e),
+                }
+            }
             (_, Some(b)) => {
-                let (t, _, p) = build_typed(path, &parsed, Some(b), &row_shape)?;
+                let (t, _, p) = build_typed(path, &parsed, Some(b), &row_shape, dt)?;
                 (t, BatchMode::Fixed { size: b }, None, p)
             }
         };
@@ -189,6 +195,7 @@ impl OnnxModel {
             #[cfg(feature = "ort")]
             ort: None,
             engine: Engine::Tract,
+            input: (input_type, input.name.clone()),
         };
         // One probe row gives the width of every output.
         let probe_out = model.run_outputs(Array2::zeros((1, n_features)).view())?;
@@ -279,6 +286,12 @@ impl OnnxModel {
                 "the graph is pinned to a batch of {size}; only tract pads such batches"
             ));
         }
+        if self.input.0 != InputType::Float32 {
+            return Err(format!(
+                "its input takes {} values; the onnxruntime engine feeds float32 only",
+                self.input.0.name()
+            ));
+        }
         let engine = OrtEngine::new(proto, input, &self.row_shape)?;
         match self.mismatch(|x| engine.run(x).map_err(|e| Error::model(&self.path, e))) {
             None => {
@@ -326,8 +339,10 @@ impl OnnxModel {
     /// Why `run` does not reproduce tract's outputs on deterministic probe rows (`None`: it does,
     /// within 1e-5 of the largest output).
     fn mismatch(&self, run: impl Fn(ArrayView2<f32>) -> Result<Array2<f32>>) -> Option<String> {
-        let probe = Array2::from_shape_fn((64, self.n_features), |(i, j)| {
-            (((i * 31 + j * 17) % 97) as f32 / 24.0) - 2.0
+        let probe = Array2::from_shape_fn((64, self.n_features), |(i, j)| match self.input.0 {
+            InputType::Float32 => (((i * 31 + j * 17) % 97) as f32 / 24.0) - 2.0,
+            // Ids every lookup table holds.
+            _ => ((i + j) % 2) as f32,
         });
         let reference = match self.run_outputs(probe.view()) {
             Ok(outs) => {
@@ -397,6 +412,11 @@ impl OnnxModel {
     /// Static description of the file plus how it is run.
     pub fn info(&self) -> &ModelInfo {
         &self.info
+    }
+
+    /// Element type of the model's input (integer inputs take whole-number rows).
+    pub fn input_type(&self) -> InputType {
+        self.input.0
     }
 
     /// How batches are sent to the graph.
@@ -485,7 +505,12 @@ impl OnnxModel {
         let contiguous = rows.as_standard_layout();
         let data = contiguous.as_slice().expect("standard layout");
         let input = guard::tract_result(&self.path, "preparing the input", || {
-            Tensor::from_shape(&shape, data)
+            let floats = Tensor::from_shape(&shape, data)?;
+            match self.input.0 {
+                InputType::Float32 => Ok(floats),
+                // Whole numbers, checked in `predict`.
+                other => Ok(floats.cast_to_dt(other.datum_type())?.into_owned()),
+            }
         })?;
         // A panicking run is not put back in the pool: its state may be half-updated.
         let result = guard::tract(&self.path, "running the graph", || {
@@ -594,6 +619,7 @@ impl Model for OnnxModel {
         if n == 0 {
             return Ok(Array2::zeros((0, k)));
         }
+        self.input.0.check(rows, &self.path, &self.input.1)?;
         let chunks: Vec<Array2<f32>> = rows
             .axis_chunks_iter(Axis(0), CHUNK_ROWS)
             .collect::<Vec<_>>()
@@ -667,10 +693,10 @@ fn concat_parts(parts: Vec<Vec<Array2<f32>>>) -> Vec<Array2<f32>> {
 }
 
 /// The graph's only input, which must hold floats.
-fn single_float_input<'a>(
+fn single_input<'a>(
     path: &Path,
     proto: &'a pb::ModelProto,
-) -> Result<&'a pb::ValueInfoProto> {
+) -> Result<(&'a pb::ValueInfoProto, InputType)> {
     let graph = proto
         .graph
         .as_ref()
@@ -688,17 +714,18 @@ fn single_float_input<'a>(
                 Some(pb::type_proto::Value::TensorType(t)) => t.elem_type,
                 None => 0,
             };
-            if elem != pb::tensor_proto::DataType::Float as i32 {
-                return Err(Error::model(
+            match InputType::from_onnx(elem) {
+                Some(t) => Ok((one, t)),
+                None => Err(Error::model(
                     path,
                     format!(
-                        "input '{}' is of type {}; only float32 inputs are supported",
+                        "input '{}' is of type {}; only float32, int32 and int64 inputs are \
+                         supported",
                         one.name,
                         super::proto_info::elem_type_name(elem)
                     ),
-                ));
+                )),
             }
-            Ok(one)
         }
         [] => Err(Error::model(path, "the graph has no input")),
         many => Err(Error::model(
@@ -755,6 +782,7 @@ fn build_typed(
     parsed: &InferenceModel,
     fixed: Option<usize>,
     row: &[usize],
+    dt: DatumType,
 ) -> Result<(TypedModel, Symbol, Pipeline)> {
     let (typed, sym) = guard::tract_result(path, "typing the graph", || {
         let mut m = parsed.clone();
@@ -762,7 +790,7 @@ fn build_typed(
         let mut shape: TVec<TDim> =
             tvec![fixed.map_or_else(|| sym.to_dim(), |b| (b as i64).to_dim())];
         shape.extend(row.iter().map(|&d| (d as i64).to_dim()));
-        m.set_input_fact(0, f32::fact(shape).into())?;
+        m.set_input_fact(0, dt.fact(shape).into())?;
         for o in 0..m.output_outlets()?.len() {
             m.set_output_fact(o, InferenceFact::default())?;
         }
@@ -779,6 +807,7 @@ fn probe(
     sym: &Symbol,
     row: &[usize],
     pipeline: &Pipeline,
+    dt: DatumType,
 ) -> Result<()> {
     let subs = HashMap::from([(sym.clone(), TDim::Val(2))]);
     let concrete = guard::tract_result(path, "fixing the batch size", || typed.set_symbols(&subs))?;
@@ -786,7 +815,7 @@ fn probe(
     let mut shape = vec![2];
     shape.extend_from_slice(row);
     let out = guard::tract_result(path, "running the graph", || {
-        plan.run(tvec!(Tensor::zero::<f32>(&shape)?.into_tvalue()))
+        plan.run(tvec!(Tensor::zero_dt(dt, &shape)?.into_tvalue()))
     })?;
     if out.iter().all(|t| t.rank() > 0 && t.shape()[0] == 2) {
         Ok(())
