@@ -57,6 +57,7 @@ pub enum EngineArg {
     Auto,
     Tract,
     Dense,
+    Conv,
     Ort,
 }
 
@@ -66,6 +67,7 @@ impl From<EngineArg> for Engine {
             EngineArg::Auto => Engine::Auto,
             EngineArg::Tract => Engine::Tract,
             EngineArg::Dense => Engine::Dense,
+            EngineArg::Conv => Engine::Conv,
             EngineArg::Ort => Engine::Ort,
         }
     }

@@ -1,0 +1,184 @@
+//! A fast path for sequential Keras CNNs: convolutions, pooling and per-channel steps run on
+//! channels-last images (see `conv_kernels`), then the flattened features through a
+//! [`DenseChain`]. It is only used when it reproduces tract's output on probe rows.
+
+use super::conv_kernels::{apply_ops, global_average, ChanOp, Conv2d, Pool2d, Shape};
+use super::dense::DenseChain;
+use ndarray::{Array2, ArrayView2};
+
+/// Target size of the im2col scratch of one sub-batch of images (values, about 2 MB).
+const COLS_BUDGET: usize = 1 << 19;
+
+/// How one image's values are ordered in a flat row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Order {
+    /// Channels last (Keras images, the order the layers work in).
+    Hwc,
+    /// Channels first (ONNX's NCHW).
+    Chw,
+}
+
+/// One step on a sub-batch of images.
+#[derive(Debug, Clone)]
+pub enum Layer {
+    /// A convolution followed by per-channel steps on its output.
+    Conv(Conv2d, Vec<ChanOp>),
+    /// Max or average pooling.
+    Pool(Pool2d),
+    /// Mean of each channel over the image (output 1x1).
+    GlobalAverage(Shape),
+    /// Per-channel steps in place (images of this shape).
+    Pointwise(Shape, Vec<ChanOp>),
+}
+
+impl Layer {
+    /// Shape of one output image, given the input's.
+    fn output(&self, input: Shape) -> Shape {
+        match self {
+            Layer::Conv(c, _) => c.output(),
+            Layer::Pool(p) => p.output(),
+            Layer::GlobalAverage(s) => Shape { h: 1, w: 1, c: s.c },
+            Layer::Pointwise(..) => input,
+        }
+    }
+}
+
+/// A sequential CNN read from an ONNX graph: image layers, a flatten, a dense chain.
+#[derive(Debug, Clone)]
+pub struct ConvChain {
+    /// Shape of one input image and how its values are ordered in an input row.
+    pub(super) input: (Shape, Order),
+    /// Image layers in order.
+    pub(super) layers: Vec<Layer>,
+    /// Order in which the last image is flattened for the dense chain.
+    pub(super) flatten: Order,
+    /// The layers after the flatten.
+    pub(super) dense: DenseChain,
+}
+
+/// Per-call scratch: two image buffers used in turn and the im2col buffer.
+struct Scratch {
+    images: [Vec<f32>; 2],
+    cols: Vec<f32>,
+}
+
+/// Copies image `src` stored in `from` order into `dst` in `to` order.
+fn reorder(src: &[f32], s: Shape, from: Order, to: Order, dst: &mut [f32]) {
+    if from == to || s.c == 1 || s.h * s.w == 1 {
+        dst.copy_from_slice(src);
+        return;
+    }
+    let hw = s.h * s.w;
+    for p in 0..hw {
+        for ch in 0..s.c {
+            let (hwc, chw) = (p * s.c + ch, ch * hw + p);
+            match from {
+                Order::Chw => dst[hwc] = src[chw],
+                Order::Hwc => dst[chw] = src[hwc],
+            }
+        }
+    }
+}
+
+impl ConvChain {
+    /// Shapes of the input image and after each layer.
+    fn shapes(&self) -> Vec<Shape> {
+        let mut shapes = vec![self.input.0];
+        for l in &self.layers {
+            let last = *shapes.last().expect("input shape");
+            shapes.push(l.output(last));
+        }
+        shapes
+    }
+
+    /// Images per sub-batch: as many as keep the largest im2col scratch near `COLS_BUDGET`.
+    fn sub_batch(&self) -> usize {
+        let per_image = self
+            .layers
+            .iter()
+            .map(|l| match l {
+                Layer::Conv(c, _) => c.cols_per_image(),
+                _ => 0,
+            })
+            .max()
+            .unwrap_or(0);
+        (COLS_BUDGET / per_image.max(1)).clamp(1, 256)
+    }
+
+    /// Runs the chain on rows of flattened input images.
+    pub fn run(&self, x: ArrayView2<f32>) -> Array2<f32> {
+        let x = x.as_standard_layout();
+        let x = x.as_slice().expect("standard layout");
+        let shapes = self.shapes();
+        let in_shape = self.input.0;
+        let n = x.len() / in_shape.len().max(1);
+        let last = *shapes.last().expect("input shape");
+        let mut flat = Array2::<f32>::zeros((n, last.len()));
+        let sub = self.sub_batch().min(n.max(1));
+        let biggest = shapes.iter().map(Shape::len).max().unwrap_or(0);
+        let cols = self
+            .layers
+            .iter()
+            .map(|l| match l {
+                Layer::Conv(c, _) => c.cols_per_image(),
+                _ => 0,
+            })
+            .max()
+            .unwrap_or(0);
+        let mut scratch = Scratch {
+            images: [vec![0.0; sub * biggest], vec![0.0; sub * biggest]],
+            cols: vec![0.0; sub * cols],
+        };
+        let flat_rows = flat.as_slice_mut().expect("fresh array");
+        for (images, dst) in x
+            .chunks(sub * in_shape.len())
+            .zip(flat_rows.chunks_mut(sub * last.len()))
+        {
+            let m = images.len() / in_shape.len();
+            self.run_images(images, m, &shapes, &mut scratch, dst);
+        }
+        self.dense.run(flat.view())
+    }
+
+    /// Runs `m` images through the layers and writes their flattened features into `dst`.
+    fn run_images(
+        &self,
+        images: &[f32],
+        m: usize,
+        shapes: &[Shape],
+        scratch: &mut Scratch,
+        dst: &mut [f32],
+    ) {
+        let (in_shape, in_order) = self.input;
+        let [a, b] = &mut scratch.images;
+        for (src, to) in images
+            .chunks_exact(in_shape.len())
+            .zip(a.chunks_exact_mut(in_shape.len()))
+        {
+            reorder(src, in_shape, in_order, Order::Hwc, to);
+        }
+        let (mut cur, mut next) = (a, b);
+        for (layer, (&s_in, &s_out)) in self.layers.iter().zip(shapes.iter().zip(&shapes[1..])) {
+            let src = &cur[..m * s_in.len()];
+            match layer {
+                Layer::Conv(conv, ops) => conv.run(src, m, next, &mut scratch.cols, ops),
+                Layer::Pool(pool) => pool.run(src, m, next),
+                Layer::GlobalAverage(s) => global_average(src, *s, m, next),
+                Layer::Pointwise(s, ops) => {
+                    apply_ops(ops, s.c, &mut cur[..m * s_in.len()]);
+                    continue;
+                }
+            }
+            debug_assert!(next.len() >= m * s_out.len());
+            std::mem::swap(&mut cur, &mut next);
+        }
+        let last = *shapes.last().expect("input shape");
+        for (src, to) in cur
+            .chunks_exact(last.len())
+            .zip(dst.chunks_exact_mut(last.len()))
+            .take(m)
+        {
+            reorder(src, last, Order::Hwc, self.flatten, to);
+        }
+    }
+}
