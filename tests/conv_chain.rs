@@ -45,8 +45,14 @@ fn bundled_cnns_run_on_the_conv_engine_like_tract_and_keras() {
         let ours = conv.predict(x.view()).unwrap();
         let theirs = tract.predict(x.view()).unwrap();
         let scale = keras.iter().fold(1.0f32, |m, v| m.max(v.abs()));
-        assert!(max_diff(&ours, &theirs) <= 1e-5 * scale, "{file}: conv vs tract");
-        assert!(max_diff(&ours, &keras) <= 1e-5 * scale, "{file}: conv vs keras");
+        assert!(
+            max_diff(&ours, &theirs) <= 1e-5 * scale,
+            "{file}: conv vs tract"
+        );
+        assert!(
+            max_diff(&ours, &keras) <= 1e-5 * scale,
+            "{file}: conv vs keras"
+        );
         // Odd batch sizes (sub-batches of images, one image) give the same rows.
         for n in [1usize, 7, 33] {
             let part = conv.predict(x.slice(ndarray::s![..n, ..])).unwrap();
@@ -59,9 +65,15 @@ fn bundled_cnns_run_on_the_conv_engine_like_tract_and_keras() {
 #[test]
 fn graphs_that_are_not_sequential_cnns_are_left_to_tract() {
     for (file, why) in [
-        ("models/resnet_small.onnx", "node 'resnet_small/pool1_pad/Pad' (Pad)"),
+        (
+            "models/resnet_small.onnx",
+            "node 'resnet_small/pool1_pad/Pad' (Pad)",
+        ),
         ("models/mobilenet_block.onnx", "is grouped (group 16)"),
-        ("models/ref_dense100.onnx", "does not turn the input into NCHW images"),
+        (
+            "models/ref_dense100.onnx",
+            "does not turn the input into NCHW images",
+        ),
     ] {
         let auto = OnnxModel::load(file).unwrap();
         assert_ne!(auto.engine(), Engine::Conv, "{file}");
@@ -120,7 +132,10 @@ fn explaining_with_conv_gives_tracts_attributions() {
     let (tract, _) = explain_digits32("tract");
     assert_eq!(meta["engine"], "conv");
     assert_eq!(conv.len(), tract.len());
-    assert!(conv.iter().any(|v| v.abs() > 1e-3), "attributions are not all zero");
+    assert!(
+        conv.iter().any(|v| v.abs() > 1e-3),
+        "attributions are not all zero"
+    );
     let gap = conv
         .iter()
         .zip(&tract)

@@ -6,8 +6,8 @@ use super::conv_kernels::{apply_ops, global_average, ChanOp, Conv2d, Pool2d, Sha
 use super::dense::DenseChain;
 use ndarray::{Array2, ArrayView2};
 
-/// Target size of the im2col scratch of one sub-batch of images (values, about 2 MB).
-const COLS_BUDGET: usize = 1 << 19;
+/// Target size of the im2col scratch of one sub-batch of images (values, about 1 MB).
+const COLS_BUDGET: usize = 1 << 18;
 
 /// How one image's values are ordered in a flat row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

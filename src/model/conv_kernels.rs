@@ -451,7 +451,7 @@ mod tests {
     #[test]
     fn convolution_matches_the_naive_sum_on_random_shapes() {
         let mut rng = ChaCha8Rng::seed_from_u64(7);
-        let mut pointwise = 0;
+        let (mut pointwise, mut checked) = (0, 0);
         for case in 0..60 {
             let (stride, dilation) = [(1, 1), (2, 1), (1, 2), (2, 2)][case % 4];
             let mut win = random_window(&mut rng, stride, dilation);
@@ -478,6 +478,7 @@ mod tests {
                 continue;
             };
             pointwise += usize::from(conv.is_pointwise());
+            checked += 1;
             let w: Vec<f32> = conv_weights_oihw(&conv);
             let input = random(&mut rng, n * s.len());
             let out_len = conv.output().len();
@@ -494,6 +495,7 @@ mod tests {
             }
         }
         assert!(pointwise > 0, "the 1x1 path was exercised");
+        assert!(checked >= 40, "only {checked} of 60 windows fit");
     }
 
     /// The ONNX [o, c, kh, kw] weights back from the packed [kh·kw·c, o] matrix.
@@ -519,6 +521,7 @@ mod tests {
                 count_include_pad: false,
             },
         ];
+        let mut checked = 0;
         for case in 0..60 {
             let (stride, dilation) = [(1, 1), (2, 1), (2, 2)][case % 3];
             let mut win = random_window(&mut rng, stride, dilation);
@@ -537,6 +540,7 @@ mod tests {
             let Some(pool) = Pool2d::new(kind, win, s) else {
                 continue;
             };
+            checked += 1;
             let input = random(&mut rng, n * s.len());
             let out_len = pool.output().len();
             let mut out = vec![f32::NAN; n * out_len];
@@ -550,6 +554,7 @@ mod tests {
                 );
             }
         }
+        assert!(checked >= 40, "only {checked} of 60 windows fit");
     }
 
     #[test]
