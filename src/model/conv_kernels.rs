@@ -1,8 +1,11 @@
 //! 2-D convolution and pooling on channels-last (NHWC) batches: convolution as im2col + one sgemm
 //! with a fused per-channel epilogue, max/average pooling over windows, global average pooling.
 
-use ndarray::linalg::general_mat_mul;
-use ndarray::{Array2, ArrayView2, ArrayViewMut2};
+use super::narrow::{NarrowWeights, MAX_COLS};
+use ndarray::{s, Array2};
+
+/// im2col rows multiplied per block (the block's outputs stay in cache for the epilogue).
+const ROW_BLOCK: usize = 64;
 
 /// Height, width and channels of one image (stored as `h` rows of `w` pixels of `c` values).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -85,30 +88,32 @@ pub enum ChanOp {
 }
 
 impl ChanOp {
-    /// Applies the step to one pixel's channels.
-    #[inline]
-    fn apply(&self, px: &mut [f32]) {
+    /// Applies the step to every pixel (`c` values each) of `data`, one step over the whole slice
+    /// at a time (the match is outside the loops).
+    fn apply_all(&self, c: usize, data: &mut [f32]) {
         match self {
-            ChanOp::Affine { scale, shift } => px
-                .iter_mut()
-                .zip(scale.iter().zip(shift))
-                .for_each(|(v, (a, b))| *v = *v * a + b),
-            ChanOp::Relu => px.iter_mut().for_each(|v| *v = v.max(0.0)),
-            ChanOp::Clip(lo, hi) => px.iter_mut().for_each(|v| *v = v.max(*lo).min(*hi)),
-            ChanOp::Sigmoid => px.iter_mut().for_each(|v| *v = 1.0 / (1.0 + (-*v).exp())),
-            ChanOp::Tanh => px.iter_mut().for_each(|v| *v = v.tanh()),
+            ChanOp::Affine { scale, shift } => {
+                for px in data.chunks_exact_mut(c) {
+                    px.iter_mut()
+                        .zip(scale.iter().zip(shift))
+                        .for_each(|(v, (a, b))| *v = *v * a + b);
+                }
+            }
+            ChanOp::Relu => data.iter_mut().for_each(|v| *v = v.max(0.0)),
+            ChanOp::Clip(lo, hi) => data.iter_mut().for_each(|v| *v = v.max(*lo).min(*hi)),
+            ChanOp::Sigmoid => data.iter_mut().for_each(|v| *v = 1.0 / (1.0 + (-*v).exp())),
+            ChanOp::Tanh => data.iter_mut().for_each(|v| *v = v.tanh()),
         }
     }
 }
 
-/// Applies `ops` in order to every pixel (`c` values each) of `data`.
+/// Applies `ops` in order to every pixel (`c` values each) of `data` (a block small enough to
+/// stay in cache between steps).
 pub fn apply_ops(ops: &[ChanOp], c: usize, data: &mut [f32]) {
-    if ops.is_empty() || c == 0 {
+    if c == 0 {
         return;
     }
-    for px in data.chunks_exact_mut(c) {
-        ops.iter().for_each(|op| op.apply(px));
-    }
+    ops.iter().for_each(|op| op.apply_all(c, data));
 }
 
 /// A 2-D convolution (group 1) with weights packed as `[kh·kw·c_in, c_out]`.
@@ -119,6 +124,8 @@ pub struct Conv2d {
     output: Shape,
     /// Rows ordered by (ky, kx, c_in), matching the im2col rows.
     weights: Array2<f32>,
+    /// The same weights as panels of at most 16 output channels, each run by the narrow kernel.
+    panels: Vec<NarrowWeights>,
 }
 
 impl Conv2d {
@@ -140,11 +147,16 @@ impl Conv2d {
             w: ow,
             c: c_out,
         };
+        let panels = (0..c_out)
+            .step_by(MAX_COLS)
+            .map(|j| NarrowWeights::new(weights.slice(s![.., j..(j + MAX_COLS).min(c_out)])))
+            .collect::<Option<Vec<_>>>()?;
         Some(Conv2d {
             win,
             input,
             output,
             weights,
+            panels,
         })
     }
 
@@ -186,11 +198,28 @@ impl Conv2d {
             }
             &cols[..pixels * k]
         };
-        let a = ArrayView2::from_shape((pixels, k), a).expect("im2col rows");
-        let out = &mut out[..pixels * self.output.c];
-        let mut c = ArrayViewMut2::from_shape((pixels, self.output.c), &mut *out).expect("out");
-        general_mat_mul(1.0, &a, &self.weights, 0.0, &mut c);
-        apply_ops(ops, self.output.c, out);
+        let o = self.output.c;
+        let mut panel_out = [0.0f32; ROW_BLOCK * MAX_COLS];
+        for (a, out) in a
+            .chunks(ROW_BLOCK * k)
+            .zip(out[..pixels * o].chunks_mut(ROW_BLOCK * o))
+        {
+            match self.panels.as_slice() {
+                [one] => one.dot_into(a, out),
+                panels => {
+                    let rows = a.len() / k;
+                    for (p, panel) in panels.iter().enumerate() {
+                        let w = panel.matrix().ncols();
+                        let part = &mut panel_out[..rows * w];
+                        panel.dot_into(a, part);
+                        for (dst, src) in out.chunks_exact_mut(o).zip(part.chunks_exact(w)) {
+                            dst[p * MAX_COLS..p * MAX_COLS + w].copy_from_slice(src);
+                        }
+                    }
+                }
+            }
+            apply_ops(ops, o, out);
+        }
     }
 
     /// One image's im2col rows: per output pixel, the kh·kw taps of c values each (zeros in
