@@ -56,10 +56,23 @@ pub struct ConvChain {
     pub(super) dense: DenseChain,
 }
 
-/// Per-call scratch: two image buffers used in turn and the im2col buffer.
+/// Scratch of one thread: two image buffers used in turn and the im2col buffer.
+#[derive(Default)]
 struct Scratch {
     images: [Vec<f32>; 2],
     cols: Vec<f32>,
+}
+
+thread_local! {
+    /// Each thread's scratch, kept between calls so that large buffers are not mapped anew.
+    static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::default();
+}
+
+/// Makes `buf` hold at least `len` values.
+fn grow(buf: &mut Vec<f32>, len: usize) {
+    if buf.len() < len {
+        buf.resize(len, 0.0);
+    }
 }
 
 /// Copies image `src` stored in `from` order into `dst` in `to` order.
@@ -91,18 +104,21 @@ impl ConvChain {
         shapes
     }
 
-    /// Images per sub-batch: as many as keep the largest im2col scratch near `COLS_BUDGET`.
-    fn sub_batch(&self) -> usize {
-        let per_image = self
-            .layers
+    /// Largest im2col scratch of one image over the convolutions.
+    fn cols_per_image(&self) -> usize {
+        self.layers
             .iter()
             .map(|l| match l {
                 Layer::Conv(c, _) => c.cols_per_image(),
                 _ => 0,
             })
             .max()
-            .unwrap_or(0);
-        (COLS_BUDGET / per_image.max(1)).clamp(1, 256)
+            .unwrap_or(0)
+    }
+
+    /// Images per sub-batch: as many as keep the largest im2col scratch near `COLS_BUDGET`.
+    fn sub_batch(&self) -> usize {
+        (COLS_BUDGET / self.cols_per_image().max(1)).clamp(1, 256)
     }
 
     /// Runs the chain on rows of flattened input images.
@@ -113,41 +129,35 @@ impl ConvChain {
         let in_shape = self.input.0;
         let n = x.len() / in_shape.len().max(1);
         let last = *shapes.last().expect("input shape");
-        let mut flat = Array2::<f32>::zeros((n, last.len()));
         let sub = self.sub_batch().min(n.max(1));
         let biggest = shapes.iter().map(Shape::len).max().unwrap_or(0);
-        let cols = self
-            .layers
-            .iter()
-            .map(|l| match l {
-                Layer::Conv(c, _) => c.cols_per_image(),
-                _ => 0,
-            })
-            .max()
-            .unwrap_or(0);
-        let mut scratch = Scratch {
-            images: [vec![0.0; sub * biggest], vec![0.0; sub * biggest]],
-            cols: vec![0.0; sub * cols],
-        };
-        let flat_rows = flat.as_slice_mut().expect("fresh array");
-        for (images, dst) in x
-            .chunks(sub * in_shape.len())
-            .zip(flat_rows.chunks_mut(sub * last.len()))
-        {
-            let m = images.len() / in_shape.len();
-            self.run_images(images, m, &shapes, &mut scratch, dst);
-        }
+        let flat = SCRATCH.with(|scratch| {
+            let mut scratch = scratch.borrow_mut();
+            let scratch = &mut *scratch;
+            // Grown once per thread, reused by later calls (values are overwritten, never read).
+            for buf in &mut scratch.images {
+                grow(buf, sub * biggest);
+            }
+            grow(&mut scratch.cols, sub * self.cols_per_image());
+            let mut flat = Vec::with_capacity(n * last.len());
+            for images in x.chunks(sub * in_shape.len()) {
+                let m = images.len() / in_shape.len();
+                self.run_images(images, m, &shapes, scratch, &mut flat);
+            }
+            flat
+        });
+        let flat = Array2::from_shape_vec((n, last.len()), flat).expect("one row per image");
         self.dense.run(flat.view())
     }
 
-    /// Runs `m` images through the layers and writes their flattened features into `dst`.
+    /// Runs `m` images through the layers and appends their flattened features to `flat`.
     fn run_images(
         &self,
         images: &[f32],
         m: usize,
         shapes: &[Shape],
         scratch: &mut Scratch,
-        dst: &mut [f32],
+        flat: &mut Vec<f32>,
     ) {
         let (in_shape, in_order) = self.input;
         let [a, b] = &mut scratch.images;
@@ -173,12 +183,15 @@ impl ConvChain {
             std::mem::swap(&mut cur, &mut next);
         }
         let last = *shapes.last().expect("input shape");
-        for (src, to) in cur
-            .chunks_exact(last.len())
-            .zip(dst.chunks_exact_mut(last.len()))
-            .take(m)
-        {
-            reorder(src, last, Order::Hwc, self.flatten, to);
+        let start = flat.len();
+        flat.extend_from_slice(&cur[..m * last.len()]);
+        if self.flatten != Order::Hwc {
+            for (src, to) in cur
+                .chunks_exact(last.len())
+                .zip(flat[start..].chunks_exact_mut(last.len()))
+            {
+                reorder(src, last, Order::Hwc, self.flatten, to);
+            }
         }
     }
 }
