@@ -3,7 +3,7 @@
 
 use super::conv_chain::{ConvChain, Layer, Order};
 use super::conv_kernels::{ChanOp, Conv2d, Pool2d, PoolKind, Shape, Window};
-use super::dense::{attr_f, attr_i, float_tensor, DenseChain};
+use super::dense::{attr_f, attr_i, float_tensor, is_chain_step, DenseChain};
 use std::collections::HashMap;
 use tract_onnx::pb;
 
@@ -387,13 +387,7 @@ impl ConvChain {
             _ => graph.node[0].output[0].clone(),
         };
         for (i, node) in graph.node.iter().enumerate().skip(skip) {
-            let data: Vec<&str> = node
-                .input
-                .iter()
-                .filter(|n| !n.is_empty() && !inits.contains_key(n.as_str()))
-                .map(String::as_str)
-                .collect();
-            if data != [current.as_str()] || node.output.len() != 1 || !node.domain.is_empty() {
+            if !is_chain_step(node, &inits, &current) {
                 return Err(refuse(node, "is not a step of a sequential chain"));
             }
             if flattens(node, &inits, &walk) {

@@ -91,6 +91,23 @@ pub(super) fn float_tensor(t: &pb::TensorProto) -> Option<(Vec<usize>, Vec<f32>)
     (data.len() == n).then_some((dims, data))
 }
 
+/// Whether `node` is one step of a chain: a default-domain op with one output whose only
+/// computed input (the others being initializers) is `current`.
+pub(super) fn is_chain_step(
+    node: &pb::NodeProto,
+    inits: &HashMap<&str, &pb::TensorProto>,
+    current: &str,
+) -> bool {
+    let mut data = node
+        .input
+        .iter()
+        .filter(|i| !i.is_empty() && !inits.contains_key(i.as_str()));
+    data.next().is_some_and(|i| i == current)
+        && data.next().is_none()
+        && node.output.len() == 1
+        && node.domain.is_empty()
+}
+
 /// An integer attribute of a node, or `default`.
 pub(super) fn attr_i(node: &pb::NodeProto, name: &str, default: i64) -> i64 {
     node.attribute
@@ -138,13 +155,7 @@ impl DenseChain {
         let mut width = n_in;
         let mut stages = vec![];
         for node in nodes {
-            let data: Vec<&str> = node
-                .input
-                .iter()
-                .filter(|i| !i.is_empty() && !inits.contains_key(i.as_str()))
-                .map(String::as_str)
-                .collect();
-            if data != [current.as_str()] || node.output.len() != 1 || !node.domain.is_empty() {
+            if !is_chain_step(node, &inits, &current) {
                 return None;
             }
             let init = |pos: usize| node.input.get(pos).and_then(|n| inits.get(n.as_str()));
