@@ -195,3 +195,21 @@ impl ConvChain {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reordering_moves_channels_and_round_trips() {
+        let s = Shape { h: 1, w: 2, c: 3 };
+        // Pixel p, channel ch holds 10·p + ch.
+        let hwc = [0.0, 1.0, 2.0, 10.0, 11.0, 12.0];
+        let mut chw = [0.0; 6];
+        reorder(&hwc, s, Order::Hwc, Order::Chw, &mut chw);
+        assert_eq!(chw, [0.0, 10.0, 1.0, 11.0, 2.0, 12.0]);
+        let mut back = [0.0; 6];
+        reorder(&chw, s, Order::Chw, Order::Hwc, &mut back);
+        assert_eq!(back, hwc);
+    }
+}

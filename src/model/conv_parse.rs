@@ -317,9 +317,16 @@ fn read_node(node: &pb::NodeProto, inits: &Inits, w: &mut Walk) -> Result<(), St
                 true => (1, true),
                 false => (0, false),
             };
-            let k = init(pos)
-                .and_then(|t| per_channel(t, s.c))
-                .ok_or_else(|| refuse(node, "combines two computed tensors (e.g. a residual)"))?;
+            let k = match init(pos) {
+                None => {
+                    return Err(refuse(
+                        node,
+                        "combines two computed tensors (e.g. a residual)",
+                    ))
+                }
+                Some(t) => per_channel(t, s.c)
+                    .ok_or_else(|| refuse(node, "has a constant that is not per-channel"))?,
+            };
             let ones = vec![1.0; s.c];
             let zeros = vec![0.0; s.c];
             let (scale, shift) = match (op, first) {
