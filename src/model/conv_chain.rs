@@ -5,6 +5,7 @@
 use super::conv_kernels::{apply_ops, global_average, ChanOp, Conv2d, Pool2d, Shape};
 use super::dense::DenseChain;
 use ndarray::{Array2, ArrayView2};
+use std::sync::Mutex;
 
 /// Target size of the im2col scratch of one sub-batch of images (values, about 1 MB).
 const COLS_BUDGET: usize = 1 << 18;
@@ -44,7 +45,7 @@ impl Layer {
 }
 
 /// A sequential CNN read from an ONNX graph: image layers, a flatten, a dense chain.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct ConvChain {
     /// Shape of one input image and how its values are ordered in an input row.
     pub(super) input: (Shape, Order),
@@ -54,18 +55,16 @@ pub struct ConvChain {
     pub(super) flatten: Order,
     /// The layers after the flatten.
     pub(super) dense: DenseChain,
+    /// Scratch of finished calls, reused by later ones (at most one per concurrent call; freed
+    /// with the chain) so that large buffers are not mapped anew at every call.
+    pub(super) idle: Mutex<Vec<Scratch>>,
 }
 
-/// Scratch of one thread: two image buffers used in turn and the im2col buffer.
-#[derive(Default)]
-struct Scratch {
+/// Scratch of one call: two image buffers used in turn and the im2col buffer.
+#[derive(Debug, Default)]
+pub(super) struct Scratch {
     images: [Vec<f32>; 2],
     cols: Vec<f32>,
-}
-
-thread_local! {
-    /// Each thread's scratch, kept between calls so that large buffers are not mapped anew.
-    static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::default();
 }
 
 /// Makes `buf` hold at least `len` values.
@@ -131,21 +130,23 @@ impl ConvChain {
         let last = *shapes.last().expect("input shape");
         let sub = self.sub_batch().min(n.max(1));
         let biggest = shapes.iter().map(Shape::len).max().unwrap_or(0);
-        let flat = SCRATCH.with(|scratch| {
-            let mut scratch = scratch.borrow_mut();
-            let scratch = &mut *scratch;
-            // Grown once per thread, reused by later calls (values are overwritten, never read).
-            for buf in &mut scratch.images {
-                grow(buf, sub * biggest);
-            }
-            grow(&mut scratch.cols, sub * self.cols_per_image());
-            let mut flat = Vec::with_capacity(n * last.len());
-            for images in x.chunks(sub * in_shape.len()) {
-                let m = images.len() / in_shape.len();
-                self.run_images(images, m, &shapes, scratch, &mut flat);
-            }
-            flat
-        });
+        let mut scratch = self
+            .idle
+            .lock()
+            .expect("scratch pool")
+            .pop()
+            .unwrap_or_default();
+        // Grown once, reused by later calls (values are overwritten before they are read).
+        for buf in &mut scratch.images {
+            grow(buf, sub * biggest);
+        }
+        grow(&mut scratch.cols, sub * self.cols_per_image());
+        let mut flat = Vec::with_capacity(n * last.len());
+        for images in x.chunks(sub * in_shape.len()) {
+            let m = images.len() / in_shape.len();
+            self.run_images(images, m, &shapes, &mut scratch, &mut flat);
+        }
+        self.idle.lock().expect("scratch pool").push(scratch);
         let flat = Array2::from_shape_vec((n, last.len()), flat).expect("one row per image");
         self.dense.run(flat.view())
     }

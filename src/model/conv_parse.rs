@@ -416,6 +416,7 @@ impl ConvChain {
                     layers: walk.layers,
                     flatten,
                     dense,
+                    idle: Default::default(),
                 });
             }
             read_node(node, &inits, &mut walk)?;
