@@ -62,6 +62,7 @@ ORDER = [
     "resnet_small.onnx",
     "mobilenet_block.onnx",
     "digits32_cnn.onnx",
+    "lstm_digits8.onnx",
 ]
 
 
@@ -365,6 +366,34 @@ def build_cnn_digits8():
                    "input_layout": "NHWC"})]
 
 
+def build_lstm_digits8():
+    """A recurrent model: the 8x8 digits read row by row (8 steps of 8 pixels) by an LSTM. Its
+    zero initial state is shaped from the batch, so tract types it only at a concrete batch."""
+    seed_everything()
+    L = tf.keras.layers
+    Xtr, Xte, ytr, yte = digits8()
+    files = {k: f"digits8_{v}.csv" for k, v in
+             [("train_csv", "train"), ("test_csv", "test"), ("train_labels_csv", "train_labels"),
+              ("test_labels_csv", "test_labels")]}
+    Xtr3, Xte3 = Xtr.reshape(-1, 8, 8), Xte.reshape(-1, 8, 8)
+    model = tf.keras.Sequential([
+        L.LSTM(16, input_shape=(8, 8)),
+        L.Dense(10, activation="softmax"),
+    ])
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.fit(Xtr3, ytr, epochs=30, batch_size=32, verbose=0)
+    pred = model.predict(Xte3, verbose=0)
+    kp = keras_pred_csv("lstm_digits8", pred, [f"class_{i}" for i in range(10)])
+    fname = "lstm_digits8.onnx"
+    exporter = export_tf2onnx(model, fname)
+    diff = check_ort(fname, Xte3, pred)
+    metric = {"accuracy": r6(accuracy_score(yte, pred.argmax(1)))}
+    return [entry(fname, "softmax 10 classes (LSTM over image rows)", exporter, files, 64, 10,
+                  metric, diff, False, kp,
+                  {"data": "sklearn digits 8x8 /16 (the digits8 CSVs); reshape to [N,8,8]: "
+                           "8 time steps of 8 values"})]
+
+
 def build_image_model(stem):
     """One of image_zoo.MODELS, trained on the full digits32 training split; the committed CSVs
     hold the first rows of each class (image_zoo.TRAIN_PER_CLASS / TEST_PER_CLASS)."""
@@ -434,6 +463,7 @@ KERAS2_BUILDERS = {
     "breast_cancer": build_breast_cancer,  # also writes breast_cancer_fixed1.onnx
     "diabetes": build_diabetes,
     "cnn_digits8": build_cnn_digits8,
+    "lstm_digits8": build_lstm_digits8,
     "resnet_small": lambda: build_image_model("resnet_small"),
     "mobilenet_block": lambda: build_image_model("mobilenet_block"),
     "digits32_cnn": lambda: build_image_model("digits32_cnn"),

@@ -3,6 +3,7 @@
 //! Messages speak of library parameters (`samples`, `num_features`); the CLI renames them to its
 //! flags. A variant's message never repeats its `#[source]`: [`report`] joins the chain on one line.
 
+use crate::explain::PlayerKind;
 use std::path::{Path, PathBuf};
 
 /// Result alias used across the library.
@@ -49,17 +50,22 @@ pub enum Error {
         #[source]
         source: Option<Cause>,
     },
-    /// A budget too small for the estimator and the number of features.
-    #[error("samples = {samples} is too small for {estimator} on {features} features: give at least {minimum}")]
+    /// A budget too small for the estimator and the number of players.
+    #[error(
+        "samples = {samples} is too small for {estimator} on {}: give at least {minimum}",
+        .players.count(*.features)
+    )]
     Budget {
         /// The estimator's name.
         estimator: &'static str,
         /// The budget given.
         samples: usize,
-        /// Features in play.
+        /// Players in play (features, or the groups, patches or superpixels of `players`).
         features: usize,
         /// The smallest budget that works.
         minimum: usize,
+        /// What the players are.
+        players: PlayerKind,
     },
     /// A parameter out of its range or not understood.
     #[error("{name}: {msg}")]

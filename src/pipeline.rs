@@ -166,7 +166,8 @@ fn resolve_reference(
 
 /// The request's estimator with named settings resolved against the data's feature names; on
 /// image players `auto` is exact when every coalition fits the budget, else partition (shap's
-/// default for images).
+/// default for images), and drops the tolerance neither applies (the request keeps it for the
+/// report: [`build_meta`]).
 pub(crate) fn resolve_estimator(
     req: &ExplainRequest,
     names: &[String],
@@ -180,6 +181,7 @@ pub(crate) fn resolve_estimator(
                     true => ShapMethod::Exact,
                     false => ShapMethod::Partition,
                 },
+                tolerance: None,
                 ..p.clone()
             }))
         }
@@ -214,6 +216,12 @@ pub(crate) fn run_rows(
     rows: &[usize],
     progress: Option<&Progress>,
 ) -> Result<Explanation> {
+    // Each row's superpixels are cut once, here, and its fill reuses them.
+    let (own, segments) = match players.row_players(x.view(), names)? {
+        Some(own) => (Some((own.groups, own.trees)), own.segments),
+        None => (None, vec![]),
+    };
+    let fill = |i: usize, x: ArrayView1<f32>| players.fill_row(x, segments.get(i));
     match (estimator, reference) {
         (Estimator::Shap(p), Reference::Background(bg)) => {
             let mut shap = ShapExplainer::new(model, bg.rows.view())
@@ -222,12 +230,11 @@ pub(crate) fn run_rows(
             if let Some(g) = &players.groups {
                 shap = shap.groups(g.clone());
             }
-            if let Some(own) = players.row_players(x.view(), names)? {
-                shap = shap.row_groups(own.groups).row_hierarchies(own.trees);
+            if let Some((groups, trees)) = own {
+                shap = shap.row_groups(groups).row_hierarchies(trees);
             }
-            let fill = |x: ArrayView1<f32>| players.fill_row(x);
             if players.fills_rows() {
-                shap = shap.row_background(&fill);
+                shap = shap.row_background_at(&fill);
             }
             if let Some(segments) = players.image.as_ref().and_then(|i| i.segments.as_ref()) {
                 shap = shap.hierarchy(Hierarchy::from(&segments.hierarchy()));
@@ -248,12 +255,11 @@ pub(crate) fn run_rows(
             if let Some(g) = &players.groups {
                 lime = lime.groups(g.clone());
             }
-            if let Some(own) = players.row_players(x.view(), names)? {
-                lime = lime.row_groups(own.groups);
+            if let Some((groups, _)) = own {
+                lime = lime.row_groups(groups);
             }
-            let fill = |x: ArrayView1<f32>| players.fill_row(x);
             if players.fills_rows() {
-                lime = lime.row_background(&fill);
+                lime = lime.row_background_at(&fill);
             }
             match progress {
                 Some(hooks) => lime.progress(hooks).explain_indexed(x.view(), rows),
@@ -313,7 +319,7 @@ pub fn run_explain(req: &ExplainRequest, progress: Option<&Progress>) -> Result<
     let x = data.values.select(ndarray::Axis(0), &rows);
     players.fit_rows(x.outer_iter())?;
     let estimator = resolve_estimator(req, &data.feature_names, &players)?;
-    estimator.check(players.count(m))?;
+    estimator.check_players(players.count(m), players.kind())?;
     // Resolve.
     let reference = resolve_reference(req, &data, m, &players)?;
     // Run.
@@ -380,11 +386,17 @@ pub(crate) fn build_meta(
         Reference::Background(bg) => (Some(bg.description.clone()), bg.rows.nrows()),
         Reference::Train(_) => (None, 1),
     };
+    // The tolerance asked for, which `resolve_estimator` drops when `auto` picks an image
+    // estimator that ignores it.
+    let asked = match &req.estimator {
+        Estimator::Shap(p) => p.tolerance,
+        Estimator::Lime(_) => None,
+    };
     let (sampling, budget, tolerance, options) = match (estimator, reference) {
         (Estimator::Shap(p), _) => (
             (method == Method::Kernel).then(|| p.sampling.name().to_string()),
             p.budget(m),
-            p.tolerance,
+            asked,
             None,
         ),
         (Estimator::Lime(p), Reference::Train(train)) => (
@@ -413,6 +425,7 @@ pub(crate) fn build_meta(
         model_rows_per_evaluation,
         seed: estimator.seed(),
         tolerance,
+        tolerance_used: tolerance.map(|_| method.uses_tolerance()),
         background,
         options,
         evaluator: evaluator.name().into(),

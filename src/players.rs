@@ -4,7 +4,7 @@
 use crate::data::image::{slic, ImageShape, MaskFill, Segments, SlicParams};
 use crate::data::read_groups;
 use crate::error::{Error, Result};
-use crate::explain::{FeatureGroups, Hierarchy};
+use crate::explain::{FeatureGroups, Hierarchy, PlayerKind};
 use crate::pipeline::ExplainRequest;
 use ndarray::{Array2, ArrayView1, ArrayView2};
 use serde::{Deserialize, Serialize};
@@ -37,6 +37,8 @@ pub(crate) struct RowPlayers {
     pub groups: Vec<FeatureGroups>,
     /// Each row's partition tree over its players.
     pub trees: Vec<Hierarchy>,
+    /// Each row's superpixels, for its fill.
+    pub segments: Vec<Segments>,
 }
 
 /// The players of one run over features named `features`.
@@ -188,6 +190,16 @@ impl Players {
         self.groups.is_some() || self.superpixels().is_some()
     }
 
+    /// What the players are, for messages about them.
+    pub fn kind(&self) -> PlayerKind {
+        match (&self.groups, &self.image) {
+            (_, Some(i)) if i.superpixels.is_some() => PlayerKind::Superpixels,
+            (Some(_), Some(_)) => PlayerKind::Patches,
+            (Some(_), None) => PlayerKind::Groups,
+            (None, _) => PlayerKind::Features,
+        }
+    }
+
     /// Whether every row has players of its own (superpixels).
     pub fn per_row(&self) -> bool {
         self.superpixels().is_some()
@@ -230,6 +242,7 @@ impl Players {
         let mut players = RowPlayers {
             groups: Vec::with_capacity(x.nrows()),
             trees: Vec::with_capacity(x.nrows()),
+            segments: Vec::with_capacity(x.nrows()),
         };
         for row in x.outer_iter() {
             let segments = self.row_segments(row)?.expect("superpixels");
@@ -247,6 +260,7 @@ impl Players {
             players
                 .trees
                 .push(Hierarchy::from(&segments.hierarchy()).padded(self.row_players));
+            players.segments.push(segments);
         }
         Ok(Some(players))
     }
@@ -259,15 +273,16 @@ impl Players {
             .is_some_and(|i| i.fill != MaskFill::Background)
     }
 
-    /// The one-row background of `x`: its fill image.
-    pub fn fill_row(&self, x: ArrayView1<f32>) -> Result<Array2<f32>> {
+    /// The one-row background of `x`: its fill image. `own` are `x`'s superpixels when every
+    /// row has its own and they are at hand ([`RowPlayers::segments`]); a mean fill needs them
+    /// and cuts them again when not given.
+    pub fn fill_row(&self, x: ArrayView1<f32>, own: Option<&Segments>) -> Result<Array2<f32>> {
         let image = self.image.as_ref().expect("image players");
-        // Superpixels are cut again here (cheap, once or twice per row): only a mean fill needs them.
-        let own = match image.fill {
-            MaskFill::Mean => self.row_segments(x)?,
+        let cut = match (image.fill, own) {
+            (MaskFill::Mean, None) => self.row_segments(x)?,
             _ => None,
         };
-        let segments = image.segments.as_ref().or(own.as_ref());
+        let segments = image.segments.as_ref().or(own).or(cut.as_ref());
         let x = x.to_vec();
         let filled = image
             .fill
@@ -319,3 +334,7 @@ pub(crate) struct SuperpixelsRecord {
     /// Players every row has (the most segments of any row).
     pub players: usize,
 }
+
+#[cfg(test)]
+#[path = "players_tests.rs"]
+mod tests;

@@ -60,9 +60,10 @@ fn incremental_and_whole_row_attributions_agree_on_every_zoo_model() {
         let x = test.values.slice(ndarray::s![0..2, ..]).to_owned();
         let bg = train.values.slice(ndarray::s![0..16, ..]).to_owned();
         let m = model.n_features();
-        // Every Keras Dense model of the zoo has its first layer exposed; the CNNs do not.
+        // Every Keras Dense model of the zoo has its first layer exposed; the CNNs and the
+        // recurrent model do not.
         let ops = entry["op_types"].as_array().unwrap();
-        let dense = !ops.iter().any(|o| o == "Conv");
+        let dense = !ops.iter().any(|o| o == "Conv" || o == "LSTM" || o == "GRU");
         assert_eq!(model.first_linear().is_some(), dense, "{file}");
         let on = ShapParams::default();
         let expected = if dense {

@@ -29,6 +29,7 @@ fn zoo_has_the_promised_models() {
         "resnet_small.onnx",
         "mobilenet_block.onnx",
         "digits32_cnn.onnx",
+        "lstm_digits8.onnx",
     ] {
         assert!(files.iter().any(|x| x == f), "{f} missing from zoo.json");
     }
@@ -182,12 +183,19 @@ fn bad_models_fail_with_the_input_or_node_named() {
     }
 }
 
+/// Whether a zoo model is a chain of dense layers (no convolution, no recurrent layer).
+fn is_dense_chain(entry: &Value) -> bool {
+    let ops = entry["op_types"].as_array().expect("op_types");
+    !ops.iter()
+        .any(|o| ["Conv", "LSTM", "GRU"].contains(&o.as_str().unwrap_or("")))
+}
+
 #[test]
 fn dense_fast_path_agrees_with_tract_and_is_used_only_for_dense_chains() {
     for entry in zoo() {
         let file = field(&entry, "file");
         let path = format!("models/{file}");
-        let is_cnn = entry["input_layout"].as_str() == Some("NHWC");
+        let is_cnn = !is_dense_chain(&entry);
         let auto = OnnxModel::load(&path).unwrap();
         // Sequential CNNs run on the conv fast path (tests/conv_chain.rs), other CNNs on tract.
         let sequential = matches!(file, "cnn_digits8.onnx" | "digits32_cnn.onnx");

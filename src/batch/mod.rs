@@ -154,7 +154,7 @@ pub fn run_batch(
     let estimator = resolve_estimator(req, &names, &players)?;
     let n_players = players.count(m);
     let player_names = players.names(&names);
-    estimator.check(n_players)?;
+    estimator.check_players(n_players, players.kind())?;
     // Reference rows: a background file, a sample of the data gathered in one pass, or LIME's
     // training statistics (the whole data file unless --train is given).
     let with_background = uses_background(&estimator, &players);

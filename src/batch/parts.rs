@@ -2,7 +2,7 @@
 //! and the rows charts and `explanations.json` keep.
 
 use super::plan::Sums;
-use crate::atomic::{persist, temp_beside, write_atomic};
+use crate::atomic::{write_atomic, write_bytes_atomic};
 use crate::error::{Error, Result};
 use crate::explain::{Explanation, LimeRow};
 use parquet::basic::{ConvertedType, LogicalType, Repetition, Type as Physical};
@@ -97,9 +97,9 @@ pub fn write_parquet(
             meta_json.to_string(),
         )]))
         .build();
-    let mut tmp = temp_beside(path)?;
-    {
-        let mut w = SerializedFileWriter::new(tmp.as_file_mut(), Arc::new(schema), Arc::new(props))
+    // Built in memory and written in one piece: the writer flushes after every page.
+    let bytes = {
+        let mut w = SerializedFileWriter::new(Vec::new(), Arc::new(schema), Arc::new(props))
             .map_err(&err)?;
         let mut rg = w.next_row_group().map_err(&err)?;
         let mut c = 0usize;
@@ -135,9 +135,9 @@ pub fn write_parquet(
             c += 1;
         }
         rg.close().map_err(&err)?;
-        w.close().map_err(&err)?;
-    }
-    persist(tmp, path)
+        w.into_inner().map_err(&err)?
+    };
+    write_bytes_atomic(path, &bytes)
 }
 
 /// Exact f64s through JSON (serde_json's default float parsing may be off by one ulp).

@@ -17,8 +17,10 @@ pub fn render(e: &anyhow::Error) -> String {
             samples,
             features,
             minimum,
+            players,
         }) => format!(
-            "--samples {samples} is too small for {estimator} on {features} features: give at least {minimum}"
+            "--samples {samples} is too small for {estimator} on {}: give at least {minimum}",
+            players.count(*features)
         ),
         _ => report(e.as_ref()),
     }
@@ -27,6 +29,7 @@ pub fn render(e: &anyhow::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use onnx_inspector::explain::PlayerKind;
 
     #[test]
     fn parameters_are_named_by_their_flags() {
@@ -37,10 +40,22 @@ mod tests {
             samples: 5,
             features: 30,
             minimum: 31,
+            players: PlayerKind::Features,
         });
         assert_eq!(
             render(&e),
             "--samples 5 is too small for kernel SHAP on 30 features: give at least 31"
+        );
+        let e = anyhow::Error::from(Error::Budget {
+            estimator: "kernel SHAP",
+            samples: 5,
+            features: 64,
+            minimum: 65,
+            players: PlayerKind::Patches,
+        });
+        assert_eq!(
+            render(&e),
+            "--samples 5 is too small for kernel SHAP on 64 players (patches): give at least 65"
         );
     }
 

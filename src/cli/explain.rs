@@ -7,12 +7,13 @@ use onnx_inspector::batch::{
     merge, run_batch, BatchOptions, BatchReport, Shard, DEFAULT_CHUNK_ROWS, DEFAULT_JSON_ROWS,
 };
 use onnx_inspector::explain::{
-    Discretizer, Estimator, LimeParams, Progress, Sampling, Selection, ShapMethod, ShapParams,
-    DEFAULT_BLOCK_ROWS,
+    Discretizer, Estimator, LimeParams, Method, Progress, Sampling, Selection, ShapMethod,
+    ShapParams, DEFAULT_BLOCK_ROWS,
 };
 use onnx_inspector::pipeline::{ExplainRequest, ImageRequest};
 use onnx_inspector::report::charts::ChartOptions;
 use onnx_inspector::report::summary::summary_table;
+use onnx_inspector::report::Meta;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
@@ -80,7 +81,7 @@ pub struct ExplainArgs {
     /// Worker threads (0 = all cores); results do not depend on it.
     #[arg(long, default_value_t = 0)]
     threads: usize,
-    /// Stop a row early once max stderr < T * (max phi - min phi).
+    /// Stop a row early once max stderr < T * (max phi - min phi) (kernel and permutation only).
     #[arg(long)]
     tolerance: Option<f64>,
     /// How kernel SHAP samples coalitions (leverage: Leverage SHAP, equal coalitions per size without replacement; kernel: shap's).
@@ -239,6 +240,9 @@ impl ExplainArgs {
 }
 
 pub fn run(a: ExplainArgs) -> anyhow::Result<()> {
+    if a.tolerance.is_some() && matches!(a.method, MethodArg::Lime) {
+        return Err(Method::Lime.tolerance_error().into());
+    }
     let shard = match &a.shard {
         Some(spec) => Shard::parse(spec)?,
         None => Shard::ALL,
@@ -292,6 +296,9 @@ pub fn run(a: ExplainArgs) -> anyhow::Result<()> {
     };
     let report = run_batch(&req, &opts, Some(&progress))?;
     meter.finish();
+    if let Some(note) = unused_tolerance(&report.file.meta).filter(|_| !a.quiet) {
+        eprintln!("{note}");
+    }
     if !a.quiet {
         let t = &report.file.meta.timings;
         println!(
@@ -311,6 +318,18 @@ pub fn run(a: ExplainArgs) -> anyhow::Result<()> {
         print_written(&report, &a.out);
     }
     Ok(())
+}
+
+/// A note when `--tolerance` was given but the estimator `auto` picked ignores it.
+fn unused_tolerance(meta: &Meta) -> Option<String> {
+    let (Some(t), Some(false)) = (meta.tolerance, meta.tolerance_used) else {
+        return None;
+    };
+    Some(format!(
+        "note: --tolerance {t} is unused: auto picked {} ({})",
+        meta.method,
+        meta.method.tolerance_unused()?
+    ))
 }
 
 /// The summary table and the files written.

@@ -2,11 +2,12 @@
 
 use super::explanation::{Explained, Explanation, RowAttribution};
 use super::game::RowGame;
-use super::games::{Filling, Games, RowBackground};
+use super::games::{Filling, Games, RowBackground, RowBackgroundAt, RowFill};
 use super::groups::FeatureGroups;
 use super::hierarchy::Hierarchy;
 use super::masker::{check_finite, Evaluator};
 use super::params::{Method, Sampling, ShapMethod, ShapParams};
+use super::player_kind::PlayerKind;
 use super::rounds::Rounds;
 use super::row_groups;
 use super::{exact, kernel, partition, permutation, sampling};
@@ -140,7 +141,7 @@ pub struct ShapExplainer<'a> {
     names: Option<Vec<String>>,
     groups: Option<FeatureGroups>,
     row_groups: Option<Vec<FeatureGroups>>,
-    row_background: Option<&'a RowBackground<'a>>,
+    row_background: Option<RowFill<'a>>,
     progress: Option<&'a Progress<'a>>,
     hierarchy: Option<Hierarchy>,
     row_hierarchies: Option<Vec<Hierarchy>>,
@@ -179,7 +180,14 @@ impl<'a> ShapExplainer<'a> {
     /// Absent features of each row take the values of `rows(x)` instead of the background's
     /// (a single row makes v(S) the model's output on one masked input, as shap's image masker).
     pub fn row_background(mut self, rows: &'a RowBackground<'a>) -> Self {
-        self.row_background = Some(rows);
+        self.row_background = Some(RowFill::Row(rows));
+        self
+    }
+
+    /// As `row_background`, with `rows(i, x)` also given the row's position among the rows
+    /// explained (e.g. to reuse its superpixels).
+    pub fn row_background_at(mut self, rows: &'a RowBackgroundAt<'a>) -> Self {
+        self.row_background = Some(RowFill::At(rows));
         self
     }
 
@@ -329,7 +337,11 @@ impl<'a> ShapExplainer<'a> {
                 ));
             }
         }
-        self.params.check(self.n_players())
+        let kind = match self.groups.is_some() || self.row_groups.is_some() {
+            true => PlayerKind::Groups,
+            false => PlayerKind::Features,
+        };
+        self.params.check_players(self.n_players(), kind)
     }
 }
 

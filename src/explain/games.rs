@@ -12,13 +12,36 @@ use ndarray::{Array2, ArrayView1, ArrayView2, Axis};
 /// The rows that stand in for absent features of one explained row (e.g. the blurred image).
 pub type RowBackground<'f> = dyn Fn(ArrayView1<f32>) -> Result<Array2<f32>> + Sync + 'f;
 
+/// The rows that stand in for absent features of explained row `i` (its position among the
+/// rows explained, then the row), for fills that reuse what was computed for that row.
+pub type RowBackgroundAt<'f> = dyn Fn(usize, ArrayView1<f32>) -> Result<Array2<f32>> + Sync + 'f;
+
+/// A per-row fill given by the row alone or by its position too.
+#[derive(Clone, Copy)]
+pub(crate) enum RowFill<'a> {
+    /// Computed from the row.
+    Row(&'a RowBackground<'a>),
+    /// Computed from the row's position and the row.
+    At(&'a RowBackgroundAt<'a>),
+}
+
+impl RowFill<'_> {
+    /// The fill rows of explained row `i`, `x`.
+    fn rows(self, i: usize, x: ArrayView1<f32>) -> Result<Array2<f32>> {
+        match self {
+            RowFill::Row(f) => f(x),
+            RowFill::At(f) => f(i, x),
+        }
+    }
+}
+
 /// How absent players are filled, and how coalitions are evaluated.
 #[derive(Clone, Copy)]
 pub(crate) struct Filling<'a> {
     /// Background rows shared by every explained row.
     pub background: ArrayView2<'a, f32>,
     /// Rows of each explained row's own, replacing `background` when set.
-    pub row_background: Option<&'a RowBackground<'a>>,
+    pub row_background: Option<RowFill<'a>>,
     /// Model rows per call.
     pub block_rows: usize,
     /// Incremental first-layer evaluation when the model allows it.
@@ -76,7 +99,7 @@ impl<'a> Games<'a> {
             }
             Some(_) => {
                 for i in 0..x.nrows() {
-                    let base = games.base_of(games.background_of(x.row(i))?.view())?;
+                    let base = games.base_of(games.background_of(i)?.view())?;
                     games.base_values.row_mut(i).assign(&base);
                 }
             }
@@ -92,7 +115,7 @@ impl<'a> Games<'a> {
         match &self.shared {
             Some(masker) => f(&RowGame::new(masker, groups, x, fx, &base)),
             None => {
-                let background = self.background_of(x)?;
+                let background = self.background_of(i)?;
                 let masker = self.masker(background.view())?;
                 f(&RowGame::new(&masker, groups, x, fx, &base))
             }
@@ -116,13 +139,14 @@ impl<'a> Games<'a> {
             .with_incremental(self.filling.incremental)
     }
 
-    /// The rows standing in for absent features of row `x`, checked.
-    fn background_of(&self, x: ArrayView1<f32>) -> Result<Array2<f32>> {
+    /// The rows standing in for absent features of row `i`, checked.
+    fn background_of(&self, i: usize) -> Result<Array2<f32>> {
         let own = self
             .filling
             .row_background
             .expect("a row background is set");
-        let rows = own(x)?;
+        let x = self.x.row(i);
+        let rows = own.rows(i, x)?;
         if rows.ncols() != x.len() || rows.nrows() == 0 {
             return Err(Error::Mismatch(format!(
                 "a row's background is {}x{}, expected rows of {} features",

@@ -13,6 +13,7 @@ use super::masker::check_finite;
 use crate::error::Result;
 use crate::model::{FirstLinear, Model};
 use ndarray::{Array2, ArrayView1, ArrayView2};
+use std::sync::Mutex;
 use std::time::Instant;
 
 /// Steps of at most this many features check whether a row changes at all.
@@ -31,6 +32,8 @@ pub struct Incremental<'a> {
     bg_pre: Array2<f32>,
     /// Model outputs of the background rows, from `bg_pre` [B, K].
     bg_out: Array2<f32>,
+    /// Idle working spaces: one per block being evaluated at once, at most.
+    idle: Mutex<Vec<Buffers>>,
 }
 
 /// Where a masked row's pre-activations and output are stored.
@@ -62,7 +65,7 @@ enum Base {
     Earlier(usize),
 }
 
-/// A thread's working space for one block, kept across blocks so that its pages are reused.
+/// Working space for one block, kept across blocks so that its pages are reused.
 #[derive(Default)]
 struct Buffers {
     /// Where each masked row's output is, coalition by coalition.
@@ -71,10 +74,6 @@ struct Buffers {
     pre: Vec<f32>,
     /// The (sign, feature) terms of the current step.
     delta: Vec<(f32, usize)>,
-}
-
-thread_local! {
-    static BUFFERS: std::cell::RefCell<Buffers> = std::cell::RefCell::new(Buffers::default());
 }
 
 /// Pre-activations of one explained row and the per-(background row, feature) coefficients.
@@ -108,6 +107,7 @@ impl<'a> Incremental<'a> {
             background,
             bg_pre,
             bg_out,
+            idle: Mutex::new(Vec::new()),
         }))
     }
 
@@ -136,16 +136,24 @@ impl<'a> Incremental<'a> {
         block: &[Coalition],
     ) -> Result<Array2<f64>> {
         let state = self.row_state(x)?;
-        // Taken out of the thread's slot, not borrowed: a thread waiting inside the model's
-        // parallel loop may start another block, which then gets fresh buffers.
-        let mut buffers = BUFFERS.take();
+        // A thread waiting inside the model's parallel loop may start another block, which then
+        // takes another idle working space (a new one only when all are in use).
+        let mut buffers = self
+            .idle
+            .lock()
+            .map(|mut v| v.pop())
+            .ok()
+            .flatten()
+            .unwrap_or_default();
         let updating = Instant::now();
         let n_rows = self.block_rows(&state, players, block, &mut buffers);
         self.model.count_first_layer(updating.elapsed());
         let values = self
             .rest_of_model(&buffers.pre[..n_rows * self.linear.n_hidden()], n_rows)
             .and_then(|out| self.average(&state, block.len(), &buffers.locs, &out));
-        BUFFERS.set(buffers);
+        if let Ok(mut idle) = self.idle.lock() {
+            idle.push(buffers);
+        }
         values
     }
 

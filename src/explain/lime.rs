@@ -6,7 +6,7 @@ use super::binary_design::{row_words, BinaryDesign};
 use super::discretize::{fit_all, sample_row, FeatureBins, RowScratch};
 use super::explainer::{check_rows, names_or_default, par_rows, predict_f64, Explainer, Progress};
 use super::explanation::{Explained, Explanation, LimeRow, RowAttribution};
-use super::games::{Filling, Games, RowBackground};
+use super::games::{Filling, Games, RowBackground, RowBackgroundAt, RowFill};
 use super::groups::FeatureGroups;
 use super::lime_fit::fit_surrogates;
 use super::lime_players;
@@ -217,7 +217,7 @@ pub struct LimeExplainer<'a> {
     names: Option<Vec<String>>,
     groups: Option<FeatureGroups>,
     row_groups: Option<Vec<FeatureGroups>>,
-    row_background: Option<&'a RowBackground<'a>>,
+    row_background: Option<RowFill<'a>>,
     progress: Option<&'a Progress<'a>>,
 }
 
@@ -254,7 +254,14 @@ impl<'a> LimeExplainer<'a> {
     /// Switches players on and off, filling absent ones from `rows(x)` (e.g. the blurred image)
     /// instead of the training rows.
     pub fn row_background(mut self, rows: &'a RowBackground<'a>) -> Self {
-        self.row_background = Some(rows);
+        self.row_background = Some(RowFill::Row(rows));
+        self
+    }
+
+    /// As `row_background`, with `rows(i, x)` also given the row's position among the rows
+    /// explained (e.g. to reuse its superpixels).
+    pub fn row_background_at(mut self, rows: &'a RowBackgroundAt<'a>) -> Self {
+        self.row_background = Some(RowFill::At(rows));
         self
     }
 

@@ -17,7 +17,8 @@
 //! additive over groups, 1e-5, for exact/kernel/permutation with the incremental path on and off;
 //! `tests/images.rs`: 1-pixel patches equal the per-pixel game). Absent players take the
 //! background rows' values, or each row's own fill ([`RowBackground`]: blurred, mean or zero
-//! image), whose f is then the row's base value. Over groups or patches LIME follows lime_image
+//! image; [`RowBackgroundAt`] is also given the row's position, to reuse its superpixels), whose
+//! f is then the row's base value. Over groups or patches LIME follows lime_image
 //! (`lime_players.rs`): players switched on and off uniformly, sample 0 all on, weights
 //! √exp(−d²/0.25²) of the cosine distance to all-on, ridge α 1, 1000 samples and every player by
 //! default in the CLI (`tests/groups.rs`: an additive model of players recovered to 2%, R² > 0.999).
@@ -64,6 +65,7 @@ mod masker;
 mod params;
 mod partition;
 mod permutation;
+mod player_kind;
 mod rank;
 mod rounds;
 mod row_groups;
@@ -76,7 +78,7 @@ mod truncnorm;
 pub use exact::MAX_EXACT_FEATURES;
 pub use explainer::{Explainer, Progress, ShapExplainer};
 pub use explanation::{Explanation, LimeRow, LimeSurrogate, LimeTerm};
-pub use games::RowBackground;
+pub use games::{RowBackground, RowBackgroundAt};
 pub use groups::FeatureGroups;
 pub use hierarchy::Hierarchy;
 pub use lime::LimeExplainer;
@@ -86,4 +88,5 @@ pub use params::{
     Discretizer, Estimator, LimeParams, Method, Sampling, Selection, ShapMethod, ShapParams,
 };
 pub use partition::DEFAULT_PARTITION_EVALS;
+pub use player_kind::PlayerKind;
 pub use rank::{mean_abs, rank_desc};

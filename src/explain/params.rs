@@ -3,6 +3,7 @@
 use super::exact::MAX_EXACT_FEATURES;
 use super::masker::{Evaluator, DEFAULT_BLOCK_ROWS};
 use super::partition::DEFAULT_PARTITION_EVALS;
+use super::player_kind::PlayerKind;
 use super::stratified::whole_groups;
 use crate::error::{Error, Result};
 use crate::model::Model;
@@ -34,6 +35,37 @@ impl Method {
             Method::Partition => "partition",
             Method::Lime => "lime",
         }
+    }
+
+    /// Whether the estimator applies `tolerance` (Covert–Lee early stopping): the sampling
+    /// Shapley estimators, kernel and permutation.
+    pub fn uses_tolerance(self) -> bool {
+        self.tolerance_unused().is_none()
+    }
+
+    /// Why the estimator ignores `tolerance` (`None` for kernel and permutation, which apply it).
+    pub fn tolerance_unused(self) -> Option<&'static str> {
+        match self {
+            Method::Kernel | Method::Permutation => None,
+            Method::Exact => {
+                Some("exact SHAP enumerates every coalition: no sampling error to stop on")
+            }
+            Method::Partition => Some(
+                "partition SHAP spends its whole budget on the tree: no error estimate to stop on",
+            ),
+            Method::Lime => Some("LIME fits its surrogate on every sample"),
+        }
+    }
+
+    /// The error for a `tolerance` given to this estimator when it ignores it.
+    pub fn tolerance_error(self) -> Error {
+        Error::param(
+            "tolerance",
+            format!(
+                "applies only to the sampling estimators kernel and permutation; {}",
+                self.tolerance_unused().unwrap_or("this estimator uses it")
+            ),
+        )
     }
 }
 
@@ -173,11 +205,26 @@ impl ShapParams {
         }
     }
 
+    /// Whether `tolerance` is applied on M players: `None` when none is given, else whether the
+    /// estimator that runs uses it (`auto` may pick exact, which ignores it).
+    pub fn tolerance_used(&self, m: usize) -> Option<bool> {
+        self.tolerance.map(|_| self.resolved(m).uses_tolerance())
+    }
+
     /// Checks the settings against M features; every row then runs within budget.
     pub fn check(&self, m: usize) -> Result<()> {
+        self.check_players(m, PlayerKind::Features)
+    }
+
+    /// Checks the settings against M players of a kind (named in errors); every row then runs
+    /// within budget. A tolerance with exact or partition asked for by name is an error.
+    pub fn check_players(&self, m: usize, kind: PlayerKind) -> Result<()> {
         if let Some(t) = self.tolerance {
             if !(t > 0.0 && t.is_finite()) {
                 return Err(Error::param("tolerance", "must be a positive number"));
+            }
+            if matches!(self.method, ShapMethod::Exact | ShapMethod::Partition) {
+                return Err(self.resolved(m).tolerance_error());
             }
         }
         if self.block_rows == 0 {
@@ -188,8 +235,9 @@ impl ShapParams {
             Method::Exact if m > MAX_EXACT_FEATURES => Err(Error::param(
                 "method",
                 format!(
-                    "exact Shapley values need 2^{m} coalitions; at most {MAX_EXACT_FEATURES} \
-                     features are supported: use kernel or permutation"
+                    "exact Shapley values of {} need 2^{m} coalitions; at most \
+                     {MAX_EXACT_FEATURES} players are supported: use kernel or permutation",
+                    kind.count(m)
                 ),
             )),
             Method::Kernel if m > 1 && (budget as f64) < all_coalitions(m) && budget < m + 1 => {
@@ -198,6 +246,7 @@ impl ShapParams {
                     samples: budget,
                     features: m,
                     minimum: m + 1,
+                    players: kind,
                 })
             }
             Method::Permutation if m > 1 && budget < permutation_minimum(m) => Err(Error::Budget {
@@ -205,12 +254,14 @@ impl ShapParams {
                 samples: budget,
                 features: m,
                 minimum: permutation_minimum(m),
+                players: kind,
             }),
             Method::Partition if m > 1 && budget < PARTITION_MINIMUM => Err(Error::Budget {
                 estimator: "partition SHAP (v(∅), v(all) and one split)",
                 samples: budget,
                 features: m,
                 minimum: PARTITION_MINIMUM,
+                players: kind,
             }),
             _ => Ok(()),
         }
@@ -378,8 +429,13 @@ impl Estimator {
 
     /// Checks the settings against M features.
     pub fn check(&self, m: usize) -> Result<()> {
+        self.check_players(m, PlayerKind::Features)
+    }
+
+    /// Checks the settings against M players of a kind (named in errors).
+    pub fn check_players(&self, m: usize, kind: PlayerKind) -> Result<()> {
         match self {
-            Estimator::Shap(p) => p.check(m),
+            Estimator::Shap(p) => p.check_players(m, kind),
             Estimator::Lime(p) => p.check(m),
         }
     }
@@ -420,5 +476,68 @@ mod tests {
         };
         assert_eq!(given.budget(30), 2108);
         assert_eq!(auto.resolved(11), Method::Exact);
+    }
+
+    #[test]
+    fn budget_errors_name_what_the_players_are() {
+        let kernel = ShapParams {
+            method: ShapMethod::Kernel,
+            samples: Some(5),
+            ..ShapParams::default()
+        };
+        let err = kernel.check_players(64, PlayerKind::Patches).unwrap_err();
+        assert!(matches!(err, Error::Budget { minimum: 65, .. }), "{err}");
+        assert_eq!(
+            err.to_string(),
+            "samples = 5 is too small for kernel SHAP on 64 players (patches): give at least 65"
+        );
+        let err = kernel.check(30).unwrap_err().to_string();
+        assert!(err.contains("on 30 features:"), "{err}");
+        let exact = ShapParams {
+            method: ShapMethod::Exact,
+            ..ShapParams::default()
+        };
+        let err = exact
+            .check_players(50, PlayerKind::Superpixels)
+            .unwrap_err();
+        assert!(
+            err.to_string().contains("of 50 players (superpixels)"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_tolerance_with_exact_or_partition_by_name_is_refused_and_unused_under_auto() {
+        let with = |method| ShapParams {
+            method,
+            tolerance: Some(0.01),
+            ..ShapParams::default()
+        };
+        for method in [ShapMethod::Exact, ShapMethod::Partition] {
+            let err = with(method).check(10).unwrap_err();
+            assert!(
+                matches!(
+                    err,
+                    Error::Param {
+                        name: "tolerance",
+                        ..
+                    }
+                ),
+                "{err}"
+            );
+            let msg = err.to_string();
+            assert!(msg.contains("kernel and permutation"), "{msg}");
+        }
+        for method in [ShapMethod::Kernel, ShapMethod::Permutation] {
+            assert!(with(method).check(10).is_ok());
+            assert_eq!(with(method).tolerance_used(10), Some(true));
+        }
+        let auto = with(ShapMethod::Auto);
+        assert!(auto.check(10).is_ok());
+        assert_eq!(auto.resolved(10), Method::Exact);
+        assert_eq!(auto.tolerance_used(10), Some(false));
+        assert_eq!(auto.tolerance_used(100), Some(true));
+        assert_eq!(ShapParams::default().tolerance_used(10), None);
+        assert!(!Method::Lime.uses_tolerance());
     }
 }

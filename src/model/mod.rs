@@ -23,7 +23,7 @@ mod vexp;
 pub use closure::FnModel;
 pub use engine::Engine;
 pub use linear::FirstLinear;
-pub use onnx::{BatchMode, OnnxModel};
+pub use onnx::{BatchMode, OnnxModel, PADDED_BATCH};
 pub use optimiser::{optimized, Pipeline};
 pub use outputs::{resolve_names, SelectOutputs};
 pub use proto_info::{ModelInfo, TensorInfo};

@@ -39,7 +39,14 @@ pub enum BatchMode {
     Redeclared { declared: usize },
     /// The graph only runs at this fixed batch size; rows are sent that many at a time.
     Fixed { size: usize },
+    /// The file declares a symbolic batch that tract can only type at a concrete size (e.g. the
+    /// zero initial state of a Keras LSTM/GRU, shaped from the batch); rows are sent that many
+    /// at a time, the last call padded.
+    Padded { size: usize },
 }
+
+/// Batch size at which a graph that cannot be typed with a symbolic batch is run.
+pub const PADDED_BATCH: usize = 256;
 
 impl std::fmt::Display for BatchMode {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -52,6 +59,10 @@ impl std::fmt::Display for BatchMode {
             BatchMode::Fixed { size } => write!(
                 f,
                 "fixed batch of {size} that the graph cannot re-batch: {size} row(s) per call (slow)"
+            ),
+            BatchMode::Padded { size } => write!(
+                f,
+                "symbolic batch that tract types only at a concrete size: {size} rows per call, padded"
             ),
         }
     }
@@ -134,7 +145,12 @@ impl OnnxModel {
             (Ok((t, s, p)), Some(b)) if probe(path, &t, &s, &row_shape, &p).is_ok() => {
                 (t, BatchMode::Redeclared { declared: b }, Some(s), p)
             }
-            (Err(e), None) => return Err(e),
+            // E.g. a recurrent layer's initial state built from the batch size: typed at a
+            // concrete batch, or the symbolic attempt's error.
+            (Err(e), None) => match build_typed(path, &parsed, Some(PADDED_BATCH), &row_shape) {
+                Ok((t, _, p)) => (t, BatchMode::Padded { size: PADDED_BATCH }, None, p),
+                Err(_) => return Err(e),
+            },
             (_, Some(b)) => {
                 let (t, _, p) = build_typed(path, &parsed, Some(b), &row_shape)?;
                 (t, BatchMode::Fixed { size: b }, None, p)
@@ -145,7 +161,7 @@ impl OnnxModel {
         let mut sized = HashMap::new();
         let symbolic_plan = match (&symbol, &batch_mode) {
             (Some(_), _) => Some(first_plan),
-            (None, BatchMode::Fixed { size }) => {
+            (None, BatchMode::Fixed { size } | BatchMode::Padded { size }) => {
                 let idle = vec![];
                 sized.insert(
                     *size,
@@ -498,7 +514,9 @@ impl OnnxModel {
         let result = guard::tract(&self.path, "running the graph", || {
             state.run(tvec!(input.into_tvalue()))
         })?;
-        {
+        // Nor is a state whose operators keep values between runs (a recurrent layer's Scan
+        // carries its hidden state into the next run): each call of such a graph starts afresh.
+        if state.op_states.iter().all(Option::is_none) {
             let mut sized = self.sized.lock().expect("plan cache poisoned");
             if let Some(s) = sized.get_mut(&key) {
                 if Arc::ptr_eq(&s.plan, &plan) {
@@ -515,7 +533,7 @@ impl OnnxModel {
     fn run_outputs(&self, rows: ArrayView2<f32>) -> Result<Vec<Array2<f32>>> {
         let n = rows.nrows();
         match self.batch_mode {
-            BatchMode::Fixed { size } if n != size => {
+            BatchMode::Fixed { size } | BatchMode::Padded { size } if n != size => {
                 let parts: Vec<Vec<Array2<f32>>> = (0..n.div_ceil(size))
                     .into_par_iter()
                     .map(|c| {

@@ -34,13 +34,27 @@ impl<'a> Timed<'a> {
         self.first_layer_nanos.load(Ordering::Relaxed) as f64 * 1e-9
     }
 
+    /// Runs `call`, adding its duration unless this thread is already inside a timed call of
+    /// this model: a thread waiting for the model's parallel loop may run other rows' work, whose
+    /// model time the outer call's duration already covers.
     fn timed<T>(&self, call: impl FnOnce() -> T) -> T {
+        let me = self as *const Self as usize;
+        if TIMING.get() == me {
+            return call();
+        }
+        let outer = TIMING.replace(me);
         let t = Instant::now();
         let out = call();
         self.nanos
             .fetch_add(t.elapsed().as_nanos() as u64, Ordering::Relaxed);
+        TIMING.set(outer);
         out
     }
+}
+
+thread_local! {
+    /// Address of the `Timed` whose call this thread is inside (0: none).
+    static TIMING: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
 }
 
 impl Model for Timed<'_> {
@@ -63,7 +77,35 @@ impl Model for Timed<'_> {
         self.timed(|| self.inner.predict_from_linear(pre))
     }
     fn count_first_layer(&self, elapsed: Duration) {
+        if TIMING.get() == self as *const Self as usize {
+            return;
+        }
         self.first_layer_nanos
             .fetch_add(elapsed.as_nanos() as u64, Ordering::Relaxed);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::FnModel;
+
+    #[test]
+    fn work_run_inside_a_timed_call_is_not_counted_twice() {
+        let f = FnModel::new(1, 1, |x| vec![x[0]]);
+        let timed = Timed::new(&f);
+        timed.count_first_layer(Duration::from_secs(1));
+        assert_eq!(timed.first_layer_seconds(), 1.0);
+        // Inside a model call (as when a waiting thread runs another row's first-layer update),
+        // the call's own duration already covers it.
+        timed.timed(|| timed.count_first_layer(Duration::from_secs(1)));
+        assert_eq!(timed.first_layer_seconds(), 1.0);
+        // Another model's timer on the same thread still counts its own time.
+        let other = Timed::new(&f);
+        timed.timed(|| other.count_first_layer(Duration::from_secs(2)));
+        assert_eq!(other.first_layer_seconds(), 2.0);
+        // And the thread is no longer inside a call afterwards.
+        timed.count_first_layer(Duration::from_secs(1));
+        assert_eq!(timed.first_layer_seconds(), 2.0);
     }
 }

@@ -60,6 +60,10 @@ pub struct Meta {
     pub seed: u64,
     /// Early stopping tolerance, if any.
     pub tolerance: Option<f64>,
+    /// With a tolerance: whether the estimator that ran applied it (only kernel and permutation
+    /// do; `auto` may pick exact or partition, which ignore it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tolerance_used: Option<bool>,
     /// Background description (null for LIME).
     pub background: Option<BackgroundInfo>,
     /// Model file path.

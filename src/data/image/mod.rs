@@ -13,4 +13,6 @@ pub use fill::{default_blur_kernel, MaskFill};
 pub use hierarchy::{Hierarchy, Node};
 pub use segments::Segments;
 pub use shape::ImageShape;
+#[cfg(test)]
+pub(crate) use slic::RUNS as SLIC_RUNS;
 pub use slic::{slic, SlicParams};

@@ -86,8 +86,16 @@ impl SlicParams {
     }
 }
 
+#[cfg(test)]
+thread_local! {
+    /// SLIC runs on this thread (a test hook: a run cuts each row once).
+    pub(crate) static RUNS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
 /// SLIC superpixels of one image row (see the module documentation), labels from 0.
 pub fn slic(image: &[f32], shape: &ImageShape, params: &SlicParams) -> Result<Segments> {
+    #[cfg(test)]
+    RUNS.with(|r| r.set(r.get() + 1));
     shape.check(image.len())?;
     params.check(shape.channels)?;
     if let Some(i) = image.iter().position(|v| !v.is_finite()) {
