@@ -140,3 +140,35 @@ fn explaining_with_conv_gives_tracts_attributions() {
         assert!((a - b).abs() < 1e-5, "value {i}: conv {a}, tract {b}");
     }
 }
+
+#[test]
+fn channels_first_input_same_padding_dilation_and_average_pooling_match_tract() {
+    // tests/fixtures/make_conv_nchw_model.py: NCHW input, auto_pad SAME_UPPER with stride 2,
+    // dilation 2, Tanh, a per-channel Mul, AveragePool counting the padding, Sigmoid, and a
+    // channels-first Flatten before a Gemm.
+    let file = "tests/fixtures/conv_nchw.onnx";
+    let auto = OnnxModel::load(file).unwrap();
+    if !Engine::ort_compiled() {
+        assert_eq!(auto.engine(), Engine::Conv, "{}", auto.info().engine);
+    }
+    let conv = OnnxModel::load_with(file, Engine::Conv).unwrap();
+    let tract = OnnxModel::load_with(file, Engine::Tract).unwrap();
+    assert_eq!(conv.n_features(), 2 * 7 * 6);
+    let x = Array2::from_shape_fn((50, conv.n_features()), |(i, j)| {
+        ((i * 37 + j * 11) % 23) as f32 / 5.0 - 2.0
+    });
+    let (ours, theirs) = (
+        conv.predict(x.view()).unwrap(),
+        tract.predict(x.view()).unwrap(),
+    );
+    assert!(
+        max_diff(&ours, &theirs) <= 1e-5,
+        "{}",
+        max_diff(&ours, &theirs)
+    );
+    // The rows are not all alike, so the check has something to compare.
+    assert!(ours
+        .column(0)
+        .iter()
+        .any(|&v| (v - ours[[0, 0]]).abs() > 1e-3));
+}
