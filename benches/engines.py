@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
 """Engines side by side, one thread, same run: onnxruntime's own Python API against our
-`OnnxModel::predict` with --engine ort / tract / dense, and tract's own loop with its operator
+`OnnxModel::predict` with --engine ort / tract / dense / conv, and tract's own loop with its operator
 profile (examples/profile_engines.rs).
 
 Usage (from the repo root, after `cargo build --release --features ort --example profile_engines`
 and, for the Keras applications, benches/export_applications.py):
     ORT_DYLIB_PATH=.../libonnxruntime.so.1.32.0 /work/venvs/bench/bin/python benches/engines.py
-Writes benches/results/engines.json and benches/results/engines.md.
+Writes benches/results/engines.json and benches/results/engines.md (engines_<TAG>.* with --tag;
+--only keeps the cases whose model path contains that text).
 """
 import argparse
 import json
@@ -21,6 +22,7 @@ REPO = Path(__file__).resolve().parent.parent
 CASES = [
     ("models/ref_dense100.onnx", "models/digits10_test.csv", 1024),
     ("models/cnn_digits8.onnx", "models/digits8_test.csv", 1024),
+    ("models/digits32_cnn.onnx", "models/digits32_test.csv", 1024),
     ("target/app_models/mobilenetv2_96.onnx", "target/app_models/mobilenetv2_96_x32.npy", 32),
     ("target/app_models/efficientnetb0_64.onnx", "target/app_models/efficientnetb0_64_x32.npy", 32),
     ("target/app_models/resnet50_64.onnx", "target/app_models/resnet50_64_x32.npy", 32),
@@ -50,10 +52,14 @@ def ours(model, batch, seconds):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--seconds", type=float, default=3.0)
+    ap.add_argument("--tag", default="", help="suffix of the result files' names")
+    ap.add_argument("--only", default="", help="run only the cases whose model path contains this")
     args = ap.parse_args()
     load_start = os.getloadavg()
     rows = []
     for model, data, batch in CASES:
+        if args.only not in model:
+            continue
         if not (REPO / model).exists():
             print(f"{model}: missing, skipped", file=sys.stderr)
             continue
@@ -65,13 +71,16 @@ def main():
     lines = ["Rows/s, one thread, same run (`benches/engines.py`); our engines through "
              "`OnnxModel::predict` (examples/profile_engines.rs).", "",
              "| model | batch | onnxruntime (Python) | ours `--engine ort` | ours `--engine dense` | "
-             "ours `--engine tract` | tract alone (concrete plan) | ort / onnxruntime | tract / tract alone |",
-             "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+             "ours `--engine conv` | ours `--engine tract` | tract alone (concrete plan) | ort / onnxruntime | "
+             "conv / onnxruntime | conv / tract | tract / tract alone |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for r in rows:
         f = lambda k: f"{r[k]:,.0f}" if k in r else "—"  # noqa: E731
+        ratio = lambda a, b: f"{r[a] / r[b]:.2f}" if a in r and b in r else "—"  # noqa: E731
         lines.append(f"| {r['model']} | {r['batch']} | {f('onnxruntime_python')} | {f('ort')} | {f('dense')} | "
-                     f"{f('tract')} | {f('tract_alone')} | {r.get('ort', 0) / r['onnxruntime_python']:.2f} | "
-                     f"{r['tract'] / r['tract_alone']:.2f} |")
+                     f"{f('conv')} | {f('tract')} | {f('tract_alone')} | {ratio('ort', 'onnxruntime_python')} | "
+                     f"{ratio('conv', 'onnxruntime_python')} | {ratio('conv', 'tract')} | "
+                     f"{ratio('tract', 'tract_alone')} |")
     lines += ["", "tract's operator profile (share of tract's time, top operators):", ""]
     for r in rows:
         top = ", ".join(f"{p['op']} {100 * p['share']:.0f}% ({p['nodes']})" for p in r["tract_profile"][:6])
@@ -81,8 +90,9 @@ def main():
     text = "\n".join(lines) + "\n"
     print(text)
     out = REPO / "benches" / "results"
-    (out / "engines.md").write_text(text)
-    (out / "engines.json").write_text(json.dumps({"results": rows, "load_average": {
+    name = f"engines_{args.tag}" if args.tag else "engines"
+    (out / f"{name}.md").write_text(text)
+    (out / f"{name}.json").write_text(json.dumps({"results": rows, "load_average": {
         "start": load_start, "end": os.getloadavg()}}, indent=1) + "\n")
 
 

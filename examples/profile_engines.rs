@@ -106,7 +106,7 @@ fn main() -> TractResult<()> {
         );
     }
 
-    let mut engines = vec![Engine::Tract, Engine::Dense];
+    let mut engines = vec![Engine::Tract, Engine::Dense, Engine::Conv];
     if Engine::ort_compiled() {
         engines.push(Engine::Ort);
     }

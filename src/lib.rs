@@ -20,7 +20,7 @@
 //! players: features | --groups | --patch | --superpixels (data::image segments) + --mask fill (blur/mean/zero)
 //! model::OnnxModel ─────────┼─> explain::Masker: v(S) for blocks of coalitions of players, one model call per block
 //!   engines: tract | dense   │     (dense models: first layer updated incrementally, explain::incremental)
-//!   fast path | onnxruntime  │        │
+//!   | conv fast paths | ort  │        │
 //! data::Background ──────────┘        ├─> exact / kernel / permutation / partition: φ (and stderr) per row (rayon over rows)
 //!                                     │   lime: perturb (discretize, truncnorm, categories), weight,
 //!                                     │     moments (binary_design bitsets), ridge per output
@@ -31,8 +31,10 @@
 //! - [`model`]: the [`model::Model`] trait (`predict(rows) -> rows`, optionally its first linear
 //!   layer), ONNX models on tract with the batch re-declared as symbolic, cached per-size plans and
 //!   pooled per-thread states, every tract call guarded against panics; a dense fast path (sgemm,
-//!   AVX2 head kernel) and an optional onnxruntime engine (feature `ort`), each used only when it
-//!   matches tract on probe rows ([`model::Engine`]); closures and output selection (`--labels`).
+//!   AVX2 head kernel), a conv fast path for sequential CNNs (im2col + the same kernel on NHWC
+//!   images, then the dense path) and an optional onnxruntime engine (feature `ort`), each used
+//!   only when it matches tract on probe rows ([`model::Engine`]); closures and output selection
+//!   (`--labels`).
 //! - [`data`]: CSV (header = feature names; whole or row by row) and `.npy` input, row selections,
 //!   background sampling, feature-group files, and [`data::image`]: image shapes, patch grids and
 //!   SLIC superpixels, their coarse-to-fine trees, and the fills of hidden segments (cv2-exact blur).

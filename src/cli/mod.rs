@@ -54,9 +54,15 @@ pub fn run() -> anyhow::Result<()> {
 /// `--engine`: which inference engine runs the model.
 #[derive(Clone, Copy, ValueEnum)]
 pub enum EngineArg {
+    /// onnxruntime if built in, else the dense or conv fast path, else tract
     Auto,
+    /// tract only
     Tract,
+    /// native fast path for chains of Dense layers
     Dense,
+    /// native fast path for sequential CNNs (Conv, pooling, then Dense layers)
+    Conv,
+    /// onnxruntime (cargo feature `ort`)
     Ort,
 }
 
@@ -66,6 +72,7 @@ impl From<EngineArg> for Engine {
             EngineArg::Auto => Engine::Auto,
             EngineArg::Tract => Engine::Tract,
             EngineArg::Dense => Engine::Dense,
+            EngineArg::Conv => Engine::Conv,
             EngineArg::Ort => Engine::Ort,
         }
     }

@@ -69,7 +69,8 @@ fn push_row_op(stages: &mut Vec<Stage>, op: RowOp) {
     }
 }
 
-fn float_tensor(t: &pb::TensorProto) -> Option<(Vec<usize>, Vec<f32>)> {
+/// Shape and values of a float initializer stored in the file (not external data).
+pub(super) fn float_tensor(t: &pb::TensorProto) -> Option<(Vec<usize>, Vec<f32>)> {
     if t.data_type != pb::tensor_proto::DataType::Float as i32 || !t.external_data.is_empty() {
         return None;
     }
@@ -90,14 +91,33 @@ fn float_tensor(t: &pb::TensorProto) -> Option<(Vec<usize>, Vec<f32>)> {
     (data.len() == n).then_some((dims, data))
 }
 
-fn attr_i(node: &pb::NodeProto, name: &str, default: i64) -> i64 {
+/// Whether `node` is one step of a chain: a default-domain op with one output whose only
+/// computed input (the others being initializers) is `current`.
+pub(super) fn is_chain_step(
+    node: &pb::NodeProto,
+    inits: &HashMap<&str, &pb::TensorProto>,
+    current: &str,
+) -> bool {
+    let mut data = node
+        .input
+        .iter()
+        .filter(|i| !i.is_empty() && !inits.contains_key(i.as_str()));
+    data.next().is_some_and(|i| i == current)
+        && data.next().is_none()
+        && node.output.len() == 1
+        && node.domain.is_empty()
+}
+
+/// An integer attribute of a node, or `default`.
+pub(super) fn attr_i(node: &pb::NodeProto, name: &str, default: i64) -> i64 {
     node.attribute
         .iter()
         .find(|a| a.name == name)
         .map_or(default, |a| a.i)
 }
 
-fn attr_f(node: &pb::NodeProto, name: &str, default: f32) -> f32 {
+/// A float attribute of a node, or `default`.
+pub(super) fn attr_f(node: &pb::NodeProto, name: &str, default: f32) -> f32 {
     node.attribute
         .iter()
         .find(|a| a.name == name)
@@ -108,6 +128,21 @@ impl DenseChain {
     /// Reads the graph as a dense chain from a flat input of `n_in` values, if it is one.
     pub fn from_proto(proto: &pb::ModelProto, n_in: usize) -> Option<DenseChain> {
         let graph = proto.graph.as_ref()?;
+        let input = graph
+            .input
+            .iter()
+            .find(|i| !graph.initializer.iter().any(|t| t.name == i.name))?;
+        Self::from_nodes(graph, &graph.node, &input.name, n_in).filter(|d| !d.stages.is_empty())
+    }
+
+    /// Reads `nodes` (the end of `graph`) as a dense chain from the value `input` of `n_in`
+    /// values per row to the graph's only output, if they are one (no nodes: the identity).
+    pub fn from_nodes(
+        graph: &pb::GraphProto,
+        nodes: &[pb::NodeProto],
+        input: &str,
+        n_in: usize,
+    ) -> Option<DenseChain> {
         if graph.output.len() != 1 {
             return None;
         }
@@ -116,21 +151,11 @@ impl DenseChain {
             .iter()
             .map(|t| (t.name.as_str(), t))
             .collect();
-        let input = graph
-            .input
-            .iter()
-            .find(|i| !inits.contains_key(i.name.as_str()))?;
-        let mut current = input.name.clone();
+        let mut current = input.to_string();
         let mut width = n_in;
         let mut stages = vec![];
-        for node in &graph.node {
-            let data: Vec<&str> = node
-                .input
-                .iter()
-                .filter(|i| !i.is_empty() && !inits.contains_key(i.as_str()))
-                .map(String::as_str)
-                .collect();
-            if data != [current.as_str()] || node.output.len() != 1 || !node.domain.is_empty() {
+        for node in nodes {
+            if !is_chain_step(node, &inits, &current) {
                 return None;
             }
             let init = |pos: usize| node.input.get(pos).and_then(|n| inits.get(n.as_str()));
@@ -185,7 +210,7 @@ impl DenseChain {
             }
             current = node.output[0].clone();
         }
-        (current == graph.output[0].name && !stages.is_empty()).then_some(DenseChain { stages })
+        (current == graph.output[0].name).then_some(DenseChain { stages })
     }
 
     /// Splits the chain after its first product and the bias right after it, if it starts with

@@ -1,4 +1,4 @@
-//! Which inference engine runs a model: tract, the dense fast path, or onnxruntime.
+//! Which inference engine runs a model: tract, the dense or conv fast path, or onnxruntime.
 
 use serde::{Deserialize, Serialize};
 
@@ -8,13 +8,16 @@ use serde::{Deserialize, Serialize};
 pub enum Engine {
     /// The fastest engine that loads and matches tract on probe rows: onnxruntime (when built
     /// with the `ort` feature and its library is found), else the dense fast path for dense
-    /// chains, else tract.
+    /// chains, else the conv fast path for sequential CNNs, else tract.
     #[default]
     Auto,
     /// tract alone.
     Tract,
     /// The dense-chain fast path (sgemm); an error for graphs that are not dense chains.
     Dense,
+    /// The sequential-CNN fast path (im2col + sgemm on channels-last images, then the dense
+    /// chain); an error for graphs that are not such CNNs.
+    Conv,
     /// onnxruntime (cargo feature `ort`); an error when unavailable or not matching tract.
     Ort,
 }
@@ -26,6 +29,7 @@ impl Engine {
             Engine::Auto => "auto",
             Engine::Tract => "tract",
             Engine::Dense => "dense",
+            Engine::Conv => "conv",
             Engine::Ort => "ort",
         }
     }

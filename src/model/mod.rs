@@ -1,7 +1,11 @@
-//! Models the explainers query: the [`Model`] trait, ONNX models run by tract, and closures for tests.
+//! Models the explainers query: the [`Model`] trait, ONNX models run by tract (or by the dense
+//! and conv fast paths, or onnxruntime, when they match it), and closures for tests.
 
 mod batch_norm;
 mod closure;
+mod conv_chain;
+mod conv_kernels;
+mod conv_parse;
 mod dense;
 mod engine;
 mod guard;

@@ -71,7 +71,7 @@ impl NarrowWeights {
     }
 
     /// Rows `a` (row-major, k values each) · W into `out` (n values per row).
-    fn dot_into(&self, a: &[f32], out: &mut [f32]) {
+    pub fn dot_into(&self, a: &[f32], out: &mut [f32]) {
         #[cfg(target_arch = "x86_64")]
         if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
         {

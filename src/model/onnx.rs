@@ -1,5 +1,6 @@
 //! ONNX models loaded and run by tract: batch re-declaration, cached plans, pooled per-thread states.
 
+use super::conv_chain::ConvChain;
 use super::dense::DenseChain;
 use super::engine::Engine;
 use super::guard;
@@ -93,6 +94,8 @@ pub struct OnnxModel {
     dense: Option<DenseChain>,
     /// The dense chain split after its first linear layer: that layer and the rest of the chain.
     split: Option<(FirstLinear, DenseChain)>,
+    /// Sequential-CNN fast path, present only when it matches tract on probe rows.
+    conv: Option<ConvChain>,
     /// onnxruntime engine, present only when it matches tract on probe rows.
     #[cfg(feature = "ort")]
     ort: Option<OrtEngine>,
@@ -192,6 +195,7 @@ impl OnnxModel {
             sized: Mutex::new(sized),
             dense: None,
             split: None,
+            conv: None,
             #[cfg(feature = "ort")]
             ort: None,
             engine: Engine::Tract,
@@ -226,6 +230,18 @@ impl OnnxModel {
                 Err(why) => notes.push(format!("ort: {why}")),
             }
         }
+        // Under `auto` the conv path is only probed when nothing faster was found.
+        if engine == Engine::Conv
+            || (engine == Engine::Auto && !model.has_ort() && model.dense.is_none())
+        {
+            match ConvChain::from_proto(&proto, &model.row_shape) {
+                Ok(c) => match model.mismatch(|x| Ok(c.run(x))) {
+                    None => model.conv = Some(c),
+                    Some(why) => notes.push(format!("conv: {why}")),
+                },
+                Err(why) => notes.push(format!("conv: not a sequential CNN: {why}")),
+            }
+        }
         model.split = model.dense.as_ref().and_then(|d| {
             let (w, b, tail) = d.split_first_linear()?;
             let first = FirstLinear::new(w, b)?;
@@ -251,15 +267,18 @@ impl OnnxModel {
     }
 
     /// The engine `predict` uses among the verified ones: for `Auto`, onnxruntime, else the dense
-    /// fast path, else tract (the order of their measured speed, see benches/results/engines.md).
+    /// fast path, else the conv fast path, else tract (the order of their measured speed, see benches/results/engines.md).
     fn pick(&self, asked: Engine) -> Engine {
         let has_ort = self.has_ort();
         let has_dense = self.dense.is_some();
+        let has_conv = self.conv.is_some();
         match asked {
             Engine::Ort if has_ort => Engine::Ort,
             Engine::Dense if has_dense => Engine::Dense,
+            Engine::Conv if has_conv => Engine::Conv,
             Engine::Auto if has_ort => Engine::Ort,
             Engine::Auto if has_dense => Engine::Dense,
+            Engine::Auto if has_conv => Engine::Conv,
             _ => Engine::Tract,
         }
     }
@@ -316,6 +335,10 @@ impl OnnxModel {
         let base = match self.engine {
             Engine::Dense => {
                 "dense fast path (sgemm; verified against tract on probe rows)".to_string()
+            }
+            Engine::Conv => {
+                "conv fast path (im2col + sgemm on NHWC images; verified against tract on probe rows)"
+                    .to_string()
             }
             #[cfg(feature = "ort")]
             Engine::Ort => match &self.ort {
@@ -391,10 +414,11 @@ impl OnnxModel {
                 .all(|(a, b)| (a - b).abs() <= 1e-5 * scale)
     }
 
-    /// The same model always run by tract (no dense fast path, no onnxruntime), e.g. to compare engines.
+    /// The same model always run by tract (no dense or conv fast path, no onnxruntime), e.g. to compare engines.
     pub fn without_fast_path(mut self) -> Self {
         self.dense = None;
         self.split = None;
+        self.conv = None;
         #[cfg(feature = "ort")]
         {
             self.ort = None;
@@ -629,6 +653,11 @@ impl Model for OnnxModel {
                     Engine::Dense => {
                         if let Some(d) = &self.dense {
                             return Ok(d.run(chunk));
+                        }
+                    }
+                    Engine::Conv => {
+                        if let Some(c) = &self.conv {
+                            return Ok(c.run(chunk));
                         }
                     }
                     #[cfg(feature = "ort")]
