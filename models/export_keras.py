@@ -110,6 +110,13 @@ def save_label_csv(name, y, column):
     return name
 
 
+def split_files(prefix):
+    """The CSV names write_split gives a split, for a model that reuses an existing one."""
+    return {"train_csv": f"{prefix}_train.csv", "test_csv": f"{prefix}_test.csv",
+            "train_labels_csv": f"{prefix}_train_labels.csv",
+            "test_labels_csv": f"{prefix}_test_labels.csv"}
+
+
 def write_split(prefix, feat_names, Xtr, Xte, ytr, yte, label_col, fmt="%.9g"):
     files = {
         "train_csv": save_float_csv(f"{prefix}_train.csv", Xtr, feat_names, fmt),
@@ -374,9 +381,7 @@ def build_breast_cancer_layernorm():
     seed_everything()
     L = tf.keras.layers
     names, Xtr, Xte, ytr, yte = standardized(datasets.load_breast_cancer)
-    files = {k: f"breast_cancer_{v}.csv" for k, v in
-             [("train_csv", "train"), ("test_csv", "test"), ("train_labels_csv", "train_labels"),
-              ("test_labels_csv", "test_labels")]}
+    files = split_files("breast_cancer")
     model = tf.keras.Sequential([L.Dense(16, activation="gelu", input_shape=(30,)),
                                  L.LayerNormalization(),
                                  L.Dense(1, activation="sigmoid")])
@@ -401,9 +406,7 @@ def build_lstm_digits8():
     seed_everything()
     L = tf.keras.layers
     Xtr, Xte, ytr, yte = digits8()
-    files = {k: f"digits8_{v}.csv" for k, v in
-             [("train_csv", "train"), ("test_csv", "test"), ("train_labels_csv", "train_labels"),
-              ("test_labels_csv", "test_labels")]}
+    files = split_files("digits8")
     Xtr3, Xte3 = Xtr.reshape(-1, 8, 8), Xte.reshape(-1, 8, 8)
     out = []
     for stem, layer in [("lstm_digits8", L.LSTM), ("gru_digits8", L.GRU)]:
