@@ -29,8 +29,10 @@
 //! train::train (Keras recipe) ─> train::export (ONNX writer, re-read and checked through model)
 //! ```
 //! - [`model`]: the [`model::Model`] trait (`predict(rows) -> rows`, optionally its first linear
-//!   layer), ONNX models on tract with the batch re-declared as symbolic, cached per-size plans and
-//!   pooled per-thread states, every tract call guarded against panics; a dense fast path (sgemm,
+//!   layer), ONNX models on tract with the batch re-declared as symbolic (or padded to a concrete
+//!   batch when tract cannot type it, as Keras LSTM/GRU), cached per-size plans and pooled run
+//!   states (never for plans whose operators keep state between runs), float32 or integer inputs,
+//!   every tract call guarded against panics; a dense fast path (sgemm,
 //!   AVX2 head kernel), a conv fast path for sequential CNNs (im2col + the same kernel on NHWC
 //!   images, then the dense path) and an optional onnxruntime engine (feature `ort`), each used
 //!   only when it matches tract on probe rows ([`model::Engine`]); closures and output selection
