@@ -65,6 +65,7 @@ ORDER = [
     "lstm_digits8.onnx",
     "gru_digits8.onnx",
     "breast_cancer_layernorm.onnx",
+    "breast_cancer_normalization.onnx",
 ]
 
 
@@ -399,6 +400,32 @@ def build_breast_cancer_layernorm():
                            "CSVs)"})]
 
 
+def build_breast_cancer_normalization():
+    """A Keras Normalization layer (adapted on the training split) in front of Dense layers:
+    tf2onnx writes it as a Sub and a Mul by per-feature constants."""
+    seed_everything()
+    L = tf.keras.layers
+    names, Xtr, Xte, ytr, yte = standardized(datasets.load_breast_cancer)
+    files = split_files("breast_cancer")
+    norm = L.Normalization(input_shape=(30,))
+    norm.adapt(Xtr * 3.0 + 1.0)
+    model = tf.keras.Sequential([norm, L.Dense(16, activation="relu"),
+                                 L.Dense(1, activation="sigmoid")])
+    model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
+    model.fit(Xtr, ytr.astype(np.float32), epochs=30, batch_size=32, verbose=0)
+    pred = model.predict(Xte, verbose=0)
+    kp = keras_pred_csv("breast_cancer_normalization", pred, ["prob"])
+    metric = {"accuracy": r6(accuracy_score(yte, (pred[:, 0] > 0.5).astype(int)))}
+    fname = "breast_cancer_normalization.onnx"
+    exporter = export_tf2onnx(model, fname)
+    diff = check_ort(fname, Xte, pred)
+    return [entry(fname, "binary sigmoid (prob of class 1), Normalization-Dense-Dense",
+                  exporter, files, 30, 1, metric, diff, False, kp,
+                  {"data": "sklearn breast_cancer, StandardScaler fit on train (the breast_cancer "
+                           "CSVs); the Normalization layer is adapted on 3x + 1 of them, so its "
+                           "mean and variance are not 0 and 1"})]
+
+
 def build_lstm_digits8():
     """Recurrent models: the 8x8 digits read row by row (8 steps of 8 pixels) by an LSTM and by a
     GRU. Their zero initial state is shaped from the batch, so tract types them only at a
@@ -502,6 +529,7 @@ KERAS2_BUILDERS = {
     "cnn_digits8": build_cnn_digits8,
     "lstm_digits8": build_lstm_digits8,  # also writes gru_digits8.onnx
     "breast_cancer_layernorm": build_breast_cancer_layernorm,
+    "breast_cancer_normalization": build_breast_cancer_normalization,
     "resnet_small": lambda: build_image_model("resnet_small"),
     "mobilenet_block": lambda: build_image_model("mobilenet_block"),
     "digits32_cnn": lambda: build_image_model("digits32_cnn"),

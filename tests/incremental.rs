@@ -61,7 +61,8 @@ fn incremental_and_whole_row_attributions_agree_on_every_zoo_model() {
         let bg = train.values.slice(ndarray::s![0..16, ..]).to_owned();
         let m = model.n_features();
         // Every chain of Keras Dense layers in the zoo has its first layer exposed; the CNNs,
-        // the recurrent and the layer-normalised models do not.
+        // the recurrent and layer-normalised models, and a chain that starts with a Keras
+        // Normalization layer (its first stage is not a product), do not.
         let chain = [
             "MatMul", "Gemm", "Add", "Relu", "Sigmoid", "Tanh", "Softmax",
         ];

@@ -31,6 +31,7 @@ fn zoo_has_the_promised_models() {
         "digits32_cnn.onnx",
         "lstm_digits8.onnx",
         "breast_cancer_layernorm.onnx",
+        "breast_cancer_normalization.onnx",
     ] {
         assert!(files.iter().any(|x| x == f), "{f} missing from zoo.json");
     }
@@ -184,10 +185,11 @@ fn bad_models_fail_with_the_input_or_node_named() {
     }
 }
 
-/// Whether a zoo model is a chain of dense layers: products, biases and activations only.
+/// Whether a zoo model is a chain of dense layers: products, per-column constants (biases, a
+/// Normalization layer) and activations only.
 fn is_dense_chain(entry: &Value) -> bool {
     let dense = [
-        "MatMul", "Gemm", "Add", "Relu", "Sigmoid", "Tanh", "Softmax",
+        "MatMul", "Gemm", "Add", "Sub", "Mul", "Div", "Relu", "Sigmoid", "Tanh", "Softmax",
     ];
     let ops = entry["op_types"].as_array().expect("op_types");
     ops.iter()

@@ -42,6 +42,12 @@ impl Product {
 enum RowOp {
     /// h ← h + b (broadcast over rows).
     Bias(Array1<f32>),
+    /// h ← h − c (a Keras `Normalization` layer's mean).
+    Shift(Array1<f32>),
+    /// h ← h · s (per column).
+    Scale(Array1<f32>),
+    /// h ← h / d (per column).
+    Divide(Array1<f32>),
     Relu,
     Sigmoid,
     Tanh,
@@ -106,6 +112,18 @@ pub(super) fn is_chain_step(
         && data.next().is_none()
         && node.output.len() == 1
         && node.domain.is_empty()
+}
+
+/// A constant applied per column of a `width`-wide row: `width` values (any leading 1 axes) or
+/// one value for all columns.
+fn per_column(t: &pb::TensorProto, width: usize) -> Option<Array1<f32>> {
+    let (dims, v) = float_tensor(t)?;
+    let n = dims.iter().product::<usize>();
+    match n {
+        1 => Some(Array1::from_elem(width, v[0])),
+        n if n == width && dims.iter().rev().skip(1).all(|&d| d == 1) => Some(Array1::from(v)),
+        _ => None,
+    }
 }
 
 /// An integer attribute of a node, or `default`.
@@ -183,6 +201,21 @@ impl DenseChain {
                         &mut stages,
                         RowOp::Bias(bias(inits.get(other.as_str())?, width)?),
                     );
+                }
+                // Per-column constants, as a Keras `Normalization` layer exports them: the
+                // same operation in the same order as the graph (h − c, h · s, h / d).
+                "Sub" | "Div" if node.input[0] == current => {
+                    let c = per_column(init(1)?, width)?;
+                    let op = match node.op_type.as_str() {
+                        "Sub" => RowOp::Shift(c),
+                        _ => RowOp::Divide(c),
+                    };
+                    push_row_op(&mut stages, op);
+                }
+                "Mul" => {
+                    let other = node.input.iter().find(|i| **i != current)?;
+                    let s = per_column(inits.get(other.as_str())?, width)?;
+                    push_row_op(&mut stages, RowOp::Scale(s));
                 }
                 "Gemm" if node.input[0] == current && attr_i(node, "transA", 0) == 0 => {
                     let mut w = matrix(float_tensor(init(1)?)?)?;
@@ -328,6 +361,18 @@ impl RowOp {
             RowOp::Bias(b) => {
                 let b = b.as_slice().expect("contiguous bias");
                 row.iter_mut().zip(b).for_each(|(v, b)| *v += b)
+            }
+            RowOp::Shift(c) => {
+                let c = c.as_slice().expect("contiguous constant");
+                row.iter_mut().zip(c).for_each(|(v, c)| *v -= c)
+            }
+            RowOp::Scale(f) => {
+                let f = f.as_slice().expect("contiguous constant");
+                row.iter_mut().zip(f).for_each(|(v, f)| *v *= f)
+            }
+            RowOp::Divide(d) => {
+                let d = d.as_slice().expect("contiguous constant");
+                row.iter_mut().zip(d).for_each(|(v, d)| *v /= d)
             }
             RowOp::Relu => row.iter_mut().for_each(|v| *v = v.max(0.0)),
             RowOp::Sigmoid => row.iter_mut().for_each(|v| *v = 1.0 / (1.0 + (-*v).exp())),
