@@ -1,5 +1,6 @@
 //! A fast path for the most common Keras export: a chain of dense layers
-//! (MatMul/Gemm, Add, Relu/Sigmoid/Tanh/Softmax), run as sgemm calls instead of a tract plan.
+//! (MatMul/Gemm, Add, per-column Sub/Mul/Div as a Keras Normalization layer writes them,
+//! Relu/Sigmoid/Tanh/Softmax), run as sgemm calls instead of a tract plan.
 //! It is only used when it reproduces tract's output on probe rows.
 
 use super::narrow::NarrowWeights;
