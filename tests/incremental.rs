@@ -60,11 +60,11 @@ fn incremental_and_whole_row_attributions_agree_on_every_zoo_model() {
         let x = test.values.slice(ndarray::s![0..2, ..]).to_owned();
         let bg = train.values.slice(ndarray::s![0..16, ..]).to_owned();
         let m = model.n_features();
-        // Every chain of Keras Dense layers in the zoo has its first layer exposed; the CNNs,
-        // the recurrent and layer-normalised models, and a chain that starts with a Keras
-        // Normalization layer (its first stage is not a product), do not.
+        // Every chain of Keras Dense layers in the zoo has its first layer exposed (behind a
+        // Normalization layer's per-column steps too); the CNNs, the recurrent and the
+        // layer-normalised models do not.
         let chain = [
-            "MatMul", "Gemm", "Add", "Relu", "Sigmoid", "Tanh", "Softmax",
+            "MatMul", "Gemm", "Add", "Sub", "Mul", "Div", "Relu", "Sigmoid", "Tanh", "Softmax",
         ];
         let ops = entry["op_types"].as_array().unwrap();
         let dense = ops

@@ -26,7 +26,7 @@ const WINDOW: usize = 2;
 pub struct Incremental<'a> {
     model: &'a dyn Model,
     linear: &'a FirstLinear,
-    /// Background rows [B, M] in standard layout.
+    /// Background rows [B, M] in standard layout, as the first product sees them.
     background: Array2<f32>,
     /// b·W + b₁ for every background row [B, H].
     bg_pre: Array2<f32>,
@@ -78,7 +78,7 @@ struct Buffers {
 
 /// Pre-activations of one explained row and the per-(background row, feature) coefficients.
 struct RowState {
-    /// x_j − b_j for every background row and feature [B, M].
+    /// x_j − b_j (both as the first product sees them) for every background row and feature [B, M].
     diff: Array2<f32>,
     /// x·W + b₁ [H].
     x_pre: Vec<f32>,
@@ -95,9 +95,11 @@ impl<'a> Incremental<'a> {
         if linear.n_inputs() != background.ncols() || linear.n_hidden() == 0 {
             return Ok(None);
         }
-        let background = background.as_standard_layout().to_owned();
+        // Rows as the first product sees them (after a Normalization layer's per-column steps,
+        // which map a masked row to the same mask of the mapped rows).
+        let background = linear.inputs(background).into_owned();
         let computing = Instant::now();
-        let bg_pre = linear.pre_activations(background.view());
+        let bg_pre = linear.product(background.view());
         model.count_first_layer(computing.elapsed());
         let bg_out = standard(model.predict_from_linear(bg_pre.view())?);
         check_finite(&bg_out)?;
@@ -113,9 +115,11 @@ impl<'a> Incremental<'a> {
 
     fn row_state(&self, x: ArrayView1<f32>) -> Result<RowState> {
         let x_row = x.insert_axis(ndarray::Axis(0));
+        let x_in = self.linear.inputs(x_row);
         let computing = Instant::now();
-        let x_pre = self.linear.pre_activations(x_row);
+        let x_pre = self.linear.product(x_in.view());
         self.model.count_first_layer(computing.elapsed());
+        let x = x_in.row(0);
         let x_out = standard(self.model.predict_from_linear(x_pre.view())?);
         check_finite(&x_out)?;
         let diff = Array2::from_shape_fn(self.background.dim(), |(b, j)| {

@@ -248,13 +248,25 @@ impl DenseChain {
     }
 
     /// Splits the chain after its first product and the bias right after it, if it starts with
-    /// a product: (W [in, H], b [H], the rest of the chain run on x·W + b).
-    pub fn split_first_linear(&self) -> Option<(Array2<f32>, Array1<f32>, DenseChain)> {
-        let Some(Stage::Product(first)) = self.stages.first() else {
+    /// a product, possibly after per-column constants (a Keras Normalization layer): (those
+    /// constants as a chain of their own, W [in, H], b [H], the rest of the chain run on x·W + b).
+    pub fn split_first_linear(
+        &self,
+    ) -> Option<(Option<DenseChain>, Array2<f32>, Array1<f32>, DenseChain)> {
+        let (prep, at) = match self.stages.as_slice() {
+            [Stage::Rows(ops), Stage::Product(_), ..] if ops.iter().all(RowOp::per_column) => (
+                Some(DenseChain {
+                    stages: vec![self.stages[0].clone()],
+                }),
+                1,
+            ),
+            _ => (None, 0),
+        };
+        let Some(Stage::Product(first)) = self.stages.get(at) else {
             return None;
         };
         let w = first.matrix().to_owned();
-        let mut rest: Vec<Stage> = self.stages[1..].to_vec();
+        let mut rest: Vec<Stage> = self.stages[at + 1..].to_vec();
         let mut bias = Array1::zeros(w.ncols());
         if let Some(Stage::Rows(ops)) = rest.first_mut() {
             if let Some(RowOp::Bias(b)) = ops.first() {
@@ -265,7 +277,7 @@ impl DenseChain {
                 }
             }
         }
-        Some((w, bias, DenseChain { stages: rest }))
+        Some((prep, w, bias, DenseChain { stages: rest }))
     }
 
     /// Runs the chain on a batch of rows: each product as one sgemm (or the narrow kernel), and
@@ -355,6 +367,15 @@ fn normalise(row: &mut [f32]) {
 }
 
 impl RowOp {
+    /// Whether the step acts on each column alone with a constant (so it maps a masked row to
+    /// the same mask of the mapped rows).
+    fn per_column(&self) -> bool {
+        matches!(
+            self,
+            RowOp::Bias(_) | RowOp::Shift(_) | RowOp::Scale(_) | RowOp::Divide(_)
+        )
+    }
+
     /// Applies an element-wise or row-wise step to one row.
     #[inline]
     fn apply(&self, row: &mut [f32]) {

@@ -243,8 +243,8 @@ impl OnnxModel {
             }
         }
         model.split = model.dense.as_ref().and_then(|d| {
-            let (w, b, tail) = d.split_first_linear()?;
-            let first = FirstLinear::new(w, b)?;
+            let (prep, w, b, tail) = d.split_first_linear()?;
+            let first = FirstLinear::new(w, b)?.after(prep);
             model
                 .split_matches(d, &first, &tail)
                 .then_some((first, tail))
