@@ -68,6 +68,18 @@ pub struct DenseChain {
     stages: Vec<Stage>,
 }
 
+/// A dense chain cut after its first linear layer.
+pub struct SplitChain {
+    /// Per-column steps before the first product (a Keras Normalization layer), if any.
+    pub prep: Option<DenseChain>,
+    /// The first product's weights [in, H].
+    pub weights: Array2<f32>,
+    /// The bias right after it [H] (zeros when there is none).
+    pub bias: Array1<f32>,
+    /// The rest of the chain, run on the pre-activations.
+    pub rest: DenseChain,
+}
+
 /// Appends a row op, merging it into a preceding run of row ops.
 fn push_row_op(stages: &mut Vec<Stage>, op: RowOp) {
     match stages.last_mut() {
@@ -250,9 +262,7 @@ impl DenseChain {
     /// Splits the chain after its first product and the bias right after it, if it starts with
     /// a product, possibly after per-column constants (a Keras Normalization layer): (those
     /// constants as a chain of their own, W [in, H], b [H], the rest of the chain run on x·W + b).
-    pub fn split_first_linear(
-        &self,
-    ) -> Option<(Option<DenseChain>, Array2<f32>, Array1<f32>, DenseChain)> {
+    pub fn split_first_linear(&self) -> Option<SplitChain> {
         let (prep, at) = match self.stages.as_slice() {
             [Stage::Rows(ops), Stage::Product(_), ..] if ops.iter().all(RowOp::per_column) => (
                 Some(DenseChain {
@@ -277,7 +287,12 @@ impl DenseChain {
                 }
             }
         }
-        Some((prep, w, bias, DenseChain { stages: rest }))
+        Some(SplitChain {
+            prep,
+            weights: w,
+            bias,
+            rest: DenseChain { stages: rest },
+        })
     }
 
     /// Runs the chain on a batch of rows: each product as one sgemm (or the narrow kernel), and

@@ -243,8 +243,9 @@ impl OnnxModel {
             }
         }
         model.split = model.dense.as_ref().and_then(|d| {
-            let (prep, w, b, tail) = d.split_first_linear()?;
-            let first = FirstLinear::new(w, b)?.after(prep);
+            let split = d.split_first_linear()?;
+            let tail = split.rest;
+            let first = FirstLinear::new(split.weights, split.bias)?.after(split.prep);
             model
                 .split_matches(d, &first, &tail)
                 .then_some((first, tail))
