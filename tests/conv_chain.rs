@@ -77,6 +77,12 @@ fn graphs_that_are_not_sequential_cnns_are_left_to_tract() {
     ] {
         let auto = OnnxModel::load(file).unwrap();
         assert_ne!(auto.engine(), Engine::Conv, "{file}");
+        // `info` says why a convolutional model is left to tract (and says nothing of conv for
+        // a model without convolutions).
+        let said = &auto.info().engine;
+        let has_conv = auto.info().ops.contains_key("Conv");
+        let on_tract = auto.engine() == Engine::Tract;
+        assert_eq!(said.contains(why), has_conv && on_tract, "{file}: {said}");
         let err = OnnxModel::load_with(file, Engine::Conv)
             .err()
             .unwrap_or_else(|| panic!("{file} loaded with --engine conv"))

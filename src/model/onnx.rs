@@ -348,12 +348,18 @@ impl OnnxModel {
             },
             _ => "tract".to_string(),
         };
+        // Why a faster engine did not run: onnxruntime (in builds that have it), and the conv
+        // path on a convolutional model left to tract.
+        let has_conv = self.info.ops.contains_key("Conv");
         let skipped: Vec<&str> = notes
             .iter()
-            .filter(|n| n.starts_with("ort:") && self.engine != Engine::Ort)
+            .filter(|n| {
+                (n.starts_with("ort:") && self.engine != Engine::Ort && Engine::ort_compiled())
+                    || (n.starts_with("conv:") && self.engine == Engine::Tract && has_conv)
+            })
             .map(|n| n.as_str())
             .collect();
-        if skipped.is_empty() || !Engine::ort_compiled() {
+        if skipped.is_empty() {
             base
         } else {
             format!("{base}; not used: {}", skipped.join("; "))
