@@ -376,54 +376,51 @@ def build_cnn_digits8():
                    "input_layout": "NHWC"})]
 
 
-def build_breast_cancer_layernorm():
-    """Dense -> LayerNormalization -> Dense on the breast_cancer split: tf2onnx (opset 13) writes
-    the layer norm as a BatchNormalization whose mean and variance the graph computes."""
+def breast_cancer_variant(stem, make_layers, task, note):
+    """A binary classifier on the existing breast_cancer split: `make_layers(Xtr)` gives its Keras
+    layers (30 inputs, one sigmoid output); trained 30 epochs, exported as `{stem}.onnx` with its
+    Keras predictions."""
     seed_everything()
-    L = tf.keras.layers
     names, Xtr, Xte, ytr, yte = standardized(datasets.load_breast_cancer)
-    files = split_files("breast_cancer")
-    model = tf.keras.Sequential([L.Dense(16, activation="gelu", input_shape=(30,)),
-                                 L.LayerNormalization(),
-                                 L.Dense(1, activation="sigmoid")])
+    model = tf.keras.Sequential(make_layers(Xtr))
     model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
     model.fit(Xtr, ytr.astype(np.float32), epochs=30, batch_size=32, verbose=0)
     pred = model.predict(Xte, verbose=0)
-    kp = keras_pred_csv("breast_cancer_layernorm", pred, ["prob"])
+    kp = keras_pred_csv(stem, pred, ["prob"])
     metric = {"accuracy": r6(accuracy_score(yte, (pred[:, 0] > 0.5).astype(int)))}
-    fname = "breast_cancer_layernorm.onnx"
+    fname = f"{stem}.onnx"
     exporter = export_tf2onnx(model, fname)
     diff = check_ort(fname, Xte, pred)
-    return [entry(fname, "binary sigmoid (prob of class 1), Dense-LayerNormalization-Dense",
-                  exporter, files, 30, 1, metric, diff, False, kp,
-                  {"data": "sklearn breast_cancer, StandardScaler fit on train (the breast_cancer "
-                           "CSVs)"})]
+    data = "sklearn breast_cancer, StandardScaler fit on train (the breast_cancer CSVs)" + note
+    return [entry(fname, f"binary sigmoid (prob of class 1), {task}", exporter,
+                  split_files("breast_cancer"), 30, 1, metric, diff, False, kp, {"data": data})]
+
+
+def build_breast_cancer_layernorm():
+    """Dense -> LayerNormalization -> Dense: tf2onnx (opset 13) writes the layer norm as a
+    BatchNormalization whose mean and variance the graph computes."""
+    L = tf.keras.layers
+    return breast_cancer_variant(
+        "breast_cancer_layernorm",
+        lambda Xtr: [L.Dense(16, activation="gelu", input_shape=(30,)), L.LayerNormalization(),
+                     L.Dense(1, activation="sigmoid")],
+        "Dense-LayerNormalization-Dense", "")
 
 
 def build_breast_cancer_normalization():
     """A Keras Normalization layer (adapted on the training split) in front of Dense layers:
     tf2onnx writes it as a Sub and a Mul by per-feature constants."""
-    seed_everything()
     L = tf.keras.layers
-    names, Xtr, Xte, ytr, yte = standardized(datasets.load_breast_cancer)
-    files = split_files("breast_cancer")
-    norm = L.Normalization(input_shape=(30,))
-    norm.adapt(Xtr * 3.0 + 1.0)
-    model = tf.keras.Sequential([norm, L.Dense(16, activation="relu"),
-                                 L.Dense(1, activation="sigmoid")])
-    model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
-    model.fit(Xtr, ytr.astype(np.float32), epochs=30, batch_size=32, verbose=0)
-    pred = model.predict(Xte, verbose=0)
-    kp = keras_pred_csv("breast_cancer_normalization", pred, ["prob"])
-    metric = {"accuracy": r6(accuracy_score(yte, (pred[:, 0] > 0.5).astype(int)))}
-    fname = "breast_cancer_normalization.onnx"
-    exporter = export_tf2onnx(model, fname)
-    diff = check_ort(fname, Xte, pred)
-    return [entry(fname, "binary sigmoid (prob of class 1), Normalization-Dense-Dense",
-                  exporter, files, 30, 1, metric, diff, False, kp,
-                  {"data": "sklearn breast_cancer, StandardScaler fit on train (the breast_cancer "
-                           "CSVs); the Normalization layer is adapted on 3x + 1 of them, so its "
-                           "mean and variance are not 0 and 1"})]
+
+    def layers(Xtr):
+        norm = L.Normalization(input_shape=(30,))
+        norm.adapt(Xtr * 3.0 + 1.0)
+        return [norm, L.Dense(16, activation="relu"), L.Dense(1, activation="sigmoid")]
+
+    return breast_cancer_variant(
+        "breast_cancer_normalization", layers, "Normalization-Dense-Dense",
+        "; the Normalization layer is adapted on 3x + 1 of them, so its mean and variance are "
+        "not 0 and 1")
 
 
 def build_lstm_digits8():
