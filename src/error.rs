@@ -201,3 +201,18 @@ pub fn clip(text: &str, max: usize) -> String {
     let head: String = text.chars().take(max.saturating_sub(1)).collect();
     format!("{head}…")
 }
+
+/// A number of bytes in decimal units (`36.0 TB`), for messages about memory.
+pub fn bytes_text(bytes: u128) -> String {
+    let units = ["bytes", "KB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB"];
+    let mut v = bytes as f64;
+    let mut unit = 0;
+    while v >= 1000.0 && unit + 1 < units.len() {
+        v /= 1000.0;
+        unit += 1;
+    }
+    match unit {
+        0 => format!("{bytes} bytes"),
+        _ => format!("{v:.1} {}", units[unit]),
+    }
+}

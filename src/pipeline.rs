@@ -13,7 +13,6 @@ use crate::players::Players;
 use crate::report::{ExplanationFile, Meta, Timings};
 use ndarray::{Array2, ArrayView1};
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -92,18 +91,7 @@ impl ExplainRequest {
 
 /// SHA-256 of a file, hex encoded, read in blocks.
 pub fn sha256_file(path: &Path) -> Result<String> {
-    use std::io::Read;
-    let mut f = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-    let mut h = Sha256::new();
-    let mut buf = vec![0u8; 1 << 16];
-    loop {
-        let n = f.read(&mut buf).map_err(|e| Error::io(path, e))?;
-        if n == 0 {
-            break;
-        }
-        h.update(&buf[..n]);
-    }
-    Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
+    crate::batch::verify::FileSum::of_file(path).map(|s| s.sha256)
 }
 
 /// Loads a model for `engine` and applies output names if given.

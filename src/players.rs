@@ -104,6 +104,7 @@ impl Players {
                 ))
             }
             (Some(patch), None) => Cut::Patch(patch),
+            (None, Some(0)) => return Err(Error::param("superpixels", "must be at least 1")),
             (None, Some(n)) => Cut::Superpixels(n),
         };
         let shape = image

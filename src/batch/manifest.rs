@@ -98,6 +98,9 @@ pub struct Manifest {
     pub feature_names: Vec<String>,
     /// Output names `[K]`.
     pub output_names: Vec<String>,
+    /// Size and SHA-256 of each part file (relative path), recorded once the run is complete.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub checksums: std::collections::BTreeMap<String, super::verify::FileSum>,
 }
 
 impl Manifest {

@@ -1,8 +1,11 @@
 //! `merge`: the shards of one run combined into one folder, as a single run would have written it.
 
+use super::folder::Claim;
+use super::lock::ReadLock;
 use super::manifest::Manifest;
 use super::parts;
 use super::plan::Shard;
+use super::verify::check_part;
 use super::{finish, BatchReport};
 use crate::error::{Error, Result};
 use crate::report::charts::ChartOptions;
@@ -13,9 +16,26 @@ use std::path::{Path, PathBuf};
 /// data, options, seed), that every shard is there once and finished, then copies their parts
 /// and writes the summary, `explanations.json` and the charts.
 pub fn merge(inputs: &[PathBuf], out: &Path, charts: Option<&ChartOptions>) -> Result<BatchReport> {
+    merge_with(inputs, out, charts, false)
+}
+
+/// [`merge`], waiting for another run that holds `out` when `wait_lock` (else failing at once).
+/// No shard may be locked by a run still writing it, and every shard's parts must match the
+/// sizes and checksums its manifest and sidecars record; all of this is checked before `out` is
+/// touched.
+pub fn merge_with(
+    inputs: &[PathBuf],
+    out: &Path,
+    charts: Option<&ChartOptions>,
+    wait_lock: bool,
+) -> Result<BatchReport> {
     if inputs.is_empty() {
         return Err(Error::Mismatch("merge: no shard folders given".into()));
     }
+    let _reading = inputs
+        .iter()
+        .map(|d| ReadLock::acquire(d))
+        .collect::<Result<Vec<_>>>()?;
     let mut shards: Vec<(PathBuf, Manifest)> = Vec::new();
     for dir in inputs {
         let m = Manifest::read_in(dir)?.ok_or_else(|| {
@@ -81,27 +101,8 @@ pub fn merge(inputs: &[PathBuf], out: &Path, charts: Option<&ChartOptions>) -> R
             "must be a new folder, not one of the shards",
         ));
     }
-    std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
-    if let Some(old) = Manifest::read_in(out)? {
-        old.remove_files(out)?;
-    }
     shards.sort_by_key(|(_, m)| m.shard.index);
     let total_parts = first.total_parts;
-    let mut manifest = Manifest {
-        shard: Shard::ALL,
-        parts: (0, total_parts),
-        files: (0..total_parts)
-            .flat_map(|p| [parts::parquet_name(p), parts::sidecar_name(p)])
-            .collect(),
-        complete: false,
-        timings: None,
-        ..first
-    };
-    manifest.write_in(out)?;
-    for dir in [parts::ATTRIBUTIONS_DIR, parts::PARTS_DIR] {
-        std::fs::create_dir_all(out.join(dir)).map_err(|e| Error::io(&out.join(dir), e))?;
-    }
-    let mut timings = Timings::default();
     for (dir, m) in &shards {
         let expect = m.shard.parts(total_parts);
         if m.parts != expect || m.total_parts != total_parts {
@@ -115,6 +116,47 @@ pub fn merge(inputs: &[PathBuf], out: &Path, charts: Option<&ChartOptions>) -> R
                 expect.1
             )));
         }
+        for p in m.parts.0..m.parts.1 {
+            check_part(dir, p, Some(m)).map_err(|why| {
+                Error::Mismatch(format!(
+                    "{why}: rerun shard {}/{count} with --resume",
+                    m.shard.index
+                ))
+            })?;
+        }
+    }
+    let claim = Claim::take(out, wait_lock)?;
+    claim.release(write_merged(shards, first, out, charts))
+}
+
+/// Copies the checked shards' parts into `out` (held) and finishes the run there.
+fn write_merged(
+    shards: Vec<(PathBuf, Manifest)>,
+    first: Manifest,
+    out: &Path,
+    charts: Option<&ChartOptions>,
+) -> Result<BatchReport> {
+    if let Some(old) = Manifest::read_in(out)? {
+        old.remove_files(out)?;
+    }
+    let total_parts = first.total_parts;
+    let mut manifest = Manifest {
+        shard: Shard::ALL,
+        parts: (0, total_parts),
+        files: (0..total_parts)
+            .flat_map(|p| [parts::parquet_name(p), parts::sidecar_name(p)])
+            .collect(),
+        complete: false,
+        timings: None,
+        checksums: Default::default(),
+        ..first
+    };
+    manifest.write_in(out)?;
+    for dir in [parts::ATTRIBUTIONS_DIR, parts::PARTS_DIR] {
+        std::fs::create_dir_all(out.join(dir)).map_err(|e| Error::io(&out.join(dir), e))?;
+    }
+    let mut timings = Timings::default();
+    for (dir, m) in &shards {
         for p in m.parts.0..m.parts.1 {
             for name in [parts::parquet_name(p), parts::sidecar_name(p)] {
                 let (from, to) = (dir.join(&name), out.join(&name));

@@ -13,14 +13,19 @@
 //! process writes it, and per-row seeds make each row's result independent of its batch: a run
 //! split into shards and merged, or killed and resumed, writes the same parts as one run.
 
+mod folder;
+pub mod lock;
 pub mod manifest;
 mod merge;
 pub mod parts;
 pub mod plan;
+pub mod preflight;
 mod source;
+mod spool;
+pub mod verify;
 
 pub use manifest::{Fingerprint, Manifest, MANIFEST};
-pub use merge::merge;
+pub use merge::{merge, merge_with};
 pub use plan::{Shard, MAX_SAMPLE_ROWS};
 
 use crate::data::{parse_rows, Background};
@@ -28,6 +33,8 @@ use crate::error::{Error, Result};
 use crate::explain::{Estimator, Method, Progress};
 use crate::model::{Model, SelectOutputs, Timed};
 use crate::pipeline::sha256_file;
+use folder::Claim;
+use preflight::RunSize;
 use crate::pipeline::{
     build_meta, load_checked, load_model, resolve_estimator, run_rows, thread_pool,
     uses_background, ExplainRequest, Reference,
@@ -61,6 +68,8 @@ pub struct BatchOptions {
     pub shard: Shard,
     /// Charts to draw (`None`: no charts).
     pub charts: Option<ChartOptions>,
+    /// Wait for another run that holds the folder instead of failing at once.
+    pub wait_lock: bool,
 }
 
 impl BatchOptions {
@@ -73,6 +82,7 @@ impl BatchOptions {
             resume: false,
             shard: Shard::ALL,
             charts: Some(ChartOptions::default()),
+            wait_lock: false,
         }
     }
 }
@@ -90,6 +100,8 @@ pub struct BatchReport {
     pub skipped_parts: usize,
     /// Chart files written.
     pub charts: Vec<PathBuf>,
+    /// Parts of an earlier run that failed their check and were explained again, with why.
+    pub redone: Vec<String>,
 }
 
 /// The run's settings as recorded in the fingerprint.
@@ -130,23 +142,33 @@ fn fit_players(
     Ok(())
 }
 
-/// Explains the rows of `req` into `opts.out` part by part; see the module documentation.
+/// Explains the rows of `req` into `opts.out` part by part, holding the folder's lock for the
+/// whole run; see the module documentation.
 pub fn run_batch(
     req: &ExplainRequest,
     opts: &BatchOptions,
     progress: Option<&Progress>,
 ) -> Result<BatchReport> {
-    let start = Instant::now();
     if opts.chunk_rows == 0 {
         return Err(Error::param("chunk_rows", "must be at least 1"));
     }
+    let claim = Claim::take(&opts.out, opts.wait_lock)?;
+    claim.release(run_claimed(req, opts, progress))
+}
+
+/// [`run_batch`] once the output folder is held.
+fn run_claimed(
+    req: &ExplainRequest,
+    opts: &BatchOptions,
+    progress: Option<&Progress>,
+) -> Result<BatchReport> {
+    let start = Instant::now();
     let out = &opts.out;
     let onnx = load_model(&req.model, req.output_names.clone(), req.engine)?;
     let model = SelectOutputs::new(&onnx, &req.labels)?;
     let m = model.n_features();
-    std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
     let earlier = Manifest::read_in(out)?;
-    let input = DataInput::open(&req.data, out)?;
+    let input = DataInput::open(&req.data, out, progress.map(|p| p.cancel))?;
     let (names, total) = input.scan(m)?;
     let mut players = Players::resolve(req, &names, &model.row_shape())?;
     let selection = parse_rows(req.rows.as_deref(), total)?;
@@ -155,6 +177,20 @@ pub fn run_batch(
     let n_players = players.count(m);
     let player_names = players.names(&names);
     estimator.check_players(n_players, players.kind())?;
+    // Every check that can fail runs before an earlier run's files are touched.
+    let method = estimator.method(n_players);
+    let with_stderr = matches!(method, Method::Kernel | Method::Permutation);
+    parts::column_names(&player_names, with_stderr)?;
+    let pool = thread_pool(req.threads)?;
+    let threads = pool.current_num_threads();
+    let size = RunSize {
+        features: m,
+        players: n_players,
+        outputs: model.output_names().len(),
+        threads,
+        chunk_rows: opts.chunk_rows,
+    };
+    preflight::check_memory(&estimator, selection.len(), &size)?;
     // Reference rows: a background file, a sample of the data gathered in one pass, or LIME's
     // training statistics (the whole data file unless --train is given).
     let with_background = uses_background(&estimator, &players);
@@ -202,7 +238,6 @@ pub fn run_batch(
         chunk: opts.chunk_rows,
     };
     let (first_part, end_part) = opts.shard.parts(plan.parts());
-    let method = estimator.method(n_players);
     let mut meta = build_meta(
         req,
         &estimator,
@@ -259,29 +294,42 @@ pub fn run_batch(
         parts: (first_part, end_part),
         files: (first_part..end_part)
             .flat_map(|p| [parts::parquet_name(p), parts::sidecar_name(p)])
+            .chain(input.spool_name())
             .collect(),
         complete: false,
         meta: meta.clone(),
         timings: None,
         feature_names: player_names.clone(),
         output_names: model.output_names().to_vec(),
+        checksums: Default::default(),
     };
     manifest.write_in(out)?;
     for dir in [parts::ATTRIBUTIONS_DIR, parts::PARTS_DIR] {
         std::fs::create_dir_all(out.join(dir)).map_err(|e| Error::io(&out.join(dir), e))?;
     }
 
-    // Which parts remain, and which positions the charts and explanations.json keep.
-    let done = |p: usize| {
-        let (pq, side) = parts::part_paths(out, p);
-        opts.resume && pq.exists() && Sidecar::read(&side).is_ok_and(|s| s.part == p)
-    };
-    let todo: Vec<usize> = (first_part..end_part).filter(|&p| !done(p)).collect();
+    // Which parts remain (a resumed part counts as done once its files pass their check), and
+    // which positions the charts and explanations.json keep.
+    let mut redone = vec![];
+    let mut todo: Vec<usize> = vec![];
+    for p in first_part..end_part {
+        match opts.resume {
+            true => match verify::check_part(out, p, earlier.as_ref()) {
+                Ok(_) => continue,
+                Err(why) => {
+                    let (pq, side) = parts::part_paths(out, p);
+                    if pq.exists() || side.exists() {
+                        redone.push(format!("part {p}: {why}"));
+                    }
+                }
+            },
+            false => {}
+        }
+        todo.push(p);
+    }
     let keep_all = plan.rows <= opts.json_rows;
     let sample = sample_positions(plan.rows, MAX_SAMPLE_ROWS, estimator.seed());
     let keep = |pos: usize| keep_all || pos < HEAD_ROWS || sample.contains(&pos);
-    let with_stderr = matches!(method, Method::Kernel | Method::Permutation);
-    parts::column_names(&player_names, with_stderr)?;
 
     let todo_rows: usize = todo
         .iter()
@@ -301,8 +349,6 @@ pub fn run_batch(
     // explain time compares with another library's explain calls.
     let (mut explain_seconds, mut write_seconds) = (0.0f64, 0.0f64);
     let mut rows_src = input.rows(&selection)?;
-    let pool = thread_pool(req.threads)?;
-    let threads = pool.current_num_threads();
     let mut position = 0;
     for p in 0..end_part {
         let (a, b) = plan.positions(p);
@@ -331,8 +377,12 @@ pub fn run_batch(
         explain_seconds += explaining.elapsed().as_secs_f64();
         let writing = Instant::now();
         let (pq, side) = parts::part_paths(out, p);
-        parts::write_parquet(&pq, &e, with_stderr, &meta_json)?;
-        Sidecar::new(p, a, &e, keep).write(&side)?;
+        let written = parts::write_parquet(&pq, &e, with_stderr, &meta_json)?;
+        Sidecar {
+            parquet: Some(written),
+            ..Sidecar::new(p, a, &e, keep)
+        }
+        .write(&side)?;
         write_seconds += writing.elapsed().as_secs_f64();
     }
     let total_seconds = start.elapsed().as_secs_f64();
@@ -348,6 +398,7 @@ pub fn run_batch(
     let mut report = finish(out, &mut manifest, keep_all, timings, opts.charts.as_ref())?;
     report.explained_rows = todo_rows;
     report.skipped_parts = (end_part - first_part) - todo.len();
+    report.redone = redone;
     Ok(report)
 }
 
@@ -409,18 +460,21 @@ pub(crate) fn finish(
             explained_rows: 0,
             skipped_parts: 0,
             charts: vec![],
+            redone: vec![],
         });
     }
     let mut sums: Option<Sums> = None;
     let (mut head, mut sampled, mut all) = (Rows::default(), Rows::default(), Rows::default());
     let total_rows = manifest.fingerprint.selected_rows;
     let in_sample = sample_positions(total_rows, MAX_SAMPLE_ROWS, meta.seed);
+    let mut recorded_sums = vec![];
     for p in first..end {
         let (pq, side) = parts::part_paths(out, p);
         if !pq.exists() {
             return Err(Error::data(&pq, "missing: the part was not written"));
         }
         let s = Sidecar::read(&side)?;
+        recorded_sums.extend(verify::part_sums(out, &s)?);
         let part_sums = s.sums();
         match sums.as_mut() {
             None => sums = Some(part_sums),
@@ -450,6 +504,7 @@ pub(crate) fn finish(
         ));
     }
     let mut meta = meta.clone();
+    manifest.checksums.extend(recorded_sums);
     meta.timings = timings.clone();
     let n = sums.rows;
     let stream_summary: Vec<OutputSummary> = output_names
@@ -530,5 +585,6 @@ pub(crate) fn finish(
         explained_rows: 0,
         skipped_parts: 0,
         charts: chart_paths,
+        redone: vec![],
     })
 }

@@ -2,6 +2,7 @@
 //! and the rows charts and `explanations.json` keep.
 
 use super::plan::Sums;
+use super::verify::FileSum;
 use crate::atomic::{write_atomic, write_bytes_atomic};
 use crate::error::{Error, Result};
 use crate::explain::{Explanation, LimeRow};
@@ -60,13 +61,14 @@ fn pq_err(path: &Path) -> impl Fn(parquet::errors::ParquetError) -> Error + '_ {
     move |e| Error::io(path, std::io::Error::other(e.to_string()))
 }
 
-/// Writes one part's rows atomically: one record per row and output.
+/// Writes one part's rows atomically: one record per row and output; returns the file's size
+/// and SHA-256.
 pub fn write_parquet(
     path: &Path,
     e: &Explanation,
     with_stderr: bool,
     meta_json: &str,
-) -> Result<()> {
+) -> Result<FileSum> {
     let err = pq_err(path);
     let cols = column_names(&e.feature_names, with_stderr)?;
     let (n, m, k) = (e.n_rows(), e.feature_names.len(), e.output_names.len());
@@ -137,7 +139,8 @@ pub fn write_parquet(
         rg.close().map_err(&err)?;
         w.into_inner().map_err(&err)?
     };
-    write_bytes_atomic(path, &bytes)
+    write_bytes_atomic(path, &bytes)?;
+    Ok(FileSum::of_bytes(&bytes))
 }
 
 /// Exact f64s through JSON (serde_json's default float parsing may be off by one ulp).
@@ -188,6 +191,9 @@ pub struct Sidecar {
     pub sum: Vec<Vec<u64>>,
     /// Kept rows, by position.
     pub kept: Vec<KeptRow>,
+    /// Size and SHA-256 of the part's Parquet file (absent in sidecars of older versions).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parquet: Option<FileSum>,
 }
 
 impl Sidecar {
@@ -230,6 +236,7 @@ impl Sidecar {
                 .map(|r| bits(r.iter().copied()))
                 .collect(),
             kept,
+            parquet: None,
         }
     }
 

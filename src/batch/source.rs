@@ -4,8 +4,44 @@
 use crate::data::{read_npy, sample_rows, Background, BackgroundInfo, CsvRows, Dataset};
 use crate::error::{Error, Result};
 use ndarray::Array2;
+use super::spool::{spool, STDIN_LABEL};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
 use tempfile::NamedTempFile;
+
+/// `e` with the hidden copy `spooled` of standard input named as standard input.
+fn relabel(e: Error, spooled: Option<&Path>) -> Error {
+    let Some(copy) = spooled else {
+        return e;
+    };
+    let named = |p: PathBuf| match p == copy {
+        true => PathBuf::from(STDIN_LABEL),
+        false => p,
+    };
+    match e {
+        Error::Data { path, msg, source } => Error::Data {
+            path: named(path),
+            msg,
+            source,
+        },
+        Error::DataCell {
+            path,
+            line,
+            column,
+            msg,
+        } => Error::DataCell {
+            path: named(path),
+            line,
+            column,
+            msg,
+        },
+        Error::Io { path, source } => Error::Io {
+            path: named(path),
+            source,
+        },
+        other => other,
+    }
+}
 
 /// The data file, or standard input copied into a temporary file.
 pub struct DataInput {
@@ -17,8 +53,9 @@ pub struct DataInput {
 }
 
 impl DataInput {
-    /// Opens `path`, or spools standard input into `spool_dir` when `path` is `-`.
-    pub fn open(path: &Path, spool_dir: &Path) -> Result<DataInput> {
+    /// Opens `path`, or spools standard input into `spool_dir` when `path` is `-` (stopped by
+    /// `cancel`, even while waiting for input).
+    pub fn open(path: &Path, spool_dir: &Path, cancel: Option<&AtomicBool>) -> Result<DataInput> {
         if path != Path::new("-") {
             return Ok(DataInput {
                 path: path.to_path_buf(),
@@ -26,18 +63,31 @@ impl DataInput {
                 _spool: None,
             });
         }
-        let mut tmp = tempfile::Builder::new()
-            .prefix(".stdin")
-            .suffix(".csv")
-            .tempfile_in(spool_dir)
-            .map_err(|e| Error::io(spool_dir, e))?;
-        std::io::copy(&mut std::io::stdin().lock(), tmp.as_file_mut())
-            .map_err(|e| Error::io(Path::new("standard input"), e))?;
+        let tmp = spool(std::io::stdin(), spool_dir, cancel)?;
         Ok(DataInput {
             path: tmp.path().to_path_buf(),
             shown: "-".into(),
             _spool: Some(tmp),
         })
+    }
+
+    /// The hidden copy of standard input, if the data comes from there.
+    fn spooled(&self) -> Option<&Path> {
+        self._spool.as_ref().map(|t| t.path())
+    }
+
+    /// The name of standard input's hidden copy in the output folder, to list in the manifest.
+    pub fn spool_name(&self) -> Option<String> {
+        let name = self.spooled()?.file_name()?;
+        Some(name.to_string_lossy().to_string())
+    }
+
+    /// The data's name in messages.
+    fn label(&self) -> String {
+        match self.spooled() {
+            Some(_) => STDIN_LABEL.into(),
+            None => self.shown.clone(),
+        }
     }
 
     /// Whether the file is a `.npy` array (read whole) rather than CSV (streamed).
@@ -49,6 +99,10 @@ impl DataInput {
 
     /// Feature names and number of rows, reading the file once (every cell is checked).
     pub fn scan(&self, m: usize) -> Result<(Vec<String>, usize)> {
+        self.scan_file(m).map_err(|e| relabel(e, self.spooled()))
+    }
+
+    fn scan_file(&self, m: usize) -> Result<(Vec<String>, usize)> {
         let (names, n) = if self.is_npy() {
             let d = read_npy(&self.path)?;
             (d.feature_names.clone(), d.n_rows())
@@ -64,7 +118,7 @@ impl DataInput {
         };
         if names.len() != m {
             return Err(Error::data(
-                &self.shown,
+                self.label(),
                 format!(
                     "the data has {} columns but the model takes {m} values per row",
                     names.len()
@@ -72,19 +126,19 @@ impl DataInput {
             ));
         }
         if n == 0 {
-            return Err(Error::data(&self.shown, "no data rows after the header"));
+            return Err(Error::data(self.label(), "no data rows after the header"));
         }
         Ok((names, n))
     }
 
     /// SHA-256 of the file's bytes, read in blocks.
     pub fn sha256(&self) -> Result<String> {
-        crate::pipeline::sha256_file(&self.path)
+        crate::pipeline::sha256_file(&self.path).map_err(|e| relabel(e, self.spooled()))
     }
 
     /// The whole file in memory (LIME's default training statistics, `.npy`).
     pub fn load(&self) -> Result<Dataset> {
-        let mut d = Dataset::load(&self.path)?;
+        let mut d = Dataset::load(&self.path).map_err(|e| relabel(e, self.spooled()))?;
         d.source = self.shown.clone();
         Ok(d)
     }
@@ -112,9 +166,10 @@ impl DataInput {
         let kind = if self.is_npy() || !increasing {
             Kind::Memory(self.load()?.values)
         } else {
-            Kind::Stream(CsvRows::open(&self.path)?)
+            Kind::Stream(CsvRows::open(&self.path).map_err(|e| relabel(e, self.spooled()))?)
         };
         Ok(RowSource {
+            spooled: self.spooled().map(Path::to_path_buf),
             kind,
             selection: selection.to_vec(),
             next: 0,
@@ -130,6 +185,8 @@ enum Kind {
 
 /// Selected rows handed out in chunks, in selection order.
 pub struct RowSource {
+    /// Standard input's hidden copy, named as standard input in errors.
+    spooled: Option<PathBuf>,
     kind: Kind,
     selection: Vec<usize>,
     next: usize,
@@ -139,6 +196,12 @@ pub struct RowSource {
 impl RowSource {
     /// The next up to `n` selected rows with their data-file indices, or `None` when done.
     pub fn next_chunk(&mut self, n: usize) -> Result<Option<(Vec<usize>, Array2<f32>)>> {
+        let spooled = self.spooled.clone();
+        self.read_chunk(n)
+            .map_err(|e| relabel(e, spooled.as_deref()))
+    }
+
+    fn read_chunk(&mut self, n: usize) -> Result<Option<(Vec<usize>, Array2<f32>)>> {
         let end = (self.next + n).min(self.selection.len());
         if self.next >= end {
             return Ok(None);

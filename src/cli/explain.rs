@@ -4,7 +4,7 @@
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use onnx_inspector::batch::{
-    merge, run_batch, BatchOptions, BatchReport, Shard, DEFAULT_CHUNK_ROWS, DEFAULT_JSON_ROWS,
+    merge_with, run_batch, BatchOptions, BatchReport, Shard, DEFAULT_CHUNK_ROWS, DEFAULT_JSON_ROWS,
 };
 use onnx_inspector::explain::{
     Discretizer, Estimator, LimeParams, Method, Progress, Sampling, Selection, ShapMethod,
@@ -166,6 +166,9 @@ pub struct ExplainArgs {
     /// Continue the interrupted run in --out (same model, data, options and seed), skipping its finished parts.
     #[arg(long)]
     resume: bool,
+    /// When another run is writing --out, wait for it to finish instead of failing at once.
+    #[arg(long)]
+    wait_lock: bool,
     /// Explain only slice K of N (K/N, 0-based), or auto/N with K from JOB_COMPLETION_INDEX or
     /// SLURM_ARRAY_TASK_ID; combine the slices with `merge`.
     #[arg(long)]
@@ -280,6 +283,7 @@ pub fn run(a: ExplainArgs) -> anyhow::Result<()> {
             image_shape,
             ..ChartOptions::default()
         }),
+        wait_lock: a.wait_lock,
     };
     let cancel = Arc::new(AtomicBool::new(false));
     {
@@ -296,6 +300,9 @@ pub fn run(a: ExplainArgs) -> anyhow::Result<()> {
     };
     let report = run_batch(&req, &opts, Some(&progress))?;
     meter.finish();
+    for why in &report.redone {
+        eprintln!("note: {why}: explained again");
+    }
     if let Some(note) = unused_tolerance(&report.file.meta).filter(|_| !a.quiet) {
         eprintln!("{note}");
     }
@@ -371,13 +378,16 @@ pub struct MergeArgs {
     /// No summary table.
     #[arg(long)]
     quiet: bool,
+    /// When another run is writing --out, wait for it to finish instead of failing at once.
+    #[arg(long)]
+    wait_lock: bool,
 }
 
 /// `merge`: combines the shards of one run.
 pub fn run_merge(a: MergeArgs) -> anyhow::Result<()> {
     let start = Instant::now();
     let charts = (!a.no_charts).then(ChartOptions::default);
-    let report = merge(&a.shards, &a.out, charts.as_ref())?;
+    let report = merge_with(&a.shards, &a.out, charts.as_ref(), a.wait_lock)?;
     if !a.quiet {
         println!(
             "merged {} shards ({} rows) in {:.2}s",

@@ -18,6 +18,12 @@ pub fn read_groups(path: &Path, feature_names: &[String]) -> Result<FeatureGroup
             "expected a JSON object {\"group\": [\"feature\", ...], ...}",
         ));
     };
+    if let Some(name) = twice_named(&text) {
+        return Err(Error::data(
+            path,
+            format!("group '{name}' is defined twice: give each group once (JSON would keep only the last)"),
+        ));
+    }
     let mut groups = Vec::with_capacity(map.len());
     for (name, members) in map {
         let Value::Array(items) = members else {
@@ -42,4 +48,42 @@ pub fn read_groups(path: &Path, feature_names: &[String]) -> Result<FeatureGroup
         groups.push((name, indices));
     }
     FeatureGroups::new(groups, feature_names).map_err(|e| Error::data(path, e.param_message()))
+}
+
+/// The first key the top-level JSON object of `text` repeats (a JSON parser keeps the last).
+fn twice_named(text: &str) -> Option<String> {
+    use serde::de::{Deserializer, IgnoredAny, MapAccess, Visitor};
+    struct Keys;
+    impl<'de> Visitor<'de> for Keys {
+        type Value = Option<String>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a JSON object")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Option<String>, A::Error> {
+            let mut seen = std::collections::HashSet::new();
+            while let Some(key) = map.next_key::<String>()? {
+                map.next_value::<IgnoredAny>()?;
+                if !seen.insert(key.clone()) {
+                    return Ok(Some(key));
+                }
+            }
+            Ok(None)
+        }
+    }
+    let mut de = serde_json::Deserializer::from_str(text);
+    de.deserialize_map(Keys).ok().flatten()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::twice_named;
+
+    #[test]
+    fn repeated_group_names_are_found() {
+        assert_eq!(twice_named(r#"{"a": [0], "b": [1]}"#), None);
+        assert_eq!(
+            twice_named(r#"{"a": [0], "b": [1], "a": [2]}"#),
+            Some("a".into())
+        );
+    }
 }

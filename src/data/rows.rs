@@ -23,7 +23,7 @@ pub fn parse_rows(spec: Option<&str>, n: usize) -> Result<Vec<usize>> {
             Some((a, b)) => (num(a, 0)?, num(b, n)?),
             None => {
                 let i = num(part, 0)?;
-                (i, i + 1)
+                (i, i.saturating_add(1))
             }
         };
         if lo >= hi {
@@ -40,6 +40,12 @@ pub fn parse_rows(spec: Option<&str>, n: usize) -> Result<Vec<usize>> {
     }
     if out.is_empty() {
         return Err(bad("no rows selected".into()));
+    }
+    let mut seen = vec![false; n];
+    if let Some(&twice) = out.iter().find(|&&i| std::mem::replace(&mut seen[i], true)) {
+        return Err(bad(format!(
+            "row {twice} is selected more than once: each row may appear once"
+        )));
     }
     Ok(out)
 }
@@ -60,5 +66,12 @@ mod tests {
             .contains("out of range"));
         assert!(parse_rows(Some("x"), 5).is_err());
         assert!(parse_rows(Some("3:3"), 5).is_err());
+        assert_eq!(parse_rows(Some("4,0,2"), 5).unwrap(), vec![4, 0, 2]);
+        for twice in ["1,1,1", "0:3,2:4", "3,1:"] {
+            let e = parse_rows(Some(twice), 5).unwrap_err().to_string();
+            assert!(e.contains("more than once") && e.contains(twice), "{e}");
+        }
+        let e = parse_rows(Some("18446744073709551615"), 5).unwrap_err();
+        assert!(e.to_string().contains("out of range"), "{e}");
     }
 }

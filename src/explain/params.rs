@@ -242,7 +242,10 @@ impl ShapParams {
             )),
             Method::Kernel if m > 1 && (budget as f64) < all_coalitions(m) && budget < m + 1 => {
                 Err(Error::Budget {
-                    estimator: "kernel SHAP",
+                    estimator: match self.method {
+                        ShapMethod::Auto => "method auto (which picks kernel SHAP at this budget)",
+                        _ => "kernel SHAP",
+                    },
                     samples: budget,
                     features: m,
                     minimum: m + 1,
@@ -491,6 +494,12 @@ mod tests {
             err.to_string(),
             "samples = 5 is too small for kernel SHAP on 64 players (patches): give at least 65"
         );
+        let auto = ShapParams {
+            samples: Some(0),
+            ..ShapParams::default()
+        };
+        let err = auto.check(10).unwrap_err().to_string();
+        assert!(err.contains("samples = 0 is too small for method auto"), "{err}");
         let err = kernel.check(30).unwrap_err().to_string();
         assert!(err.contains("on 30 features:"), "{err}");
         let exact = ShapParams {

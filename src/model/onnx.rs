@@ -10,6 +10,7 @@ use super::optimiser::{self, Pipeline};
 use super::ort_engine::OrtEngine;
 use super::proto_info::{value_dims, ModelInfo};
 use super::tract_tune::tile_batch_constants;
+use super::outputs::check_output_names;
 use super::{FirstLinear, Model};
 use crate::error::{Error, Result};
 use ndarray::{Array2, ArrayView2, Axis};
@@ -470,6 +471,7 @@ impl OnnxModel {
                 self.output_names.len()
             )));
         }
+        check_output_names(&names)?;
         self.info.output_columns = names.clone();
         self.output_names = names;
         Ok(self)

@@ -120,6 +120,25 @@ impl SelectOutputs<'_> {
     }
 }
 
+/// Checks names given to a model's outputs: none empty and no two alike, so that each output
+/// is told apart (in the Parquet `output` column and by `labels`).
+pub(crate) fn check_output_names(names: &[String]) -> Result<()> {
+    if let Some(i) = names.iter().position(|n| n.trim().is_empty()) {
+        return Err(Error::param(
+            "output_names",
+            format!("name {} of {} is empty: every output needs a name", i + 1, names.len()),
+        ));
+    }
+    let mut seen = std::collections::HashSet::new();
+    if let Some(twice) = names.iter().find(|n| !seen.insert(n.as_str())) {
+        return Err(Error::param(
+            "output_names",
+            format!("'{twice}' is given twice: output names must be unique"),
+        ));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -143,5 +162,15 @@ mod tests {
         );
         assert!(SelectOutputs::new(&m, &["out_0".into(), "0".into()]).is_err());
         assert_eq!(SelectOutputs::new(&m, &[]).unwrap().n_outputs(), 3);
+    }
+
+    #[test]
+    fn output_names_are_unique_and_not_empty() {
+        let names = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert!(check_output_names(&names(&["a", "b"])).is_ok());
+        let e = check_output_names(&names(&["a", "a", "b"])).unwrap_err();
+        assert!(e.to_string().contains("'a' is given twice"), "{e}");
+        let e = check_output_names(&names(&["", "", ""])).unwrap_err();
+        assert!(e.to_string().contains("name 1 of 3 is empty"), "{e}");
     }
 }

@@ -91,6 +91,18 @@ impl FromStr for ImageShape {
             .map(|d| d.trim().parse::<usize>())
             .collect::<std::result::Result<_, _>>()
             .map_err(|_| Error::param("image_shape", format!("'{s}' is not HxW or HxWxC")))?;
+        let values = dims.iter().try_fold(1usize, |a, &d| a.checked_mul(d));
+        let bytes = dims.iter().fold(4u128, |a, &d| a.saturating_mul(d as u128));
+        if values.is_none_or(|v| v.checked_mul(4).is_none()) {
+            return Err(Error::param(
+                "image_shape",
+                format!(
+                    "'{s}' holds more values than any memory can: one row would need {} as \
+                     float32; give the shape of the model's rows",
+                    crate::error::bytes_text(bytes)
+                ),
+            ));
+        }
         match dims[..] {
             [h, w] if h > 0 && w > 0 => Ok(ImageShape::hwc(h, w, 1)),
             [h, w, c] if h > 0 && w > 0 && c > 0 => Ok(ImageShape::hwc(h, w, c)),
@@ -113,6 +125,8 @@ mod tests {
         assert!(s.check(100).is_ok() && s.check(64).is_err());
         assert!("10".parse::<ImageShape>().is_err());
         assert!("0x3".parse::<ImageShape>().is_err());
+        let e = "4294967296x4294967296x3".parse::<ImageShape>().unwrap_err();
+        assert!(e.to_string().contains("more values than any memory"), "{e}");
         let nhwc = ImageShape::from_row_shape(&[8, 8, 1]).unwrap();
         assert!(!nhwc.channels_first);
         let nchw = ImageShape::from_row_shape(&[3, 32, 32]).unwrap();
