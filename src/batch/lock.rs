@@ -139,10 +139,7 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains(&dir.path().display().to_string()), "{e}");
-        assert!(
-            e.contains(&format!("pid {}", std::process::id())),
-            "{e}"
-        );
+        assert!(e.contains(&format!("pid {}", std::process::id())), "{e}");
         assert!(ReadLock::acquire(dir.path()).is_err());
         drop(first);
         assert!(!dir.path().join(LOCK_FILE).exists());

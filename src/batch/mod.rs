@@ -33,8 +33,6 @@ use crate::error::{Error, Result};
 use crate::explain::{Estimator, Method, Progress};
 use crate::model::{Model, SelectOutputs, Timed};
 use crate::pipeline::sha256_file;
-use folder::Claim;
-use preflight::RunSize;
 use crate::pipeline::{
     build_meta, load_checked, load_model, resolve_estimator, run_rows, thread_pool,
     uses_background, ExplainRequest, Reference,
@@ -42,8 +40,10 @@ use crate::pipeline::{
 use crate::players::{Players, PlayersRecord};
 use crate::report::charts::{write_streamed_charts, ChartOptions};
 use crate::report::{summarize, ExplanationFile, Meta, OutputSummary, Timings};
+use folder::Claim;
 use parts::{Rows, Sidecar};
 use plan::{sample_positions, Plan, Sums, HEAD_ROWS};
+use preflight::RunSize;
 use source::DataInput;
 use std::path::{Path, PathBuf};
 use std::time::Instant;

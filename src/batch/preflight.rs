@@ -31,12 +31,20 @@ fn per_evaluation(method: Method, s: &RunSize) -> u128 {
     }
 }
 
-/// Model evaluations per row, and what they are called.
+/// Model evaluations a row keeps at once, at least, and what they are called: LIME's samples,
+/// permutation SHAP's coalitions, kernel SHAP's up to every distinct coalition, exact SHAP's
+/// every coalition; partition SHAP's stop with its hierarchy, so none are counted.
 fn evaluations(e: &Estimator, method: Method, players: usize) -> (u128, &'static str) {
+    let every = 1u128
+        .checked_shl(players.min(127) as u32)
+        .map_or(u128::MAX, |n| n.saturating_sub(2));
     match (e, method) {
         (Estimator::Lime(p), _) => (p.num_samples as u128, "samples"),
-        (_, Method::Exact) => (1u128.checked_shl(players as u32).unwrap_or(u128::MAX), "coalitions"),
-        (Estimator::Shap(p), Method::Partition) => (p.budget(players) as u128, "evaluations"),
+        (_, Method::Exact) => (every, "coalitions"),
+        (Estimator::Shap(_), Method::Partition) => (0, "evaluations"),
+        (Estimator::Shap(p), Method::Kernel) => {
+            ((p.budget(players) as u128).min(every), "coalitions")
+        }
         (Estimator::Shap(p), _) => (p.budget(players) as u128, "coalitions"),
     }
 }
@@ -66,6 +74,10 @@ fn check_memory_within(
 ) -> Result<()> {
     let method = estimator.method(s.players);
     let (evals, unit) = evaluations(estimator, method, s.players);
+    let asked = match estimator {
+        Estimator::Shap(p) => p.budget(s.players),
+        Estimator::Lime(p) => p.num_samples,
+    };
     let per_row = evals.saturating_mul(per_evaluation(method, s));
     let at_once = s.threads.clamp(1, rows.max(1)) as u128;
     let estimating = per_row.saturating_mul(at_once);
@@ -86,7 +98,7 @@ fn check_memory_within(
         Err(Error::param(
             "samples",
             format!(
-                "{evals} {unit} per row need at least {} of memory ({at_once} rows at once, {} \
+                "{asked} {unit} per row need at least {} of memory ({at_once} rows at once, {} \
                  each), more than {have}: lower it",
                 bytes_text(estimating),
                 bytes_text(per_row)
@@ -133,7 +145,10 @@ mod tests {
         let e = check_memory_within(&permutation(1_000_000_000_000), 1000, &size(), gb16)
             .unwrap_err()
             .to_string();
-        assert!(e.starts_with("samples: 1000000000000 coalitions per row"), "{e}");
+        assert!(
+            e.starts_with("samples: 1000000000000 coalitions per row"),
+            "{e}"
+        );
         assert!(e.contains("TB") && e.contains("17.2 GB"), "{e}");
         // Beyond any memory even when the machine's is unknown, without overflow.
         let e = check_memory_within(&permutation(usize::MAX), 1000, &size(), None)

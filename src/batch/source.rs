@@ -1,10 +1,10 @@
 //! Rows streamed from the data file in chunks: CSV row by row, `.npy` (or a selection out of
 //! order) from memory; standard input is first copied to a hidden file in the output folder.
 
+use super::spool::{spool, STDIN_LABEL};
 use crate::data::{read_npy, sample_rows, Background, BackgroundInfo, CsvRows, Dataset};
 use crate::error::{Error, Result};
 use ndarray::Array2;
-use super::spool::{spool, STDIN_LABEL};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 use tempfile::NamedTempFile;

@@ -61,11 +61,16 @@ pub fn spool(
         match blocks.recv_timeout(POLL) {
             Ok(block) => {
                 let block = block.map_err(stdin_err)?;
-                tmp.write_all(&block).map_err(|e| Error::io(tmp.path(), e))?;
+                tmp.write_all(&block)
+                    .map_err(|e| Error::io(tmp.path(), e))?;
             }
             Err(RecvTimeoutError::Timeout) => {}
             Err(RecvTimeoutError::Disconnected) => break,
         }
+    }
+    // Ctrl-C in a pipeline also ends the writer: the input's end does not undo the interrupt.
+    if cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
+        return Err(Error::Interrupted);
     }
     tmp.flush().map_err(|e| Error::io(tmp.path(), e))?;
     Ok(tmp)
@@ -89,7 +94,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let text: Vec<u8> = (0..200_000u32).flat_map(|i| i.to_le_bytes()).collect();
         let copy = spool(std::io::Cursor::new(text.clone()), dir.path(), None).unwrap();
-        assert!(copy.path().file_name().unwrap().to_string_lossy().starts_with(".stdin"));
+        assert!(copy
+            .path()
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .starts_with(".stdin"));
         assert_eq!(std::fs::read(copy.path()).unwrap(), text);
         drop(copy);
         let cancel = AtomicBool::new(true);

@@ -65,7 +65,10 @@ impl FileSum {
             Err(e) => return Err(e),
         };
         Ok(if found.bytes < self.bytes {
-            Some(format!("truncated ({} of {} bytes)", found.bytes, self.bytes))
+            Some(format!(
+                "truncated ({} of {} bytes)",
+                found.bytes, self.bytes
+            ))
         } else if found.bytes != self.bytes {
             Some(format!("{} bytes, {} expected", found.bytes, self.bytes))
         } else if found.sha256 != self.sha256 {
@@ -95,7 +98,10 @@ pub fn check_part(dir: &Path, p: usize, manifest: Option<&Manifest>) -> Result<S
         false => wrong(&side, "missing".into()),
     })?;
     if sidecar.part != p {
-        return Err(wrong(&side, format!("holds part {}, not {p}", sidecar.part)));
+        return Err(wrong(
+            &side,
+            format!("holds part {}, not {p}", sidecar.part),
+        ));
     }
     let sum = sidecar
         .parquet
@@ -139,7 +145,11 @@ mod tests {
         assert_eq!(sum, FileSum::of_bytes(b"hello world"));
         assert_eq!(sum.mismatch(&f).unwrap(), None);
         std::fs::write(&f, b"hello").unwrap();
-        assert!(sum.mismatch(&f).unwrap().unwrap().contains("truncated (5 of 11"));
+        assert!(sum
+            .mismatch(&f)
+            .unwrap()
+            .unwrap()
+            .contains("truncated (5 of 11"));
         std::fs::write(&f, b"hello world!").unwrap();
         assert!(sum.mismatch(&f).unwrap().unwrap().contains("12 bytes"));
         std::fs::write(&f, b"hello World").unwrap();

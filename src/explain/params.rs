@@ -499,7 +499,10 @@ mod tests {
             ..ShapParams::default()
         };
         let err = auto.check(10).unwrap_err().to_string();
-        assert!(err.contains("samples = 0 is too small for method auto"), "{err}");
+        assert!(
+            err.contains("samples = 0 is too small for method auto"),
+            "{err}"
+        );
         let err = kernel.check(30).unwrap_err().to_string();
         assert!(err.contains("on 30 features:"), "{err}");
         let exact = ShapParams {

@@ -8,9 +8,9 @@ use super::input_type::InputType;
 use super::optimiser::{self, Pipeline};
 #[cfg(feature = "ort")]
 use super::ort_engine::OrtEngine;
+use super::outputs::check_output_names;
 use super::proto_info::{value_dims, ModelInfo};
 use super::tract_tune::tile_batch_constants;
-use super::outputs::check_output_names;
 use super::{FirstLinear, Model};
 use crate::error::{Error, Result};
 use ndarray::{Array2, ArrayView2, Axis};

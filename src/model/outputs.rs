@@ -126,7 +126,11 @@ pub(crate) fn check_output_names(names: &[String]) -> Result<()> {
     if let Some(i) = names.iter().position(|n| n.trim().is_empty()) {
         return Err(Error::param(
             "output_names",
-            format!("name {} of {} is empty: every output needs a name", i + 1, names.len()),
+            format!(
+                "name {} of {} is empty: every output needs a name",
+                i + 1,
+                names.len()
+            ),
         ));
     }
     let mut seen = std::collections::HashSet::new();
