@@ -26,13 +26,13 @@ pub fn parse_rows(spec: Option<&str>, n: usize) -> Result<Vec<usize>> {
                 (i, i.saturating_add(1))
             }
         };
-        if lo >= hi {
+        if lo >= hi && part.contains(':') {
             return Err(bad(format!("empty range {lo}:{hi}")));
         }
-        if hi > n {
+        if hi > n || lo >= n {
             return Err(bad(format!(
                 "row {} is out of range: the data has {n} rows (0..{})",
-                hi - 1,
+                hi.saturating_sub(1).max(lo),
                 n.saturating_sub(1)
             )));
         }
