@@ -10,7 +10,14 @@ fn bin() -> Command {
 
 /// Runs a command expected to fail; returns its stderr after checking the exit code and shape.
 fn fails(args: &[&str]) -> String {
-    let out = bin().args(args).output().unwrap();
+    // Each failing explain gets its own --out: runs into one folder at once are refused.
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = bin();
+    cmd.args(args);
+    if args.first() == Some(&"explain") && !args.contains(&"--out") {
+        cmd.arg("--out").arg(dir.path().join("out"));
+    }
+    let out = cmd.output().unwrap();
     let err = String::from_utf8_lossy(&out.stderr).to_string();
     assert!(!out.status.success(), "{args:?} succeeded");
     assert!(!err.contains("panicked"), "{args:?} panicked: {err}");

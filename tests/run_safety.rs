@@ -330,25 +330,30 @@ fn resume_explains_damaged_parts_again_and_merge_refuses_them() {
     );
 }
 
+/// A run reading CSV from standard input (piped, left open) into `out`.
+fn from_stdin(out: &Path) -> Child {
+    explain_model("models/diabetes.onnx", "-", out, "300", &[])
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+/// Whether standard input's hidden copy is in `out`.
+fn spooling(out: &Path) -> bool {
+    hidden_files(out)
+        .iter()
+        .any(|p| p.to_string_lossy().contains(".stdin"))
+}
+
 #[cfg(unix)]
 #[test]
 fn standard_input_honours_an_interrupt_and_errors_name_it() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("in");
     // Nothing is ever written: the run waits on standard input until Ctrl-C (SIGINT).
-    let mut c = explain_model("models/diabetes.onnx", "-", &out, "300", &[]);
-    let mut child = c
-        .stdin(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let spooling = || {
-        std::fs::read_dir(&out).is_ok_and(|d| {
-            d.flatten()
-                .any(|e| e.file_name().to_string_lossy().starts_with(".stdin"))
-        })
-    };
-    wait_for(&mut child, "spool", spooling);
+    let mut child = from_stdin(&out);
+    wait_for(&mut child, "spool", || spooling(&out));
     // Standard input stays open (nobody types): the interrupt alone must end the wait.
     let open_input = child.stdin.take();
     signal(&child, "-INT");
@@ -361,12 +366,7 @@ fn standard_input_honours_an_interrupt_and_errors_name_it() {
     // A bad cell read from standard input is named as standard input, not the hidden copy.
     let text = std::fs::read_to_string("models/diabetes_test.csv").unwrap();
     let bad = text.replacen("0.0199132133", "x", 1);
-    let mut c = explain_model("models/diabetes.onnx", "-", &out, "300", &[]);
-    let mut child = c
-        .stdin(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = from_stdin(&out);
     use std::io::Write;
     child
         .stdin
@@ -386,23 +386,14 @@ fn temporaries_of_a_terminated_run_are_removed_by_the_next_run() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
     // SIGTERM while the copy of standard input is being written: the copy stays behind.
-    let mut c = explain_model("models/diabetes.onnx", "-", &out, "300", &[]);
-    let mut child = c
-        .stdin(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = from_stdin(&out);
     use std::io::Write;
     let mut stdin = child.stdin.take().unwrap();
     stdin
         .write_all(b"age,sex,bmi,bp,s1,s2,s3,s4,s5,s6\n")
         .unwrap();
     stdin.flush().unwrap();
-    wait_for(&mut child, "spool", || {
-        hidden_files(&out)
-            .iter()
-            .any(|p| p.to_string_lossy().contains(".stdin"))
-    });
+    wait_for(&mut child, "spool", || spooling(&out));
     signal(&child, "-TERM");
     child.wait().unwrap();
     drop(stdin);
@@ -530,4 +521,43 @@ find "$MNT" -name '.*' -type f"#;
     assert!(e.contains("No space left on device"), "{e}");
     let left: Vec<&str> = stdout.lines().filter(|l| !l.starts_with("rc=")).collect();
     assert!(left.is_empty(), "temporary files left: {left:?}");
+}
+
+/// A thread pool that cannot be built (`--threads 1000` under a process limit, as an
+/// unprivileged user: root is exempt from the limit) fails before the earlier run is touched.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_thread_pool_refused_by_a_process_limit_leaves_the_previous_run() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+    let out = dir.path().join("out");
+    let as_nobody = |limit: Option<&str>, extra: &[&str]| {
+        let mut c = Command::new("setpriv");
+        c.args(["--reuid=65534", "--regid=65534", "--clear-groups"]);
+        if let Some(n) = limit {
+            c.args(["prlimit", &format!("--nproc={n}")]);
+        }
+        let cwd = std::env::current_dir().unwrap();
+        let run = explain(&out, "300", extra);
+        c.arg(run.get_program())
+            .args(run.get_args())
+            .current_dir(cwd);
+        c
+    };
+    let first = as_nobody(None, &["--rows", "0:10"]).output();
+    match first {
+        Ok(o) if o.status.success() => {}
+        other => {
+            eprintln!("skipped: cannot run as an unprivileged user (setpriv): {other:?}");
+            return;
+        }
+    }
+    let before = snapshot(&out);
+    let e = err(as_nobody(
+        Some("20"),
+        &["--threads", "1000", "--rows", "0:20"],
+    ));
+    assert!(e.starts_with("error: --threads: "), "{e}");
+    assert!(snapshot(&out) == before, "the earlier run was touched");
 }

@@ -100,7 +100,8 @@ fn is_temporary(name: &str, in_part_folder: bool) -> bool {
     if in_part_folder {
         return name.starts_with(".part-") && name.contains(".tmp");
     }
-    name.starts_with(STDIN_PREFIX) || name.starts_with(&format!(".{MANIFEST}.tmp"))
+    (name.starts_with(STDIN_PREFIX) && name.ends_with(".csv"))
+        || name.starts_with(&format!(".{MANIFEST}.tmp"))
 }
 
 /// Removes the temporary files a killed run left (no run holds them: the folder is locked).

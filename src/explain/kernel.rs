@@ -236,7 +236,9 @@ pub(crate) fn explain_row(
         Sampling::Leverage => (Sampler::Strata(StrataSampler::new(&classes, m)), 0),
     };
     let target = budget.max(enumerated);
-    let max_draws = 50 * (target - enumerated) + 1000;
+    let max_draws = 50usize
+        .saturating_mul(target - enumerated)
+        .saturating_add(1000);
     let mut round_goal = enumerated;
     loop {
         round_goal = (round_goal + rounds.step(target - enumerated)).min(target);
