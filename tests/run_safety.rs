@@ -138,7 +138,7 @@ fn a_second_run_into_a_held_folder_fails_at_once_and_wait_lock_waits() {
     assert!(!dir.path().join("m").exists());
     // A waiting run gets the folder once the holder is gone, here killed (-9: its lock is
     // released by the system, the file left behind holds no lock).
-    let mut waiting = explain(&out, "64", &["--wait-lock"])
+    let waiting = explain(&out, "64", &["--wait-lock"])
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()

@@ -310,23 +310,11 @@ fn run_claimed(
 
     // Which parts remain (a resumed part counts as done once its files pass their check), and
     // which positions the charts and explanations.json keep.
-    let mut redone = vec![];
-    let mut todo: Vec<usize> = vec![];
-    for p in first_part..end_part {
-        match opts.resume {
-            true => match verify::check_part(out, p, earlier.as_ref()) {
-                Ok(_) => continue,
-                Err(why) => {
-                    let (pq, side) = parts::part_paths(out, p);
-                    if pq.exists() || side.exists() {
-                        redone.push(format!("part {p}: {why}"));
-                    }
-                }
-            },
-            false => {}
-        }
-        todo.push(p);
-    }
+    let (todo, redone) = if opts.resume {
+        verify::parts_to_redo(out, first_part..end_part, earlier.as_ref())
+    } else {
+        ((first_part..end_part).collect(), vec![])
+    };
     let keep_all = plan.rows <= opts.json_rows;
     let sample = sample_positions(plan.rows, MAX_SAMPLE_ROWS, estimator.seed());
     let keep = |pos: usize| keep_all || pos < HEAD_ROWS || sample.contains(&pos);

@@ -121,6 +121,26 @@ pub fn check_part(dir: &Path, p: usize, manifest: Option<&Manifest>) -> Result<S
     }
 }
 
+/// The parts of `range` a resumed run must explain: those not finished, and those whose files
+/// fail [`check_part`] (also listed with why, as `part P: …`).
+pub fn parts_to_redo(
+    dir: &Path,
+    range: std::ops::Range<usize>,
+    manifest: Option<&Manifest>,
+) -> (Vec<usize>, Vec<String>) {
+    let (mut todo, mut redone) = (vec![], vec![]);
+    for p in range {
+        if let Err(why) = check_part(dir, p, manifest) {
+            let (pq, side) = parts::part_paths(dir, p);
+            if pq.exists() || side.exists() {
+                redone.push(format!("part {p}: {why}"));
+            }
+            todo.push(p);
+        }
+    }
+    (todo, redone)
+}
+
 /// The size and SHA-256 of a part's files, to record in the manifest: its Parquet file's from
 /// its sidecar, and the sidecar file's own.
 pub fn part_sums(dir: &Path, sidecar: &Sidecar) -> Result<Vec<(String, FileSum)>> {
