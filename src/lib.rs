@@ -69,13 +69,21 @@
 pub(crate) mod atomic;
 pub mod batch;
 pub mod data;
+#[cfg(feature = "cli")]
 pub mod demo;
 pub mod error;
 pub mod explain;
 pub mod model;
-pub mod pipeline;
+pub mod player_kind;
 pub(crate) mod players;
 pub mod report;
+pub mod request;
+pub mod run;
 pub mod train;
 
+pub use data::{Background, Dataset};
 pub use error::{Error, Result};
+pub use explain::{Explainer, Explanation, LimeExplainer, ShapExplainer};
+pub use model::{Model, OnnxModel};
+pub use request::{ExplainRequest, GroupsSource, ImageRequest};
+pub use run::{explain_dataset, run_explain, GivenTables};

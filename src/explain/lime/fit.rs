@@ -1,11 +1,11 @@
 //! LIME's surrogate step shared by its tabular and player (image, group) forms: choose features
 //! per output as lime does, fit the weighted ridge (alpha 1), and describe the fit.
 
-use super::explanation::{LimeSurrogate, LimeTerm};
-use super::linalg::Lu;
-use super::params::{LimeParams, Selection};
-use super::rank::rank_desc;
-use super::surrogate::{Fit, Gram, Target};
+use crate::explain::explanation::{LimeSurrogate, LimeTerm};
+use crate::explain::lime::surrogate::{Fit, Gram, Target};
+use crate::explain::linalg::Lu;
+use crate::explain::params::{LimeParams, Selection};
+use crate::explain::rank::rank_desc;
 use ndarray::{Array2, ArrayView1, ArrayView2};
 
 /// Lime's ranking ridge (alpha 0.01) on all features: the same matrix for every output, factored once.

@@ -8,9 +8,9 @@
 //! update leaves unchanged (its background values equal x on every changed feature) reuses the
 //! output of the row it came from, as shap's permutation explainer does.
 
-use super::coalition::Coalition;
-use super::masker::check_finite;
 use crate::error::Result;
+use crate::explain::game::coalition::Coalition;
+use crate::explain::game::predict::check_finite;
 use crate::model::{FirstLinear, Model};
 use ndarray::{Array2, ArrayView1, ArrayView2};
 use std::sync::Mutex;

@@ -1,11 +1,11 @@
 //! The games of many explained rows against one reference: a shared background, or rows of
 //! their own per explained row (a blurred image), with E f and f(x) for each row.
 
-use super::explainer::predict_f64;
-use super::game::RowGame;
-use super::groups::FeatureGroups;
-use super::masker::Masker;
 use crate::error::{Error, Result};
+use crate::explain::game::masker::Masker;
+use crate::explain::game::predict::predict_f64;
+use crate::explain::game::row_game::RowGame;
+use crate::explain::players::feature_groups::FeatureGroups;
 use crate::model::Model;
 use ndarray::{Array2, ArrayView1, ArrayView2, Axis};
 

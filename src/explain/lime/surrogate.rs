@@ -1,8 +1,8 @@
 //! Weighted ridge regression for LIME's local surrogate, from weighted Gram matrices so that
 //! every candidate feature subset is a small solve (sklearn `Ridge(fit_intercept=True)` semantics).
 
-use super::binary_design::BinaryDesign;
-use super::linalg::Lu;
+use crate::explain::binary_design::BinaryDesign;
+use crate::explain::linalg::Lu;
 use ndarray::{Array1, Array2, ArrayView2, Axis};
 
 /// Weighted, centred second moments of the design matrix.

@@ -1,12 +1,12 @@
 //! Permutation SHAP with antithetic pairs: each order is walked forward and in reverse, the
 //! orders stratified by position ([`stratified_orders`]).
 
-use super::coalition::Coalition;
-use super::explanation::RowAttribution;
-use super::game::RowGame;
-use super::rounds::Rounds;
-use super::stratified::stratified_orders;
 use crate::error::Result;
+use crate::explain::explanation::RowAttribution;
+use crate::explain::game::coalition::Coalition;
+use crate::explain::game::row_game::RowGame;
+use crate::explain::shap::rounds::Rounds;
+use crate::explain::shap::stratified::stratified_orders;
 use ndarray::Array2;
 use rand::Rng;
 

@@ -1,6 +1,6 @@
 //! Permutation orders stratified by position, for antithetic permutation SHAP.
 
-use super::sampling::random_permutation;
+use crate::explain::sampling::random_permutation;
 use rand::Rng;
 
 /// `n` orders of `0..m` in groups of ⌈M/2⌉ whose antithetic pairs (each order walked forward and

@@ -1,8 +1,9 @@
 //! The value function v(S) = mean over background rows b of f(x_S, b_notS), evaluated in large batches.
 
-use super::coalition::Coalition;
-use super::incremental::Incremental;
-use crate::error::{Error, Result};
+use crate::error::Result;
+use crate::explain::game::coalition::Coalition;
+use crate::explain::game::incremental::Incremental;
+use crate::explain::game::predict::check_finite;
 use crate::model::Model;
 use ndarray::{Array2, ArrayView1, ArrayView2};
 use rayon::prelude::*;
@@ -147,17 +148,4 @@ impl<'a> Masker<'a> {
         }
         Ok(out)
     }
-}
-
-/// Fails when the model produced NaN or infinity.
-pub fn check_finite(pred: &Array2<f32>) -> Result<()> {
-    if pred.iter().all(|v| v.is_finite()) {
-        return Ok(());
-    }
-    if let Some(((r, c), v)) = pred.indexed_iter().find(|(_, v)| !v.is_finite()) {
-        return Err(Error::NonFinite(format!(
-            "output column {c} of model row {r} is {v}"
-        )));
-    }
-    Ok(())
 }

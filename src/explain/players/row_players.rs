@@ -1,8 +1,8 @@
 //! Players of each explained row's own (e.g. every image's superpixels), checked against the
 //! model and the rows.
 
-use super::groups::FeatureGroups;
 use crate::error::{Error, Result};
+use crate::explain::players::feature_groups::FeatureGroups;
 
 /// Checks per-row players: at least one set, every set over the model's `m` features and with
 /// the same number of players, which it returns.

@@ -1,7 +1,7 @@
 //! LIME's discretizers: per-feature percentile bins of the training data, with the statistics
 //! used to sample inside a bin (as `lime.discretize.QuartileDiscretizer` / `DecileDiscretizer`).
 
-use super::truncnorm::{norm_ppf_batch, unit, TruncNormal};
+use crate::explain::lime::truncnorm::{norm_ppf_batch, unit, TruncNormal};
 use ndarray::{ArrayView1, ArrayView2};
 use rand::RngCore;
 

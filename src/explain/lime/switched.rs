@@ -3,15 +3,15 @@
 //! absent players, its interpretable form is the 0/1 vector of kept players, weighted by
 //! √exp(−d²/w²) with d the cosine distance to the all-kept vector (w = 0.25, lime_image).
 
-use super::binary_design::{row_words, BinaryDesign};
-use super::coalition::Coalition;
-use super::explanation::{LimeRow, LimeSurrogate, RowAttribution};
-use super::game::RowGame;
-use super::lime_fit::fit_surrogates;
-use super::params::LimeParams;
-use super::sampling::row_rng;
-use super::surrogate::Gram;
 use crate::error::Result;
+use crate::explain::binary_design::{row_words, BinaryDesign};
+use crate::explain::explanation::{LimeRow, LimeSurrogate, RowAttribution};
+use crate::explain::game::coalition::Coalition;
+use crate::explain::game::row_game::RowGame;
+use crate::explain::lime::fit::fit_surrogates;
+use crate::explain::lime::surrogate::Gram;
+use crate::explain::params::LimeParams;
+use crate::explain::sampling::row_rng;
 use ndarray::Array1;
 use rand::{Rng, RngCore, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;

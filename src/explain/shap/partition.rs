@@ -9,17 +9,14 @@
 //! its whole marginal to its node, shared equally among the node's players. The marginals of a
 //! task's four children add up to its own, so Σφ = f(x) − v(∅) at any budget.
 
-use super::coalition::Coalition;
-use super::explanation::RowAttribution;
-use super::game::RowGame;
-use super::hierarchy::Hierarchy;
 use crate::error::Result;
+use crate::explain::explanation::RowAttribution;
+use crate::explain::game::coalition::Coalition;
+use crate::explain::game::row_game::RowGame;
+use crate::explain::players::player_tree::Hierarchy;
 use ndarray::Array2;
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
-
-/// shap's `max_evals` default for the Partition explainer.
-pub const DEFAULT_PARTITION_EVALS: usize = 500;
 
 /// Tasks expanded per refinement step, their 2 coalitions each sent in one call: 10 coalitions,
 /// shap's default batch for this explainer.

@@ -2,10 +2,13 @@
 //! each image's own superpixels) and what fills absent ones, resolved once from a request.
 
 use crate::data::image::{slic, ImageShape, MaskFill, Segments, SlicParams};
-use crate::data::read_groups;
 use crate::error::{Error, Result};
 use crate::explain::{FeatureGroups, Hierarchy, PlayerKind};
-use crate::pipeline::ExplainRequest;
+use crate::request::{ExplainRequest, GroupsSource};
+mod groups_file;
+
+pub(crate) use groups_file::named_groups;
+use groups_file::read_groups;
 use ndarray::{Array2, ArrayView1, ArrayView2};
 use serde::{Deserialize, Serialize};
 
@@ -54,57 +57,36 @@ pub(crate) struct Players {
 }
 
 impl Players {
-    /// The players a request asks for; `row_shape` is one input row's shape as the model sees it.
+    /// The players a checked request asks for; `row_shape` is one input row's shape as the model sees it.
     pub fn resolve(
         req: &ExplainRequest,
         features: &[String],
         row_shape: &[usize],
     ) -> Result<Players> {
         let image = &req.image;
-        let wants_image = image.patch.is_some()
-            || image.superpixels.is_some()
-            || image.fill != MaskFill::Background;
-        if req.groups.is_some() && wants_image {
-            return Err(Error::param(
-                "groups",
-                "give either feature groups or image players (--patch, --superpixels, --mask), not both",
-            ));
-        }
-        if let Some(path) = &req.groups {
+        if let Some(source) = &req.groups {
+            let groups = match source {
+                GroupsSource::File(path) => read_groups(path, features)?,
+                GroupsSource::Named(named) => named_groups(named, features)?,
+            };
             return Ok(Players {
-                groups: Some(read_groups(path, features)?),
+                groups: Some(groups),
                 image: None,
                 row_players: 0,
             });
         }
-        if !wants_image {
+        if !image.wanted() {
             return Ok(Players {
                 groups: None,
                 image: None,
                 row_players: 0,
             });
         }
-        if image.compactness.is_some() && image.superpixels.is_none() {
-            return Err(Error::param(
-                "compactness",
-                "applies to superpixels: give --superpixels N as well",
-            ));
-        }
+        // Exactly one of patch and superpixels: `ExplainRequest::check`.
         let cut = match (image.patch, image.superpixels) {
-            (Some(_), Some(_)) => {
-                return Err(Error::param(
-                    "superpixels",
-                    "give either --patch or --superpixels, not both",
-                ))
-            }
-            (None, None) => {
-                return Err(Error::param(
-                    "mask",
-                    "applies to image players: give --patch N or --superpixels N as well",
-                ))
-            }
-            (Some(patch), None) => Cut::Patch(patch),
+            (Some(patch), _) => Cut::Patch(patch),
             (None, Some(n)) => Cut::Superpixels(n),
+            (None, None) => unreachable!("checked by ExplainRequest::check"),
         };
         let shape = image
             .shape
@@ -336,5 +318,4 @@ pub(crate) struct SuperpixelsRecord {
 }
 
 #[cfg(test)]
-#[path = "players_tests.rs"]
 mod tests;

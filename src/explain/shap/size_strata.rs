@@ -2,13 +2,13 @@
 //! coalitions (water-filling, sizes with fewer coalitions than that taken whole), drawn in
 //! complement pairs without replacement, so each size class is a stratum of fixed size.
 
-use super::coalition::Coalition;
-use super::kernel::{CoalitionDesign, Draw, SizeClass};
-use super::sampling::{binomial, for_each_combination, random_subset};
+use crate::explain::game::coalition::Coalition;
+use crate::explain::sampling::{binomial, for_each_combination, random_subset};
+use crate::explain::shap::coalition_design::{CoalitionDesign, Draw, SizeClass};
 use rand::Rng;
 
 /// Pairs to draw in each class so that `goal` coalitions are spread evenly over the sizes.
-pub(super) fn allocate_pairs(classes: &[SizeClass], m: usize, goal: usize) -> Vec<usize> {
+pub(crate) fn allocate_pairs(classes: &[SizeClass], m: usize, goal: usize) -> Vec<usize> {
     // Coalitions of each size 1..m−1 available, and the common level x solving Σ min(x, cap) = goal.
     let caps: Vec<f64> = (1..m).map(|s| binomial(m, s)).collect();
     let mut sorted = caps.clone();
@@ -75,7 +75,7 @@ fn add_pair(design: &mut CoalitionDesign, draws: &mut Vec<Draw>, s: Coalition, c
 }
 
 /// Draws distinct complement pairs per size class up to the allocation of each round's goal.
-pub(super) struct StrataSampler<'c> {
+pub(crate) struct StrataSampler<'c> {
     classes: &'c [SizeClass],
     /// Pairs held in each class so far.
     held: Vec<usize>,
@@ -154,8 +154,8 @@ impl<'c> StrataSampler<'c> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::kernel::size_classes;
     use super::*;
+    use crate::explain::shap::coalition_design::size_classes;
 
     #[test]
     fn allocation_is_even_over_sizes_and_takes_small_sizes_whole() {

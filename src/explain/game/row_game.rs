@@ -1,11 +1,11 @@
 //! The cooperative game of one explained row: players are the features (or feature groups) whose
 //! value can matter.
 
-use super::coalition::Coalition;
-use super::explanation::RowAttribution;
-use super::groups::FeatureGroups;
-use super::masker::Masker;
 use crate::error::Result;
+use crate::explain::explanation::RowAttribution;
+use crate::explain::game::coalition::Coalition;
+use crate::explain::game::masker::Masker;
+use crate::explain::players::feature_groups::FeatureGroups;
 use ndarray::{Array2, ArrayView1};
 
 /// One row's game: v(S) over the players (features or groups) that differ from at least one

@@ -1,13 +1,11 @@
 //! Exact Shapley values by enumerating all 2^M coalitions.
 
-use super::coalition::Coalition;
-use super::explanation::RowAttribution;
-use super::game::RowGame;
 use crate::error::Result;
+use crate::explain::explanation::RowAttribution;
+use crate::explain::game::coalition::Coalition;
+use crate::explain::game::row_game::RowGame;
+use crate::explain::params::MAX_EXACT_FEATURES;
 use ndarray::Array2;
-
-/// Largest feature count exact enumeration accepts.
-pub const MAX_EXACT_FEATURES: usize = 20;
 
 /// Shapley weight s!(M−s−1)!/M! of a coalition of size s not holding the feature.
 pub fn shapley_weights(m: usize) -> Vec<f64> {

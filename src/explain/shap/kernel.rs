@@ -1,116 +1,22 @@
 //! KernelSHAP: weighted least squares over paired coalitions, efficiency enforced exactly,
 //! with sandwich (delta-method) standard errors over the sampled pairs.
 
-use super::binary_design::BinaryDesign;
-use super::coalition::Coalition;
-use super::explanation::RowAttribution;
-use super::game::RowGame;
-use super::linalg::Lu;
-use super::params::{all_coalitions, Sampling};
-use super::rounds::Rounds;
-use super::sampling::{binomial, for_each_combination, random_subset};
-use super::size_strata::StrataSampler;
 use crate::error::{Error, Result};
+use crate::explain::binary_design::BinaryDesign;
+use crate::explain::explanation::RowAttribution;
+use crate::explain::game::coalition::Coalition;
+use crate::explain::game::row_game::RowGame;
+use crate::explain::linalg::Lu;
+use crate::explain::params::{all_coalitions, Sampling};
+use crate::explain::sampling::{binomial, for_each_combination, random_subset};
+use crate::explain::shap::coalition_design::{
+    size_classes, size_mass, CoalitionDesign, Draw, SizeClass,
+};
+use crate::explain::shap::rounds::Rounds;
+use crate::explain::shap::size_strata::StrataSampler;
 use ndarray::Array2;
 use rand::Rng;
 use std::collections::HashMap;
-
-/// Coalitions of size s and M−s (or the middle size alone), sampled or enumerated together.
-#[derive(Debug, Clone)]
-pub(super) struct SizeClass {
-    pub size: usize,
-    pub paired: bool,
-    /// Total Shapley-kernel mass of the class.
-    pub mass: f64,
-    /// Number of coalitions in the class.
-    pub count: f64,
-}
-
-/// Kernel weight μ(s) of all coalitions of size s together.
-fn size_mass(m: usize, s: usize) -> f64 {
-    (m - 1) as f64 / (s * (m - s)) as f64
-}
-
-/// The size classes of `m` players: sizes s ≤ M/2 with their complements.
-pub(super) fn size_classes(m: usize) -> Vec<SizeClass> {
-    (1..=m / 2)
-        .map(|s| {
-            let paired = 2 * s != m;
-            let k = if paired { 2.0 } else { 1.0 };
-            SizeClass {
-                size: s,
-                paired,
-                mass: k * size_mass(m, s),
-                count: k * binomial(m, s),
-            }
-        })
-        .collect()
-}
-
-/// One sampled unit: a coalition and its complement, with the unit's importance weight.
-pub(super) struct Draw {
-    pub first: usize,
-    pub second: usize,
-    pub class: usize,
-}
-
-/// Distinct coalitions with their accumulated regression weights and values.
-pub(super) struct CoalitionDesign {
-    pub m: usize,
-    coalitions: Vec<Coalition>,
-    index: HashMap<Coalition, usize>,
-    fixed_weight: Vec<f64>,
-    values: Vec<Vec<f64>>,
-}
-
-impl CoalitionDesign {
-    /// An empty design over `m` players.
-    pub fn new(m: usize) -> Self {
-        CoalitionDesign {
-            m,
-            coalitions: vec![],
-            index: HashMap::new(),
-            fixed_weight: vec![],
-            values: vec![],
-        }
-    }
-
-    /// Number of distinct coalitions.
-    pub fn len(&self) -> usize {
-        self.coalitions.len()
-    }
-
-    /// Whether the coalition is already in the design.
-    pub fn contains(&self, c: &Coalition) -> bool {
-        self.index.contains_key(c)
-    }
-
-    /// Adds a coalition (or more weight to one already in), returning its position.
-    pub fn add(&mut self, c: Coalition, weight: f64) -> usize {
-        if let Some(&i) = self.index.get(&c) {
-            self.fixed_weight[i] += weight;
-            return i;
-        }
-        let i = self.coalitions.len();
-        self.index.insert(c.clone(), i);
-        self.coalitions.push(c);
-        self.fixed_weight.push(weight);
-        i
-    }
-
-    /// Evaluates v(S) of the coalitions added since the last call.
-    fn evaluate(&mut self, game: &RowGame) -> Result<()> {
-        let done = self.values.len();
-        if done < self.coalitions.len() {
-            let v = game.values(&self.coalitions[done..])?;
-            self.values.extend(
-                v.outer_iter()
-                    .map(|r| r.iter().copied().collect::<Vec<f64>>()),
-            );
-        }
-        Ok(())
-    }
-}
 
 /// Enumerates the smallest and largest sizes completely while the budget covers them (as shap);
 /// returns the index of the first size class left to sampling.

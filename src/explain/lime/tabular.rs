@@ -2,20 +2,22 @@
 //! perturb around the instance (percentile bins of the training data, or gaussian), weight samples
 //! by an exponential kernel, fit a weighted ridge surrogate per output on selected features.
 
-use super::binary_design::{row_words, BinaryDesign};
-use super::discretize::{fit_all, sample_row, FeatureBins, RowScratch};
-use super::explainer::{check_rows, names_or_default, par_rows, predict_f64, Explainer, Progress};
-use super::explanation::{Explained, Explanation, LimeRow, RowAttribution};
-use super::games::{Filling, Games, RowBackground, RowBackgroundAt, RowFill};
-use super::groups::FeatureGroups;
-use super::lime_fit::fit_surrogates;
-use super::lime_players;
-use super::masker::DEFAULT_BLOCK_ROWS;
-use super::params::{Discretizer, LimeParams, Method, Selection};
-use super::row_groups;
-use super::sampling::row_rng;
-use super::surrogate::Gram;
 use crate::error::{Error, Result};
+use crate::explain::binary_design::{row_words, BinaryDesign};
+use crate::explain::explainer::{check_rows, names_or_default, par_rows, Explainer, Progress};
+use crate::explain::explanation::{Explained, Explanation, LimeRow, RowAttribution};
+use crate::explain::game::masker::DEFAULT_BLOCK_ROWS;
+use crate::explain::game::predict::predict_f64;
+use crate::explain::game::row_games::{Filling, Games, RowBackground, RowBackgroundAt, RowFill};
+use crate::explain::lime::discretize::{fit_all, sample_row, FeatureBins, RowScratch};
+use crate::explain::lime::fit::fit_surrogates;
+use crate::explain::lime::surrogate::Gram;
+use crate::explain::lime::switched;
+use crate::explain::method::Method;
+use crate::explain::params::{Discretizer, LimeParams, Selection};
+use crate::explain::players::feature_groups::FeatureGroups;
+use crate::explain::players::row_players;
+use crate::explain::sampling::row_rng;
 use crate::model::Model;
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2, ArrayViewMut2, Axis};
 use rand::{Rng, RngCore, SeedableRng};
@@ -296,7 +298,7 @@ impl<'a> LimeExplainer<'a> {
             || (),
             |_, i| {
                 games.with_game(i, |game| {
-                    lime_players::explain_row(
+                    switched::explain_row(
                         game,
                         &self.params,
                         games.groups_of(i).names(),
@@ -392,7 +394,7 @@ impl Explainer for LimeExplainer<'_> {
             )));
         }
         let names = names_or_default(&self.names, m)?;
-        let groups = row_groups::resolve(
+        let groups = row_players::resolve(
             self.groups.as_ref(),
             self.row_groups.as_deref(),
             &names,

@@ -9,7 +9,8 @@ use crate::explain::{
     ShapParams,
 };
 use crate::model::FnModel;
-use crate::pipeline::{run_rows, ExplainRequest, ImageRequest, Reference};
+use crate::request::{ExplainRequest, ImageRequest};
+use crate::run::{run_rows, Reference};
 
 const ROWS: usize = 3;
 const SIDE: usize = 8;

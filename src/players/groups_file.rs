@@ -8,7 +8,7 @@ use std::path::Path;
 
 /// Reads the groups of `path` over features named `feature_names`; features no group names stay
 /// players of their own.
-pub fn read_groups(path: &Path, feature_names: &[String]) -> Result<FeatureGroups> {
+pub(crate) fn read_groups(path: &Path, feature_names: &[String]) -> Result<FeatureGroups> {
     let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
     let doc: Value = serde_json::from_str(&text)
         .map_err(|e| Error::data_caused(path, "not a JSON object of groups", e))?;
@@ -18,7 +18,7 @@ pub fn read_groups(path: &Path, feature_names: &[String]) -> Result<FeatureGroup
             "expected a JSON object {\"group\": [\"feature\", ...], ...}",
         ));
     };
-    let mut groups = Vec::with_capacity(map.len());
+    let mut named = Vec::with_capacity(map.len());
     for (name, members) in map {
         let Value::Array(items) = members else {
             return Err(Error::data(
@@ -37,9 +37,30 @@ pub fn read_groups(path: &Path, feature_names: &[String]) -> Result<FeatureGroup
                 )),
             })
             .collect::<Result<Vec<_>>>()?;
-        let indices = resolve_names("groups", "feature", &specs, feature_names)
-            .map_err(|e| Error::data(path, format!("group '{name}': {}", e.param_message())))?;
-        groups.push((name, indices));
+        named.push((name, specs));
     }
-    FeatureGroups::new(groups, feature_names).map_err(|e| Error::data(path, e.param_message()))
+    build(&named, feature_names, |m| Error::data(path, m))
+}
+
+/// Groups given by name, each a list of feature names or 0-based indices (errors name `groups`).
+pub(crate) fn named_groups(
+    named: &[(String, Vec<String>)],
+    feature_names: &[String],
+) -> Result<FeatureGroups> {
+    build(named, feature_names, |m| Error::param("groups", m))
+}
+
+/// The groups of `named` over `feature_names`; `wrap` turns a message into the caller's error.
+fn build(
+    named: &[(String, Vec<String>)],
+    feature_names: &[String],
+    wrap: impl Fn(String) -> Error,
+) -> Result<FeatureGroups> {
+    let mut groups = Vec::with_capacity(named.len());
+    for (name, specs) in named {
+        let indices = resolve_names("groups", "feature", specs, feature_names)
+            .map_err(|e| wrap(format!("group '{name}': {}", e.param_message())))?;
+        groups.push((name.clone(), indices));
+    }
+    FeatureGroups::new(groups, feature_names).map_err(|e| wrap(e.param_message()))
 }
