@@ -1,9 +1,9 @@
 //! Reads a sequential CNN (as tf2onnx exports Keras models) from an ONNX graph into a
 //! [`ConvChain`], or says which node keeps it from being one.
 
-use super::conv_chain::{ConvChain, Layer, Order};
-use super::conv_kernels::{ChanOp, Conv2d, Pool2d, PoolKind, Shape, Window};
-use super::dense::{attr_f, attr_i, float_tensor, is_chain_step, DenseChain};
+use crate::model::native::conv_chain::{ConvChain, Layer, Order};
+use crate::model::native::conv_kernels::{ChanOp, Conv2d, Pool2d, PoolKind, Shape, Window};
+use crate::model::native::dense::{attr_f, attr_i, float_tensor, is_chain_step, DenseChain};
 use std::collections::HashMap;
 use tract_onnx::pb;
 

@@ -8,8 +8,8 @@
 //! own passes in tract's order, except that the per-node passes (`declutter`, `codegen`, `fuse`)
 //! skip a node whose rewrite fails instead of stopping; the skipped rewrites are reported.
 
-use super::guard;
 use crate::error::{clip, report, Result};
+use crate::model::tract::guard;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use tract_onnx::prelude::*;

@@ -3,7 +3,7 @@
 //! Relu/Sigmoid/Tanh/Softmax), run as sgemm calls instead of a tract plan.
 //! It is only used when it reproduces tract's output on probe rows.
 
-use super::narrow::NarrowWeights;
+use crate::model::native::narrow::NarrowWeights;
 use ndarray::{Array1, Array2, ArrayView2};
 use std::collections::HashMap;
 use tract_onnx::pb;
@@ -89,7 +89,7 @@ fn push_row_op(stages: &mut Vec<Stage>, op: RowOp) {
 }
 
 /// Shape and values of a float initializer stored in the file (not external data).
-pub(super) fn float_tensor(t: &pb::TensorProto) -> Option<(Vec<usize>, Vec<f32>)> {
+pub(crate) fn float_tensor(t: &pb::TensorProto) -> Option<(Vec<usize>, Vec<f32>)> {
     if t.data_type != pb::tensor_proto::DataType::Float as i32 || !t.external_data.is_empty() {
         return None;
     }
@@ -112,7 +112,7 @@ pub(super) fn float_tensor(t: &pb::TensorProto) -> Option<(Vec<usize>, Vec<f32>)
 
 /// Whether `node` is one step of a chain: a default-domain op with one output whose only
 /// computed input (the others being initializers) is `current`.
-pub(super) fn is_chain_step(
+pub(crate) fn is_chain_step(
     node: &pb::NodeProto,
     inits: &HashMap<&str, &pb::TensorProto>,
     current: &str,
@@ -140,7 +140,7 @@ fn per_column(t: &pb::TensorProto, width: usize) -> Option<Array1<f32>> {
 }
 
 /// An integer attribute of a node, or `default`.
-pub(super) fn attr_i(node: &pb::NodeProto, name: &str, default: i64) -> i64 {
+pub(crate) fn attr_i(node: &pb::NodeProto, name: &str, default: i64) -> i64 {
     node.attribute
         .iter()
         .find(|a| a.name == name)
@@ -148,7 +148,7 @@ pub(super) fn attr_i(node: &pb::NodeProto, name: &str, default: i64) -> i64 {
 }
 
 /// A float attribute of a node, or `default`.
-pub(super) fn attr_f(node: &pb::NodeProto, name: &str, default: f32) -> f32 {
+pub(crate) fn attr_f(node: &pb::NodeProto, name: &str, default: f32) -> f32 {
     node.attribute
         .iter()
         .find(|a| a.name == name)
@@ -366,7 +366,7 @@ fn apply_rows(ops: &[RowOp], a: &mut Array2<f32>) {
         }
     }
     if softmax {
-        super::vexp::exp_in_place(data);
+        crate::model::native::vexp::exp_in_place(data);
         for row in data.chunks_exact_mut(width) {
             normalise(row);
         }
@@ -417,7 +417,7 @@ impl RowOp {
             RowOp::Softmax => {
                 let max = row.iter().fold(f32::NEG_INFINITY, |a, &v| a.max(v));
                 row.iter_mut().for_each(|v| *v -= max);
-                super::vexp::exp_in_place(row);
+                crate::model::native::vexp::exp_in_place(row);
                 normalise(row);
             }
         }

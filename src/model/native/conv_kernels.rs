@@ -1,7 +1,7 @@
 //! 2-D convolution and pooling on channels-last (NHWC) batches: convolution as im2col + one sgemm
 //! with a fused per-channel epilogue, max/average pooling over windows, global average pooling.
 
-use super::narrow::{NarrowWeights, MAX_COLS};
+use crate::model::native::narrow::{NarrowWeights, MAX_COLS};
 use ndarray::{s, Array2};
 
 /// im2col rows multiplied per block (the block's outputs stay in cache for the epilogue).

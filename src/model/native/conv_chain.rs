@@ -2,8 +2,10 @@
 //! channels-last images (see `conv_kernels`), then the flattened features through a
 //! [`DenseChain`]. It is only used when it reproduces tract's output on probe rows.
 
-use super::conv_kernels::{apply_ops, global_average, ChanOp, Conv2d, Pool2d, Shape};
-use super::dense::DenseChain;
+use crate::model::native::conv_kernels::{
+    apply_ops, global_average, ChanOp, Conv2d, Pool2d, Shape,
+};
+use crate::model::native::dense::DenseChain;
 use ndarray::{Array2, ArrayView2};
 use std::sync::Mutex;
 
@@ -48,21 +50,21 @@ impl Layer {
 #[derive(Debug)]
 pub struct ConvChain {
     /// Shape of one input image and how its values are ordered in an input row.
-    pub(super) input: (Shape, Order),
+    pub(crate) input: (Shape, Order),
     /// Image layers in order.
-    pub(super) layers: Vec<Layer>,
+    pub(crate) layers: Vec<Layer>,
     /// Order in which the last image is flattened for the dense chain.
-    pub(super) flatten: Order,
+    pub(crate) flatten: Order,
     /// The layers after the flatten.
-    pub(super) dense: DenseChain,
+    pub(crate) dense: DenseChain,
     /// Scratch of finished calls, reused by later ones (at most one per concurrent call; freed
     /// with the chain) so that large buffers are not mapped anew at every call.
-    pub(super) idle: Mutex<Vec<Scratch>>,
+    pub(crate) idle: Mutex<Vec<Scratch>>,
 }
 
 /// Scratch of one call: two image buffers used in turn and the im2col buffer.
 #[derive(Debug, Default)]
-pub(super) struct Scratch {
+pub(crate) struct Scratch {
     images: [Vec<f32>; 2],
     cols: Vec<f32>,
 }
