@@ -21,7 +21,7 @@
 //! Players are single features or [`FeatureGroups`] (named sets of features, image patches): a
 //! group is present or absent as a whole and gets one φ (`tests/groups.rs`: closed form of a model
 //! additive over groups, 1e-5, for exact/kernel/permutation with the incremental path on and off;
-//! `tests/images.rs`: 1-pixel patches equal the per-pixel game). Absent players take the
+//! `tests/patch_players.rs`: 1-pixel patches equal the per-pixel game). Absent players take the
 //! background rows' values, or each row's own fill ([`RowBackground`]: blurred, mean or zero
 //! image; [`RowBackgroundAt`] is also given the row's position, to reuse its superpixels), whose
 //! f is then the row's base value. Over groups or patches LIME follows lime_image
