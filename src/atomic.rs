@@ -1,9 +1,12 @@
-//! Atomic file output: write to a temporary file beside the target, fsync, then rename.
+//! Atomic file output: write to a temporary file beside the target, fsync, then rename; and
+//! the size and SHA-256 ([`FileSum`]) that tell later whether a file is still the one written.
 //!
 //! A failure at any step leaves the target untouched and removes the temporary file (also when
 //! the writer panics, since the temporary file deletes itself when dropped).
 
 use crate::error::{Error, Result};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 use std::io::{BufWriter, Write};
 use std::path::Path;
 use tempfile::NamedTempFile;
@@ -50,6 +53,75 @@ pub fn write_atomic(
 /// Writes bytes atomically.
 pub fn write_bytes_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     write_atomic(path, |w| w.write_all(bytes))
+}
+
+/// A file's size and SHA-256.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileSum {
+    /// Size in bytes.
+    pub bytes: u64,
+    /// SHA-256, hex encoded.
+    pub sha256: String,
+}
+
+fn hex(h: Sha256) -> String {
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+impl FileSum {
+    /// The size and SHA-256 of bytes about to be written.
+    pub fn of_bytes(bytes: &[u8]) -> FileSum {
+        let mut h = Sha256::new();
+        h.update(bytes);
+        FileSum {
+            bytes: bytes.len() as u64,
+            sha256: hex(h),
+        }
+    }
+
+    /// The size and SHA-256 of a file, read in blocks.
+    pub fn of_file(path: &Path) -> Result<FileSum> {
+        use std::io::Read;
+        let mut f = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+        let (mut h, mut bytes) = (Sha256::new(), 0u64);
+        let mut buf = vec![0u8; 1 << 16];
+        loop {
+            let n = f.read(&mut buf).map_err(|e| Error::io(path, e))?;
+            if n == 0 {
+                break;
+            }
+            bytes += n as u64;
+            h.update(&buf[..n]);
+        }
+        Ok(FileSum {
+            bytes,
+            sha256: hex(h),
+        })
+    }
+
+    /// Why the file at `path` is not the one recorded (missing, truncated, resized or
+    /// different), or `None` when it is.
+    pub fn mismatch(&self, path: &Path) -> Result<Option<String>> {
+        let found = match FileSum::of_file(path) {
+            Ok(s) => s,
+            Err(Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
+                return Ok(Some("missing".into()))
+            }
+            Err(e) => return Err(e),
+        };
+        Ok(if found.bytes < self.bytes {
+            Some(format!(
+                "truncated ({} of {} bytes)",
+                found.bytes, self.bytes
+            ))
+        } else if found.bytes != self.bytes {
+            Some(format!("{} bytes, {} expected", found.bytes, self.bytes))
+        } else if found.sha256 != self.sha256 {
+            Some("different content (its SHA-256 is not the one recorded)".into())
+        } else {
+            None
+        })
+    }
 }
 
 #[cfg(test)]
@@ -104,5 +176,27 @@ mod tests {
         write_bytes_atomic(&target, b"new").unwrap();
         assert_eq!(std::fs::read(&target).unwrap(), b"new");
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn a_file_is_told_missing_truncated_resized_or_different() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("a");
+        std::fs::write(&f, b"hello world").unwrap();
+        let sum = FileSum::of_file(&f).unwrap();
+        assert_eq!(sum, FileSum::of_bytes(b"hello world"));
+        assert_eq!(sum.mismatch(&f).unwrap(), None);
+        std::fs::write(&f, b"hello").unwrap();
+        assert!(sum
+            .mismatch(&f)
+            .unwrap()
+            .unwrap()
+            .contains("truncated (5 of 11"));
+        std::fs::write(&f, b"hello world!").unwrap();
+        assert!(sum.mismatch(&f).unwrap().unwrap().contains("12 bytes"));
+        std::fs::write(&f, b"hello World").unwrap();
+        assert!(sum.mismatch(&f).unwrap().unwrap().contains("SHA-256"));
+        std::fs::remove_file(&f).unwrap();
+        assert_eq!(sum.mismatch(&f).unwrap().unwrap(), "missing");
     }
 }

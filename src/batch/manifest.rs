@@ -100,7 +100,7 @@ pub struct Manifest {
     pub output_names: Vec<String>,
     /// Size and SHA-256 of each part file (relative path), recorded once the run is complete.
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
-    pub checksums: std::collections::BTreeMap<String, super::verify::FileSum>,
+    pub checksums: std::collections::BTreeMap<String, crate::atomic::FileSum>,
 }
 
 impl Manifest {

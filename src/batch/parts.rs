@@ -2,7 +2,7 @@
 //! and the rows charts and `explanations.json` keep.
 
 use super::plan::Sums;
-use super::verify::FileSum;
+use crate::atomic::FileSum;
 use crate::atomic::{write_atomic, write_bytes_atomic};
 use crate::error::{Error, Result};
 use crate::explain::{Explanation, LimeRow};

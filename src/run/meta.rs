@@ -14,7 +14,7 @@ use std::path::Path;
 
 /// SHA-256 of a file, hex encoded, read in blocks.
 pub fn sha256_file(path: &Path) -> Result<String> {
-    crate::batch::verify::FileSum::of_file(path).map(|s| s.sha256)
+    crate::atomic::FileSum::of_file(path).map(|s| s.sha256)
 }
 
 /// LIME's settings over switched players as recorded in `meta.options`.
