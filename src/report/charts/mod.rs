@@ -23,6 +23,7 @@ mod overlay;
 pub mod palette;
 mod render;
 pub mod style;
+mod typeset;
 mod waterfall;
 
 pub use history::write_history;
