@@ -22,6 +22,7 @@ mod image;
 mod overlay;
 pub mod palette;
 mod render;
+mod rows;
 pub mod style;
 mod typeset;
 mod waterfall;
@@ -29,6 +30,7 @@ mod waterfall;
 pub use history::write_history;
 pub use image::{image_grid_size, ImageShape, MAX_IMAGE_ROWS};
 pub use overlay::overlay_size;
+pub use rows::{data_row, row_position};
 
 use crate::data::image::Segments;
 use crate::error::{Error, Result};
@@ -132,7 +134,8 @@ fn check_index(what: &str, index: usize, count: usize, holds: &str) -> Result<()
     Ok(())
 }
 
-/// Checks that `row` is a position in the file's rows.
+/// Checks that `row` is a position in the file's rows (see [`row_position`] for a data-file
+/// row index).
 pub fn check_row(file: &ExplanationFile, row: usize) -> Result<()> {
     check_index("row", row, file.values.len(), "explains")
 }
@@ -392,8 +395,8 @@ pub fn beeswarm_outputs(file: &ExplanationFile) -> Vec<usize> {
 }
 
 /// The standard set of charts:
-/// - `waterfall_row{r}_out{k}`: each of the first [`MAX_DEFAULT_WATERFALLS`] rows (r = position
-///   in the file) for its predicted output k (output 0 when there is one output);
+/// - `waterfall_row{r}_out{k}`: each of the first [`MAX_DEFAULT_WATERFALLS`] rows (r = its index
+///   in the data file, [`data_row`]) for its predicted output k (output 0 when there is one output);
 /// - `global_bar`: mean |φ| per feature, all outputs stacked (not for per-row superpixels, whose
 ///   segment k is another region in every row; nor the beeswarms);
 /// - `beeswarm_out{k}` for the outputs of [`beeswarm_outputs`];
@@ -459,7 +462,7 @@ pub fn streamed_chart_names(
     let (waterfalls, images) = head_plan(head);
     let mut names: Vec<String> = waterfalls
         .iter()
-        .map(|(r, k)| format!("waterfall_row{r}_out{k}.{ext}"))
+        .map(|&(r, k)| format!("waterfall_row{}_out{k}.{ext}", data_row(head, r)))
         .collect();
     if shared_players(head) {
         names.push(format!("global_bar.{ext}"));
@@ -474,7 +477,7 @@ pub fn streamed_chart_names(
         names.extend(
             waterfalls
                 .iter()
-                .map(|(r, k)| format!("overlay_row{r}_out{k}.{ext}")),
+                .map(|&(r, k)| format!("overlay_row{}_out{k}.{ext}", data_row(head, r))),
         );
     }
     names
@@ -496,7 +499,7 @@ pub fn write_streamed_charts(
     let mut written = Vec::new();
     let (waterfalls, images) = head_plan(head);
     for &(r, k) in &waterfalls {
-        let path = out_dir.join(format!("waterfall_row{r}_out{k}.{ext}"));
+        let path = out_dir.join(format!("waterfall_row{}_out{k}.{ext}", data_row(head, r)));
         let top = opts.top.unwrap_or(DEFAULT_TOP_WATERFALL);
         render::save(
             &waterfall::Waterfall::new(head, r, k, top),
@@ -536,7 +539,7 @@ pub fn write_streamed_charts(
             written.push(path);
         }
         for (r, k) in waterfalls {
-            let path = out_dir.join(format!("overlay_row{r}_out{k}.{ext}"));
+            let path = out_dir.join(format!("overlay_row{}_out{k}.{ext}", data_row(head, r)));
             write_overlay(head, r, k, Some(shape), None, &path, opts.format)?;
             written.push(path);
         }
