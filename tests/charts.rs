@@ -306,14 +306,7 @@ fn plot_cli_kinds_formats_and_errors() {
     run(&["--kind", "waterfall", "--row", "2", "--output", "7"]);
     assert!(out.join("waterfall_row2_out7.png").exists());
     run(&[
-        "--kind",
-        "bar",
-        "--row",
-        "1",
-        "--output",
-        "dense_1[3]",
-        "--top",
-        "5",
+        "--kind", "bar", "--row", "1", "--output", "class 3", "--top", "5",
     ]);
     let img = decode(&out.join("bar_row1_out3.png"));
     assert_eq!(

@@ -10,6 +10,7 @@ use onnx_inspector::explain::{
     Discretizer, Estimator, LimeParams, Method, Progress, Sampling, Selection, ShapMethod,
     ShapParams, DEFAULT_BLOCK_ROWS,
 };
+use onnx_inspector::model::{are_class_names, TENSOR_NAMES_NOTE};
 use onnx_inspector::pipeline::{ExplainRequest, ImageRequest};
 use onnx_inspector::report::charts::ChartOptions;
 use onnx_inspector::report::summary::summary_table;
@@ -145,7 +146,8 @@ pub struct ExplainArgs {
     /// Layout of a row as an image, HxWxC (default: the model input's shape when it has rank 3).
     #[arg(long)]
     image_shape: Option<String>,
-    /// Comma-separated names for the output columns (e.g. class labels).
+    /// Comma-separated names for the output columns (e.g. class labels); default: `class 0`...
+    /// for a softmax or sigmoid output, else the model's output tensor names.
     #[arg(long, value_delimiter = ',')]
     output_names: Option<Vec<String>>,
     /// Comma-separated outputs to explain (output names or 0-based indices), like lime's
@@ -248,6 +250,7 @@ pub fn run(a: ExplainArgs) -> anyhow::Result<()> {
         None => Shard::ALL,
     };
     let image_shape = a.image_shape.as_deref().map(str::parse).transpose()?;
+    let named = a.output_names.is_some();
     let req = ExplainRequest {
         estimator: a.estimator(),
         model: a.model,
@@ -315,7 +318,7 @@ pub fn run(a: ExplainArgs) -> anyhow::Result<()> {
                 String::new()
             }
         );
-        print_written(&report, &a.out);
+        print_written(&report, &a.out, !named);
     }
     Ok(())
 }
@@ -332,8 +335,9 @@ fn unused_tolerance(meta: &Meta) -> Option<String> {
     ))
 }
 
-/// The summary table and the files written.
-fn print_written(report: &BatchReport, out: &Path) {
+/// The summary table and the files written; with `name_hint`, a pointer to `--output-names`
+/// when the outputs carry the model's tensor names.
+fn print_written(report: &BatchReport, out: &Path, name_hint: bool) {
     if report.rows == 0 {
         println!(
             "this shard has no rows (the run has fewer parts than shards); wrote {}",
@@ -346,6 +350,9 @@ fn print_written(report: &BatchReport, out: &Path) {
         "{}",
         summary_table(&report.file.summary, &report.file.feature_names, 5)
     );
+    if name_hint && !are_class_names(&report.file.output_names) {
+        println!("outputs {TENSOR_NAMES_NOTE}");
+    }
     println!(
         "wrote {} ({} rows) and {}",
         out.join("attributions").display(),
@@ -385,7 +392,7 @@ pub fn run_merge(a: MergeArgs) -> anyhow::Result<()> {
             report.rows,
             start.elapsed().as_secs_f64()
         );
-        print_written(&report, &a.out);
+        print_written(&report, &a.out, false);
     }
     Ok(())
 }

@@ -2,6 +2,7 @@
 //! and conv fast paths, or onnxruntime, when they match it), and closures for tests.
 
 mod batch_norm;
+mod class_names;
 mod closure;
 mod conv_chain;
 mod conv_kernels;
@@ -22,6 +23,7 @@ mod timed;
 mod tract_tune;
 mod vexp;
 
+pub use class_names::{are_class_names, TENSOR_NAMES_NOTE};
 pub use closure::FnModel;
 pub use engine::Engine;
 pub use input_type::InputType;
