@@ -178,7 +178,8 @@ pub struct ExplainArgs {
     /// No progress bar and no summary table.
     #[arg(long)]
     quiet: bool,
-    /// Only write explanations.json (no default charts).
+    /// Only write explanations.json, no default charts (waterfalls of the first 20 rows, the
+    /// global bar, one beeswarm per output for up to 10 outputs, image maps).
     #[arg(long)]
     no_charts: bool,
 }
@@ -250,6 +251,17 @@ pub fn run(a: ExplainArgs) -> anyhow::Result<()> {
         None => Shard::ALL,
     };
     let image_shape = a.image_shape.as_deref().map(str::parse).transpose()?;
+    super::swapped::check_model(&a.model)?;
+    let data_flags = [
+        ("--data", Some(&a.data)),
+        ("--background", a.background.as_ref()),
+        ("--train", a.train.as_ref()),
+    ];
+    for (flag, path) in data_flags {
+        if let Some(p) = path.filter(|p| p.as_os_str() != "-") {
+            super::swapped::check_data(flag, p)?;
+        }
+    }
     let named = a.output_names.is_some();
     let req = ExplainRequest {
         estimator: a.estimator(),
@@ -297,7 +309,13 @@ pub fn run(a: ExplainArgs) -> anyhow::Result<()> {
         row_done: &tick,
         cancel: &cancel,
     };
-    let report = run_batch(&req, &opts, Some(&progress))?;
+    // A first run that fails leaves no empty --out behind (a folder with files is kept).
+    let fresh_out = !a.out.exists();
+    let report = run_batch(&req, &opts, Some(&progress)).inspect_err(|_| {
+        if fresh_out {
+            remove_empty_dirs(&a.out);
+        }
+    })?;
     meter.finish();
     if let Some(note) = unused_tolerance(&report.file.meta).filter(|_| !a.quiet) {
         eprintln!("{note}");
@@ -321,6 +339,18 @@ pub fn run(a: ExplainArgs) -> anyhow::Result<()> {
         print_written(&report, &a.out, !named);
     }
     Ok(())
+}
+
+/// Removes `dir` and the folders below it when they hold no file (never a file).
+fn remove_empty_dirs(dir: &Path) {
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for e in entries.flatten() {
+            if e.file_type().is_ok_and(|t| t.is_dir()) {
+                remove_empty_dirs(&e.path());
+            }
+        }
+    }
+    let _ = std::fs::remove_dir(dir); // fails, as it should, unless empty
 }
 
 /// A note when `--tolerance` was given but the estimator `auto` picked ignores it.

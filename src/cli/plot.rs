@@ -11,11 +11,12 @@ use std::path::{Path, PathBuf};
 
 #[derive(Clone, Copy, ValueEnum)]
 enum KindArg {
-    /// The standard set (waterfalls, global bar, beeswarms, image heatmaps).
+    /// The standard set (waterfalls, global bar, beeswarms of up to 10 outputs, image heatmaps).
     All,
     Waterfall,
     Bar,
     GlobalBar,
+    /// One per output, up to 10 (those with the largest mean |φ|), or the --output given.
     Beeswarm,
     Image,
     Overlay,
@@ -35,7 +36,7 @@ pub struct PlotArgs {
     #[arg(long, value_enum, default_value = "all")]
     kind: KindArg,
     /// Row for waterfall, bar and overlay (first row of image): its index in the data file, as
-    /// in chart names and titles (`--rows 10:15` explains rows 10 to 14) [default: first row].
+    /// in chart names and titles (`--rows 10:15` explains rows 10 to 14); default: the first.
     #[arg(long)]
     row: Option<usize>,
     /// Output index or name (default: the row's predicted output; all stacked for global-bar).

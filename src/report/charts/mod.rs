@@ -383,15 +383,20 @@ pub fn write_default_charts(
     )
 }
 
-/// Outputs that get a beeswarm: every output when there are at most 3, else the one with the
-/// largest total mean |φ|.
+/// Most beeswarms the default charts draw (one per output).
+pub const MAX_BEESWARMS: usize = 10;
+
+/// Outputs that get a beeswarm: every output when there are at most [`MAX_BEESWARMS`], else the
+/// [`MAX_BEESWARMS`] with the largest total mean |φ|, in output order.
 pub fn beeswarm_outputs(file: &ExplanationFile) -> Vec<usize> {
     let k = file.output_names.len();
-    if k <= 3 {
+    if k <= MAX_BEESWARMS {
         return (0..k).collect();
     }
     let totals: Vec<f64> = (0..k).map(|o| mean_abs(file, o).iter().sum()).collect();
-    vec![ranking(&totals)[0]]
+    let mut top = ranking(&totals)[..MAX_BEESWARMS].to_vec();
+    top.sort_unstable();
+    top
 }
 
 /// The standard set of charts:
