@@ -41,6 +41,17 @@ fn parquet_rows(out: &Path) -> Vec<i64> {
     rows
 }
 
+/// Runs `explain MODEL --data DATA EXTRA... --quiet --out OUT`, which must succeed.
+fn explain_ok(model: &str, data: &str, extra: &[&str], out: &Path) {
+    bin()
+        .args(["explain", model, "--data", data])
+        .args(extra)
+        .args(["--quiet", "--out"])
+        .arg(out)
+        .assert()
+        .success();
+}
+
 fn names_starting(dir: &Path, prefix: &str) -> Vec<String> {
     let mut v: Vec<String> = std::fs::read_dir(dir)
         .unwrap()
@@ -55,17 +66,13 @@ fn names_starting(dir: &Path, prefix: &str) -> Vec<String> {
 fn rows_are_named_by_their_index_in_the_data_file() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("wine");
-    bin()
-        .args([
-            "explain",
-            "models/wine_keras3.onnx",
-            "--data",
-            "models/wine_test.csv",
-        ])
-        .args(["--rows", "10:15", "--samples", "64", "--quiet", "--out"])
-        .arg(&out)
-        .assert()
-        .success();
+    let extra = ["--rows", "10:15", "--samples", "64"];
+    explain_ok(
+        "models/wine_keras3.onnx",
+        "models/wine_test.csv",
+        &extra,
+        &out,
+    );
     let doc: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("explanations.json")).unwrap())
             .unwrap();
@@ -280,17 +287,13 @@ fn a_failed_first_run_leaves_no_empty_out() {
 fn every_output_gets_a_beeswarm_and_other_features_are_grey() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("digits");
-    bin()
-        .args([
-            "explain",
-            "models/ref_dense100.onnx",
-            "--data",
-            "models/digits10_test.csv",
-        ])
-        .args(["--rows", "0:2", "--samples", "300", "--quiet", "--out"])
-        .arg(&out)
-        .assert()
-        .success();
+    let extra = ["--rows", "0:2", "--samples", "300"];
+    explain_ok(
+        "models/ref_dense100.onnx",
+        "models/digits10_test.csv",
+        &extra,
+        &out,
+    );
     let swarms = names_starting(&out, "beeswarm_out");
     assert_eq!(swarms.len(), MAX_BEESWARMS.min(10), "{swarms:?}");
     // The global bar's last row sums 80 features over 10 outputs: one grey bar.

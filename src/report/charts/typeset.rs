@@ -311,17 +311,18 @@ mod tests {
         let style =
             TextStyle::from((FAMILY, size).into_font()).pos(Pos::new(HPos::Left, VPos::Top));
         let text = Text::new(s.to_string(), (X0, 10), style);
-        if plain {
-            let root = BitMapBackend::with_buffer(&mut buf, (w, h)).into_drawing_area();
-            root.fill(&WHITE).unwrap();
-            root.draw(&text).unwrap();
-            root.present().unwrap();
-        } else {
-            let backend = Typeset::raster(BitMapBackend::with_buffer(&mut buf, (w, h)));
+        /// Draws `text` on white through any backend.
+        fn draw<DB: DrawingBackend>(backend: DB, text: &Text<'_, (i32, i32), String>) {
             let root = backend.into_drawing_area();
             root.fill(&WHITE).unwrap();
-            root.draw(&text).unwrap();
+            root.draw(text).unwrap();
             root.present().unwrap();
+        }
+        let bitmap = BitMapBackend::with_buffer(&mut buf, (w, h));
+        if plain {
+            draw(bitmap, &text);
+        } else {
+            draw(Typeset::raster(bitmap), &text);
         }
         (0..w as usize)
             .map(|x| {
