@@ -27,7 +27,7 @@ pub mod style;
 mod typeset;
 mod waterfall;
 
-pub use history::write_history;
+pub use history::{write_history, EpochPoint};
 pub use image::{image_grid_size, ImageShape, MAX_IMAGE_ROWS};
 pub use overlay::overlay_size;
 pub use rows::{data_row, row_position};
