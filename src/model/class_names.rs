@@ -61,7 +61,7 @@ fn producer_op<'g>(graph: &'g pb::GraphProto, tensor: &str) -> Option<&'g str> {
     None
 }
 
-/// Whether `names` are the class names [`class_names`] derives.
+/// Whether `names` are the class names a softmax or sigmoid head gets (`class 0`, `class 1`...).
 pub fn are_class_names(names: &[String]) -> bool {
     !names.is_empty()
         && names.iter().all(|n| {

@@ -74,8 +74,8 @@ pub fn text(size: f64, color: RGBColor) -> TextStyle<'static> {
     }
 }
 
-/// Text of one size and colour anchored at `h`/`v` (anchors as [`super::typeset`] defines them:
-/// `Top` is the top of the capitals, `Center` their middle, `Bottom` the baseline).
+/// Text of one size and colour anchored at `h`/`v` (anchors as `charts::typeset` defines them:
+/// `Top` is the top of the capitals, `Center` their middle, `Bottom` the bottom of descenders).
 #[derive(Clone)]
 pub struct Label {
     style: TextStyle<'static>,
