@@ -5,6 +5,7 @@
 //! and conv fast paths), `ort_engine.rs` (feature `ort`); `onnx.rs` loads a file, verifies the fast
 //! engines on probe rows and dispatches to the chosen one.
 
+mod backend;
 mod class_names;
 mod closure;
 mod engine;
