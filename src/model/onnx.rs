@@ -201,7 +201,15 @@ impl OnnxModel {
         if probe_out.iter().all(|o| o.ncols() == 0) {
             return Err(Error::model(path, "the graph has no output values"));
         }
-        model.output_names = column_names(&proto, &probe_out);
+        let widths: Vec<usize> = probe_out.iter().map(|o| o.ncols()).collect();
+        (model.output_names, model.info.output_naming) =
+            match super::class_names::class_names(&proto, &widths) {
+                Some(c) => (c.names, Some(c.note)),
+                None => (
+                    column_names(&proto, &probe_out),
+                    Some(super::TENSOR_NAMES_NOTE.into()),
+                ),
+            };
         model.info.batch_mode = model.batch_mode.to_string();
         model.info.optimiser = model.pipeline.to_string();
         model.info.n_features = n_features;
@@ -429,6 +437,7 @@ impl OnnxModel {
         }
         check_output_names(&names)?;
         self.info.output_columns = names.clone();
+        self.info.output_naming = None;
         self.output_names = names;
         Ok(self)
     }
