@@ -4,9 +4,10 @@
 use crate::atomic::write_bytes_atomic;
 use crate::error::Result;
 use crate::explain::{Estimator, LimeParams, Progress, ShapMethod, ShapParams};
-use crate::pipeline::{run_explain, ExplainRequest};
 use crate::report::charts::{write_default_charts_with, ChartOptions, ImageShape};
 use crate::report::{ChartFormat, ExplanationFile};
+use crate::request::ExplainRequest;
+use crate::run::run_explain;
 use std::path::{Path, PathBuf};
 
 const MODEL: &[u8] = include_bytes!("../models/ref_dense100.onnx");

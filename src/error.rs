@@ -3,7 +3,7 @@
 //! Messages speak of library parameters (`samples`, `num_features`); the CLI renames them to its
 //! flags. A variant's message never repeats its `#[source]`: [`report`] joins the chain on one line.
 
-use crate::explain::PlayerKind;
+use crate::player_kind::PlayerKind;
 use std::path::{Path, PathBuf};
 
 /// Result alias used across the library.

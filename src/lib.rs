@@ -15,45 +15,34 @@
 //! ```
 //!
 //! # Layers and data flow
+//! One page for newcomers: `docs/ARCHITECTURE.md` (layers, one run's data flow, where to add an
+//! estimator, an engine, a player kind or a chart). Each layer imports only the ones listed before
+//! it (`python3 tools/module_graph.py` checks: no circles, no arrows up).
 //! ```text
-//! data::CsvRows / Dataset ──┐   (streamed in parts by batch::run_batch: bounded memory)
-//! players: features | --groups | --patch | --superpixels (data::image segments) + --mask fill (blur/mean/zero)
-//! model::OnnxModel ─────────┼─> explain::Masker: v(S) for blocks of coalitions of players, one model call per block
-//!   engines: tract | dense   │     (dense models: first layer updated incrementally, explain::incremental)
-//!   | conv fast paths | ort  │        │
-//! data::Background ──────────┘        ├─> exact / kernel / permutation / partition: φ (and stderr) per row (rayon over rows)
-//!                                     │   lime: perturb (discretize, truncnorm, categories), weight,
-//!                                     │     moments (binary_design bitsets), ridge per output
-//!                                     └─> explain::Explanation ─> batch::parts (Parquet part + exact sums)
-//!                                           ─> report::ExplanationFile (explanations.json) ─> report::charts
+//! request::ExplainRequest ── check() ──> run::prepare ──> Prepared { model, players, estimator,
+//!   (CLI flags, Python, tests)            │                           reference, pool, meta }
+//!   data (CSV/NPY, streamed or in memory) ┘        │
+//!                  run::run_explain / explain_dataset (rows in memory) ─┐
+//!                  batch::run_batch (parts of chunk_rows, resume, shards)┤
+//!                                                                       v
+//! explain::{ShapExplainer, LimeExplainer} ─ game (masker: v(S) in blocks, one model call each)
+//!                                                 ─> model::Model (OnnxModel: tract | native dense/conv | ort)
+//!   ─> explain::Explanation ─> report::ExplanationFile (explanations.json) + Parquet parts ─> report::charts
 //! train::train (Keras recipe) ─> train::export (ONNX writer, re-read and checked through model)
 //! ```
-//! - [`model`]: the [`model::Model`] trait (`predict(rows) -> rows`, optionally its first linear
-//!   layer), ONNX models on tract with the batch re-declared as symbolic (or padded to a concrete
-//!   batch when tract cannot type it, as Keras LSTM/GRU), cached per-size plans and pooled run
-//!   states (never for plans whose operators keep state between runs), float32 or integer inputs,
-//!   every tract call guarded against panics; a dense fast path (sgemm,
-//!   AVX2 head kernel), a conv fast path for sequential CNNs (im2col + the same kernel on NHWC
-//!   images, then the dense path) and an optional onnxruntime engine (feature `ort`), each used
-//!   only when it matches tract on probe rows ([`model::Engine`]); closures and output selection
-//!   (`--labels`).
-//! - [`data`]: CSV (header = feature names; whole or row by row) and `.npy` input, row selections,
-//!   background sampling, feature-group files, and [`data::image`]: image shapes, patch grids and
-//!   SLIC superpixels, their coarse-to-fine trees, and the fills of hidden segments (cv2-exact blur).
-//! - [`explain`]: settings ([`explain::ShapParams`], [`explain::LimeParams`], [`explain::Estimator`];
-//!   defaults in one place, checked once before any row), the builders [`explain::ShapExplainer`]
-//!   and [`explain::LimeExplainer`] behind one [`explain::Explainer`] trait, and the common
-//!   [`explain::Explanation`] (LIME's surrogates typed as [`explain::LimeRow`]). Players are features
-//!   or [`explain::FeatureGroups`]; absent ones take background rows' values or a per-row fill
-//!   ([`explain::RowBackground`]). Estimators, coalitions, the masker and the linear algebra are
-//!   private to the module. `players` (crate-private) resolves a request's groups, patches or
-//!   per-row superpixels and mask.
-//! - [`batch`]: a whole dataset in parts: Parquet dataset, exact streaming summaries, manifest,
-//!   resume, shards and merge.
-//! - [`report`]: `explanations.json`, its per-output summary, and charts (plotters, embedded font).
-//! - [`train`]: the reference-network trainer, its ONNX writer and the export check.
-//! - [`pipeline`] and [`demo`]: loading, resolving and reporting shared by the runs the CLI makes
-//!   (`src/cli/`, parsing only, behind the default `cli` feature).
+//! - [`error`], [`player_kind`]: the one-line [`Error`] and the words for players in it.
+//! - [`data`]: CSV (header = feature names; whole or row by row), `.npy`, row selections,
+//!   background sampling, and [`data::image`] (image shapes, patch grids, SLIC, fills).
+//! - [`model`]: the [`Model`] trait; [`OnnxModel`] on tract (`model/tract/`), with native dense and
+//!   conv fast paths (`model/native/`) and onnxruntime (feature `ort`), each used only when it
+//!   matches tract on probe rows ([`model::Engine`]); output selection and timing wrappers.
+//! - [`explain`]: settings, the builders [`ShapExplainer`] and [`LimeExplainer`] behind
+//!   [`Explainer`], and [`Explanation`]; rooms `shap/`, `lime/`, `game/`, `players/` are private.
+//! - [`report`] (JSON, summary, charts) and [`train`] (trainer, ONNX writer): side by side, neither
+//!   imports the other (the CLI draws the training curves).
+//! - [`request`], `players` (crate-private), [`run`]: one request, checked once, prepared once.
+//! - [`batch`]: a whole dataset in parts (Parquet, exact streaming sums, manifest, resume, shards,
+//!   merge). `demo` and `src/cli/` (parsing only) sit behind the default `cli` feature.
 //!
 //! # Invariants
 //! - Every φ satisfies efficiency: Σ_j φ_jk = f_k(x) − E f_k(background) (to 1e-5), with the
@@ -69,13 +58,21 @@
 pub(crate) mod atomic;
 pub mod batch;
 pub mod data;
+#[cfg(feature = "cli")]
 pub mod demo;
 pub mod error;
 pub mod explain;
 pub mod model;
-pub mod pipeline;
+pub mod player_kind;
 pub(crate) mod players;
 pub mod report;
+pub mod request;
+pub mod run;
 pub mod train;
 
+pub use data::{Background, Dataset};
 pub use error::{Error, Result};
+pub use explain::{Explainer, Explanation, LimeExplainer, ShapExplainer};
+pub use model::{Model, OnnxModel};
+pub use request::{ExplainRequest, GroupsSource, ImageRequest};
+pub use run::{explain_dataset, run_explain, GivenTables};

@@ -3,8 +3,8 @@
 
 use onnx_inspector::batch::{run_batch, BatchOptions};
 use onnx_inspector::explain::{Estimator, ShapMethod, ShapParams};
-use onnx_inspector::pipeline::{run_explain, ExplainRequest};
 use onnx_inspector::report::{summarize, ExplanationFile};
+use onnx_inspector::{run_explain, ExplainRequest};
 use parquet::file::reader::{FileReader, SerializedFileReader};
 use parquet::record::RowAccessor;
 use std::path::{Path, PathBuf};

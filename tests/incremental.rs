@@ -11,7 +11,7 @@ use onnx_inspector::explain::{
     Estimator, Evaluator, Explainer, Explanation, ShapExplainer, ShapMethod, ShapParams,
 };
 use onnx_inspector::model::{FirstLinear, Model, OnnxModel};
-use onnx_inspector::pipeline::{run_explain, ExplainRequest};
+use onnx_inspector::{run_explain, ExplainRequest};
 use serde_json::Value;
 use std::sync::atomic::{AtomicU64, Ordering};
 

@@ -13,28 +13,26 @@
 //! process writes it, and per-row seeds make each row's result independent of its batch: a run
 //! split into shards and merged, or killed and resumed, writes the same parts as one run.
 
-pub mod manifest;
+pub(crate) mod manifest;
 mod merge;
-pub mod parts;
-pub mod plan;
+pub(crate) mod parts;
+pub(crate) mod plan;
 mod source;
 
-pub use manifest::{Fingerprint, Manifest, MANIFEST};
+pub use manifest::MANIFEST;
+pub(crate) use manifest::{Fingerprint, Manifest};
 pub use merge::merge;
-pub use plan::{Shard, MAX_SAMPLE_ROWS};
+pub use plan::Shard;
+pub(crate) use plan::MAX_SAMPLE_ROWS;
 
-use crate::data::{parse_rows, Background};
 use crate::error::{Error, Result};
 use crate::explain::{Estimator, Method, Progress};
-use crate::model::{Model, SelectOutputs, Timed};
-use crate::pipeline::sha256_file;
-use crate::pipeline::{
-    build_meta, load_checked, load_model, resolve_estimator, run_rows, thread_pool,
-    uses_background, ExplainRequest, Reference,
-};
-use crate::players::{Players, PlayersRecord};
+use crate::model::{Model, Timed};
+use crate::players::PlayersRecord;
 use crate::report::charts::{write_streamed_charts, ChartOptions};
 use crate::report::{summarize, ExplanationFile, Meta, OutputSummary, Timings};
+use crate::request::ExplainRequest;
+use crate::run::{load_model, prepare, sha256_file, GivenTables, Prepared, Reference};
 use parts::{Rows, Sidecar};
 use plan::{sample_positions, Plan, Sums, HEAD_ROWS};
 use source::DataInput;
@@ -107,29 +105,6 @@ fn estimator_json(e: &Estimator) -> serde_json::Value {
     v
 }
 
-/// Sets the players every row has from a pass over the selected rows (superpixels only: the
-/// most segments of any row, so every part has the same player columns).
-fn fit_players(
-    players: &mut Players,
-    input: &DataInput,
-    selection: &[usize],
-    chunk: usize,
-) -> Result<()> {
-    if !players.per_row() {
-        return Ok(());
-    }
-    let mut rows = input.rows(selection)?;
-    let mut left = selection.len();
-    while left > 0 {
-        let Some((_, x)) = rows.next_chunk(chunk.min(left))? else {
-            break;
-        };
-        left -= x.nrows();
-        players.fit_rows(x.outer_iter())?;
-    }
-    Ok(())
-}
-
 /// Explains the rows of `req` into `opts.out` part by part; see the module documentation.
 pub fn run_batch(
     req: &ExplainRequest,
@@ -142,51 +117,33 @@ pub fn run_batch(
     }
     let out = &opts.out;
     let onnx = load_model(&req.model, req.output_names.clone(), req.engine)?;
-    let model = SelectOutputs::new(&onnx, &req.labels)?;
-    let m = model.n_features();
     std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
     let earlier = Manifest::read_in(out)?;
     let input = DataInput::open(&req.data, out)?;
-    let (names, total) = input.scan(m)?;
-    let mut players = Players::resolve(req, &names, &model.row_shape())?;
-    let selection = parse_rows(req.rows.as_deref(), total)?;
-    fit_players(&mut players, &input, &selection, opts.chunk_rows)?;
-    let estimator = resolve_estimator(req, &names, &players)?;
-    let n_players = players.count(m);
-    let player_names = players.names(&names);
-    estimator.check_players(n_players, players.kind())?;
-    // Reference rows: a background file, a sample of the data gathered in one pass, or LIME's
-    // training statistics (the whole data file unless --train is given).
-    let with_background = uses_background(&estimator, &players);
-    let reference = match (with_background, &req.train) {
-        (false, Some(p)) => Reference::Train(load_checked(p, m, "the training data")?),
-        (false, None) => Reference::Train(input.load()?),
-        (true, _) => Reference::Background(match &req.background {
-            Some(path) => Background::from_dataset(&load_checked(path, m, "the background")?),
-            None if req.background_size == 0 => {
-                return Err(Error::param("background_size", "must be at least 1"))
-            }
-            None => match (&estimator, &req.train) {
-                (Estimator::Lime(_), Some(p)) => Background::sample(
-                    &load_checked(p, m, "the training data")?,
-                    req.background_size,
-                    estimator.seed(),
-                ),
-                _ => input.background_sample(total, req.background_size, estimator.seed())?,
-            },
-        }),
-    };
-    let reference_file = match (&estimator, with_background) {
-        (Estimator::Lime(_), false) => req.train.as_ref(),
+    let prepared = prepare(&onnx, req, &input, GivenTables::default(), opts.chunk_rows)?;
+    let Prepared {
+        model,
+        names,
+        total,
+        selection,
+        players,
+        estimator,
+        reference,
+        pool,
+        meta,
+    } = &prepared;
+    let player_names = players.names(names);
+    let reference_file = match (estimator, reference) {
+        (Estimator::Lime(_), Reference::Train(_)) => req.train.as_ref(),
         _ => req.background.as_ref(),
     };
     let fingerprint = Fingerprint {
         model_sha256: sha256_file(&req.model)?,
         data_sha256: input.sha256()?,
-        data_rows: total,
+        data_rows: *total,
         rows: req.rows.clone(),
         selected_rows: selection.len(),
-        estimator: estimator_json(&estimator),
+        estimator: estimator_json(estimator),
         seed: estimator.seed(),
         reference_sha256: reference_file.map(|p| sha256_file(p)).transpose()?,
         background_size: req.background_size,
@@ -195,26 +152,14 @@ pub fn run_batch(
         chunk_rows: opts.chunk_rows,
         json_rows: opts.json_rows,
         engine: serde_json::to_value(onnx.engine()).unwrap_or_default(),
-        players: serde_json::to_value(players.record(&names)).unwrap_or_default(),
+        players: serde_json::to_value(players.record(names)).unwrap_or_default(),
     };
     let plan = Plan {
         rows: selection.len(),
         chunk: opts.chunk_rows,
     };
     let (first_part, end_part) = opts.shard.parts(plan.parts());
-    let method = estimator.method(n_players);
-    let mut meta = build_meta(
-        req,
-        &estimator,
-        &model,
-        n_players,
-        &reference,
-        method,
-        vec![],
-        Timings::default(),
-    )?;
-    meta.data = input.shown.clone();
-    meta.engine = onnx.engine();
+    let method = prepared.method();
     let meta_json = serde_json::to_string(&meta).map_err(|e| Error::Mismatch(e.to_string()))?;
     if opts.resume {
         if let Some(old) = &earlier {
@@ -296,12 +241,11 @@ pub fn run_batch(
         row_done: p.row_done,
         cancel: p.cancel,
     });
-    let timed = Timed::new(&model);
+    let timed = Timed::new(model);
     // Time in the estimator only, and time writing parts (fsynced), kept apart so that the
     // explain time compares with another library's explain calls.
     let (mut explain_seconds, mut write_seconds) = (0.0f64, 0.0f64);
-    let mut rows_src = input.rows(&selection)?;
-    let pool = thread_pool(req.threads)?;
+    let mut rows_src = input.rows(selection)?;
     let threads = pool.current_num_threads();
     let mut position = 0;
     for p in 0..end_part {
@@ -316,18 +260,7 @@ pub fn run_batch(
             .next_chunk(b - a)?
             .ok_or_else(|| Error::Mismatch(format!("part {p}: the data ended early")))?;
         let explaining = Instant::now();
-        let e = pool.install(|| {
-            run_rows(
-                &estimator,
-                &timed,
-                &names,
-                &players,
-                &reference,
-                &x,
-                &indices,
-                inner.as_ref(),
-            )
-        })?;
+        let e = prepared.explain(&timed, &x, &indices, inner.as_ref())?;
         explain_seconds += explaining.elapsed().as_secs_f64();
         let writing = Instant::now();
         let (pq, side) = parts::part_paths(out, p);

@@ -307,11 +307,6 @@ impl Rows {
     pub fn len(&self) -> usize {
         self.values.len()
     }
-
-    /// Whether no row is held.
-    pub fn is_empty(&self) -> bool {
-        self.values.is_empty()
-    }
 }
 
 /// Absolute paths of a folder's part files `p` for the given part range.

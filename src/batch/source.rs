@@ -3,7 +3,8 @@
 
 use crate::data::{read_npy, sample_rows, Background, BackgroundInfo, CsvRows, Dataset};
 use crate::error::{Error, Result};
-use ndarray::Array2;
+use crate::run::DataSource;
+use ndarray::{Array2, ArrayView2};
 use std::path::{Path, PathBuf};
 use tempfile::NamedTempFile;
 
@@ -79,7 +80,7 @@ impl DataInput {
 
     /// SHA-256 of the file's bytes, read in blocks.
     pub fn sha256(&self) -> Result<String> {
-        crate::pipeline::sha256_file(&self.path)
+        crate::run::sha256_file(&self.path)
     }
 
     /// The whole file in memory (LIME's default training statistics, `.npy`).
@@ -120,6 +121,42 @@ impl DataInput {
             next: 0,
             buf: Vec::new(),
         })
+    }
+}
+
+impl DataSource for DataInput {
+    fn columns(&self, m: usize) -> Result<(Vec<String>, usize)> {
+        self.scan(m)
+    }
+
+    fn for_each_chunk(
+        &self,
+        selection: &[usize],
+        chunk: usize,
+        f: &mut dyn FnMut(ArrayView2<f32>) -> Result<()>,
+    ) -> Result<()> {
+        let mut rows = self.rows(selection)?;
+        let mut left = selection.len();
+        while left > 0 {
+            let Some((_, x)) = rows.next_chunk(chunk.min(left))? else {
+                break;
+            };
+            left -= x.nrows();
+            f(x.view())?;
+        }
+        Ok(())
+    }
+
+    fn background_sample(&self, total: usize, n: usize, seed: u64) -> Result<Background> {
+        DataInput::background_sample(self, total, n, seed)
+    }
+
+    fn whole(&self) -> Result<Dataset> {
+        self.load()
+    }
+
+    fn shown(&self) -> String {
+        self.shown.clone()
     }
 }
 

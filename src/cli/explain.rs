@@ -10,10 +10,10 @@ use onnx_inspector::explain::{
     Discretizer, Estimator, LimeParams, Method, Progress, Sampling, Selection, ShapMethod,
     ShapParams, DEFAULT_BLOCK_ROWS,
 };
-use onnx_inspector::pipeline::{ExplainRequest, ImageRequest};
 use onnx_inspector::report::charts::ChartOptions;
 use onnx_inspector::report::summary::summary_table;
 use onnx_inspector::report::Meta;
+use onnx_inspector::{ExplainRequest, GroupsSource, ImageRequest};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
@@ -261,7 +261,7 @@ pub fn run(a: ExplainArgs) -> anyhow::Result<()> {
         train: a.train,
         categorical: a.categorical,
         engine: a.engine.into(),
-        groups: a.groups,
+        groups: a.groups.map(GroupsSource::File),
         image: ImageRequest {
             shape: image_shape,
             patch: a.patch,

@@ -1,6 +1,8 @@
 //! `train`: the reference network on a labelled CSV, exported to ONNX.
 
 use clap::Args;
+use onnx_inspector::report::charts::{write_history, EpochPoint};
+use onnx_inspector::report::ChartFormat;
 use onnx_inspector::train::{export, load_labelled, train, TrainOptions};
 use std::path::PathBuf;
 
@@ -66,6 +68,28 @@ pub fn run(a: TrainArgs) -> anyhow::Result<()> {
         );
     })?;
     let files = export(&a.out, &net, &history, data.values.view())?;
+    let curve = a.out.with_extension("history.png");
+    let title = format!(
+        "{}: Dense({}, relu) -> Dense({}, softmax), {} epochs",
+        a.out
+            .file_name()
+            .map_or(String::new(), |n| n.to_string_lossy().to_string()),
+        net.w1.ncols(),
+        net.w2.ncols(),
+        history.epochs.len()
+    );
+    let points: Vec<EpochPoint> = history
+        .epochs
+        .iter()
+        .map(|e| EpochPoint {
+            epoch: e.epoch,
+            loss: e.loss,
+            accuracy: e.accuracy,
+            val_loss: e.val_loss,
+            val_accuracy: e.val_accuracy,
+        })
+        .collect();
+    write_history(&points, &title, &curve, ChartFormat::Png)?;
     if let (Some(td), Some(tl)) = (&a.test_data, &a.test_labels) {
         let (test, y) = load_labelled(td, tl, Some(data.values.ncols()))?;
         let (loss, acc) = net.evaluate(test.values.view(), &y);
@@ -75,7 +99,7 @@ pub fn run(a: TrainArgs) -> anyhow::Result<()> {
         "wrote {}, {} and {}",
         files.model.display(),
         files.history.display(),
-        files.curve.display()
+        curve.display()
     );
     Ok(())
 }

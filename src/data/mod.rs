@@ -3,14 +3,12 @@
 
 mod background;
 mod csv_io;
-mod groups_file;
 pub mod image;
 mod npy_io;
 mod rows;
 
 pub use background::{sample_rows, Background, BackgroundInfo};
 pub use csv_io::{read_csv, read_labels, write_csv, CsvRows};
-pub use groups_file::read_groups;
 pub use npy_io::read_npy;
 pub use rows::parse_rows;
 

@@ -1,19 +1,21 @@
 //! The [`Explainer`] trait both estimator families implement, and the SHAP builder.
 
-use super::explanation::{Explained, Explanation, RowAttribution};
-use super::game::RowGame;
-use super::games::{Filling, Games, RowBackground, RowBackgroundAt, RowFill};
-use super::groups::FeatureGroups;
-use super::hierarchy::Hierarchy;
-use super::masker::{check_finite, Evaluator};
-use super::params::{Method, Sampling, ShapMethod, ShapParams};
-use super::player_kind::PlayerKind;
-use super::rounds::Rounds;
-use super::row_groups;
-use super::{exact, kernel, partition, permutation, sampling};
 use crate::error::{Error, Result};
+use crate::explain::explanation::{Explained, Explanation, RowAttribution};
+use crate::explain::game::masker::Evaluator;
+use crate::explain::game::row_game::RowGame;
+use crate::explain::game::row_games::{Filling, Games, RowBackground, RowBackgroundAt, RowFill};
+use crate::explain::method::Method;
+use crate::explain::params::{Sampling, ShapMethod, ShapParams};
+use crate::explain::players::feature_groups::FeatureGroups;
+use crate::explain::players::player_tree::Hierarchy;
+use crate::explain::players::row_players;
+use crate::explain::sampling;
+use crate::explain::shap::rounds::Rounds;
+use crate::explain::shap::{exact, kernel, partition, permutation};
 use crate::model::Model;
-use ndarray::{Array2, ArrayView2};
+use crate::player_kind::PlayerKind;
+use ndarray::ArrayView2;
 use rayon::prelude::*;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -83,13 +85,6 @@ pub(crate) fn check_rows(
         )));
     }
     Ok(())
-}
-
-/// Model outputs of `rows` as f64, checked finite.
-pub(crate) fn predict_f64(model: &dyn Model, rows: ArrayView2<f32>) -> Result<Array2<f64>> {
-    let y = model.predict(rows)?;
-    check_finite(&y)?;
-    Ok(y.mapv(f64::from))
 }
 
 /// Runs `row` over every row in parallel, reporting progress and stopping on cancel.
@@ -319,7 +314,7 @@ impl<'a> ShapExplainer<'a> {
             }
         }
         if let Some(sets) = &self.row_groups {
-            row_groups::check(sets, m, self.groups.is_some())?;
+            row_players::check(sets, m, self.groups.is_some())?;
         }
         let trees = self
             .hierarchy
@@ -355,7 +350,7 @@ impl Explainer for ShapExplainer<'_> {
         check_rows(self.model, x, indices)?;
         let m = self.model.n_features();
         let names = names_or_default(&self.names, m)?;
-        let groups = row_groups::resolve(
+        let groups = row_players::resolve(
             self.groups.as_ref(),
             self.row_groups.as_deref(),
             &names,
@@ -386,7 +381,7 @@ impl Explainer for ShapExplainer<'_> {
             },
             trees: match (method, &self.row_hierarchies) {
                 (Method::Partition, Some(trees)) => {
-                    row_groups::check_rows(trees.len(), x.nrows())?;
+                    row_players::check_rows(trees.len(), x.nrows())?;
                     trees.clone()
                 }
                 (Method::Partition, None) => vec![self.tree()],

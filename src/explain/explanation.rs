@@ -1,7 +1,7 @@
 //! The common result of every estimator: attributions per row, feature and output.
 
-use super::groups::FeatureGroups;
-use super::params::Method;
+use crate::explain::method::Method;
+use crate::explain::players::feature_groups::FeatureGroups;
 use ndarray::{Array2, Array3};
 use serde::{Deserialize, Serialize};
 

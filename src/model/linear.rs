@@ -1,7 +1,7 @@
 //! A model's first linear layer, exposed so that explainers can update its pre-activations
 //! incrementally when only a few input features change (see [`super::Model::first_linear`]).
 
-use super::dense::DenseChain;
+use crate::model::native::dense::DenseChain;
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2, CowArray, Ix2};
 
 /// The first layer x·W + b of a model whose remaining layers run on its pre-activations,

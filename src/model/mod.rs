@@ -1,37 +1,32 @@
 //! Models the explainers query: the [`Model`] trait, ONNX models run by tract (or by the dense
 //! and conv fast paths, or onnxruntime, when they match it), and closures for tests.
+//!
+//! Rooms: `tract/` (optimiser, guards, translators, what the file declares), `native/` (the dense
+//! and conv fast paths), `ort_engine.rs` (feature `ort`); `onnx.rs` loads a file, verifies the fast
+//! engines on probe rows and dispatches to the chosen one.
 
-mod batch_norm;
 mod closure;
-mod conv_chain;
-mod conv_kernels;
-mod conv_parse;
-mod dense;
 mod engine;
-mod guard;
 mod input_type;
 mod linear;
-mod narrow;
+mod native;
 mod onnx;
-mod optimiser;
 #[cfg(feature = "ort")]
 mod ort_engine;
 mod outputs;
-mod proto_info;
 mod timed;
-mod tract_tune;
-mod vexp;
+mod tract;
 
 pub use closure::FnModel;
 pub use engine::Engine;
 pub use input_type::InputType;
 pub use linear::FirstLinear;
 pub use onnx::{BatchMode, OnnxModel, PADDED_BATCH};
-pub use optimiser::{optimized, Pipeline};
 pub use outputs::{resolve_names, SelectOutputs};
-pub use proto_info::{ModelInfo, TensorInfo};
 pub use timed::Timed;
-pub use tract_tune::tile_batch_constants;
+pub use tract::optimiser::{optimized, Pipeline};
+pub use tract::proto_info::{ModelInfo, TensorInfo};
+pub use tract::tune::tile_batch_constants;
 
 use crate::error::{Error, Result};
 use ndarray::{Array2, ArrayView2};

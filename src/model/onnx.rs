@@ -1,17 +1,17 @@
 //! ONNX models loaded and run by tract: batch re-declaration, cached plans, pooled per-thread states.
 
-use super::conv_chain::ConvChain;
-use super::dense::DenseChain;
-use super::engine::Engine;
-use super::guard;
-use super::input_type::InputType;
-use super::optimiser::{self, Pipeline};
-#[cfg(feature = "ort")]
-use super::ort_engine::OrtEngine;
-use super::proto_info::{value_dims, ModelInfo};
-use super::tract_tune::tile_batch_constants;
 use super::{FirstLinear, Model};
 use crate::error::{Error, Result};
+use crate::model::engine::Engine;
+use crate::model::input_type::InputType;
+use crate::model::native::conv_chain::ConvChain;
+use crate::model::native::dense::DenseChain;
+#[cfg(feature = "ort")]
+use crate::model::ort_engine::OrtEngine;
+use crate::model::tract::guard;
+use crate::model::tract::optimiser::{self, Pipeline};
+use crate::model::tract::proto_info::{value_dims, ModelInfo};
+use crate::model::tract::tune::tile_batch_constants;
 use ndarray::{Array2, ArrayView2, Axis};
 use rayon::prelude::*;
 use std::collections::HashMap;
@@ -139,7 +139,7 @@ impl OnnxModel {
             })?;
 
         let mut onnx = tract_onnx::onnx().with_ignore_output_shapes(true);
-        super::batch_norm::register(&mut onnx.op_register);
+        crate::model::tract::batch_norm::register(&mut onnx.op_register);
         let parsed = guard::tract_result(path, "parsing the graph", || {
             onnx.model_for_proto_model(&proto)
         })?;
@@ -758,7 +758,7 @@ fn single_input<'a>(
                         "input '{}' is of type {}; only float32, int32 and int64 inputs are \
                          supported",
                         one.name,
-                        super::proto_info::elem_type_name(elem)
+                        crate::model::tract::proto_info::elem_type_name(elem)
                     ),
                 )),
             }

@@ -7,8 +7,6 @@ use crate::atomic::write_atomic;
 use crate::data::{read_labels, Dataset};
 use crate::error::{Error, Result};
 use crate::model::{Model, OnnxModel};
-use crate::report::charts::write_history;
-use crate::report::ChartFormat;
 use ndarray::ArrayView2;
 use std::path::{Path, PathBuf};
 
@@ -22,12 +20,10 @@ pub struct Exported {
     pub model: PathBuf,
     /// The per-epoch history (`.history.json`).
     pub history: PathBuf,
-    /// The loss/accuracy curve (`.history.png`).
-    pub curve: PathBuf,
 }
 
 /// Writes `net` as ONNX to `out`, checks that the file reproduces the network on `check_rows`
-/// through the model layer, and writes the history beside it.
+/// through the model layer, and writes the history beside it (`.history.json`).
 pub fn export(
     out: &Path,
     net: &Mlp,
@@ -52,20 +48,9 @@ pub fn export(
     write_atomic(&history_path, |w| {
         serde_json::to_writer_pretty(w, history).map_err(std::io::Error::other)
     })?;
-    let curve = out.with_extension("history.png");
-    let title = format!(
-        "{}: Dense({}, relu) -> Dense({}, softmax), {} epochs",
-        out.file_name()
-            .map_or(String::new(), |n| n.to_string_lossy().to_string()),
-        net.w1.ncols(),
-        net.w2.ncols(),
-        history.epochs.len()
-    );
-    write_history(history, &title, &curve, ChartFormat::Png)?;
     Ok(Exported {
         model: out.to_path_buf(),
         history: history_path,
-        curve,
     })
 }
 

@@ -5,13 +5,27 @@ use super::render::{save, Chart};
 use super::style::{text, DrawResult, LABEL_SIZE, SMALL_SIZE, TITLE_SIZE};
 use super::Format;
 use crate::error::Result;
-use crate::train::History;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use std::path::Path;
 
+/// One epoch of a training run as the curves chart draws it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct EpochPoint {
+    /// 1-based epoch number.
+    pub epoch: usize,
+    /// Training loss.
+    pub loss: f64,
+    /// Training accuracy.
+    pub accuracy: f64,
+    /// Validation loss, when rows were held out.
+    pub val_loss: Option<f64>,
+    /// Validation accuracy, when rows were held out.
+    pub val_accuracy: Option<f64>,
+}
+
 struct HistoryChart<'a> {
-    history: &'a History,
+    epochs: &'a [EpochPoint],
     title: String,
 }
 
@@ -24,7 +38,7 @@ impl HistoryChart<'_> {
         caption: &str,
         series: &[Series],
     ) -> DrawResult {
-        let epochs = self.history.epochs.len() as f64;
+        let epochs = self.epochs.len() as f64;
         let (lo, hi) = series
             .iter()
             .flat_map(|s| s.1.iter().map(|p| p.1))
@@ -44,7 +58,7 @@ impl HistoryChart<'_> {
             .label_style(text(SMALL_SIZE, palette::SUBTLE))
             .x_desc("epoch")
             .axis_desc_style(text(SMALL_SIZE, palette::SUBTLE))
-            .x_labels(self.history.epochs.len().min(12))
+            .x_labels(self.epochs.len().min(12))
             .x_label_formatter(&|v| format!("{v:.0}"))
             .draw()?;
         for (name, points, color) in series {
@@ -75,8 +89,8 @@ impl Chart for HistoryChart<'_> {
         root.draw_text(&self.title, &text(TITLE_SIZE, palette::TEXT), (20, 14))?;
         let body = root.margin(50, 0, 0, 0);
         let (left, right) = body.split_horizontally(500);
-        let e = &self.history.epochs;
-        let pts = |f: &dyn Fn(&crate::train::Epoch) -> Option<f64>| -> Vec<(f64, f64)> {
+        let e = self.epochs;
+        let pts = |f: &dyn Fn(&EpochPoint) -> Option<f64>| -> Vec<(f64, f64)> {
             e.iter()
                 .filter_map(|x| f(x).map(|v| (x.epoch as f64, v)))
                 .collect()
@@ -94,9 +108,14 @@ impl Chart for HistoryChart<'_> {
 }
 
 /// Draws the loss and accuracy curves of a training run.
-pub fn write_history(history: &History, title: &str, path: &Path, format: Format) -> Result<()> {
+pub fn write_history(
+    epochs: &[EpochPoint],
+    title: &str,
+    path: &Path,
+    format: Format,
+) -> Result<()> {
     let chart = HistoryChart {
-        history,
+        epochs,
         title: title.to_string(),
     };
     save(&chart, path, format)

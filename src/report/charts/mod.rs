@@ -25,7 +25,7 @@ mod render;
 pub mod style;
 mod waterfall;
 
-pub use history::write_history;
+pub use history::{write_history, EpochPoint};
 pub use image::{image_grid_size, ImageShape, MAX_IMAGE_ROWS};
 pub use overlay::overlay_size;
 

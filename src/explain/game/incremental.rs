@@ -1,0 +1,430 @@
+//! Coalition values through a model's first linear layer, updated incrementally.
+//!
+//! A masked row z (x on S, background row b elsewhere) has first-layer pre-activations
+//! z·W + b₁ = (b·W + b₁) + Σ_{j∈S} (x_j − b_j) W_j. So each coalition starts from a nearby one
+//! whose pre-activations are known (∅: the cached background, the full set: x, or one of the
+//! last coalitions of the block, or the complement of one), adds one scaled row of W per
+//! feature that differs, and only the rest of the model runs per row. A masked row that the
+//! update leaves unchanged (its background values equal x on every changed feature) reuses the
+//! output of the row it came from, as shap's permutation explainer does.
+
+use crate::error::Result;
+use crate::explain::game::coalition::Coalition;
+use crate::explain::game::predict::check_finite;
+use crate::model::{FirstLinear, Model};
+use ndarray::{Array2, ArrayView1, ArrayView2};
+use std::sync::Mutex;
+use std::time::Instant;
+
+/// Steps of at most this many features check whether a row changes at all.
+const SHORT_STEP: usize = 4;
+
+/// How many preceding coalitions of a block are tried as starting points.
+const WINDOW: usize = 2;
+
+/// Background rows' pre-activations and outputs, shared by every explained row.
+pub struct Incremental<'a> {
+    model: &'a dyn Model,
+    linear: &'a FirstLinear,
+    /// Background rows [B, M] in standard layout, as the first product sees them.
+    background: Array2<f32>,
+    /// b·W + b₁ for every background row [B, H].
+    bg_pre: Array2<f32>,
+    /// Model outputs of the background rows, from `bg_pre` [B, K].
+    bg_out: Array2<f32>,
+    /// Idle working spaces: one per block being evaluated at once, at most.
+    idle: Mutex<Vec<Buffers>>,
+}
+
+/// Where a masked row's pre-activations and output are stored.
+#[derive(Clone, Copy)]
+enum Loc {
+    /// Background row b unchanged.
+    Background(usize),
+    /// The explained row itself.
+    X,
+    /// Row r of the block's evaluated batch.
+    Row(usize),
+}
+
+/// How one coalition is reached.
+#[derive(Clone, Copy)]
+enum Start {
+    /// From ∅, the full set or an earlier coalition of the block, adding the features that differ.
+    From(Base),
+    /// As the complement of earlier coalition i: pre(S) = pre(∅) + pre(full) − pre(i), then
+    /// the features in which S differs from that complement.
+    Complement(usize),
+}
+
+/// A coalition whose pre-activations are known.
+#[derive(Clone, Copy)]
+enum Base {
+    Empty,
+    Full,
+    Earlier(usize),
+}
+
+/// Working space for one block, kept across blocks so that its pages are reused.
+#[derive(Default)]
+struct Buffers {
+    /// Where each masked row's output is, coalition by coalition.
+    locs: Vec<Loc>,
+    /// Pre-activations of the rows that need the model, `H` values each (only grows).
+    pre: Vec<f32>,
+    /// The (sign, feature) terms of the current step.
+    delta: Vec<(f32, usize)>,
+}
+
+/// Pre-activations of one explained row and the per-(background row, feature) coefficients.
+struct RowState {
+    /// x_j − b_j (both as the first product sees them) for every background row and feature [B, M].
+    diff: Array2<f32>,
+    /// x·W + b₁ [H].
+    x_pre: Vec<f32>,
+    /// f(x) through the same path [K].
+    x_out: Vec<f32>,
+}
+
+impl<'a> Incremental<'a> {
+    /// Caches the background's pre-activations; `None` when the model has no first linear layer.
+    pub fn new(model: &'a dyn Model, background: ArrayView2<f32>) -> Result<Option<Self>> {
+        let Some(linear) = model.first_linear() else {
+            return Ok(None);
+        };
+        if linear.n_inputs() != background.ncols() || linear.n_hidden() == 0 {
+            return Ok(None);
+        }
+        // Rows as the first product sees them (after a Normalization layer's per-column steps,
+        // which map a masked row to the same mask of the mapped rows).
+        let background = linear.inputs(background).into_owned();
+        let computing = Instant::now();
+        let bg_pre = linear.product(background.view());
+        model.count_first_layer(computing.elapsed());
+        let bg_out = standard(model.predict_from_linear(bg_pre.view())?);
+        check_finite(&bg_out)?;
+        Ok(Some(Incremental {
+            model,
+            linear,
+            background,
+            bg_pre,
+            bg_out,
+            idle: Mutex::new(Vec::new()),
+        }))
+    }
+
+    fn row_state(&self, x: ArrayView1<f32>) -> Result<RowState> {
+        let x_row = x.insert_axis(ndarray::Axis(0));
+        let x_in = self.linear.inputs(x_row);
+        let computing = Instant::now();
+        let x_pre = self.linear.product(x_in.view());
+        self.model.count_first_layer(computing.elapsed());
+        let x = x_in.row(0);
+        let x_out = standard(self.model.predict_from_linear(x_pre.view())?);
+        check_finite(&x_out)?;
+        let diff = Array2::from_shape_fn(self.background.dim(), |(b, j)| {
+            x[j] - self.background[[b, j]]
+        });
+        Ok(RowState {
+            diff,
+            x_pre: x_pre.into_raw_vec_and_offset().0,
+            x_out: x_out.into_raw_vec_and_offset().0,
+        })
+    }
+
+    /// v(S) for a block of coalitions of `players`, evaluated in order from one another.
+    pub fn block_values(
+        &self,
+        x: ArrayView1<f32>,
+        players: &[&[usize]],
+        block: &[Coalition],
+    ) -> Result<Array2<f64>> {
+        let state = self.row_state(x)?;
+        // A thread waiting inside the model's parallel loop may start another block, which then
+        // takes another idle working space (a new one only when all are in use).
+        let mut buffers = self
+            .idle
+            .lock()
+            .map(|mut v| v.pop())
+            .ok()
+            .flatten()
+            .unwrap_or_default();
+        let updating = Instant::now();
+        let n_rows = self.block_rows(&state, players, block, &mut buffers);
+        self.model.count_first_layer(updating.elapsed());
+        let values = self
+            .rest_of_model(&buffers.pre[..n_rows * self.linear.n_hidden()], n_rows)
+            .and_then(|out| self.average(&state, block.len(), &buffers.locs, &out));
+        if let Ok(mut idle) = self.idle.lock() {
+            idle.push(buffers);
+        }
+        values
+    }
+
+    /// Outputs of the model's layers after the first for `n_rows` rows of pre-activations.
+    fn rest_of_model(&self, pre: &[f32], n_rows: usize) -> Result<Array2<f32>> {
+        if n_rows == 0 {
+            return Ok(Array2::zeros((0, self.bg_out.ncols())));
+        }
+        let pre = ArrayView2::from_shape((n_rows, self.linear.n_hidden()), pre).expect("rows of H");
+        // Checked for NaN/inf through the averages: every row of the output enters one.
+        Ok(standard(self.model.predict_from_linear(pre)?))
+    }
+
+    /// Fills `buffers` with the block's masked rows: where each row's output comes from, and the
+    /// pre-activations of the rows that need the model; returns how many rows need it.
+    fn block_rows(
+        &self,
+        state: &RowState,
+        players: &[&[usize]],
+        block: &[Coalition],
+        buffers: &mut Buffers,
+    ) -> usize {
+        let nb = self.background.nrows();
+        let h = self.linear.n_hidden();
+        let n_players = players.len();
+        let Buffers { locs, pre, delta } = buffers;
+        locs.clear();
+        delta.clear();
+        // The buffer only grows: rows are written in place, never zero-filled or copied twice.
+        let need = block.len() * nb * h;
+        if pre.len() < need {
+            pre.resize(need, 0.0);
+        }
+        let mut n_rows = 0;
+        let full = Coalition::empty(n_players).complement(n_players);
+        let weights = self.linear.weights();
+        let weights = weights.as_slice().expect("standard layout");
+        let bg_pre = self.bg_pre.as_slice().expect("standard layout");
+        for (i, c) in block.iter().enumerate() {
+            let start = choose_start(block, i, c, n_players);
+            delta.clear();
+            let (reference, complement_of): (Coalition, Option<usize>) = match start {
+                Start::From(Base::Empty) => (Coalition::empty(n_players), None),
+                Start::From(Base::Full) => (full.clone(), None),
+                Start::From(Base::Earlier(e)) => (block[e].clone(), None),
+                Start::Complement(e) => (block[e].complement(n_players), Some(e)),
+            };
+            // Features to add (in S, not in the reference) or to remove.
+            for (w, (&t, &r)) in c.words().iter().zip(reference.words()).enumerate() {
+                let mut bits = t ^ r;
+                while bits != 0 {
+                    let bit = bits.trailing_zeros();
+                    bits &= bits - 1;
+                    let sign = if t >> bit & 1 == 1 { 1.0 } else { -1.0 };
+                    let features = players[w * 64 + bit as usize];
+                    delta.extend(features.iter().map(|&j| (sign, j)));
+                }
+            }
+            for b in 0..nb {
+                let diff = state.diff.row(b);
+                let diff = diff.as_slice().expect("standard layout");
+                // A short step may leave the row as it was; a long one practically never does, and
+                // adding the zero terms gives the same sums.
+                let changed =
+                    delta.len() > SHORT_STEP || delta.iter().any(|&(_, j)| diff[j] != 0.0);
+                let source = match start {
+                    Start::From(Base::Empty) => Loc::Background(b),
+                    Start::From(Base::Full) => Loc::X,
+                    Start::From(Base::Earlier(e)) | Start::Complement(e) => locs[e * nb + b],
+                };
+                if complement_of.is_none() && !changed {
+                    locs.push(source);
+                    continue;
+                }
+                let r = n_rows;
+                n_rows += 1;
+                let (earlier, rest) = pre.split_at_mut(r * h);
+                let dst = &mut rest[..h];
+                let of: &[f32] = match source {
+                    Loc::Background(bb) => &bg_pre[bb * h..(bb + 1) * h],
+                    Loc::X => &state.x_pre,
+                    Loc::Row(rr) => &earlier[rr * h..(rr + 1) * h],
+                };
+                match complement_of {
+                    // The row is its source plus the update, read straight from the source.
+                    None => accumulate(dst, Some(of), delta, diff, weights),
+                    Some(_) => {
+                        // pre(complement of E) = pre(∅) + pre(full) − pre(E), per background row.
+                        let bg = &bg_pre[b * h..(b + 1) * h];
+                        for (((d, &g), &xv), &ev) in
+                            dst.iter_mut().zip(bg).zip(&state.x_pre).zip(of)
+                        {
+                            *d = g + xv - ev;
+                        }
+                        accumulate(dst, None, delta, diff, weights);
+                    }
+                }
+                locs.push(Loc::Row(r));
+            }
+        }
+        n_rows
+    }
+
+    /// v(S) for the block's coalitions: the mean output over each one's background rows.
+    fn average(
+        &self,
+        state: &RowState,
+        n_coalitions: usize,
+        locs: &[Loc],
+        out: &Array2<f32>,
+    ) -> Result<Array2<f64>> {
+        let nb = self.background.nrows();
+        let k = self.bg_out.ncols();
+        let mut values = Array2::<f64>::zeros((n_coalitions, k));
+        let mut acc = vec![0.0f64; k];
+        for (i, mut dst) in values.outer_iter_mut().enumerate() {
+            acc.fill(0.0);
+            for &loc in &locs[i * nb..(i + 1) * nb] {
+                let row: &[f32] = match loc {
+                    Loc::Background(b) => self.bg_out.row(b).to_slice().expect("standard layout"),
+                    Loc::X => &state.x_out,
+                    Loc::Row(r) => out.row(r).to_slice().expect("standard layout"),
+                };
+                for (a, &v) in acc.iter_mut().zip(row) {
+                    *a += v as f64;
+                }
+            }
+            for (d, a) in dst.iter_mut().zip(&acc) {
+                *d = a / nb as f64;
+            }
+        }
+        if !values.iter().all(|v| v.is_finite()) {
+            // A sum of f32s in f64 is non-finite only if a term is: name that model row.
+            check_finite(out)?;
+        }
+        Ok(values)
+    }
+}
+
+/// The array in row-major layout (a column selection may return another).
+fn standard(a: Array2<f32>) -> Array2<f32> {
+    if a.is_standard_layout() {
+        a
+    } else {
+        a.as_standard_layout().into_owned()
+    }
+}
+
+/// dst = init + Σ_t s_t (x_j − b_j) W[j] over the (sign s_t, feature j) terms, with `diff` = x − b,
+/// W `[M, h]` row-major, and `init` = dst itself when `None`.
+fn accumulate(
+    dst: &mut [f32],
+    init: Option<&[f32]>,
+    terms: &[(f32, usize)],
+    diff: &[f32],
+    w: &[f32],
+) {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
+        // SAFETY: the CPU supports AVX2 and FMA, checked just above.
+        unsafe { accumulate_avx2(dst, init, terms, diff, w) };
+        return;
+    }
+    if let Some(init) = init {
+        dst.copy_from_slice(init);
+    }
+    let h = dst.len();
+    for &(sign, j) in terms {
+        let a = sign * diff[j];
+        for (d, &v) in dst.iter_mut().zip(&w[j * h..(j + 1) * h]) {
+            *d += a * v;
+        }
+    }
+}
+
+/// [`accumulate`] with 64 lanes of `dst` held in eight registers across all terms.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn accumulate_avx2(
+    dst: &mut [f32],
+    init: Option<&[f32]>,
+    terms: &[(f32, usize)],
+    diff: &[f32],
+    w: &[f32],
+) {
+    use std::arch::x86_64::*;
+    let h = dst.len();
+    assert!(
+        init.is_none_or(|i| i.len() == h),
+        "init has the width of dst"
+    );
+    assert!(
+        terms.iter().all(|&(_, j)| (j + 1) * h <= w.len()),
+        "every term's row of W is inside W"
+    );
+    // All accesses go through these pointers: `src` may be `dst` itself.
+    let d0 = dst.as_mut_ptr();
+    let src = init.map_or(d0 as *const f32, |i| i.as_ptr());
+    let wp0 = w.as_ptr();
+    let mut start = 0;
+    // SAFETY (all blocks below): lanes start..start + 64 (or + 8, or one) are below h, the width
+    // of dst and init, and each term's row j * h .. (j + 1) * h lies in w, as asserted above.
+    while start + 64 <= h {
+        let mut acc = [_mm256_setzero_ps(); 8];
+        for (v, a) in acc.iter_mut().enumerate() {
+            *a = unsafe { _mm256_loadu_ps(src.add(start + 8 * v)) };
+        }
+        for &(sign, j) in terms {
+            let cv = _mm256_set1_ps(sign * diff[j]);
+            let wp = unsafe { wp0.add(j * h + start) };
+            for (v, a) in acc.iter_mut().enumerate() {
+                *a = _mm256_fmadd_ps(cv, unsafe { _mm256_loadu_ps(wp.add(8 * v)) }, *a);
+            }
+        }
+        for (v, a) in acc.iter().enumerate() {
+            unsafe { _mm256_storeu_ps(d0.add(start + 8 * v), *a) };
+        }
+        start += 64;
+    }
+    while start + 8 <= h {
+        let mut a = unsafe { _mm256_loadu_ps(src.add(start)) };
+        for &(sign, j) in terms {
+            let wv = unsafe { _mm256_loadu_ps(wp0.add(j * h + start)) };
+            a = _mm256_fmadd_ps(_mm256_set1_ps(sign * diff[j]), wv, a);
+        }
+        unsafe { _mm256_storeu_ps(d0.add(start), a) };
+        start += 8;
+    }
+    for i in start..h {
+        let mut v = unsafe { *src.add(i) };
+        for &(sign, j) in terms {
+            v = (sign * diff[j]).mul_add(w[j * h + i], v);
+        }
+        unsafe { *d0.add(i) = v };
+    }
+}
+
+/// Number of players in which two coalitions differ.
+fn distance(a: &Coalition, b: &Coalition) -> usize {
+    a.words()
+        .iter()
+        .zip(b.words())
+        .map(|(x, y)| (x ^ y).count_ones() as usize)
+        .sum()
+}
+
+/// The cheapest way to reach coalition `i` of the block: fewest rows of W to add, preferring
+/// (on ties) ∅, the full set, then the nearest earlier coalition, then a complement.
+fn choose_start(block: &[Coalition], i: usize, c: &Coalition, n: usize) -> Start {
+    let size = c.len();
+    let mut best = (size, Start::From(Base::Empty));
+    if n - size < best.0 {
+        best = (n - size, Start::From(Base::Full));
+    }
+    let earlier = i.saturating_sub(WINDOW)..i;
+    for e in earlier.clone().rev() {
+        let d = distance(c, &block[e]);
+        if d < best.0 {
+            best = (d, Start::From(Base::Earlier(e)));
+        }
+    }
+    // The complement costs one pass more than an update of the same size, and reuses no rows.
+    for e in earlier.rev() {
+        let d = n - distance(c, &block[e]) + 1;
+        if d < best.0 {
+            best = (d, Start::Complement(e));
+        }
+    }
+    best.1
+}

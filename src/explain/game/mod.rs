@@ -1,0 +1,8 @@
+//! The game of one explained row: coalitions, the masker that evaluates v(S) in batches (incrementally through a first linear layer), and per-row references.
+
+pub(crate) mod coalition;
+pub(crate) mod incremental;
+pub(crate) mod masker;
+pub(crate) mod predict;
+pub(crate) mod row_game;
+pub(crate) mod row_games;

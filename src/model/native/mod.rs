@@ -1,0 +1,9 @@
+//! Native fast paths used only when they match tract on probe rows: dense chains (sgemm, AVX2
+//! narrow head, vectorised exp) and sequential CNNs (NHWC im2col kernels).
+
+pub(crate) mod conv_chain;
+pub(crate) mod conv_kernels;
+pub(crate) mod conv_parse;
+pub(crate) mod dense;
+pub(crate) mod narrow;
+pub(crate) mod vexp;
