@@ -45,13 +45,16 @@ class _Explainer:
 def explain(ds, model_path: str, features: Sequence[str], background: Any = None,
             train: Any = None, id_col: Optional[str] = None, row_col: Optional[str] = None,
             engine: str = "auto", output_names: Optional[Sequence[str]] = None,
-            batch_size: int = 1024, concurrency: int = 1, threads: int = 1, **options):
+            batch_size: int = 1024, concurrency: int = 1, num_cpus: float = 1,
+            threads: int = 1, **options):
     """Explains every row of the Ray Dataset `ds` (see the module documentation); background
-    and train are tables (pandas, numpy, pyarrow). Other options as `onnx_inspector.explain`."""
+    and train are tables (pandas, numpy, pyarrow). `concurrency` workers of `num_cpus` CPUs each
+    (leave CPUs for Ray Data's own read and split tasks), `threads` explaining threads per worker.
+    Other options as `onnx_inspector.explain`."""
     features = list(features)
     _needs_tables(options.get("method", "auto"), options, background, train)
-    bg = as_table(background, "background", features, True) if background is not None else None
-    tr = as_table(train, "train", features, True) if train is not None else None
+    bg = as_table(background, "background", features, True)[0] if background is not None else None
+    tr = as_table(train, "train", features, True)[0] if train is not None else None
     if row_col is None:
         import numpy as np
         import pyarrow as pa
@@ -68,4 +71,5 @@ def explain(ds, model_path: str, features: Sequence[str], background: Any = None
         batch_format="pyarrow",
         batch_size=batch_size,
         concurrency=concurrency,
+        num_cpus=num_cpus,
     )

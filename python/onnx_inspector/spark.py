@@ -148,8 +148,9 @@ def explain(df, model_path: str, features: Optional[Sequence[str]] = None,
 
     spark.sparkContext.addFile(os.path.abspath(model_path))
     shipped = os.path.basename(model_path)
-    bg = None if background is None else as_table(background, "background", features, True)
-    tr = None if train is None else as_table(train, "train", features, True)
+    # Shipped to the workers as float32 matrices in the order of `features`.
+    bg = None if background is None else as_table(background, "background", features, True)[0]
+    tr = None if train is None else as_table(train, "train", features, True)[0]
     names = list(output_names) if output_names is not None else None
 
     def run(batches):

@@ -6,7 +6,6 @@
 //! so the same seed and options give the CLI's values.
 
 mod charts;
-mod compat;
 mod errors;
 mod options;
 mod result;

@@ -1,10 +1,9 @@
 //! Python keyword options into the library's [`ExplainRequest`], with the CLI's names and
 //! defaults; an unknown keyword or value is a `ValueError` naming it.
 
-use crate::compat::{GroupsSource, Req};
 use onnx_inspector::data::image::{ImageShape, MaskFill};
 use onnx_inspector::explain::{Discretizer, Estimator, LimeParams, ShapMethod, ShapParams};
-use onnx_inspector::pipeline::ExplainRequest;
+use onnx_inspector::{ExplainRequest, GroupsSource};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString};
@@ -104,7 +103,11 @@ impl<'py> Keywords<'_, 'py> {
 }
 
 /// The request for `model_path` and data labelled `data_label`, from the options `kw`.
-pub fn request(model_path: PathBuf, data_label: &str, kw: &Bound<PyDict>) -> PyResult<Req> {
+pub fn request(
+    model_path: PathBuf,
+    data_label: &str,
+    kw: &Bound<PyDict>,
+) -> PyResult<ExplainRequest> {
     for key in kw.keys() {
         let key: String = key.extract()?;
         if !KEYS.contains(&key.as_str()) {
@@ -149,14 +152,14 @@ pub fn request(model_path: PathBuf, data_label: &str, kw: &Bound<PyDict>) -> PyR
     if let Some(v) = k.raw("categorical")? {
         req.categorical = names_or_indices(&v, "categorical")?;
     }
-    let groups = k.raw("groups")?.map(|v| groups(&v)).transpose()?;
+    req.groups = k.raw("groups")?.map(|v| groups(&v)).transpose()?;
     req.image.shape = image_shape;
     req.image.patch = k.get("patch")?;
     req.image.superpixels = k.get("superpixels")?;
     req.image.compactness = k.get("compactness")?;
     req.image.fill = mask;
-    req.estimator = estimator(&method, &k, crate::compat::switched(&req, groups.is_some()))?;
-    Ok(Req { req, groups })
+    req.estimator = estimator(&method, &k, req.switched_players())?;
+    Ok(req)
 }
 
 /// The estimator for `method` (`auto`, `exact`, `kernel`, `permutation`, `partition`, `lime`).
@@ -189,7 +192,7 @@ fn estimator(method: &str, k: &Keywords, switched: bool) -> PyResult<Estimator> 
                 .to_string(),
         ));
     }
-    let defaults = crate::compat::lime_for_players(switched);
+    let defaults = LimeParams::defaults_for(switched);
     Ok(Estimator::Lime(LimeParams {
         num_samples: samples.unwrap_or(defaults.num_samples),
         num_features: k.get("num_features")?.unwrap_or(defaults.num_features),

@@ -1,12 +1,12 @@
 //! The one place the binding calls the library's run front: load a model, explain tables in memory.
 
-use crate::compat::Req as ExplainRequest;
 use onnx_inspector::data::Dataset;
 use onnx_inspector::explain::Progress;
 use onnx_inspector::model::{Engine, OnnxModel};
-use onnx_inspector::pipeline::load_model;
 use onnx_inspector::report::ExplanationFile;
+use onnx_inspector::run::load_model;
 use onnx_inspector::Result;
+use onnx_inspector::{explain_dataset, explain_dataset_at, ExplainRequest, GivenTables};
 use std::path::Path;
 
 /// Loads a model for `engine` with output names replaced if given.
@@ -25,5 +25,9 @@ pub fn explain(
     row_ids: Option<&[usize]>,
     progress: Option<&Progress>,
 ) -> Result<ExplanationFile> {
-    crate::compat::explain(onnx, data, background, train, req, row_ids, progress)
+    let given = GivenTables { background, train };
+    match row_ids {
+        None => explain_dataset(onnx, data, given, req, progress),
+        Some(ids) => explain_dataset_at(onnx, data, given, ids, req, progress),
+    }
 }

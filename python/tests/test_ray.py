@@ -36,7 +36,7 @@ def test_ray_equals_one_cli_run(ray, tmp_path, numbered):
     ds = ray.data.from_arrow(pa.table(cols)).repartition(4)
     out = oir.explain(ds, str(DIABETES), features=names, background=bg, id_col="key",
                       row_col="n" if numbered else None, method="kernel", samples=150, seed=2,
-                      batch_size=64, concurrency=2)
+                      batch_size=64, concurrency=2, num_cpus=0.5)
     got = pa.concat_tables(ray.get(out.to_arrow_refs())).sort_by("row")
     assert got.column("key").to_pylist() == [f"k{i}" for i in range(len(x))]
     got = got.drop_columns(["key"])
