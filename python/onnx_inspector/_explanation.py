@@ -42,7 +42,10 @@ def arrow_batch(cols: Dict[str, np.ndarray], ids: Optional[Any] = None,
     arrays, names = [], list(cols)
     if id_col is not None:
         per_row = len(cols["row"]) // max(len(ids), 1)
-        arrays.append(ids.take(pa.array(np.repeat(np.arange(len(ids)), per_row))))
+        repeated = ids.take(pa.array(np.repeat(np.arange(len(ids)), per_row)))
+        if isinstance(repeated, pa.ChunkedArray):  # a Table's column
+            repeated = repeated.combine_chunks()
+        arrays.append(repeated)
         names.insert(0, id_col)
     for name, v in cols.items():
         if name == "output":
