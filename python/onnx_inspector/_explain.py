@@ -125,10 +125,16 @@ def explain(model, X, background=None, method: str = "auto", samples: Optional[i
     return build(d, result)
 
 
+def _uses_train(method: str, options: Dict[str, Any]) -> bool:
+    """Whether LIME takes training statistics (lime_tabular) rather than background rows (LIME
+    over players switched on and off: groups, patches, superpixels)."""
+    switched = any(options.get(k) is not None for k in ("groups", "patch", "superpixels"))
+    return method == "lime" and not switched
+
+
 def _needs_tables(method: str, options: Dict[str, Any], background, train) -> None:
     """Batches are explained one at a time: the reference rows must be given as tables."""
-    switched = any(options.get(k) is not None for k in ("groups", "patch", "superpixels"))
-    if method == "lime" and not switched:
+    if _uses_train(method, options):
         if train is None:
             raise ValueError("train: LIME over batches needs the training rows as a table "
                              "(its statistics cannot come from one batch)")

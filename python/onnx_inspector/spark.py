@@ -22,7 +22,7 @@ from typing import Any, Dict, List, Optional, Sequence
 
 import numpy as np
 
-from ._explain import Model, _needs_tables, explain_batches
+from ._explain import Model, _needs_tables, _uses_train, explain_batches
 from ._explanation import STDERR_SUFFIX
 from ._tables import as_table
 from . import _native
@@ -128,8 +128,7 @@ def explain(df, model_path: str, features: Optional[Sequence[str]] = None,
     if isinstance(background, (int, np.integer)) and not isinstance(background, bool):
         background = _rows_at(df, features, offsets, _native.sample_rows(total, int(background), seed))
     background = _spark_table(background, features)
-    switched = any(options.get(k) is not None for k in ("groups", "patch", "superpixels"))
-    if method == "lime" and not switched and train is None:
+    if _uses_train(method, options) and train is None:
         train = df.select(*features).toArrow()
     train = _spark_table(train, features)
     _needs_tables(method, options, background, train)
