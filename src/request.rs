@@ -108,7 +108,7 @@ impl ExplainRequest {
 
     /// Checks every rule that needs no file: players, estimator options, background size. The
     /// rules that need the data (names, counts, budgets against players) run in
-    /// [`crate::run::prepare`], still before any row is explained or any file written.
+    /// `run::prepare`, still before any row is explained or any file written.
     pub fn check(&self) -> Result<()> {
         let image = &self.image;
         if self.groups.is_some() && image.wanted() {

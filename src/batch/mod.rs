@@ -30,7 +30,7 @@ use crate::explain::{Estimator, Method, Progress};
 use crate::model::{Model, Timed};
 use crate::players::PlayersRecord;
 use crate::report::charts::{write_streamed_charts, ChartOptions};
-use crate::report::{summarize, ExplanationFile, Meta, OutputSummary, Timings};
+use crate::report::{summarize, summarize_sums, ExplanationFile, Meta, OutputSummary, Timings};
 use crate::request::ExplainRequest;
 use crate::run::{load_model, prepare, sha256_file, GivenTables, Prepared, Reference};
 use parts::{Rows, Sidecar};
@@ -305,17 +305,8 @@ pub(crate) fn finish(
         manifest.complete = true;
         manifest.timings = Some(timings.clone());
         manifest.write_in(out)?;
-        let m = manifest.feature_names.len();
-        let summary = manifest
-            .output_names
-            .iter()
-            .map(|name| OutputSummary {
-                output: name.clone(),
-                mean_abs: vec![0.0; m],
-                mean: vec![0.0; m],
-                ranking: (0..m).collect(),
-            })
-            .collect();
+        let zeros = vec![vec![0.0; manifest.feature_names.len()]; manifest.output_names.len()];
+        let summary = summarize_sums(&manifest.output_names, &zeros, &zeros, 0);
         let mut meta = meta.clone();
         meta.timings = timings;
         let file = ExplanationFile {
@@ -385,19 +376,7 @@ pub(crate) fn finish(
     let mut meta = meta.clone();
     meta.timings = timings.clone();
     let n = sums.rows;
-    let stream_summary: Vec<OutputSummary> = output_names
-        .iter()
-        .enumerate()
-        .map(|(o, name)| {
-            let mean_abs: Vec<f64> = sums.abs[o].iter().map(|v| v / n as f64).collect();
-            OutputSummary {
-                output: name.clone(),
-                ranking: crate::explain::rank_desc(&mean_abs),
-                mean: sums.signed[o].iter().map(|v| v / n as f64).collect(),
-                mean_abs,
-            }
-        })
-        .collect();
+    let stream_summary = summarize_sums(&output_names, &sums.abs, &sums.signed, n);
     let build = |rows: Rows, summary: Vec<OutputSummary>, meta: Meta| -> ExplanationFile {
         let lime = (!rows.lime.is_empty()).then_some(rows.lime);
         ExplanationFile {

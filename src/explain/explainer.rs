@@ -1,6 +1,7 @@
 //! The [`Explainer`] trait both estimator families implement, and the SHAP builder.
 
 use crate::error::{Error, Result};
+use crate::explain::builder::{core_setters, BuilderCore};
 use crate::explain::explanation::{Explained, Explanation, RowAttribution};
 use crate::explain::game::masker::Evaluator;
 use crate::explain::game::row_game::RowGame;
@@ -130,14 +131,9 @@ pub(crate) fn par_rows<S: Send>(
 /// # Ok::<(), onnx_inspector::Error>(())
 /// ```
 pub struct ShapExplainer<'a> {
-    model: &'a dyn Model,
+    core: BuilderCore<'a>,
     background: ArrayView2<'a, f32>,
     params: ShapParams,
-    names: Option<Vec<String>>,
-    groups: Option<FeatureGroups>,
-    row_groups: Option<Vec<FeatureGroups>>,
-    row_background: Option<RowFill<'a>>,
-    progress: Option<&'a Progress<'a>>,
     hierarchy: Option<Hierarchy>,
     row_hierarchies: Option<Vec<Hierarchy>>,
 }
@@ -146,53 +142,19 @@ impl<'a> ShapExplainer<'a> {
     /// An explainer with the default settings (`auto`, [`ShapParams::budget`]'s default, seed 0).
     pub fn new(model: &'a dyn Model, background: ArrayView2<'a, f32>) -> Self {
         ShapExplainer {
-            model,
+            core: BuilderCore::new(model),
             background,
             params: ShapParams::default(),
-            names: None,
-            groups: None,
-            row_groups: None,
-            row_background: None,
-            progress: None,
             hierarchy: None,
             row_hierarchies: None,
         }
     }
 
-    /// Players that are groups of features (default: every feature its own player).
-    pub fn groups(mut self, groups: FeatureGroups) -> Self {
-        self.groups = Some(groups);
-        self
-    }
+    core_setters!();
 
-    /// Players of each explained row's own (one set per row, in row order, all with the same
-    /// number of players), e.g. every image's superpixels.
-    pub fn row_groups(mut self, groups: Vec<FeatureGroups>) -> Self {
-        self.row_groups = Some(groups);
-        self
-    }
-
-    /// Absent features of each row take the values of `rows(x)` instead of the background's
-    /// (a single row makes v(S) the model's output on one masked input, as shap's image masker).
-    pub fn row_background(mut self, rows: &'a RowBackground<'a>) -> Self {
-        self.row_background = Some(RowFill::Row(rows));
-        self
-    }
-
-    /// As `row_background`, with `rows(i, x)` also given the row's position among the rows
-    /// explained (e.g. to reuse its superpixels).
-    pub fn row_background_at(mut self, rows: &'a RowBackgroundAt<'a>) -> Self {
-        self.row_background = Some(RowFill::At(rows));
-        self
-    }
-
-    /// Number of players: groups, or features.
+    /// Number of players: each row's own groups, the groups, or the features.
     fn n_players(&self) -> usize {
-        match (&self.groups, &self.row_groups) {
-            (_, Some(sets)) => sets.first().map_or(0, FeatureGroups::len),
-            (Some(g), None) => g.len(),
-            (None, None) => self.model.n_features(),
-        }
+        self.core.n_players()
     }
 
     /// Replaces all settings.
@@ -237,12 +199,6 @@ impl<'a> ShapExplainer<'a> {
         self
     }
 
-    /// Feature names for the explanation (default `Feature 0`, `Feature 1`...).
-    pub fn feature_names(mut self, names: Vec<String>) -> Self {
-        self.names = Some(names);
-        self
-    }
-
     /// The tree of players partition SHAP recurses over (default: [`Hierarchy::grid`] for image
     /// rows of rank 3 without groups, else [`Hierarchy::halving`]).
     pub fn hierarchy(mut self, hierarchy: Hierarchy) -> Self {
@@ -260,22 +216,18 @@ impl<'a> ShapExplainer<'a> {
     /// The partition tree over all players: the caller's, else shap's image tree for image rows
     /// (H×W×C) of single features, else recursive halving.
     fn tree(&self) -> Hierarchy {
-        let m = self.model.n_features();
-        match (&self.hierarchy, &self.model.row_shape()[..]) {
+        let m = self.core.model.n_features();
+        match (&self.hierarchy, &self.core.model.row_shape()[..]) {
             (Some(h), _) => h.clone(),
             (None, &[h, w, c])
-                if self.groups.is_none() && self.row_groups.is_none() && h * w * c == m =>
+                if self.core.groups.is_none()
+                    && self.core.row_groups.is_none()
+                    && h * w * c == m =>
             {
                 Hierarchy::grid([h, w, c])
             }
             (None, _) => Hierarchy::halving(self.n_players()),
         }
-    }
-
-    /// Progress and cancellation hooks.
-    pub fn progress(mut self, progress: &'a Progress<'a>) -> Self {
-        self.progress = Some(progress);
-        self
     }
 
     /// The settings in force.
@@ -285,7 +237,7 @@ impl<'a> ShapExplainer<'a> {
 
     /// Whether coalitions are evaluated through the model or incrementally from its first layer.
     pub fn evaluator(&self) -> Evaluator {
-        self.params.evaluator(self.model)
+        self.params.evaluator(self.core.model)
     }
 
     /// Incremental first-layer evaluation on or off (on by default when the model allows it).
@@ -295,7 +247,7 @@ impl<'a> ShapExplainer<'a> {
     }
 
     fn check(&self) -> Result<()> {
-        let m = self.model.n_features();
+        let m = self.core.model.n_features();
         if self.background.ncols() != m {
             return Err(Error::Mismatch(format!(
                 "the model takes {m} features; the background has {}",
@@ -305,7 +257,7 @@ impl<'a> ShapExplainer<'a> {
         if self.background.nrows() == 0 {
             return Err(Error::Mismatch("the background has no rows".into()));
         }
-        if let Some(g) = &self.groups {
+        if let Some(g) = &self.core.groups {
             if g.n_features() != m {
                 return Err(Error::Mismatch(format!(
                     "the groups cover {} features; the model takes {m}",
@@ -313,8 +265,8 @@ impl<'a> ShapExplainer<'a> {
                 )));
             }
         }
-        if let Some(sets) = &self.row_groups {
-            row_players::check(sets, m, self.groups.is_some())?;
+        if let Some(sets) = &self.core.row_groups {
+            row_players::check(sets, m, self.core.groups.is_some())?;
         }
         let trees = self
             .hierarchy
@@ -332,7 +284,7 @@ impl<'a> ShapExplainer<'a> {
                 ));
             }
         }
-        let kind = match self.groups.is_some() || self.row_groups.is_some() {
+        let kind = match self.core.groups.is_some() || self.core.row_groups.is_some() {
             true => PlayerKind::Groups,
             false => PlayerKind::Features,
         };
@@ -347,24 +299,25 @@ impl Explainer for ShapExplainer<'_> {
 
     fn explain_indexed(&self, x: ArrayView2<f32>, indices: &[usize]) -> Result<Explanation> {
         self.check()?;
-        check_rows(self.model, x, indices)?;
-        let m = self.model.n_features();
-        let names = names_or_default(&self.names, m)?;
+        check_rows(self.core.model, x, indices)?;
+        let m = self.core.model.n_features();
+        let names = names_or_default(&self.core.names, m)?;
         let groups = row_players::resolve(
-            self.groups.as_ref(),
-            self.row_groups.as_deref(),
+            self.core.groups.as_ref(),
+            self.core.row_groups.as_deref(),
             &names,
             x.nrows(),
         )?;
         let sets = self
+            .core
             .row_groups
             .as_deref()
             .unwrap_or(std::slice::from_ref(&groups));
         let games = Games::new(
-            self.model,
+            self.core.model,
             Filling {
                 background: self.background,
-                row_background: self.row_background,
+                row_background: self.core.row_background,
                 block_rows: self.params.block_rows,
                 incremental: self.params.incremental,
             },
@@ -390,7 +343,7 @@ impl Explainer for ShapExplainer<'_> {
         };
         let rows = par_rows(
             x.nrows(),
-            self.progress,
+            self.core.progress,
             || (),
             |_, i| {
                 let rng = sampling::row_rng(self.params.seed, indices[i]);
@@ -400,7 +353,7 @@ impl Explainer for ShapExplainer<'_> {
         Ok(Explanation::from_rows(
             method,
             &groups,
-            self.model.output_names().to_vec(),
+            self.core.model.output_names().to_vec(),
             Explained {
                 row_indices: indices.to_vec(),
                 data: x.to_owned(),
@@ -409,7 +362,7 @@ impl Explainer for ShapExplainer<'_> {
             },
             rows,
         )
-        .with_row_groups(self.row_groups.clone()))
+        .with_row_groups(self.core.row_groups.clone()))
     }
 }
 

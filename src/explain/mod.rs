@@ -52,6 +52,7 @@
 //! any row); [`ShapExplainer`] and [`LimeExplainer`] build runs and implement [`Explainer`].
 
 mod binary_design;
+mod builder;
 mod explainer;
 mod explanation;
 mod game;

@@ -6,4 +6,4 @@ pub mod summary;
 
 pub use charts::{write_default_charts, Format as ChartFormat};
 pub use json::{ExplanationFile, Meta, Timings};
-pub use summary::{summarize, OutputSummary};
+pub use summary::{summarize, summarize_sums, OutputSummary};

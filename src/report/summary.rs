@@ -26,15 +26,38 @@ pub fn summarize(values: &Array3<f64>, output_names: &[String]) -> Vec<OutputSum
             let v = values.index_axis(Axis(2), k);
             let mean_abs = mean_abs(v);
             let mean = v.mean_axis(Axis(0)).expect("rows").to_vec();
-            let ranking = rank_desc(&mean_abs);
-            OutputSummary {
-                output: name.clone(),
-                mean_abs,
-                mean,
-                ranking,
-            }
+            OutputSummary::new(name, mean_abs, mean)
         })
         .collect()
+}
+
+/// Summaries from per-output sums over `n` rows of |φ| (`abs[k][j]`) and φ (`signed[k][j]`);
+/// zeros when there is no row.
+pub fn summarize_sums(
+    output_names: &[String],
+    abs: &[Vec<f64>],
+    signed: &[Vec<f64>],
+    n: usize,
+) -> Vec<OutputSummary> {
+    let n = n.max(1) as f64;
+    let mean = |sums: &[f64]| sums.iter().map(|v| v / n).collect::<Vec<f64>>();
+    output_names
+        .iter()
+        .enumerate()
+        .map(|(k, name)| OutputSummary::new(name, mean(&abs[k]), mean(&signed[k])))
+        .collect()
+}
+
+impl OutputSummary {
+    /// One output's summary from its per-feature means, features ranked by mean |φ|.
+    pub fn new(output: &str, mean_abs: Vec<f64>, mean: Vec<f64>) -> OutputSummary {
+        OutputSummary {
+            output: output.to_string(),
+            ranking: rank_desc(&mean_abs),
+            mean_abs,
+            mean,
+        }
+    }
 }
 
 /// The short table `explain` prints: top features per output.

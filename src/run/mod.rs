@@ -1,6 +1,6 @@
 //! Runs over rows in memory: a request's files ([`run_explain`]) or tables already loaded
 //! ([`explain_dataset`], the library front the Python package calls), both set up by
-//! [`prepare`] as the batch run is.
+//! one `prepare` (checks, players, estimator, reference rows, meta) as the batch run is.
 
 mod meta;
 mod prepare;
@@ -11,7 +11,8 @@ pub use meta::sha256_file;
 pub(crate) use prepare::prepare;
 #[cfg(test)]
 pub(crate) use prepare::run_rows;
-pub use prepare::{load_model, thread_pool, Prepared};
+pub use prepare::{load_model, thread_pool};
+pub(crate) use prepare::Prepared;
 pub use reference::GivenTables;
 pub(crate) use reference::Reference;
 pub(crate) use source::{DataSource, InMemory};

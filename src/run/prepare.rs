@@ -21,7 +21,7 @@ use std::path::Path;
 
 /// A checked request, ready to explain rows: everything a run needs that does not depend on
 /// which rows it explains.
-pub struct Prepared<'m> {
+pub(crate) struct Prepared<'m> {
     /// The model with the request's outputs selected.
     pub model: SelectOutputs<'m>,
     /// The data's feature names.

@@ -4,6 +4,7 @@
 
 use crate::error::{Error, Result};
 use crate::explain::binary_design::{row_words, BinaryDesign};
+use crate::explain::builder::{core_setters, BuilderCore};
 use crate::explain::explainer::{check_rows, names_or_default, par_rows, Explainer, Progress};
 use crate::explain::explanation::{Explained, Explanation, LimeRow, RowAttribution};
 use crate::explain::game::masker::DEFAULT_BLOCK_ROWS;
@@ -213,59 +214,22 @@ impl<'p> LimeStats<'p> {
 /// # Ok::<(), onnx_inspector::Error>(())
 /// ```
 pub struct LimeExplainer<'a> {
-    model: &'a dyn Model,
+    core: BuilderCore<'a>,
     train: ArrayView2<'a, f32>,
     params: LimeParams,
-    names: Option<Vec<String>>,
-    groups: Option<FeatureGroups>,
-    row_groups: Option<Vec<FeatureGroups>>,
-    row_background: Option<RowFill<'a>>,
-    progress: Option<&'a Progress<'a>>,
 }
 
 impl<'a> LimeExplainer<'a> {
     /// An explainer whose perturbation statistics come from `train`, with lime's defaults.
     pub fn new(model: &'a dyn Model, train: ArrayView2<'a, f32>) -> Self {
         LimeExplainer {
-            model,
+            core: BuilderCore::new(model),
             train,
             params: LimeParams::default(),
-            names: None,
-            groups: None,
-            row_groups: None,
-            row_background: None,
-            progress: None,
         }
     }
 
-    /// Players that are groups of features: LIME then switches players on and off (lime_image
-    /// semantics) and the training rows fill the absent ones, as a SHAP background does.
-    pub fn groups(mut self, groups: FeatureGroups) -> Self {
-        self.groups = Some(groups);
-        self
-    }
-
-    /// Players of each explained row's own (one set per row, in row order, all with the same
-    /// number of players), switched on and off as [`LimeExplainer::groups`]: with superpixels
-    /// this is lime_image with SLIC in place of its default quickshift segmentation.
-    pub fn row_groups(mut self, groups: Vec<FeatureGroups>) -> Self {
-        self.row_groups = Some(groups);
-        self
-    }
-
-    /// Switches players on and off, filling absent ones from `rows(x)` (e.g. the blurred image)
-    /// instead of the training rows.
-    pub fn row_background(mut self, rows: &'a RowBackground<'a>) -> Self {
-        self.row_background = Some(RowFill::Row(rows));
-        self
-    }
-
-    /// As `row_background`, with `rows(i, x)` also given the row's position among the rows
-    /// explained (e.g. to reuse its superpixels).
-    pub fn row_background_at(mut self, rows: &'a RowBackgroundAt<'a>) -> Self {
-        self.row_background = Some(RowFill::At(rows));
-        self
-    }
+    core_setters!();
 
     /// LIME over players switched on and off, with f(x) per row.
     fn explain_players(
@@ -276,25 +240,25 @@ impl<'a> LimeExplainer<'a> {
     ) -> Result<(Vec<RowAttribution>, Array2<f64>)> {
         if let Some(g) = sets
             .iter()
-            .find(|g| g.n_features() != self.model.n_features())
+            .find(|g| g.n_features() != self.core.model.n_features())
         {
             return Err(Error::Mismatch(format!(
                 "the groups cover {} features; the model takes {}",
                 g.n_features(),
-                self.model.n_features()
+                self.core.model.n_features()
             )));
         }
         let filling = Filling {
             background: self.train,
-            row_background: self.row_background,
+            row_background: self.core.row_background,
             block_rows: DEFAULT_BLOCK_ROWS,
             incremental: true,
         };
-        let games = Games::new(self.model, filling, sets, x)?;
-        let outputs = self.model.output_names();
+        let games = Games::new(self.core.model, filling, sets, x)?;
+        let outputs = self.core.model.output_names();
         let rows = par_rows(
             x.nrows(),
-            self.progress,
+            self.core.progress,
             || (),
             |_, i| {
                 games.with_game(i, |game| {
@@ -359,18 +323,6 @@ impl<'a> LimeExplainer<'a> {
         self
     }
 
-    /// Feature names (default `Feature 0`, `Feature 1`...); they also name the bins.
-    pub fn feature_names(mut self, names: Vec<String>) -> Self {
-        self.names = Some(names);
-        self
-    }
-
-    /// Progress and cancellation hooks.
-    pub fn progress(mut self, progress: &'a Progress<'a>) -> Self {
-        self.progress = Some(progress);
-        self
-    }
-
     /// The settings in force.
     pub fn settings(&self) -> &LimeParams {
         &self.params
@@ -384,38 +336,40 @@ impl Explainer for LimeExplainer<'_> {
 
     /// LIME explanations of the rows; `base_values` hold each surrogate's intercept.
     fn explain_indexed(&self, x: ArrayView2<f32>, indices: &[usize]) -> Result<Explanation> {
-        self.params.check(self.model.n_features())?;
-        check_rows(self.model, x, indices)?;
-        let m = self.model.n_features();
+        self.params.check(self.core.model.n_features())?;
+        check_rows(self.core.model, x, indices)?;
+        let m = self.core.model.n_features();
         if self.train.ncols() != m {
             return Err(Error::Mismatch(format!(
                 "the model takes {m} features; the training data has {}",
                 self.train.ncols()
             )));
         }
-        let names = names_or_default(&self.names, m)?;
+        let names = names_or_default(&self.core.names, m)?;
         let groups = row_players::resolve(
-            self.groups.as_ref(),
-            self.row_groups.as_deref(),
+            self.core.groups.as_ref(),
+            self.core.row_groups.as_deref(),
             &names,
             x.nrows(),
         )?;
-        let switched =
-            self.groups.is_some() || self.row_groups.is_some() || self.row_background.is_some();
+        let switched = self.core.groups.is_some()
+            || self.core.row_groups.is_some()
+            || self.core.row_background.is_some();
         let (rows, fx) = if switched {
             let sets = self
+                .core
                 .row_groups
                 .as_deref()
                 .unwrap_or(std::slice::from_ref(&groups));
             self.explain_players(x, indices, sets)?
         } else {
             let stats = LimeStats::fit(&names, self.train, &self.params)?;
-            let rows = par_rows(x.nrows(), self.progress, Vec::new, |buffer, i| {
-                stats.explain_row(self.model, x.row(i), indices[i], buffer)
+            let rows = par_rows(x.nrows(), self.core.progress, Vec::new, |buffer, i| {
+                stats.explain_row(self.core.model, x.row(i), indices[i], buffer)
             })?;
-            (rows, predict_f64(self.model, x)?)
+            (rows, predict_f64(self.core.model, x)?)
         };
-        let k = self.model.n_outputs();
+        let k = self.core.model.n_outputs();
         let base = Array2::from_shape_fn((rows.len(), k), |(i, o)| {
             rows[i]
                 .lime
@@ -425,7 +379,7 @@ impl Explainer for LimeExplainer<'_> {
         Ok(Explanation::from_rows(
             Method::Lime,
             &groups,
-            self.model.output_names().to_vec(),
+            self.core.model.output_names().to_vec(),
             Explained {
                 row_indices: indices.to_vec(),
                 data: x.to_owned(),
@@ -434,7 +388,7 @@ impl Explainer for LimeExplainer<'_> {
             },
             rows,
         )
-        .with_row_groups(self.row_groups.clone()))
+        .with_row_groups(self.core.row_groups.clone()))
     }
 }
 
