@@ -9,7 +9,8 @@ test -x target/release/onnx-inspector || cargo build --release
 venv=target/py-venv
 test -x "$venv/bin/python" || python3 -m venv "$venv"
 "$venv/bin/pip" install --quiet -r python/requirements-test.txt
-# No build isolation: the pinned maturin above builds the wheel.
+# No build isolation: the pinned maturin above (on PATH for pip's build hook) builds the wheel.
+export PATH="$PWD/$venv/bin:$PATH"
 "$venv/bin/pip" install --quiet --no-build-isolation --force-reinstall --no-deps ./python
 # Every extra's tests must run here: a missing package fails instead of skipping.
 export ONNX_INSPECTOR_REQUIRE=pandas,arrow,shap,spark,ray

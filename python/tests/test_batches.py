@@ -1,7 +1,6 @@
 """oi.explain_batches: Arrow batches in, batches with the CLI's Parquet columns out, equal to
 the CLI's Parquet parts row for row."""
 
-import numpy as np
 import pytest
 
 import onnx_inspector as oi

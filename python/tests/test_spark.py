@@ -40,7 +40,7 @@ def rows(tmp_path_factory):
 
 
 def test_spark_equals_one_cli_run(spark, rows, tmp_path):
-    pa = need("pyarrow", "arrow")
+    need("pyarrow", "arrow")
     import pyarrow.dataset as ds
     import onnx_inspector.spark as ois
 

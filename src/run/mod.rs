@@ -11,8 +11,8 @@ pub use meta::sha256_file;
 pub(crate) use prepare::prepare;
 #[cfg(test)]
 pub(crate) use prepare::run_rows;
-pub use prepare::{load_model, thread_pool};
 pub(crate) use prepare::Prepared;
+pub use prepare::{load_model, thread_pool};
 pub use reference::GivenTables;
 pub(crate) use reference::Reference;
 pub(crate) use source::{DataSource, InMemory};
