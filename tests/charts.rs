@@ -306,14 +306,7 @@ fn plot_cli_kinds_formats_and_errors() {
     run(&["--kind", "waterfall", "--row", "2", "--output", "7"]);
     assert!(out.join("waterfall_row2_out7.png").exists());
     run(&[
-        "--kind",
-        "bar",
-        "--row",
-        "1",
-        "--output",
-        "dense_1[3]",
-        "--top",
-        "5",
+        "--kind", "bar", "--row", "1", "--output", "class 3", "--top", "5",
     ]);
     let img = decode(&out.join("bar_row1_out3.png"));
     assert_eq!(
@@ -339,7 +332,10 @@ fn plot_cli_kinds_formats_and_errors() {
 
     // Errors: one line naming the file.
     let e = plot_fails(&[js, "--kind", "waterfall", "--row", "3"]);
-    assert!(e.contains(js) && e.contains("row 3 is out of range"), "{e}");
+    assert!(
+        e.contains(js) && e.contains("row 3 is not in the file: it explains rows 0 to 2"),
+        "{e}"
+    );
     let e = plot_fails(&[js, "--kind", "bar", "--output", "10"]);
     assert!(e.contains(js) && e.contains("output 10"), "{e}");
     let e = plot_fails(&[js, "--kind", "bar", "--output", "nope"]);

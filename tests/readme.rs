@@ -1,5 +1,7 @@
-//! The README's CLI tour agrees with the binary's `--help`: every flag exists, every default
-//! shown is the real default, and every list of choices is the real list.
+//! The README agrees with the binary and the repository: in its CLI reference every flag exists,
+//! every default shown is the real default and every list of choices the real list; every flag
+//! of its other examples exists; every image it shows is in `docs/img`, drawn by
+//! `docs/make_images.sh`.
 
 use std::collections::HashMap;
 
@@ -63,10 +65,12 @@ fn help_flags(sub: &str) -> HashMap<String, HelpFlag> {
     flags
 }
 
-/// The `onnx-inspector ...` lines of the README's CLI tour, continuation lines joined.
+/// The `onnx-inspector ...` lines of the README's CLI reference, continuation lines joined.
 fn tour() -> Vec<(String, String)> {
     let readme = std::fs::read_to_string("README.md").unwrap();
-    let start = readme.find("## CLI tour").expect("a CLI tour section");
+    let start = readme
+        .find("## CLI reference")
+        .expect("a CLI reference section");
     let block = &readme[start..];
     let block = &block[block.find("```text").unwrap() + 7..];
     let block = &block[..block.find("```").unwrap()];
@@ -141,4 +145,105 @@ fn the_readme_tour_agrees_with_help() {
         }
     }
     assert!(checked > 30, "only {checked} flags checked");
+}
+
+/// Every `onnx-inspector SUB ...` command in the README's code blocks outside the CLI reference
+/// (`$ ` prompts dropped, `\` continuations joined): (subcommand, whole line).
+fn examples() -> Vec<(String, String)> {
+    let readme = std::fs::read_to_string("README.md").unwrap();
+    // The reference's own block, checked more strictly by the test above.
+    let reference = readme.find("## CLI reference").unwrap();
+    let block_start = reference + readme[reference..].find("```text").unwrap();
+    let block_end = block_start + 7 + readme[block_start + 7..].find("```").unwrap();
+    let text = format!("{}{}", &readme[..block_start], &readme[block_end + 3..]);
+    let mut out: Vec<(String, String)> = vec![];
+    let (mut in_code, mut joining) = (false, false);
+    for line in text.lines() {
+        let t = line.trim();
+        if t.starts_with("```") {
+            in_code = !in_code;
+            continue;
+        }
+        if !in_code {
+            continue;
+        }
+        let body = t.trim_end_matches('\\');
+        if joining {
+            let last = &mut out.last_mut().unwrap().1;
+            last.push(' ');
+            last.push_str(body);
+        } else if let Some(rest) = body
+            .trim_start_matches("$ ")
+            .strip_prefix("onnx-inspector ")
+        {
+            let sub = rest.split_whitespace().next().unwrap().to_string();
+            out.push((sub, rest.to_string()));
+        } else {
+            continue;
+        }
+        joining = t.ends_with('\\');
+    }
+    out
+}
+
+#[test]
+fn the_readme_examples_use_real_flags() {
+    let examples = examples();
+    assert!(examples.len() >= 8, "{examples:?}");
+    let mut checked = 0;
+    for (sub, line) in examples {
+        let flags = help_flags(&sub);
+        for w in line.split_whitespace() {
+            if let Some(name) = w.strip_prefix("--") {
+                assert!(
+                    flags.contains_key(name),
+                    "README example `{line}`: no --{name} in `{sub} --help`"
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked >= 20, "only {checked} flags checked");
+}
+
+#[test]
+fn the_readme_images_exist_and_one_script_draws_them() {
+    let readme = std::fs::read_to_string("README.md").unwrap();
+    let script = std::fs::read_to_string("docs/make_images.sh").unwrap();
+    let shown: Vec<&str> = readme
+        .split("](docs/img/")
+        .skip(1)
+        .map(|s| &s[..s.find(')').unwrap()])
+        .collect();
+    assert!(shown.len() >= 6, "{shown:?}");
+    for name in &shown {
+        assert!(
+            std::path::Path::new("docs/img").join(name).exists(),
+            "README shows missing docs/img/{name}"
+        );
+    }
+    let committed: Vec<String> = std::fs::read_dir("docs/img")
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    for name in &committed {
+        // The one benchmark figure, drawn by matplotlib (benches/plot_error_vs_time.py).
+        if name == "error_vs_time.png" {
+            continue;
+        }
+        assert!(
+            script.contains(&format!("\"$img/{name}\"")),
+            "docs/make_images.sh does not draw docs/img/{name}"
+        );
+    }
+    for drawn in script
+        .split("\"$img/")
+        .skip(1)
+        .map(|s| &s[..s.find('"').unwrap()])
+    {
+        assert!(
+            committed.iter().any(|c| c == drawn),
+            "docs/make_images.sh draws {drawn}, not in docs/img"
+        );
+    }
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """The crate's file-level module graph: import circles, arrows that run up the layers, largest files.
 
-Usage: python3 tools/module_graph.py [src]    (prints a summary; exit 0)
+Usage: python3 tools/module_graph.py [--check] [src]    (prints a summary; with --check, exits 1
+when there is a circle or an arrow up)
 An edge a.rs -> b.rs is any `crate::`/`super::`/child-module path in a.rs that names an item defined
 in b.rs (re-exports through mod.rs are followed to the defining file). A circle is a strongly
 connected set of files (a mod.rs/lib.rs declaring its own children does not count as an edge to
@@ -20,7 +21,9 @@ LAYERS = {
     "main": 10, "lib": 10,
 }
 
-SRC = sys.argv[1] if len(sys.argv) > 1 else "src"
+ARGS = [a for a in sys.argv[1:] if a != "--check"]
+CHECK = "--check" in sys.argv[1:]
+SRC = ARGS[0] if ARGS else "src"
 files = {}
 for root, _, names in os.walk(SRC):
     for n in names:
@@ -184,3 +187,6 @@ dirs = defaultdict(int)
 for f in files:
     dirs[os.path.dirname(short(f)) or "."] += 1
 print("files per folder: " + ", ".join(f"{d or '.'} {n}" for d, n in sorted(dirs.items())))
+
+if CHECK and (sccs or up):
+    sys.exit(1)

@@ -3,7 +3,7 @@
 //! background, not on the number of rows.
 //!
 //! An output folder holds one run:
-//! - `attributions/part-NNNNN.parquet`: one record per row and output (see [`parts`]);
+//! - `attributions/part-NNNNN.parquet`: one record per row and output (see `batch/parts.rs`);
 //! - `parts/part-NNNNN.json`: each part's exact sums and the rows kept for charts (its presence
 //!   marks the part finished, so `resume` skips it);
 //! - `manifest.json`: the run's fingerprint, its parts and every file it wrote;

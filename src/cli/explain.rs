@@ -10,6 +10,7 @@ use onnx_inspector::explain::{
     Discretizer, Estimator, LimeParams, Method, Progress, Sampling, Selection, ShapMethod,
     ShapParams, DEFAULT_BLOCK_ROWS,
 };
+use onnx_inspector::model::{are_class_names, TENSOR_NAMES_NOTE};
 use onnx_inspector::report::charts::ChartOptions;
 use onnx_inspector::report::summary::summary_table;
 use onnx_inspector::report::Meta;
@@ -145,7 +146,8 @@ pub struct ExplainArgs {
     /// Layout of a row as an image, HxWxC (default: the model input's shape when it has rank 3).
     #[arg(long)]
     image_shape: Option<String>,
-    /// Comma-separated names for the output columns (e.g. class labels).
+    /// Comma-separated names for the output columns (e.g. class labels); default: `class 0`...
+    /// for a softmax or sigmoid output, else the model's output tensor names.
     #[arg(long, value_delimiter = ',')]
     output_names: Option<Vec<String>>,
     /// Comma-separated outputs to explain (output names or 0-based indices), like lime's
@@ -176,7 +178,8 @@ pub struct ExplainArgs {
     /// No progress bar and no summary table.
     #[arg(long)]
     quiet: bool,
-    /// Only write explanations.json (no default charts).
+    /// Only write explanations.json, no default charts (waterfalls of the first 20 rows, the
+    /// global bar, one beeswarm per output for up to 10 outputs, image maps).
     #[arg(long)]
     no_charts: bool,
 }
@@ -245,6 +248,18 @@ pub fn run(a: ExplainArgs) -> anyhow::Result<()> {
         None => Shard::ALL,
     };
     let image_shape = a.image_shape.as_deref().map(str::parse).transpose()?;
+    super::swapped::check_model(&a.model)?;
+    let data_flags = [
+        ("--data", Some(&a.data)),
+        ("--background", a.background.as_ref()),
+        ("--train", a.train.as_ref()),
+    ];
+    for (flag, path) in data_flags {
+        if let Some(p) = path.filter(|p| p.as_os_str() != "-") {
+            super::swapped::check_data(flag, p)?;
+        }
+    }
+    let named = a.output_names.is_some();
     let req = ExplainRequest {
         estimator: a.estimator(),
         model: a.model,
@@ -291,7 +306,13 @@ pub fn run(a: ExplainArgs) -> anyhow::Result<()> {
         row_done: &tick,
         cancel: &cancel,
     };
-    let report = run_batch(&req, &opts, Some(&progress))?;
+    // A first run that fails leaves no empty --out behind (a folder with files is kept).
+    let fresh_out = !a.out.exists();
+    let report = run_batch(&req, &opts, Some(&progress)).inspect_err(|_| {
+        if fresh_out {
+            remove_empty_dirs(&a.out);
+        }
+    })?;
     meter.finish();
     if let Some(note) = unused_tolerance(&report.file.meta).filter(|_| !a.quiet) {
         eprintln!("{note}");
@@ -312,9 +333,21 @@ pub fn run(a: ExplainArgs) -> anyhow::Result<()> {
                 String::new()
             }
         );
-        print_written(&report, &a.out);
+        print_written(&report, &a.out, !named);
     }
     Ok(())
+}
+
+/// Removes `dir` and the folders below it when they hold no file (never a file).
+fn remove_empty_dirs(dir: &Path) {
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for e in entries.flatten() {
+            if e.file_type().is_ok_and(|t| t.is_dir()) {
+                remove_empty_dirs(&e.path());
+            }
+        }
+    }
+    let _ = std::fs::remove_dir(dir); // fails, as it should, unless empty
 }
 
 /// A note when `--tolerance` was given but the estimator `auto` picked ignores it.
@@ -329,8 +362,9 @@ fn unused_tolerance(meta: &Meta) -> Option<String> {
     ))
 }
 
-/// The summary table and the files written.
-fn print_written(report: &BatchReport, out: &Path) {
+/// The summary table and the files written; with `name_hint`, a pointer to `--output-names`
+/// when the outputs carry the model's tensor names.
+fn print_written(report: &BatchReport, out: &Path, name_hint: bool) {
     if report.rows == 0 {
         println!(
             "this shard has no rows (the run has fewer parts than shards); wrote {}",
@@ -343,6 +377,9 @@ fn print_written(report: &BatchReport, out: &Path) {
         "{}",
         summary_table(&report.file.summary, &report.file.feature_names, 5)
     );
+    if name_hint && !are_class_names(&report.file.output_names) {
+        println!("outputs {TENSOR_NAMES_NOTE}");
+    }
     println!(
         "wrote {} ({} rows) and {}",
         out.join("attributions").display(),
@@ -382,7 +419,7 @@ pub fn run_merge(a: MergeArgs) -> anyhow::Result<()> {
             report.rows,
             start.elapsed().as_secs_f64()
         );
-        print_written(&report, &a.out);
+        print_written(&report, &a.out, false);
     }
     Ok(())
 }

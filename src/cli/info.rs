@@ -17,6 +17,7 @@ pub struct InfoArgs {
 }
 
 pub fn run(a: InfoArgs) -> anyhow::Result<()> {
+    super::swapped::check_model(&a.model)?;
     let model = OnnxModel::load_with(&a.model, a.engine.into())?;
     if a.json {
         println!("{}", serde_json::to_string_pretty(model.info())?);

@@ -6,6 +6,7 @@ mod explain;
 mod info;
 mod plot;
 mod predict;
+mod swapped;
 mod train;
 
 use clap::{Parser, Subcommand, ValueEnum};

@@ -11,11 +11,12 @@ use std::path::{Path, PathBuf};
 
 #[derive(Clone, Copy, ValueEnum)]
 enum KindArg {
-    /// The standard set (waterfalls, global bar, beeswarms, image heatmaps).
+    /// The standard set (waterfalls, global bar, beeswarms of up to 10 outputs, image heatmaps).
     All,
     Waterfall,
     Bar,
     GlobalBar,
+    /// One per output, up to 10 (those with the largest mean |φ|), or the --output given.
     Beeswarm,
     Image,
     Overlay,
@@ -34,7 +35,8 @@ pub struct PlotArgs {
     /// Chart kind.
     #[arg(long, value_enum, default_value = "all")]
     kind: KindArg,
-    /// Row position in the file (0-based) for waterfall and bar; first row of image.
+    /// Row for waterfall, bar and overlay (first row of image): its index in the data file, as
+    /// in chart names and titles (`--rows 10:15` explains rows 10 to 14); default: the first.
     #[arg(long)]
     row: Option<usize>,
     /// Output index or name (default: the row's predicted output; all stacked for global-bar).
@@ -81,14 +83,16 @@ pub fn run(a: PlotArgs) -> anyhow::Result<()> {
     let file = ExplanationFile::read(&a.file)?;
     let err = |e| in_file(&a.file, e);
     charts::check_file(&file).map_err(err)?;
-    if let Some(r) = a.row {
-        charts::check_row(&file, r).map_err(err)?;
-    }
+    // Positions in the file from here on; names carry the data-file index (`data_row`).
+    let row = match a.row {
+        Some(r) => charts::row_position(&file, r).map_err(err)?,
+        None => 0,
+    };
+    let name_row = charts::data_row(&file, row);
     let output = match &a.output {
         Some(s) => Some(charts::resolve_output(&file, s).map_err(err)?),
         None => None,
     };
-    let row = a.row.unwrap_or(0);
     let row_output = output.unwrap_or_else(|| charts::predicted_output(&file, row));
     let written: Vec<PathBuf> = match a.kind {
         KindArg::All => {
@@ -102,13 +106,15 @@ pub fn run(a: PlotArgs) -> anyhow::Result<()> {
         KindArg::Waterfall => {
             let path = a
                 .out
-                .join(format!("waterfall_row{row}_out{row_output}.{ext}"));
+                .join(format!("waterfall_row{name_row}_out{row_output}.{ext}"));
             let top = a.top.unwrap_or(DEFAULT_TOP_WATERFALL);
             charts::write_waterfall(&file, row, row_output, top, &path, format).map_err(err)?;
             vec![path]
         }
         KindArg::Bar => {
-            let path = a.out.join(format!("bar_row{row}_out{row_output}.{ext}"));
+            let path = a
+                .out
+                .join(format!("bar_row{name_row}_out{row_output}.{ext}"));
             let top = a.top.unwrap_or(DEFAULT_TOP_BAR);
             charts::write_bar(&file, row, row_output, top, &path, format).map_err(err)?;
             vec![path]
@@ -148,7 +154,7 @@ pub fn run(a: PlotArgs) -> anyhow::Result<()> {
         KindArg::Overlay => {
             let path = a
                 .out
-                .join(format!("overlay_row{row}_out{row_output}.{ext}"));
+                .join(format!("overlay_row{name_row}_out{row_output}.{ext}"));
             charts::write_overlay(&file, row, row_output, image_shape, None, &path, format)
                 .map_err(err)?;
             vec![path]

@@ -24,6 +24,8 @@ pub struct PredictArgs {
 }
 
 pub fn run(a: PredictArgs) -> anyhow::Result<()> {
+    super::swapped::check_model(&a.model)?;
+    super::swapped::check_data("--data", &a.data)?;
     let model = OnnxModel::load_with(&a.model, a.engine.into())?;
     let data = Dataset::load(&a.data)?;
     data.check_width(model.n_features(), "the data")?;

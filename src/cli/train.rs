@@ -44,6 +44,10 @@ pub struct TrainArgs {
 }
 
 pub fn run(a: TrainArgs) -> anyhow::Result<()> {
+    super::swapped::check_data("--data", &a.data)?;
+    if let Some(t) = &a.test_data {
+        super::swapped::check_data("--test-data", t)?;
+    }
     let (data, labels) = load_labelled(&a.data, &a.labels, None)?;
     let opts = TrainOptions {
         hidden: a.hidden,

@@ -30,9 +30,10 @@ pub fn parse_rows(spec: Option<&str>, n: usize) -> Result<Vec<usize>> {
             return Err(bad(format!("empty range {lo}:{hi}")));
         }
         if hi > n {
+            // The first row asked for that the data does not have.
             return Err(bad(format!(
                 "row {} is out of range: the data has {n} rows (0..{})",
-                hi - 1,
+                lo.max(n),
                 n.saturating_sub(1)
             )));
         }
@@ -54,10 +55,15 @@ mod tests {
         assert_eq!(parse_rows(Some("0:2"), 5).unwrap(), vec![0, 1]);
         assert_eq!(parse_rows(Some("1,3:"), 5).unwrap(), vec![1, 3, 4]);
         assert_eq!(parse_rows(Some("4"), 5).unwrap(), vec![4]);
-        assert!(parse_rows(Some("0:9"), 5)
-            .unwrap_err()
-            .to_string()
-            .contains("out of range"));
+        let e = parse_rows(Some("0:50"), 45).unwrap_err().to_string();
+        assert!(
+            e.contains("row 45 is out of range: the data has 45 rows (0..44)"),
+            "{e}"
+        );
+        let e = parse_rows(Some("60:70"), 45).unwrap_err().to_string();
+        assert!(e.contains("row 60 is out of range"), "{e}");
+        let e = parse_rows(Some("50"), 45).unwrap_err().to_string();
+        assert!(e.contains("row 50 is out of range"), "{e}");
         assert!(parse_rows(Some("x"), 5).is_err());
         assert!(parse_rows(Some("3:3"), 5).is_err());
     }

@@ -1,9 +1,9 @@
 //! What both explainers are built from: the model, feature names, the players (groups, each row's
 //! own groups), what fills absent players, and the progress hooks, with the setters both share.
 
-use crate::explain::explainer::Progress;
 use crate::explain::game::row_games::RowFill;
 use crate::explain::players::feature_groups::FeatureGroups;
+use crate::explain::progress::Progress;
 use crate::model::Model;
 
 /// The settings [`crate::explain::ShapExplainer`] and [`crate::explain::LimeExplainer`] share.

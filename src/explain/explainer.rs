@@ -11,6 +11,7 @@ use crate::explain::params::{Sampling, ShapMethod, ShapParams};
 use crate::explain::players::feature_groups::FeatureGroups;
 use crate::explain::players::player_tree::Hierarchy;
 use crate::explain::players::row_players;
+use crate::explain::progress::Progress;
 use crate::explain::sampling;
 use crate::explain::shap::rounds::Rounds;
 use crate::explain::shap::{exact, kernel, partition, permutation};
@@ -18,24 +19,6 @@ use crate::model::Model;
 use crate::player_kind::PlayerKind;
 use ndarray::ArrayView2;
 use rayon::prelude::*;
-use std::sync::atomic::{AtomicBool, Ordering};
-
-/// Hooks a long run reports to and is stopped by.
-pub struct Progress<'a> {
-    /// Called once with the number of rows to explain.
-    pub total: &'a (dyn Fn(usize) + Sync),
-    /// Called once per finished row.
-    pub row_done: &'a (dyn Fn() + Sync),
-    /// Set to stop between rows.
-    pub cancel: &'a AtomicBool,
-}
-
-impl Progress<'_> {
-    /// Whether the run was asked to stop.
-    pub(crate) fn cancelled(progress: Option<&Progress>) -> bool {
-        progress.is_some_and(|p| p.cancel.load(Ordering::Relaxed))
-    }
-}
 
 /// Attributions for rows of a model's input, by any estimator.
 pub trait Explainer {

@@ -61,12 +61,13 @@ mod linalg;
 mod method;
 mod params;
 mod players;
+mod progress;
 mod rank;
 mod sampling;
 mod shap;
 
 pub use crate::player_kind::PlayerKind;
-pub use explainer::{Explainer, Progress, ShapExplainer};
+pub use explainer::{Explainer, ShapExplainer};
 pub use explanation::{Explanation, LimeRow, LimeSurrogate, LimeTerm};
 pub use game::masker::{Evaluator, DEFAULT_BLOCK_ROWS};
 pub use game::row_games::{RowBackground, RowBackgroundAt};
@@ -79,4 +80,5 @@ pub use params::{
 };
 pub use players::feature_groups::FeatureGroups;
 pub use players::player_tree::Hierarchy;
+pub use progress::Progress;
 pub use rank::{mean_abs, rank_desc};

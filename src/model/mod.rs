@@ -5,6 +5,8 @@
 //! and conv fast paths), `ort_engine.rs` (feature `ort`); `onnx.rs` loads a file, verifies the fast
 //! engines on probe rows and dispatches to the chosen one.
 
+mod backend;
+mod class_names;
 mod closure;
 mod engine;
 mod input_type;
@@ -17,6 +19,7 @@ mod outputs;
 mod timed;
 mod tract;
 
+pub use class_names::{are_class_names, TENSOR_NAMES_NOTE};
 pub use closure::FnModel;
 pub use engine::Engine;
 pub use input_type::InputType;

@@ -2,6 +2,7 @@
 
 use super::{FirstLinear, Model};
 use crate::error::{Error, Result};
+use crate::model::backend::Backend;
 use crate::model::engine::Engine;
 use crate::model::input_type::InputType;
 use crate::model::native::conv_chain::ConvChain;
@@ -90,15 +91,11 @@ pub struct OnnxModel {
     batch_symbol: Option<Symbol>,
     symbolic_plan: Option<Plan>,
     sized: Mutex<HashMap<usize, SizedPlan>>,
-    /// Dense-chain fast path, present only when it matches tract on probe rows.
-    dense: Option<DenseChain>,
     /// The dense chain split after its first linear layer: that layer and the rest of the chain.
     split: Option<(FirstLinear, DenseChain)>,
-    /// Sequential-CNN fast path, present only when it matches tract on probe rows.
-    conv: Option<ConvChain>,
-    /// onnxruntime engine, present only when it matches tract on probe rows.
-    #[cfg(feature = "ort")]
-    ort: Option<OrtEngine>,
+    /// The engine that runs `predict` in place of tract, chosen among those that match tract on
+    /// probe rows (`None`: tract).
+    backend: Option<Box<dyn Backend>>,
     /// The engine that runs `predict`.
     engine: Engine,
     /// Element type of the input, and its name.
@@ -193,11 +190,8 @@ impl OnnxModel {
             batch_symbol: symbol,
             symbolic_plan,
             sized: Mutex::new(sized),
-            dense: None,
             split: None,
-            conv: None,
-            #[cfg(feature = "ort")]
-            ort: None,
+            backend: None,
             engine: Engine::Tract,
             input: (input_type, input.name.clone()),
         };
@@ -206,51 +200,58 @@ impl OnnxModel {
         if probe_out.iter().all(|o| o.ncols() == 0) {
             return Err(Error::model(path, "the graph has no output values"));
         }
-        model.output_names = column_names(&proto, &probe_out);
+        let widths: Vec<usize> = probe_out.iter().map(|o| o.ncols()).collect();
+        (model.output_names, model.info.output_naming) =
+            match super::class_names::class_names(&proto, &widths) {
+                Some(c) => (c.names, Some(c.note)),
+                None => (
+                    column_names(&proto, &probe_out),
+                    Some(super::TENSOR_NAMES_NOTE.into()),
+                ),
+            };
         model.info.batch_mode = model.batch_mode.to_string();
         model.info.optimiser = model.pipeline.to_string();
         model.info.n_features = n_features;
         model.info.output_columns = model.output_names.clone();
         let mut notes: Vec<String> = vec![];
+        // Verified candidates in order of measured speed (benches/results/engines.md).
+        let mut verified: Vec<Box<dyn Backend>> = vec![];
+        if matches!(engine, Engine::Auto | Engine::Ort) {
+            match model.ort_candidate(&proto, &input.name) {
+                Ok(ort) => verified.push(ort),
+                Err(why) => notes.push(format!("ort: {why}")),
+            }
+        }
         if matches!(engine, Engine::Auto | Engine::Dense) {
             match DenseChain::from_proto(&proto, n_features) {
                 Some(_) if model.row_shape.len() != 1 => {
                     notes.push("dense: the input is not a flat row".into())
                 }
                 Some(d) => match model.mismatch(|x| Ok(d.run(x))) {
-                    None => model.dense = Some(d),
+                    None => {
+                        model.split = model.first_layer_split(&d);
+                        verified.push(Box::new(d));
+                    }
                     Some(why) => notes.push(format!("dense: {why}")),
                 },
                 None => notes.push("dense: the graph is not a chain of dense layers".into()),
             }
         }
-        if matches!(engine, Engine::Auto | Engine::Ort) {
-            match model.ort_candidate(&proto, &input.name) {
-                Ok(()) => {}
-                Err(why) => notes.push(format!("ort: {why}")),
-            }
-        }
         // Under `auto` the conv path is only probed when nothing faster was found.
-        if engine == Engine::Conv
-            || (engine == Engine::Auto && !model.has_ort() && model.dense.is_none())
-        {
+        if engine == Engine::Conv || (engine == Engine::Auto && verified.is_empty()) {
             match ConvChain::from_proto(&proto, &model.row_shape) {
                 Ok(c) => match model.mismatch(|x| Ok(c.run(x))) {
-                    None => model.conv = Some(c),
+                    None => verified.push(Box::new(c)),
                     Some(why) => notes.push(format!("conv: {why}")),
                 },
                 Err(why) => notes.push(format!("conv: not a sequential CNN: {why}")),
             }
         }
-        model.split = model.dense.as_ref().and_then(|d| {
-            let split = d.split_first_linear()?;
-            let tail = split.rest;
-            let first = FirstLinear::new(split.weights, split.bias)?.after(split.prep);
-            model
-                .split_matches(d, &first, &tail)
-                .then_some((first, tail))
-        });
-        model.engine = model.pick(engine);
+        // `auto` takes the fastest verified engine; one asked for by name must be among them.
+        model.backend = verified
+            .into_iter()
+            .find(|b| engine == Engine::Auto || b.engine() == engine);
+        model.engine = model.backend.as_ref().map_or(Engine::Tract, |b| b.engine());
         if engine != Engine::Auto && model.engine != engine {
             let why = notes
                 .iter()
@@ -267,40 +268,13 @@ impl OnnxModel {
         Ok(model)
     }
 
-    /// The engine `predict` uses among the verified ones: for `Auto`, onnxruntime, else the dense
-    /// fast path, else the conv fast path, else tract (the order of their measured speed, see benches/results/engines.md).
-    fn pick(&self, asked: Engine) -> Engine {
-        let has_ort = self.has_ort();
-        let has_dense = self.dense.is_some();
-        let has_conv = self.conv.is_some();
-        match asked {
-            Engine::Ort if has_ort => Engine::Ort,
-            Engine::Dense if has_dense => Engine::Dense,
-            Engine::Conv if has_conv => Engine::Conv,
-            Engine::Auto if has_ort => Engine::Ort,
-            Engine::Auto if has_dense => Engine::Dense,
-            Engine::Auto if has_conv => Engine::Conv,
-            _ => Engine::Tract,
-        }
-    }
-
-    #[cfg(feature = "ort")]
-    fn has_ort(&self) -> bool {
-        self.ort.is_some()
-    }
-
-    #[cfg(not(feature = "ort"))]
-    fn has_ort(&self) -> bool {
-        false
-    }
-
-    /// Builds the onnxruntime engine and keeps it when it matches tract.
+    /// The onnxruntime engine, when it builds and matches tract.
     #[cfg(feature = "ort")]
     fn ort_candidate(
-        &mut self,
+        &self,
         proto: &pb::ModelProto,
         input: &str,
-    ) -> std::result::Result<(), String> {
+    ) -> std::result::Result<Box<dyn Backend>, String> {
         if let BatchMode::Fixed { size } = self.batch_mode {
             return Err(format!(
                 "the graph is pinned to a batch of {size}; only tract pads such batches"
@@ -314,40 +288,26 @@ impl OnnxModel {
         }
         let engine = OrtEngine::new(proto, input, &self.row_shape)?;
         match self.mismatch(|x| engine.run(x).map_err(|e| Error::model(&self.path, e))) {
-            None => {
-                self.ort = Some(engine);
-                Ok(())
-            }
+            None => Ok(Box::new(engine)),
             Some(why) => Err(why),
         }
     }
 
     #[cfg(not(feature = "ort"))]
     fn ort_candidate(
-        &mut self,
+        &self,
         _proto: &pb::ModelProto,
         _input: &str,
-    ) -> std::result::Result<(), String> {
+    ) -> std::result::Result<Box<dyn Backend>, String> {
         Err("this build has no onnxruntime engine (rebuild with `--features ort`)".into())
     }
 
     /// What `info` says about the engine that runs the model.
     fn engine_description(&self, notes: &[String]) -> String {
-        let base = match self.engine {
-            Engine::Dense => {
-                "dense fast path (sgemm; verified against tract on probe rows)".to_string()
-            }
-            Engine::Conv => {
-                "conv fast path (im2col + sgemm on NHWC images; verified against tract on probe rows)"
-                    .to_string()
-            }
-            #[cfg(feature = "ort")]
-            Engine::Ort => match &self.ort {
-                Some(o) => format!("{} (verified against tract on probe rows)", o.library),
-                None => "ort".into(),
-            },
-            _ => "tract".to_string(),
-        };
+        let base = self
+            .backend
+            .as_ref()
+            .map_or_else(|| "tract".to_string(), |b| b.describe());
         // Why a faster engine did not run: onnxruntime (in builds that have it), and the conv
         // path on a convolutional model left to tract.
         let has_conv = self.info.ops.contains_key("Conv");
@@ -406,6 +366,15 @@ impl OnnxModel {
         })
     }
 
+    /// The dense chain split after its first linear layer, when the split reproduces the chain.
+    fn first_layer_split(&self, dense: &DenseChain) -> Option<(FirstLinear, DenseChain)> {
+        let split = dense.split_first_linear()?;
+        let tail = split.rest;
+        let first = FirstLinear::new(split.weights, split.bias)?.after(split.prep);
+        self.split_matches(dense, &first, &tail)
+            .then_some((first, tail))
+    }
+
     /// Whether the split chain (first layer, then the rest) reproduces the whole chain on probe rows.
     fn split_matches(&self, dense: &DenseChain, first: &FirstLinear, tail: &DenseChain) -> bool {
         let probe = Array2::from_shape_fn((64, self.n_features), |(i, j)| {
@@ -423,13 +392,8 @@ impl OnnxModel {
 
     /// The same model always run by tract (no dense or conv fast path, no onnxruntime), e.g. to compare engines.
     pub fn without_fast_path(mut self) -> Self {
-        self.dense = None;
         self.split = None;
-        self.conv = None;
-        #[cfg(feature = "ort")]
-        {
-            self.ort = None;
-        }
+        self.backend = None;
         self.engine = Engine::Tract;
         self.info.engine = "tract".into();
         self
@@ -471,6 +435,7 @@ impl OnnxModel {
             )));
         }
         self.info.output_columns = names.clone();
+        self.info.output_naming = None;
         self.output_names = names;
         Ok(self)
     }
@@ -656,24 +621,8 @@ impl Model for OnnxModel {
             .collect::<Vec<_>>()
             .into_par_iter()
             .map(|chunk| {
-                match self.engine {
-                    Engine::Dense => {
-                        if let Some(d) = &self.dense {
-                            return Ok(d.run(chunk));
-                        }
-                    }
-                    Engine::Conv => {
-                        if let Some(c) = &self.conv {
-                            return Ok(c.run(chunk));
-                        }
-                    }
-                    #[cfg(feature = "ort")]
-                    Engine::Ort => {
-                        if let Some(o) = &self.ort {
-                            return o.run(chunk).map_err(|e| Error::model(&self.path, e));
-                        }
-                    }
-                    _ => {}
+                if let Some(b) = &self.backend {
+                    return b.run(chunk).map_err(|e| Error::model(&self.path, e));
                 }
                 let outs = self.run_outputs(chunk)?;
                 let views: Vec<_> = outs.iter().map(|o| o.view()).collect();

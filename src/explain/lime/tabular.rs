@@ -5,7 +5,7 @@
 use crate::error::{Error, Result};
 use crate::explain::binary_design::{row_words, BinaryDesign};
 use crate::explain::builder::{core_setters, BuilderCore};
-use crate::explain::explainer::{check_rows, names_or_default, par_rows, Explainer, Progress};
+use crate::explain::explainer::{check_rows, names_or_default, par_rows, Explainer};
 use crate::explain::explanation::{Explained, Explanation, LimeRow, RowAttribution};
 use crate::explain::game::masker::DEFAULT_BLOCK_ROWS;
 use crate::explain::game::predict::predict_f64;
@@ -18,6 +18,7 @@ use crate::explain::method::Method;
 use crate::explain::params::{Discretizer, LimeParams, Selection};
 use crate::explain::players::feature_groups::FeatureGroups;
 use crate::explain::players::row_players;
+use crate::explain::progress::Progress;
 use crate::explain::sampling::row_rng;
 use crate::model::Model;
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2, ArrayViewMut2, Axis};

@@ -45,6 +45,9 @@ pub struct ModelInfo {
     pub n_features: usize,
     /// Output column names (filled by the loader).
     pub output_columns: Vec<String>,
+    /// Where the output names come from when the user gave none: class names derived from a
+    /// Softmax/Sigmoid head, or the file's tensor names (filled by the loader).
+    pub output_naming: Option<String>,
     /// Inference engine used (filled by the loader).
     pub engine: String,
     /// tract optimiser pipeline used, full or reduced (filled by the loader).
@@ -136,6 +139,7 @@ impl ModelInfo {
             batch_mode: String::new(),
             n_features: 0,
             output_columns: vec![],
+            output_naming: None,
             engine: String::new(),
             optimiser: String::new(),
         }
@@ -160,6 +164,9 @@ impl ModelInfo {
             self.output_columns.len(),
             abbreviate(&self.output_columns, 6)
         );
+        if let Some(note) = &self.output_naming {
+            s += &format!("            {note}\n");
+        }
         s += &format!("batching:   {}\n", self.batch_mode);
         s += &format!("engine:     {}\n", self.engine);
         s += &format!("optimiser:  {}\n", self.optimiser);

@@ -195,7 +195,7 @@ impl Chart for Beeswarm {
                 let p = chart.backend_coord(&(xc, style::row_y(n, i) + off));
                 let color = match c {
                     Some(t) => palette::feature_value(t),
-                    None => palette::IMPORTANCE,
+                    None => palette::OTHERS,
                 };
                 if xc != x {
                     root.draw(&Circle::new(p, 3, color.stroke_width(1)))?;

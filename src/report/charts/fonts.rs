@@ -5,6 +5,7 @@
 //! Licence: `assets/fonts/LICENSE-DejaVu.txt` (Bitstream Vera licence, notice kept).
 
 use crate::error::{Error, Result};
+use ab_glyph::FontRef;
 use plotters::style::FontStyle;
 use std::sync::OnceLock;
 
@@ -28,4 +29,11 @@ pub fn ensure_registered() -> Result<()> {
             "the embedded chart font could not be loaded".into(),
         ))
     }
+}
+
+/// The embedded font, parsed once, for laying text out ([`super::typeset`]). The same bytes
+/// passed [`ensure_registered`], which every chart calls before drawing.
+pub(crate) fn font() -> &'static FontRef<'static> {
+    static FONT: OnceLock<FontRef<'static>> = OnceLock::new();
+    FONT.get_or_init(|| FontRef::try_from_slice(DEJAVU_SANS).expect("the embedded font parses"))
 }

@@ -118,6 +118,10 @@ impl Chart for GlobalBar {
         let single = self.legend.is_empty();
         let (right, _) = chart.backend_coord(&(hi, 0.0));
         for (i, segs) in self.segments.iter().enumerate() {
+            // The others row is one grey bar: its split by output says nothing of a feature.
+            let total = [totals[i]];
+            let is_others = self.has_others && i == main;
+            let segs: &[f64] = if is_others { &total } else { segs };
             let y = style::row_y(n, i);
             let mut acc = 0.0;
             let mut end = chart.backend_coord(&(0.0, y));
@@ -128,7 +132,9 @@ impl Chart for GlobalBar {
                 let (x0, x1) = (x0.min(right), x1.min(right));
                 end = (x1, yc);
                 if x1 > x0 {
-                    let color = if single {
+                    let color = if is_others {
+                        palette::OTHERS
+                    } else if single {
                         palette::IMPORTANCE
                     } else {
                         palette::categorical(s)

@@ -22,12 +22,15 @@ mod image;
 mod overlay;
 pub mod palette;
 mod render;
+mod rows;
 pub mod style;
+mod typeset;
 mod waterfall;
 
 pub use history::{write_history, EpochPoint};
 pub use image::{image_grid_size, ImageShape, MAX_IMAGE_ROWS};
 pub use overlay::overlay_size;
+pub use rows::{data_row, row_position};
 
 use crate::data::image::Segments;
 use crate::error::{Error, Result};
@@ -131,7 +134,8 @@ fn check_index(what: &str, index: usize, count: usize, holds: &str) -> Result<()
     Ok(())
 }
 
-/// Checks that `row` is a position in the file's rows.
+/// Checks that `row` is a position in the file's rows (see [`row_position`] for a data-file
+/// row index).
 pub fn check_row(file: &ExplanationFile, row: usize) -> Result<()> {
     check_index("row", row, file.values.len(), "explains")
 }
@@ -379,20 +383,25 @@ pub fn write_default_charts(
     )
 }
 
-/// Outputs that get a beeswarm: every output when there are at most 3, else the one with the
-/// largest total mean |φ|.
+/// Most beeswarms the default charts draw (one per output).
+pub const MAX_BEESWARMS: usize = 10;
+
+/// Outputs that get a beeswarm: every output when there are at most [`MAX_BEESWARMS`], else the
+/// [`MAX_BEESWARMS`] with the largest total mean |φ|, in output order.
 pub fn beeswarm_outputs(file: &ExplanationFile) -> Vec<usize> {
     let k = file.output_names.len();
-    if k <= 3 {
+    if k <= MAX_BEESWARMS {
         return (0..k).collect();
     }
     let totals: Vec<f64> = (0..k).map(|o| mean_abs(file, o).iter().sum()).collect();
-    vec![ranking(&totals)[0]]
+    let mut top = ranking(&totals)[..MAX_BEESWARMS].to_vec();
+    top.sort_unstable();
+    top
 }
 
 /// The standard set of charts:
-/// - `waterfall_row{r}_out{k}`: each of the first [`MAX_DEFAULT_WATERFALLS`] rows (r = position
-///   in the file) for its predicted output k (output 0 when there is one output);
+/// - `waterfall_row{r}_out{k}`: each of the first [`MAX_DEFAULT_WATERFALLS`] rows (r = its index
+///   in the data file, [`data_row`]) for its predicted output k (output 0 when there is one output);
 /// - `global_bar`: mean |φ| per feature, all outputs stacked (not for per-row superpixels, whose
 ///   segment k is another region in every row; nor the beeswarms);
 /// - `beeswarm_out{k}` for the outputs of [`beeswarm_outputs`];
@@ -458,7 +467,7 @@ pub fn streamed_chart_names(
     let (waterfalls, images) = head_plan(head);
     let mut names: Vec<String> = waterfalls
         .iter()
-        .map(|(r, k)| format!("waterfall_row{r}_out{k}.{ext}"))
+        .map(|&(r, k)| format!("waterfall_row{}_out{k}.{ext}", data_row(head, r)))
         .collect();
     if shared_players(head) {
         names.push(format!("global_bar.{ext}"));
@@ -473,7 +482,7 @@ pub fn streamed_chart_names(
         names.extend(
             waterfalls
                 .iter()
-                .map(|(r, k)| format!("overlay_row{r}_out{k}.{ext}")),
+                .map(|&(r, k)| format!("overlay_row{}_out{k}.{ext}", data_row(head, r))),
         );
     }
     names
@@ -495,7 +504,7 @@ pub fn write_streamed_charts(
     let mut written = Vec::new();
     let (waterfalls, images) = head_plan(head);
     for &(r, k) in &waterfalls {
-        let path = out_dir.join(format!("waterfall_row{r}_out{k}.{ext}"));
+        let path = out_dir.join(format!("waterfall_row{}_out{k}.{ext}", data_row(head, r)));
         let top = opts.top.unwrap_or(DEFAULT_TOP_WATERFALL);
         render::save(
             &waterfall::Waterfall::new(head, r, k, top),
@@ -535,7 +544,7 @@ pub fn write_streamed_charts(
             written.push(path);
         }
         for (r, k) in waterfalls {
-            let path = out_dir.join(format!("overlay_row{r}_out{k}.{ext}"));
+            let path = out_dir.join(format!("overlay_row{}_out{k}.{ext}", data_row(head, r)));
             write_overlay(head, r, k, Some(shape), None, &path, opts.format)?;
             written.push(path);
         }

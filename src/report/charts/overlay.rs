@@ -224,9 +224,10 @@ pub(crate) fn check_overlay(
     segments: Option<&Segments>,
 ) -> Result<()> {
     let width = file.data[row].len();
+    let row_name = super::data_row(file, row);
     if width != shape.len() {
         return Err(Error::Chart(format!(
-            "row {row} holds {width} input values but the image shape {}x{}x{} needs {}",
+            "row {row_name} holds {width} input values but the image shape {}x{}x{} needs {}",
             shape.height,
             shape.width,
             shape.channels,
@@ -243,7 +244,7 @@ pub(crate) fn check_overlay(
     }
     if m != shape.len() {
         return Err(Error::Chart(format!(
-            "row {row} has {m} attributions: neither one per image value ({}) nor one per segment",
+            "row {row_name} has {m} attributions: neither one per image value ({}) nor one per segment",
             shape.len()
         )));
     }

@@ -4,7 +4,8 @@
 //!   [`NEGATIVE`] blue (shap's colours).
 //! - Feature values run from [`NEGATIVE`] blue (low) through purple to [`POSITIVE`] red (high)
 //!   ([`feature_value`]); attribution maps run from blue through white (0) to red ([`diverging`]).
-//! - Outputs in stacked charts take [`categorical`] colours; ink is [`TEXT`] and [`AXIS`] grey.
+//! - Outputs in stacked charts take [`categorical`] colours; ink is [`TEXT`] and [`AXIS`] grey;
+//!   the "sum of N other features" row of global bars and beeswarms is [`OTHERS`] grey.
 
 use plotters::style::RGBColor;
 
@@ -14,6 +15,9 @@ pub const POSITIVE: RGBColor = RGBColor(255, 0, 82);
 pub const NEGATIVE: RGBColor = RGBColor(0, 139, 251);
 /// Unsigned importance (mean |φ|) of a single output.
 pub const IMPORTANCE: RGBColor = RGBColor(94, 104, 130);
+/// The row summing the features not shown (global bar, beeswarm): neutral, no output's or
+/// feature value's colour.
+pub const OTHERS: RGBColor = RGBColor(128, 128, 128);
 /// Feature value in the middle of its range (beeswarm colour scale).
 const MIDDLE: RGBColor = RGBColor(142, 0, 200);
 /// Main text.

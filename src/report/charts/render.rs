@@ -2,6 +2,7 @@
 
 use super::fonts;
 use super::style::{DrawErr, DrawResult};
+use super::typeset::Typeset;
 use super::Format;
 use crate::atomic::{persist, temp_beside, write_bytes_atomic};
 use crate::error::{Error, Result};
@@ -30,7 +31,8 @@ pub fn save(chart: &impl Chart, path: &Path, format: Format) -> Result<()> {
         Format::Svg => {
             let mut svg = String::new();
             {
-                let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
+                let root =
+                    Typeset::native(SVGBackend::with_string(&mut svg, size)).into_drawing_area();
                 chart.draw(&root).map_err(|e| draw_error(path, e))?;
                 root.present()
                     .map_err(|e| draw_error(path, DrawErr::from(e)))?;
@@ -41,7 +43,8 @@ pub fn save(chart: &impl Chart, path: &Path, format: Format) -> Result<()> {
             // plotters' PNG encoder picks the format from the extension, which temp_beside keeps.
             let tmp = temp_beside(path)?;
             {
-                let root = BitMapBackend::new(tmp.path(), size).into_drawing_area();
+                let root =
+                    Typeset::raster(BitMapBackend::new(tmp.path(), size)).into_drawing_area();
                 chart.draw(&root).map_err(|e| draw_error(path, e))?;
                 root.present()
                     .map_err(|e| draw_error(path, DrawErr::from(e)))?;

@@ -31,9 +31,6 @@ const PLOT_TOP_GAP: u32 = 26;
 const FOOTER: u32 = 62;
 const RIGHT_MARGIN: u32 = 46;
 
-// Text sizes are even on purpose: plotters' ab_glyph backend places each glyph at
-// `(size / 2 + glyph top) as i32`, which truncates differently for tall and short glyphs when
-// size / 2 is fractional (periods then float a pixel or two above the baseline).
 /// Title text size.
 pub const TITLE_SIZE: f64 = 22.0;
 /// Subtitle, label and value text size.
@@ -77,15 +74,11 @@ pub fn text(size: f64, color: RGBColor) -> TextStyle<'static> {
     }
 }
 
-/// Text of one size and colour anchored at `h`/`v`, placed where the anchor says.
-///
-/// plotters' ab_glyph backend draws glyphs higher than the anchor asks (by about 0.13, 0.21 and
-/// 0.27 of the size for top, centre and bottom anchors, measured on DejaVu Sans capitals);
-/// [`Label::at`] moves them back so row labels sit on their rows.
+/// Text of one size and colour anchored at `h`/`v` (anchors as `charts::typeset` defines them:
+/// `Top` is the top of the capitals, `Center` their middle, `Bottom` the bottom of descenders).
 #[derive(Clone)]
 pub struct Label {
     style: TextStyle<'static>,
-    dy: i32,
 }
 
 impl Label {
@@ -95,7 +88,7 @@ impl Label {
         s: impl Into<String>,
         (x, y): (i32, i32),
     ) -> Text<'static, (i32, i32), String> {
-        Text::new(s.into(), (x, y + self.dy), self.style.clone())
+        Text::new(s.into(), (x, y), self.style.clone())
     }
 
     /// The underlying style (for measuring text).
@@ -106,14 +99,8 @@ impl Label {
 
 /// A [`Label`] of `size` and `color` anchored at `h`/`v`.
 pub fn anchored(size: f64, color: RGBColor, h: HPos, v: VPos) -> Label {
-    let k = match v {
-        VPos::Top => 0.13,
-        VPos::Center => 0.21,
-        VPos::Bottom => 0.27,
-    };
     Label {
         style: text(size, color).pos(Pos::new(h, v)),
-        dy: (size * k).round() as i32,
     }
 }
 
