@@ -22,8 +22,11 @@ fn permutation(samples: usize) -> Estimator {
     })
 }
 
+/// Row indices, values `[n][P][K]` and base values `[n][K]` of a report.
+type Numbers = (Vec<usize>, Vec<Vec<Vec<f64>>>, Vec<Vec<f64>>);
+
 /// The per-row numbers of a report, which must match bit for bit.
-fn numbers(f: &ExplanationFile) -> (Vec<usize>, Vec<Vec<Vec<f64>>>, Vec<Vec<f64>>) {
+fn numbers(f: &ExplanationFile) -> Numbers {
     assert!(!f.values.is_empty(), "no rows explained");
     (
         f.row_indices.clone(),
