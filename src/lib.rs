@@ -76,4 +76,4 @@ pub use error::{Error, Result};
 pub use explain::{Explainer, Explanation, LimeExplainer, ShapExplainer};
 pub use model::{Model, OnnxModel};
 pub use request::{ExplainRequest, GroupsSource, ImageRequest};
-pub use run::{explain_dataset, run_explain, GivenTables};
+pub use run::{explain_dataset, explain_dataset_at, run_explain, GivenTables};

@@ -96,7 +96,7 @@ impl ExplainRequest {
 
     /// Whether players are switched on and off as wholes (groups, patches, superpixels), so that
     /// LIME fills them from background rows as SHAP does.
-    pub(crate) fn switched_players(&self) -> bool {
+    pub fn switched_players(&self) -> bool {
         self.groups.is_some() || self.image.patch.is_some() || self.image.superpixels.is_some()
     }
 

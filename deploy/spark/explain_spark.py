@@ -1,6 +1,10 @@
 """Explain a CSV or Parquet dataset on Spark: one task per shard runs `onnx-inspector explain
 --shard K/N --resume`, then the driver runs `onnx-inspector merge`.
 
+For clusters whose executors have no Python (or cannot install the `onnx-inspector` package):
+where they do, `onnx_inspector.spark.explain(df, "model.onnx", ...)` from the Python package
+explains a DataFrame in place through `mapInArrow`, with no shared disk, CSV or subprocess.
+
     spark-submit deploy/spark/explain_spark.py --model model.onnx --data data.parquet \
         --out /shared/out --shards 16 -- --method permutation --samples 400
 

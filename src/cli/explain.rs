@@ -215,31 +215,28 @@ impl ExplainArgs {
             MethodArg::Kernel => shap(ShapMethod::Kernel),
             MethodArg::Permutation => shap(ShapMethod::Permutation),
             MethodArg::Partition => shap(ShapMethod::Partition),
-            MethodArg::Lime => Estimator::Lime(LimeParams {
-                num_samples: self.samples.unwrap_or(match self.switched_players() {
-                    true => LimeParams::DEFAULT_PLAYER_SAMPLES,
-                    false => LimeParams::DEFAULT_SAMPLES,
-                }),
-                num_features: self.num_features.unwrap_or(match self.switched_players() {
-                    true => usize::MAX,
-                    false => LimeParams::DEFAULT_FEATURES,
-                }),
-                discretizer: match (self.no_discretize, self.discretizer) {
-                    (true, _) => Discretizer::None,
-                    (false, DiscretizerArg::Quartile) => Discretizer::Quartile,
-                    (false, DiscretizerArg::Decile) => Discretizer::Decile,
-                },
-                kernel_width: self.kernel_width,
-                selection: match self.feature_selection {
-                    SelectionArg::Auto => Selection::Auto,
-                    SelectionArg::Forward => Selection::Forward,
-                    SelectionArg::HighestWeights => Selection::HighestWeights,
-                    SelectionArg::LassoPath => Selection::LassoPath,
-                    SelectionArg::None => Selection::None,
-                },
-                sample_around_instance: self.sample_around_instance,
-                categorical: vec![],
-                seed: self.seed,
+            MethodArg::Lime => Estimator::Lime({
+                let defaults = LimeParams::defaults_for(self.switched_players());
+                LimeParams {
+                    num_samples: self.samples.unwrap_or(defaults.num_samples),
+                    num_features: self.num_features.unwrap_or(defaults.num_features),
+                    discretizer: match (self.no_discretize, self.discretizer) {
+                        (true, _) => Discretizer::None,
+                        (false, DiscretizerArg::Quartile) => Discretizer::Quartile,
+                        (false, DiscretizerArg::Decile) => Discretizer::Decile,
+                    },
+                    kernel_width: self.kernel_width,
+                    selection: match self.feature_selection {
+                        SelectionArg::Auto => Selection::Auto,
+                        SelectionArg::Forward => Selection::Forward,
+                        SelectionArg::HighestWeights => Selection::HighestWeights,
+                        SelectionArg::LassoPath => Selection::LassoPath,
+                        SelectionArg::None => Selection::None,
+                    },
+                    sample_around_instance: self.sample_around_instance,
+                    categorical: vec![],
+                    seed: self.seed,
+                }
             }),
         }
     }

@@ -300,6 +300,19 @@ impl LimeParams {
     /// lime's default number of features per surrogate.
     pub const DEFAULT_FEATURES: usize = 10;
 
+    /// The defaults for tabular features (lime_tabular's), or for players switched on and off as
+    /// wholes (groups, patches, superpixels: lime_image's 1000 samples and every player kept).
+    pub fn defaults_for(switched_players: bool) -> LimeParams {
+        match switched_players {
+            true => LimeParams {
+                num_samples: Self::DEFAULT_PLAYER_SAMPLES,
+                num_features: usize::MAX,
+                ..LimeParams::default()
+            },
+            false => LimeParams::default(),
+        }
+    }
+
     /// The kernel width for M features: the given one, else lime's 0.75·√M.
     pub fn kernel_width(&self, m: usize) -> f64 {
         self.kernel_width.unwrap_or(0.75 * (m as f64).sqrt())

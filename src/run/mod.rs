@@ -19,7 +19,7 @@ pub(crate) use reference::Reference;
 pub(crate) use source::{DataSource, InMemory};
 
 use crate::data::Dataset;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::explain::Progress;
 use crate::model::{OnnxModel, Timed};
 use crate::report::{ExplanationFile, Timings};
@@ -31,7 +31,15 @@ pub fn run_explain(req: &ExplainRequest, progress: Option<&Progress>) -> Result<
     let start = Instant::now();
     let onnx = load_model(&req.model, req.output_names.clone(), req.engine)?;
     let data = Dataset::load(&req.data)?;
-    explain_loaded(&onnx, req, &data, GivenTables::default(), progress, start)
+    explain_loaded(
+        &onnx,
+        req,
+        &data,
+        GivenTables::default(),
+        None,
+        progress,
+        start,
+    )
 }
 
 /// Explains the rows of `data` (all, or `req.rows`) with the model `onnx` as `req` asks, with
@@ -44,15 +52,50 @@ pub fn explain_dataset(
     req: &ExplainRequest,
     progress: Option<&Progress>,
 ) -> Result<ExplanationFile> {
-    explain_loaded(onnx, req, data, given, progress, Instant::now())
+    explain_loaded(onnx, req, data, given, None, progress, Instant::now())
 }
 
-/// [`explain_dataset`] timed from `start`.
+/// [`explain_dataset`] over every row of `data`, the rows numbered `row_ids` (their indices in
+/// a larger table explained piece by piece, e.g. Arrow batches of a Spark DataFrame): each
+/// row's random stream is seeded by its number, so it gets the values one run over the whole
+/// table gives it. The reference rows must then come from the whole table (`given`), not from
+/// `data`; `req.rows` must be `None`.
+pub fn explain_dataset_at(
+    onnx: &OnnxModel,
+    data: &Dataset,
+    given: GivenTables,
+    row_ids: &[usize],
+    req: &ExplainRequest,
+    progress: Option<&Progress>,
+) -> Result<ExplanationFile> {
+    if row_ids.len() != data.n_rows() {
+        return Err(Error::Mismatch(format!(
+            "{} row numbers for {} rows",
+            row_ids.len(),
+            data.n_rows()
+        )));
+    }
+    if req.rows.is_some() {
+        return Err(Error::param("rows", "rows are numbered by row_ids here"));
+    }
+    explain_loaded(
+        onnx,
+        req,
+        data,
+        given,
+        Some(row_ids),
+        progress,
+        Instant::now(),
+    )
+}
+
+/// [`explain_dataset`] timed from `start`, rows numbered `row_ids` when given.
 fn explain_loaded(
     onnx: &OnnxModel,
     req: &ExplainRequest,
     data: &Dataset,
     given: GivenTables,
+    row_ids: Option<&[usize]>,
     progress: Option<&Progress>,
     start: Instant,
 ) -> Result<ExplanationFile> {
@@ -62,9 +105,10 @@ fn explain_loaded(
     };
     let p = prepare(onnx, req, &source, given, usize::MAX)?;
     let x = data.values.select(ndarray::Axis(0), &p.selection);
+    let rows = row_ids.unwrap_or(&p.selection);
     let timed = Timed::new(&p.model);
     let explaining = Instant::now();
-    let explanation = p.explain(&timed, &x, &p.selection, progress)?;
+    let explanation = p.explain(&timed, &x, rows, progress)?;
     let total = start.elapsed().as_secs_f64();
     let mut meta = p.meta.clone();
     meta.method = explanation.method;
