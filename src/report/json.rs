@@ -20,7 +20,8 @@ pub struct Timings {
     /// comparison with another library's explain call measures).
     #[serde(default)]
     pub explain_seconds: f64,
-    /// Seconds writing the per-row results (Parquet parts and their sidecars, fsynced).
+    /// Seconds writing the per-row results (Parquet parts and their sidecars, fsynced; in a batch
+    /// run on a thread of its own, alongside explaining).
     #[serde(default)]
     pub write_seconds: f64,
     /// Seconds spent inside model calls, summed over threads.
