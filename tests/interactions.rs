@@ -327,3 +327,59 @@ fn partition_refuses_interactions() {
         .unwrap_err();
     assert!(err.to_string().contains("interactions"), "{err}");
 }
+
+#[test]
+fn the_cli_writes_interactions_only_when_asked() {
+    let run = |dir: &std::path::Path, extra: &[&str]| {
+        let st = std::process::Command::new(env!("CARGO_BIN_EXE_onnx-inspector"))
+            .args([
+                "explain",
+                "models/wine_keras3.onnx",
+                "--data",
+                "models/wine_test.csv",
+            ])
+            .args([
+                "--rows",
+                "0:3",
+                "--quiet",
+                "--no-charts",
+                "--samples",
+                "600",
+                "--out",
+            ])
+            .arg(dir)
+            .args(extra)
+            .status()
+            .unwrap();
+        assert!(st.success());
+        let text = std::fs::read_to_string(dir.join("explanations.json")).unwrap();
+        serde_json::from_str::<serde_json::Value>(&text).unwrap()
+    };
+    let tmp = std::env::temp_dir().join(format!("iq_cli_{}", std::process::id()));
+    let (with, without) = (tmp.join("with"), tmp.join("without"));
+    let plain = run(&without, &[]);
+    assert!(plain.get("interactions").is_none() && plain["meta"].get("interactions").is_none());
+    assert!(plain["summary"][0].get("mean_abs_interactions").is_none());
+    let d = run(&with, &["--interactions"]);
+    let (phi, values) = (&d["interactions"], &d["values"]);
+    for r in 0..3 {
+        for i in 0..13 {
+            for o in 0..3 {
+                let s: f64 = (0..13).map(|j| phi[r][i][j][o].as_f64().unwrap()).sum();
+                assert!((s - values[r][i][o].as_f64().unwrap()).abs() < 1e-9);
+            }
+        }
+    }
+    assert_eq!(d["interactions_stderr"].as_array().unwrap().len(), 3);
+    assert_eq!(
+        d["summary"][2]["mean_abs_interactions"]
+            .as_array()
+            .unwrap()
+            .len(),
+        13
+    );
+    assert!(with.join("interactions/part-00000.parquet").exists());
+    // φ is the same with and without interactions.
+    assert_eq!(d["values"], plain["values"]);
+    std::fs::remove_dir_all(&tmp).ok();
+}

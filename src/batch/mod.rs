@@ -14,6 +14,7 @@
 //! split into shards and merged, or killed and resumed, writes the same parts as one run.
 
 mod folder;
+pub(crate) mod interaction_parts;
 pub(crate) mod lock;
 pub(crate) mod manifest;
 mod merge;
@@ -289,6 +290,7 @@ fn run_claimed(
         let writing = Instant::now();
         let (pq, side) = parts::part_paths(out, p);
         let written = parts::write_parquet(&pq, &e, with_stderr, &meta_json)?;
+        interaction_parts::write_part(&interaction_parts::interaction_part_path(out, p), &e)?;
         Sidecar {
             parquet: Some(written),
             ..Sidecar::new(p, a, &e, keep)
@@ -351,6 +353,8 @@ pub(crate) fn finish(
             base_values: vec![],
             predictions: vec![],
             stderr: None,
+            interactions: None,
+            interactions_stderr: None,
             summary,
             meta,
             lime: None,
@@ -425,13 +429,15 @@ pub(crate) fn finish(
             base_values: rows.base_values,
             predictions: rows.predictions,
             stderr: rows.stderr,
+            interactions: None,
+            interactions_stderr: None,
             summary,
             meta,
             lime,
             attributions: None,
         }
     };
-    let file = if keep_all && all.len() == n {
+    let mut file = if keep_all && all.len() == n {
         // Small runs: explanations.json exactly as an in-memory run writes it.
         let values = ndarray::Array3::from_shape_fn(
             (n, feature_names.len(), output_names.len()),
@@ -446,6 +452,9 @@ pub(crate) fn finish(
         f.attributions = Some(format!("{}/", parts::ATTRIBUTIONS_DIR));
         f
     };
+    if meta.interactions {
+        interaction_parts::attach(out, first..end, &mut file)?;
+    }
     let json = out.join("explanations.json");
     let mut written = vec!["explanations.json".to_string()];
     let mut chart_paths = vec![];

@@ -1,5 +1,6 @@
 //! `explanations.json`: shap-Explanation-compatible arrays plus summary and run metadata.
 
+use super::interactions::{check_interactions, with_interaction_means};
 use super::summary::{summarize, OutputSummary};
 use crate::atomic::write_atomic;
 use crate::data::BackgroundInfo;
@@ -91,6 +92,9 @@ pub struct Meta {
     /// Estimator-specific settings (LIME's discretizer, kernel width, feature selection...).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub options: Option<serde_json::Value>,
+    /// Whether pairwise interaction values were computed (`--interactions`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub interactions: bool,
 }
 
 /// The version of the `explanations.json` layout this build writes: 2 added `groups`,
@@ -129,6 +133,13 @@ pub struct ExplanationFile {
     pub predictions: Vec<Vec<f64>>,
     /// Standard errors `[n][P][K]`, or null when exact.
     pub stderr: Option<Vec<Vec<Vec<f64>>>>,
+    /// Pairwise interaction values `[n][P][P][K]` in shap's convention (Φ_ij = SII/2, each
+    /// row of a matrix summing to φ_i), when asked for (`--interactions`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interactions: Option<Vec<Vec<Vec<Vec<f64>>>>>,
+    /// Standard errors of `interactions` `[n][P][P][K]`, when they were sampled.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interactions_stderr: Option<Vec<Vec<Vec<Vec<f64>>>>>,
     /// Per-output global importance.
     pub summary: Vec<OutputSummary>,
     /// Run metadata.
@@ -181,6 +192,11 @@ fn check_groups(
         Some(j) => Err(format!("'{name}' leaves feature {j} out")),
         None => Ok(()),
     }
+}
+
+/// [n, P, P, K] as nested vectors.
+fn nested4(a: &ndarray::Array4<f64>) -> Vec<Vec<Vec<Vec<f64>>>> {
+    a.outer_iter().map(|r| nested3(&r.to_owned())).collect()
 }
 
 fn nested3(a: &ndarray::Array3<f64>) -> Vec<Vec<Vec<f64>>> {
@@ -262,7 +278,15 @@ impl ExplanationFile {
             base_values: nested2(&e.base_values),
             predictions: nested2(&e.predictions),
             stderr: e.stderr.as_ref().map(nested3),
-            summary: summarize(&e.values, &e.output_names),
+            interactions: e.interactions.as_ref().map(|i| nested4(&i.values)),
+            interactions_stderr: e
+                .interactions
+                .as_ref()
+                .and_then(|i| i.stderr.as_ref().map(nested4)),
+            summary: with_interaction_means(
+                summarize(&e.values, &e.output_names),
+                e.interactions.as_ref(),
+            ),
             meta,
             lime,
             attributions: None,
@@ -316,6 +340,12 @@ impl ExplanationFile {
             Ok(())
         };
         check3("values", &self.values)?;
+        for (name, a) in [
+            ("interactions", &self.interactions),
+            ("interactions_stderr", &self.interactions_stderr),
+        ] {
+            check_interactions(name, a.as_deref(), n, m, k)?;
+        }
         if let Some(se) = &self.stderr {
             check3("stderr", se)?;
         }
