@@ -381,5 +381,25 @@ fn the_cli_writes_interactions_only_when_asked() {
     assert!(with.join("interactions/part-00000.parquet").exists());
     // φ is the same with and without interactions.
     assert_eq!(d["values"], plain["values"]);
+    // The heatmaps draw from the file; without interactions they refuse with a clear line.
+    let plot = |dir: &std::path::Path| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_onnx-inspector"))
+            .arg("plot")
+            .arg(dir.join("explanations.json"))
+            .args(["--kind", "interactions", "--out"])
+            .arg(dir.join("charts"))
+            .output()
+            .unwrap()
+    };
+    assert!(plot(&with).status.success());
+    for name in ["interactions_out", "interactions_row0_out"] {
+        let found = std::fs::read_dir(with.join("charts"))
+            .unwrap()
+            .any(|f| f.unwrap().file_name().to_string_lossy().starts_with(name));
+        assert!(found, "{name}");
+    }
+    let refused = plot(&without);
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("--interactions"));
     std::fs::remove_dir_all(&tmp).ok();
 }

@@ -167,7 +167,8 @@ fn estimate(
 
 /// The surrogate fitted to the coalitions of `fit_set` with ∅ and the full set, every size
 /// weighing the same (as every difference stratum does in the SII); quadratic when there are at
-/// least two coalitions per parameter.
+/// least four coalitions per parameter (fewer measured worse than additive: breast cancer, M = 30,
+/// budget 2000, rel-L2 4.25 vs 2.82 to a 100k-coalition estimate).
 fn fit(
     game: &RowGame,
     design: &CoalitionDesign,
@@ -191,7 +192,7 @@ fn fit(
         .collect();
     weights.extend([1.0, 1.0]);
     let p_quad = n_parameters(m, true);
-    let quadratic = p_quad <= MAX_QUADRATIC_PARAMETERS && chosen.len() >= p_quad;
+    let quadratic = p_quad <= MAX_QUADRATIC_PARAMETERS && chosen.len() >= 4 * p_quad;
     Surrogate::fit(m, quadratic, &fit_members, &values, &weights)
 }
 
