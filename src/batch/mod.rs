@@ -14,6 +14,7 @@
 //! split into shards and merged, or killed and resumed, writes the same parts as one run.
 
 mod folder;
+pub(crate) mod interaction_parts;
 pub(crate) mod lock;
 pub(crate) mod manifest;
 mod merge;
@@ -310,6 +311,7 @@ fn run_claimed(
         let rows = RowResult::all(&e);
         let names = (&e.feature_names[..], &e.output_names[..]);
         let written = parts::write_parquet(&pq, &rows, names, with_stderr, &meta_json)?;
+        interaction_parts::write_part(&interaction_parts::interaction_part_path(out, p), &e)?;
         let shape = (e.feature_names.len(), e.output_names.len());
         Sidecar {
             parquet: Some(written),
@@ -426,7 +428,7 @@ pub(crate) fn finish(
     let build = |rows: Vec<RowResult>, summary: Vec<OutputSummary>, meta: Meta| {
         ExplanationFile::assemble(&head, rows, summary, meta)
     };
-    let file = if keep_all && all.len() == n {
+    let mut file = if keep_all && all.len() == n {
         // Small runs: explanations.json exactly as an in-memory run writes it.
         let values = ndarray::Array3::from_shape_fn(
             (n, feature_names.len(), output_names.len()),
@@ -441,6 +443,9 @@ pub(crate) fn finish(
         f.attributions = Some(format!("{}/", parts::ATTRIBUTIONS_DIR));
         f
     };
+    if meta.interactions {
+        interaction_parts::attach(out, first..end, &mut file)?;
+    }
     let json = out.join("explanations.json");
     let mut written = vec!["explanations.json".to_string()];
     let mut chart_paths = vec![];

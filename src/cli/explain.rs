@@ -101,6 +101,11 @@ pub struct ExplainArgs {
     /// updated incrementally (same attributions to rounding; for comparisons and timing).
     #[arg(long)]
     no_incremental: bool,
+    /// Also compute pairwise Shapley interaction values (shap's convention: Φ_ij = SII/2, rows
+    /// summing to φ_i): exact when φ is, else sampled with --samples more coalitions and standard
+    /// errors; explanations.json gains `interactions` [n][P][P][K].
+    #[arg(long)]
+    interactions: bool,
     /// LIME: training data for the perturbation statistics (default: --data).
     #[arg(long)]
     train: Option<PathBuf>,
@@ -213,6 +218,7 @@ impl ExplainArgs {
                 },
                 block_rows: self.block_rows,
                 incremental: !self.no_incremental,
+                interactions: self.interactions,
             })
         };
         match self.method {
@@ -249,6 +255,11 @@ impl ExplainArgs {
 }
 
 pub fn run(a: ExplainArgs) -> anyhow::Result<()> {
+    if a.interactions && matches!(a.method, MethodArg::Lime) {
+        anyhow::bail!(
+            "--interactions: needs a Shapley method (auto, exact, kernel or permutation), not lime"
+        );
+    }
     if a.tolerance.is_some() && matches!(a.method, MethodArg::Lime) {
         return Err(Method::Lime.tolerance_error().into());
     }

@@ -1,5 +1,6 @@
 //! `explanations.json`: shap-Explanation-compatible arrays plus summary and run metadata.
 
+use super::interactions::{check_interactions, with_interaction_means};
 use super::row_result::RowResult;
 use super::summary::{summarize, OutputSummary};
 use crate::atomic::write_atomic;
@@ -93,6 +94,9 @@ pub struct Meta {
     /// Estimator-specific settings (LIME's discretizer, kernel width, feature selection...).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub options: Option<serde_json::Value>,
+    /// Whether pairwise interaction values were computed (`--interactions`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub interactions: bool,
 }
 
 /// The version of the `explanations.json` layout this build writes: 2 added `groups`,
@@ -131,6 +135,13 @@ pub struct ExplanationFile {
     pub predictions: Vec<Vec<f64>>,
     /// Standard errors `[n][P][K]`, or null when exact.
     pub stderr: Option<Vec<Vec<Vec<f64>>>>,
+    /// Pairwise interaction values `[n][P][P][K]` in shap's convention (Φ_ij = SII/2, each
+    /// row of a matrix summing to φ_i), when asked for (`--interactions`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interactions: Option<Vec<Vec<Vec<Vec<f64>>>>>,
+    /// Standard errors of `interactions` `[n][P][P][K]`, when they were sampled.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interactions_stderr: Option<Vec<Vec<Vec<Vec<f64>>>>>,
     /// Per-output global importance.
     pub summary: Vec<OutputSummary>,
     /// Run metadata.
@@ -216,6 +227,17 @@ fn check_groups(
     }
 }
 
+/// [n, P, P, K] as nested vectors.
+fn nested4(a: &ndarray::Array4<f64>) -> Vec<Vec<Vec<Vec<f64>>>> {
+    a.outer_iter()
+        .map(|r| {
+            r.outer_iter()
+                .map(|p| p.outer_iter().map(|q| q.to_vec()).collect())
+                .collect()
+        })
+        .collect()
+}
+
 impl ExplanationFile {
     /// Number of input features (columns of `data`): M.
     pub fn n_inputs(&self) -> usize {
@@ -265,8 +287,18 @@ impl ExplanationFile {
 
     /// Builds the document from an explanation and its metadata.
     pub fn new(e: &Explanation, meta: Meta) -> ExplanationFile {
-        let summary = summarize(&e.values, &e.output_names);
-        ExplanationFile::assemble(&FileHead::of(e), RowResult::all(e), summary, meta)
+        let summary = with_interaction_means(
+            summarize(&e.values, &e.output_names),
+            e.interactions.as_ref(),
+        );
+        let mut file =
+            ExplanationFile::assemble(&FileHead::of(e), RowResult::all(e), summary, meta);
+        file.interactions = e.interactions.as_ref().map(|i| nested4(&i.values));
+        file.interactions_stderr = e
+            .interactions
+            .as_ref()
+            .and_then(|i| i.stderr.as_ref().map(nested4));
+        file
     }
 
     /// The document of a run's players and outputs, its rows, summary and metadata.
@@ -292,6 +324,8 @@ impl ExplanationFile {
             base_values: Vec::with_capacity(rows.len()),
             predictions: Vec::with_capacity(rows.len()),
             stderr: with_stderr.then(Vec::new),
+            interactions: None,
+            interactions_stderr: None,
             summary,
             meta,
             lime: None,
@@ -363,6 +397,12 @@ impl ExplanationFile {
             Ok(())
         };
         check3("values", &self.values)?;
+        for (name, a) in [
+            ("interactions", &self.interactions),
+            ("interactions_stderr", &self.interactions_stderr),
+        ] {
+            check_interactions(name, a.as_deref(), n, m, k)?;
+        }
         if let Some(se) = &self.stderr {
             check3("stderr", se)?;
         }

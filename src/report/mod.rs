@@ -1,6 +1,7 @@
 //! Reports: the `explanations.json` file and its charts.
 
 pub mod charts;
+pub(crate) mod interactions;
 pub mod json;
 pub mod row_result;
 pub mod summary;

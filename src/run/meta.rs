@@ -135,5 +135,6 @@ pub(crate) fn build_meta(
         data: req.data.display().to_string(),
         tool: format!("onnx-inspector {}", env!("CARGO_PKG_VERSION")),
         timings,
+        interactions: matches!(estimator, Estimator::Shap(p) if p.interactions),
     })
 }
