@@ -19,6 +19,7 @@ pub(crate) mod manifest;
 mod merge;
 pub(crate) mod parts;
 pub(crate) mod plan;
+mod report;
 mod source;
 mod spool;
 pub(crate) mod verify;
@@ -27,6 +28,7 @@ pub use manifest::MANIFEST;
 pub(crate) use manifest::{Fingerprint, Manifest};
 pub use merge::{merge, merge_with};
 pub use plan::Shard;
+pub use report::{write_folder_report, REPORT_FILE};
 pub(crate) use plan::MAX_SAMPLE_ROWS;
 
 use crate::error::{Error, Result};

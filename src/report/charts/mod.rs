@@ -19,6 +19,7 @@ pub mod fonts;
 mod global_bar;
 mod history;
 mod image;
+mod inline;
 mod overlay;
 pub mod palette;
 mod render;
@@ -29,6 +30,7 @@ mod typeset;
 mod waterfall;
 
 pub use history::{write_history, EpochPoint};
+pub(crate) use inline::{beeswarm_svg, overlay_svg, scatter_svg};
 pub use image::{image_grid_size, ImageShape, MAX_IMAGE_ROWS};
 pub use overlay::overlay_size;
 pub use rows::{data_row, row_position};
