@@ -28,8 +28,8 @@ pub use manifest::MANIFEST;
 pub(crate) use manifest::{Fingerprint, Manifest};
 pub use merge::{merge, merge_with};
 pub use plan::Shard;
-pub use report::{write_folder_report, REPORT_FILE};
 pub(crate) use plan::MAX_SAMPLE_ROWS;
+pub use report::{write_folder_report, REPORT_FILE};
 
 use crate::error::{Error, Result};
 use crate::explain::{Estimator, Method, Progress};

@@ -198,7 +198,6 @@ pub struct ExplainArgs {
 }
 
 impl ExplainArgs {
-
     /// Whether LIME runs over players switched on and off (lime_image) rather than lime_tabular.
     fn switched_players(&self) -> bool {
         self.groups.is_some() || self.patch.is_some() || self.superpixels.is_some()

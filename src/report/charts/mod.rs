@@ -30,8 +30,8 @@ mod typeset;
 mod waterfall;
 
 pub use history::{write_history, EpochPoint};
-pub(crate) use inline::{beeswarm_svg, overlay_svg, scatter_svg};
 pub use image::{image_grid_size, ImageShape, MAX_IMAGE_ROWS};
+pub(crate) use inline::{beeswarm_svg, overlay_svg, scatter_svg};
 pub use overlay::overlay_size;
 pub use rows::{data_row, row_position};
 pub use scatter::{SCATTER_HEIGHT, SCATTER_WIDTH};

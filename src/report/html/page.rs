@@ -72,7 +72,11 @@ fn run_section(p: &Parts) -> String {
     }
     dl(&mut s, "seed", &meta.seed.to_string());
     if let Some(bg) = &meta.background {
-        dl(&mut s, "background", &serde_json::to_string(bg).unwrap_or_default());
+        dl(
+            &mut s,
+            "background",
+            &serde_json::to_string(bg).unwrap_or_default(),
+        );
     }
     dl(&mut s, "engine", meta.engine.name());
     dl(&mut s, "evaluator", &meta.evaluator);
@@ -132,7 +136,10 @@ fn sample_note(p: &Parts) -> String {
     if notes.is_empty() {
         String::new()
     } else {
-        format!("<p class=\"note\" id=\"sample-note\">{}</p>", notes.join(" "))
+        format!(
+            "<p class=\"note\" id=\"sample-note\">{}</p>",
+            notes.join(" ")
+        )
     }
 }
 

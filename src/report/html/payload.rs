@@ -126,10 +126,20 @@ pub fn build(input: &ReportInput, shown: &[usize], overlays: Vec<usize>) -> Payl
     });
     let mut imp = importance(&abs, se.as_deref(), file.meta.seed);
     imp.sort_by(|a, b| b.mean.total_cmp(&a.mean).then(a.feature.cmp(&b.feature)));
-    let cohort: Vec<usize> = imp.iter().take(COHORT_FEATURES).map(|i| i.feature).collect();
+    let cohort: Vec<usize> = imp
+        .iter()
+        .take(COHORT_FEATURES)
+        .map(|i| i.feature)
+        .collect();
     imp.truncate(IMPORTANCE_TOP);
     for i in &mut imp {
-        for v in [&mut i.mean, &mut i.boot_se, &mut i.est_se, &mut i.lo, &mut i.hi] {
+        for v in [
+            &mut i.mean,
+            &mut i.boot_se,
+            &mut i.est_se,
+            &mut i.lo,
+            &mut i.hi,
+        ] {
             *v = r4(*v);
         }
     }
