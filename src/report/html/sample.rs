@@ -11,7 +11,7 @@ pub fn rows(n: usize, max: usize, head: usize, seed: u64) -> Vec<usize> {
         return (0..n).collect();
     }
     let head = head.min(max);
-    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x0e90_0e7);
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x00e9_00e7);
     let mut picked: Vec<usize> = rand::seq::index::sample(&mut rng, n - head, max - head)
         .into_iter()
         .map(|i| i + head)
