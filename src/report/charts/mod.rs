@@ -1,5 +1,5 @@
-//! Charts of an `explanations.json`: waterfall, bar, global bar, beeswarm, dependence scatter
-//! and image heatmaps, drawn headless with plotters into PNG (default) or SVG files.
+//! Charts of an `explanations.json`: waterfall, bar, force, global bar, beeswarm, dependence
+//! scatter, heatmap, cohorts and image heatmaps, drawn headless with plotters into PNG (default) or SVG files.
 //!
 //! - One palette ([`palette`]): red raises the output, blue lowers it; feature values run blue
 //!   (low) to red (high); attribution maps blue–white–red, centred at 0 with symmetric limits.
@@ -14,9 +14,12 @@
 
 mod bar;
 mod beeswarm;
+mod cohorts;
 mod colorbar;
 pub mod fonts;
+mod force;
 mod global_bar;
+mod heatmap;
 mod history;
 mod image;
 mod inline;
@@ -29,6 +32,9 @@ pub mod style;
 mod typeset;
 mod waterfall;
 
+pub use cohorts::{cohort_mean, CohortSplit, SplitOn};
+pub use force::FORCE_SIZE;
+pub use heatmap::{order_rows, RowOrder, MAX_HEATMAP_ROWS};
 pub use history::{write_history, EpochPoint};
 pub use image::{image_grid_size, ImageShape, MAX_IMAGE_ROWS};
 pub(crate) use inline::{beeswarm_svg, overlay_svg, scatter_svg};
@@ -322,6 +328,57 @@ pub fn write_scatter(
         path,
         format,
     )
+}
+
+/// Writes a heatmap of rows × the `top` features for one output, rows in `order`, with f(x)
+/// above (the first [`MAX_HEATMAP_ROWS`] rows).
+pub fn write_heatmap(
+    file: &ExplanationFile,
+    output: usize,
+    top: usize,
+    order: RowOrder,
+    path: &Path,
+    format: Format,
+) -> Result<()> {
+    check_file(file)?;
+    check_output(file, output)?;
+    render::save(
+        &heatmap::Heatmap::new(file, output, top, order),
+        path,
+        format,
+    )
+}
+
+/// Writes the cohort comparison of one output: mean |φ| of the `top` features in the rows
+/// `split` selects and in the others, with 95% intervals. Fails when a cohort is empty.
+pub fn write_cohorts(
+    file: &ExplanationFile,
+    output: usize,
+    top: usize,
+    split: &CohortSplit,
+    path: &Path,
+    format: Format,
+) -> Result<()> {
+    check_file(file)?;
+    check_output(file, output)?;
+    render::save(
+        &cohorts::Cohorts::new(file, output, top, split)?,
+        path,
+        format,
+    )
+}
+
+/// Writes the force view of one row and output: one band from E[f(X)] to f(x), red
+/// contributions pushing up, blue down.
+pub fn write_force(
+    file: &ExplanationFile,
+    row: usize,
+    output: usize,
+    path: &Path,
+    format: Format,
+) -> Result<()> {
+    check_cell(file, row, output)?;
+    render::save(&force::Force::new(file, row, output), path, format)
 }
 
 /// Writes input images beside their attribution maps for one output, one pair per row in `rows`
