@@ -1,47 +1,11 @@
 //! `plot --kind heatmap | cohorts | force`: each mark follows the numbers it stands for (cells
 //! and segments by sign, cohort bars by their means), and bad cohorts are one-line errors.
 
-use assert_cmd::Command;
+mod common;
+
+use common::{explain_diabetes, plot};
 use onnx_inspector::report::charts::{cohort_mean, CohortSplit, SplitOn};
 use onnx_inspector::report::ExplanationFile;
-use std::path::{Path, PathBuf};
-
-fn bin() -> Command {
-    Command::cargo_bin("onnx-inspector").unwrap()
-}
-
-/// Explains 40 diabetes rows into `dir/run`; returns the JSON path.
-fn explain(dir: &Path) -> PathBuf {
-    let out = dir.join("run");
-    bin()
-        .args(["explain", "models/diabetes.onnx", "--data"])
-        .arg("models/diabetes_test.csv")
-        .args([
-            "--rows",
-            "0:40",
-            "--samples",
-            "300",
-            "--quiet",
-            "--no-charts",
-        ])
-        .arg("--no-report")
-        .arg("--out")
-        .arg(&out)
-        .assert()
-        .success();
-    out.join("explanations.json")
-}
-
-fn plot(json: &Path, out: &Path, args: &[&str]) -> std::process::Output {
-    bin()
-        .arg("plot")
-        .arg(json)
-        .arg("--out")
-        .arg(out)
-        .args(args)
-        .output()
-        .unwrap()
-}
 
 /// Fill colours of the SVG's rectangles.
 fn rect_fills(svg: &str) -> Vec<String> {
@@ -63,7 +27,7 @@ fn hex(c: &str) -> (i32, i32, i32) {
 #[test]
 fn force_segments_follow_the_signs_of_the_row() {
     let dir = tempfile::tempdir().unwrap();
-    let json = explain(dir.path());
+    let json = explain_diabetes(dir.path(), "run", &[]);
     let f = ExplanationFile::read(&json).unwrap();
     let out = dir.path().join("plots");
     for row in [0usize, 5] {
@@ -93,7 +57,7 @@ fn force_segments_follow_the_signs_of_the_row() {
 #[test]
 fn heatmap_cells_are_coloured_by_the_sign_of_phi() {
     let dir = tempfile::tempdir().unwrap();
-    let json = explain(dir.path());
+    let json = explain_diabetes(dir.path(), "run", &[]);
     let f = ExplanationFile::read(&json).unwrap();
     let out = dir.path().join("plots");
     for order in ["similarity", "prediction"] {
@@ -153,7 +117,7 @@ fn heatmap_cells_are_coloured_by_the_sign_of_phi() {
 #[test]
 fn cohort_bars_are_the_cohorts_means() {
     let dir = tempfile::tempdir().unwrap();
-    let json = explain(dir.path());
+    let json = explain_diabetes(dir.path(), "run", &[]);
     let f = ExplanationFile::read(&json).unwrap();
     let split = CohortSplit::parse(&f, "bmi>=0").unwrap();
     let bmi = f.feature_names.iter().position(|n| n == "bmi").unwrap();

@@ -2,7 +2,7 @@
 //! PNG/SVG files, text kept as text.
 
 use super::render::svg_string;
-use super::{beeswarm, check_file, check_output, overlay, scatter, ImageShape};
+use super::{beeswarm, check_for_output, overlay, scatter, ImageShape};
 use crate::error::Result;
 use crate::report::ExplanationFile;
 use std::path::Path;
@@ -18,8 +18,7 @@ pub fn beeswarm_svg(
     top: usize,
     total_rows: usize,
 ) -> Result<String> {
-    check_file(sample)?;
-    check_output(sample, k)?;
+    check_for_output(sample, k)?;
     let mut chart = beeswarm::Beeswarm::new(sample, k, top);
     if sample.values.len() < total_rows {
         chart.note_sample(sample.values.len(), total_rows, sample.meta.seed);
@@ -29,8 +28,7 @@ pub fn beeswarm_svg(
 
 /// The dependence scatter of feature `j` for output `k`, coloured by its own value.
 pub fn scatter_svg(file: &ExplanationFile, j: usize, k: usize) -> Result<String> {
-    check_file(file)?;
-    check_output(file, k)?;
+    check_for_output(file, k)?;
     svg_string(&scatter::Scatter::new(file, j, k, None)?, Path::new(PAGE))
 }
 

@@ -154,8 +154,13 @@ pub fn check_row(file: &ExplanationFile, row: usize) -> Result<()> {
 
 /// Checks the file, and that `row` and `output` exist in it.
 fn check_cell(file: &ExplanationFile, row: usize, output: usize) -> Result<()> {
+    check_for_output(file, output)?;
+    check_row(file, row)
+}
+
+/// Checks the file, and that `output` exists in it.
+fn check_for_output(file: &ExplanationFile, output: usize) -> Result<()> {
     check_file(file)?;
-    check_row(file, row)?;
     check_output(file, output)
 }
 
@@ -301,8 +306,7 @@ pub fn write_beeswarm(
     path: &Path,
     format: Format,
 ) -> Result<()> {
-    check_file(file)?;
-    check_output(file, output)?;
+    check_for_output(file, output)?;
     render::save(&beeswarm::Beeswarm::new(file, output, top), path, format)
 }
 
@@ -317,8 +321,7 @@ pub fn write_scatter(
     path: &Path,
     format: Format,
 ) -> Result<()> {
-    check_file(file)?;
-    check_output(file, output)?;
+    check_for_output(file, output)?;
     let m = file.feature_names.len();
     for j in std::iter::once(feature).chain(color_by) {
         check_index("feature", j, m, "has")?;
@@ -340,8 +343,7 @@ pub fn write_heatmap(
     path: &Path,
     format: Format,
 ) -> Result<()> {
-    check_file(file)?;
-    check_output(file, output)?;
+    check_for_output(file, output)?;
     render::save(
         &heatmap::Heatmap::new(file, output, top, order),
         path,
@@ -359,8 +361,7 @@ pub fn write_cohorts(
     path: &Path,
     format: Format,
 ) -> Result<()> {
-    check_file(file)?;
-    check_output(file, output)?;
+    check_for_output(file, output)?;
     render::save(
         &cohorts::Cohorts::new(file, output, top, split)?,
         path,
@@ -391,8 +392,7 @@ pub fn write_image(
     path: &Path,
     format: Format,
 ) -> Result<()> {
-    check_file(file)?;
-    check_output(file, output)?;
+    check_for_output(file, output)?;
     if rows.is_empty() {
         return Err(Error::Chart("no rows to draw".into()));
     }

@@ -25,6 +25,8 @@ use std::path::Path;
 pub const MAX_ROWS: usize = 2000;
 /// Most rows drawn as dots in the beeswarm and each scatter.
 pub const MAX_DOTS: usize = 1000;
+/// Rows whose image overlay the page embeds (the first ones; about 150 kB each as SVG).
+pub const MAX_OVERLAYS: usize = 8;
 /// Features with a dependence scatter.
 pub const SCATTERS: usize = 4;
 /// Features in the beeswarm.
@@ -84,7 +86,7 @@ pub fn render_report(input: &ReportInput) -> Result<String> {
     let mut overlays = Vec::new();
     let mut overlay_svgs = Vec::new();
     if let Some(shape) = shape {
-        for r in 0..n.min(MAX_DEFAULT_WATERFALLS) {
+        for r in 0..n.min(MAX_OVERLAYS) {
             let k = charts::predicted_output(file, r);
             if let Some(svg) = charts::overlay_svg(file, r, k, shape) {
                 overlays.push(file.row_indices[r]);

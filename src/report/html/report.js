@@ -16,6 +16,12 @@
     else s = v.toFixed(Math.max(0, Math.min(5, 2 - Math.floor(Math.log10(a)))));
     return s.replace("-", "\u2212");
   }
+  // A round tick step (1, 2 or 5 times a power of ten) near `raw`.
+  function niceStep(raw) {
+    var p = Math.pow(10, Math.floor(Math.log10(raw)));
+    var f = raw / p;
+    return (f < 1.5 ? 1 : f < 3.5 ? 2 : f < 7.5 ? 5 : 10) * p;
+  }
   function signed(v) { return (v >= 0 ? "+" : "") + fmt(v); }
   function el(tag, attrs, text) {
     var e = document.createElementNS(NS, tag);
@@ -44,8 +50,9 @@
     hi = hi > 0 ? hi * 1.08 : 1;
     var x = function (v) { return left + (w - left - 30) * v / hi; };
     var svg = svgRoot(w, h, label);
-    for (var t = 0; t <= 5; t++) {
-      var tv = hi * t / 5, tx = x(tv);
+    var step = niceStep(hi / 5);
+    for (var tv = 0; tv <= hi + step * 1e-9; tv += step) {
+      var tx = x(tv);
       svg.appendChild(el("line", { x1: tx, x2: tx, y1: top, y2: h - bottom, stroke: GRID }));
       svg.appendChild(el("text", { x: tx, y: h - bottom + 16, "text-anchor": "middle", "font-size": 12 }, fmt(tv)));
     }
@@ -98,7 +105,7 @@
       var se = st[i].se || 0;
       lo = Math.min(lo, pos - se, from[i]); hi = Math.max(hi, pos + se, from[i]);
     }
-    var pad = (hi - lo) * 0.06 || 1;
+    var pad = (hi - lo) * 0.12 || 1;
     lo -= pad; hi += pad;
     var x = function (v) { return left + (w - left - 30) * (v - lo) / (hi - lo); };
     var svg = svgRoot(w, h, "waterfall of row " + r.r);
@@ -144,7 +151,7 @@
       var rect = el("rect", { x: x(Math.min(a, b)), y: barY, width: Math.max(0.5, Math.abs(x(b) - x(a))), height: barH, fill: s.phi >= 0 ? POS : NEG, stroke: "#fff", "stroke-width": 0.6 });
       rect.appendChild(el("title", {}, s.label + ": " + signed(s.phi)));
       svg.appendChild(rect);
-      if (labels && Math.abs(x(b) - x(a)) > 70) {
+      if (labels && Math.abs(x(b) - x(a)) > 110) {
         svg.appendChild(el("text", { x: (x(a) + x(b)) / 2, y: h - 4, "text-anchor": "middle", "font-size": 11 }, short(s.label, 16)));
       }
     });
