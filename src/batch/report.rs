@@ -3,10 +3,11 @@
 //! its parts kept for charts (the first rows and the seeded sample), with the run's summary.
 
 use super::lock::FolderLock;
-use super::parts::{self, Rows, Sidecar};
+use super::parts::{self, Sidecar};
 use super::Manifest;
 use crate::error::{Error, Result};
 use crate::report::html::{write_report, ReportInput, ReportStats};
+use crate::report::json::FileHead;
 use crate::report::ExplanationFile;
 use std::path::{Path, PathBuf};
 
@@ -53,7 +54,6 @@ pub fn write_folder_report(
 
 /// Fills `file`'s per-row arrays with the rows the parts kept; returns the run's row count.
 fn kept_rows(out: &Path, manifest: &Manifest, file: &mut ExplanationFile) -> Result<usize> {
-    let k = file.output_names.len();
     let mut kept = Vec::new();
     let mut total = 0;
     for p in manifest.parts.0..manifest.parts.1 {
@@ -62,23 +62,20 @@ fn kept_rows(out: &Path, manifest: &Manifest, file: &mut ExplanationFile) -> Res
         total += s.rows;
         kept.extend(s.kept);
     }
-    kept.sort_by_key(|r| r.position);
-    let mut rows = Rows::default();
-    for r in &kept {
-        rows.push(r, k);
-    }
-    if rows.len() == 0 {
+    if kept.is_empty() {
         return Err(Error::data(out, "its parts kept no rows to report"));
     }
-    file.row_indices = rows.row_indices;
-    file.data = rows.data;
-    file.values = rows.values;
-    file.base_values = rows.base_values;
-    file.predictions = rows.predictions;
-    file.stderr = rows.stderr;
-    file.lime = (!rows.lime.is_empty()).then_some(rows.lime);
-    if file.row_groups.is_some() {
-        file.row_groups = Some(rows.row_groups);
-    }
+    kept.sort_by_key(|r| r.position);
+    let head = FileHead {
+        feature_names: file.feature_names.clone(),
+        groups: file.groups.clone(),
+        input_names: file.input_names.clone(),
+        output_names: file.output_names.clone(),
+        per_row: file.row_groups.is_some(),
+    };
+    let rows = kept.into_iter().map(|r| r.result).collect();
+    let attributions = file.attributions.take();
+    *file = ExplanationFile::assemble(&head, rows, file.summary.clone(), file.meta.clone());
+    file.attributions = attributions;
     Ok(total)
 }

@@ -6,6 +6,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use onnx_inspector::batch::{
     merge_with, run_batch, BatchOptions, BatchReport, Shard, DEFAULT_CHUNK_ROWS, DEFAULT_JSON_ROWS,
 };
+use onnx_inspector::data::parse_column_list;
 use onnx_inspector::explain::{
     Discretizer, Estimator, LimeParams, Method, Progress, Sampling, Selection, ShapMethod,
     ShapParams, DEFAULT_BLOCK_ROWS,
@@ -56,9 +57,14 @@ enum SamplingArg {
 pub struct ExplainArgs {
     /// The .onnx model file.
     model: PathBuf,
-    /// Rows to explain: .csv with a header of feature names (`-` reads CSV from standard input), or .npy.
+    /// Rows to explain: .csv with a header of feature names (`-` reads CSV from standard input),
+    /// .npy, or Parquet (a .parquet file or a folder of them, as Spark writes; read by row groups).
     #[arg(long)]
     data: PathBuf,
+    /// The model's input columns by name, in the model's order, when the tables (--data,
+    /// --background, --train) hold more: `name,name,...` or `@FILE` (one name a line).
+    #[arg(long, value_name = "NAMES|@FILE")]
+    features: Option<String>,
     /// Background rows standing in for absent features (default: a sample of --data).
     #[arg(long)]
     background: Option<PathBuf>,
@@ -273,6 +279,7 @@ pub fn run(a: ExplainArgs) -> anyhow::Result<()> {
         }
     }
     let named = a.output_names.is_some();
+    let features = a.features.as_deref().map(parse_column_list).transpose()?;
     let req = ExplainRequest {
         estimator: a.estimator(),
         model: a.model,
@@ -294,6 +301,7 @@ pub fn run(a: ExplainArgs) -> anyhow::Result<()> {
             compactness: a.compactness,
             fill: a.mask.parse()?,
         },
+        features,
     };
     let opts = BatchOptions {
         out: a.out.clone(),

@@ -1,5 +1,6 @@
 //! `explanations.json`: shap-Explanation-compatible arrays plus summary and run metadata.
 
+use super::row_result::RowResult;
 use super::summary::{summarize, OutputSummary};
 use crate::atomic::write_atomic;
 use crate::data::BackgroundInfo;
@@ -142,6 +143,37 @@ pub struct ExplanationFile {
     pub attributions: Option<String>,
 }
 
+/// What a document says of its players and outputs, whatever its rows.
+#[derive(Debug, Clone)]
+pub struct FileHead {
+    /// Player names `[P]`.
+    pub feature_names: Vec<String>,
+    /// Players' input features when players are groups `[P][..]`.
+    pub groups: Option<Vec<Vec<usize>>>,
+    /// Input feature names `[M]` when players are groups.
+    pub input_names: Option<Vec<String>>,
+    /// Output names `[K]`.
+    pub output_names: Vec<String>,
+    /// Whether every row has players of its own.
+    pub per_row: bool,
+}
+
+impl FileHead {
+    /// The head of an explanation's document.
+    pub fn of(e: &Explanation) -> FileHead {
+        FileHead {
+            feature_names: e.feature_names.clone(),
+            groups: e.groups.as_ref().map(|g| g.all_members().to_vec()),
+            input_names: e
+                .groups_of(0)
+                .filter(|_| e.groups.is_some() || e.row_groups.is_some())
+                .map(|g| g.feature_names().to_vec()),
+            output_names: e.output_names.clone(),
+            per_row: e.row_groups.is_some(),
+        }
+    }
+}
+
 /// Checks that players `groups` are `m` groups that partition `inputs` features (empty
 /// players allowed when `empty_ok`).
 fn check_groups(
@@ -181,16 +213,6 @@ fn check_groups(
         Some(j) => Err(format!("'{name}' leaves feature {j} out")),
         None => Ok(()),
     }
-}
-
-fn nested3(a: &ndarray::Array3<f64>) -> Vec<Vec<Vec<f64>>> {
-    a.outer_iter()
-        .map(|m| m.outer_iter().map(|r| r.to_vec()).collect())
-        .collect()
-}
-
-fn nested2<T: Clone>(a: &ndarray::Array2<T>) -> Vec<Vec<T>> {
-    a.outer_iter().map(|r| r.to_vec()).collect()
 }
 
 impl ExplanationFile {
@@ -242,31 +264,55 @@ impl ExplanationFile {
 
     /// Builds the document from an explanation and its metadata.
     pub fn new(e: &Explanation, meta: Meta) -> ExplanationFile {
-        let lime = (!e.lime.is_empty()).then(|| e.lime.clone());
-        ExplanationFile {
+        let summary = summarize(&e.values, &e.output_names);
+        ExplanationFile::assemble(&FileHead::of(e), RowResult::all(e), summary, meta)
+    }
+
+    /// The document of a run's players and outputs, its rows, summary and metadata.
+    pub fn assemble(
+        head: &FileHead,
+        rows: Vec<RowResult>,
+        summary: Vec<OutputSummary>,
+        meta: Meta,
+    ) -> ExplanationFile {
+        let k = head.output_names.len().max(1);
+        let nest = |v: Vec<f64>| -> Vec<Vec<f64>> { v.chunks(k).map(<[f64]>::to_vec).collect() };
+        let with_stderr = rows.first().is_some_and(|r| r.stderr.is_some());
+        let mut file = ExplanationFile {
             schema_version: SCHEMA_VERSION,
-            feature_names: e.feature_names.clone(),
-            groups: e.groups.as_ref().map(|g| g.all_members().to_vec()),
-            row_groups: e
-                .row_groups
-                .as_ref()
-                .map(|sets| sets.iter().map(|g| g.all_members().to_vec()).collect()),
-            input_names: e
-                .groups_of(0)
-                .filter(|_| e.groups.is_some() || e.row_groups.is_some())
-                .map(|g| g.feature_names().to_vec()),
-            output_names: e.output_names.clone(),
-            row_indices: e.row_indices.clone(),
-            data: nested2(&e.data),
-            values: nested3(&e.values),
-            base_values: nested2(&e.base_values),
-            predictions: nested2(&e.predictions),
-            stderr: e.stderr.as_ref().map(nested3),
-            summary: summarize(&e.values, &e.output_names),
+            feature_names: head.feature_names.clone(),
+            groups: head.groups.clone(),
+            row_groups: head.per_row.then(Vec::new),
+            input_names: head.input_names.clone(),
+            output_names: head.output_names.clone(),
+            row_indices: Vec::with_capacity(rows.len()),
+            data: Vec::with_capacity(rows.len()),
+            values: Vec::with_capacity(rows.len()),
+            base_values: Vec::with_capacity(rows.len()),
+            predictions: Vec::with_capacity(rows.len()),
+            stderr: with_stderr.then(Vec::new),
+            summary,
             meta,
-            lime,
+            lime: None,
             attributions: None,
+        };
+        for r in rows {
+            file.row_indices.push(r.row);
+            file.data.push(r.data);
+            file.values.push(nest(r.values));
+            file.base_values.push(r.base_values);
+            file.predictions.push(r.predictions);
+            if let (Some(all), Some(se)) = (file.stderr.as_mut(), r.stderr) {
+                all.push(nest(se));
+            }
+            if let Some(l) = r.lime {
+                file.lime.get_or_insert_with(Vec::new).push(l);
+            }
+            if let (Some(all), Some(g)) = (file.row_groups.as_mut(), r.groups) {
+                all.push(g);
+            }
         }
+        file
     }
 
     /// Writes the document atomically.

@@ -3,8 +3,10 @@
 pub mod charts;
 pub mod html;
 pub mod json;
+pub mod row_result;
 pub mod summary;
 
 pub use charts::{write_default_charts, Format as ChartFormat};
-pub use json::{ExplanationFile, Meta, Timings};
+pub use json::{ExplanationFile, FileHead, Meta, Timings};
+pub use row_result::RowResult;
 pub use summary::{summarize, summarize_sums, OutputSummary};

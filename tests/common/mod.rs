@@ -164,3 +164,13 @@ pub fn plot(json: &std::path::Path, out: &std::path::Path, args: &[&str]) -> std
         .output()
         .unwrap()
 }
+
+/// Stderr of a run that must fail with one `error:` line.
+pub fn error_of(cmd: &mut assert_cmd::Command) -> String {
+    let out = cmd.output().unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr).to_string();
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    assert!(err.starts_with("error: "), "{err}");
+    err
+}
