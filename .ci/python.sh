@@ -2,7 +2,8 @@
 # The Python package (python/): built with maturin into a venv, sharing the workspace's target/
 # (tract is compiled once for the CLI and the package), then `pytest python/tests`: the API,
 # bit-identical values against the CLI binary, bad input, Ctrl-C, plots, explain_batches, Spark
-# in local[2] and Ray with two CPUs. Run from anywhere after `cargo build --release`.
+# in local[2] (and Parquet folders Spark writes read by the CLI), Ray with two CPUs, and
+# onnxruntime found through a pip package. Run from anywhere after `cargo build --release`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 test -x target/release/onnx-inspector || cargo build --release
@@ -12,8 +13,11 @@ test -x "$venv/bin/python" || python3 -m venv "$venv"
 # No build isolation: the pinned maturin above (on PATH for pip's build hook) builds the wheel.
 export PATH="$PWD/$venv/bin:$PATH"
 "$venv/bin/pip" install --quiet --no-build-isolation --force-reinstall --no-deps ./python
+# engine="auto" finding onnxruntime through a pip package (python/tests/test_ort.py).
+ort_lib=$(bash .ci/ort-lib.sh)
+export ONNX_INSPECTOR_ORT_LIB="$ort_lib"
 # Every extra's tests must run here: a missing package fails instead of skipping.
-export ONNX_INSPECTOR_REQUIRE=pandas,arrow,shap,spark,ray
+export ONNX_INSPECTOR_REQUIRE=pandas,arrow,shap,spark,ray,ort
 set +e
 "$venv/bin/python" -m pytest python/tests -q -p no:cacheprovider
 status=$?

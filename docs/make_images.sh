@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Regenerates every chart in docs/img with the release binary, from the bundled models and data.
+# Regenerates every chart in docs/img with the release binary, from the bundled models and data
+# (and the screenshots of report.html, with headless Chromium).
 #
 #   bash docs/make_images.sh [--check] [BIN]
 #
@@ -52,6 +53,16 @@ cp "$work/d32/overlay_row0_out7.png" "$img/overlay_digits32_partition_blur.png"
 run explain models/digits32_cnn.onnx --data models/digits32_test.csv --rows 0:4 \
   --superpixels 20 --mask blur --quiet --out "$work/d32sp"
 cp "$work/d32sp/overlay_row0_out7.png" "$img/overlay_digits32_superpixels.png"
+
+# report.html in headless Chromium (Debian's chromium): the rows section with a misclassified
+# row chosen, and the global importance. Browser screenshots are not compared under --check (the
+# browser draws them, not our code; tests/browser checks the page itself).
+if [ "$check" = 0 ]; then
+  run explain models/breast_cancer.onnx --data models/breast_cancer_test.csv \
+    --labels-file models/breast_cancer_test_labels.csv --no-charts --quiet --out "$work/report"
+  python3 docs/report_screenshots.py "$work/report/report.html" "$img/report_rows.png" \
+    "$img/report_importance.png" >/dev/null
+fi
 
 if [ "$check" = 0 ]; then
   cp "$img"/*.png docs/img/

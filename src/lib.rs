@@ -39,8 +39,9 @@
 //!   matches tract on probe rows ([`model::Engine`]); output selection and timing wrappers.
 //! - [`explain`]: settings, the builders [`ShapExplainer`] and [`LimeExplainer`] behind
 //!   [`Explainer`], and [`Explanation`]; rooms `shap/`, `lime/`, `game/`, `players/` are private.
-//! - [`report`] (JSON, summary, charts) and [`train`] (trainer, ONNX writer): side by side, neither
-//!   imports the other (the CLI draws the training curves).
+//! - [`report`] (JSON, summary, charts, the one-page `report.html` in [`report::html`]) and
+//!   [`train`] (trainer, ONNX writer): side by side, neither imports the other (the CLI draws the
+//!   training curves).
 //! - [`request`], `players` (crate-private), [`run`]: one request, checked once, prepared once.
 //! - [`batch`]: a whole dataset in parts (Parquet, exact streaming sums, manifest, resume, shards,
 //!   merge). `demo` and `src/cli/` (parsing only) sit behind the default `cli` feature.

@@ -1,50 +1,14 @@
 //! Dependence scatters (`plot --kind scatter`): each dot sits at its row's feature value and φ
 //! and takes the colour of the colouring feature's value; defaults, sizes and one-line errors.
 
-use assert_cmd::Command;
+mod common;
+
+use common::{explain_diabetes, plot};
 use onnx_inspector::report::charts::{
     self, style, DEFAULT_TOP_SCATTER, SCATTER_HEIGHT, SCATTER_WIDTH,
 };
 use onnx_inspector::report::ExplanationFile;
-use std::path::{Path, PathBuf};
-
-fn bin() -> Command {
-    Command::cargo_bin("onnx-inspector").unwrap()
-}
-
-/// Explains 40 diabetes rows (with `extra` flags) into `dir/name`; returns the JSON path.
-fn explain(dir: &Path, name: &str, extra: &[&str]) -> PathBuf {
-    let out = dir.join(name);
-    bin()
-        .args(["explain", "models/diabetes.onnx", "--data"])
-        .arg("models/diabetes_test.csv")
-        .args([
-            "--rows",
-            "0:40",
-            "--samples",
-            "300",
-            "--quiet",
-            "--no-charts",
-        ])
-        .args(extra)
-        .arg("--out")
-        .arg(&out)
-        .assert()
-        .success();
-    out.join("explanations.json")
-}
-
-/// Runs `plot FILE --out OUT ARGS...`, returning the process output.
-fn plot(json: &Path, out: &Path, args: &[&str]) -> std::process::Output {
-    bin()
-        .arg("plot")
-        .arg(json)
-        .arg("--out")
-        .arg(out)
-        .args(args)
-        .output()
-        .unwrap()
-}
+use std::path::Path;
 
 /// The SVG's dots: (cx, cy, fill).
 fn circles(svg: &str) -> Vec<(f64, f64, String)> {
@@ -99,7 +63,7 @@ fn extremes(f: &ExplanationFile, j: usize) -> (usize, usize) {
 #[test]
 fn dots_sit_at_value_and_phi_coloured_by_value() {
     let dir = tempfile::tempdir().unwrap();
-    let json = explain(dir.path(), "run", &[]);
+    let json = explain_diabetes(dir.path(), "run", &[]);
     let f = ExplanationFile::read(&json).unwrap();
     let out = dir.path().join("plots");
     let bmi = f.feature_names.iter().position(|n| n == "bmi").unwrap();
@@ -129,7 +93,7 @@ fn dots_sit_at_value_and_phi_coloured_by_value() {
 #[test]
 fn default_scatters_are_the_top_features_and_png_has_its_size() {
     let dir = tempfile::tempdir().unwrap();
-    let json = explain(dir.path(), "run", &[]);
+    let json = explain_diabetes(dir.path(), "run", &[]);
     let f = ExplanationFile::read(&json).unwrap();
     let out = dir.path().join("plots");
     let o = plot(&json, &out, &["--kind", "scatter"]);
@@ -169,7 +133,7 @@ fn plot_fails(json: &Path, out: &Path, args: &[&str]) -> String {
 #[test]
 fn bad_features_and_groups_are_one_line_errors() {
     let dir = tempfile::tempdir().unwrap();
-    let json = explain(dir.path(), "run", &[]);
+    let json = explain_diabetes(dir.path(), "run", &[]);
     let out = dir.path().join("plots");
     let js = json.display().to_string();
     let e = plot_fails(&json, &out, &["--kind", "scatter", "--feature", "height"]);
@@ -185,7 +149,7 @@ fn bad_features_and_groups_are_one_line_errors() {
         r#"{"blood": ["s1", "s2", "s3", "s4", "s5", "s6"]}"#,
     )
     .unwrap();
-    let json = explain(
+    let json = explain_diabetes(
         dir.path(),
         "grouped",
         &["--groups", groups.to_str().unwrap()],

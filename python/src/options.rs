@@ -183,6 +183,8 @@ fn estimator(method: &str, k: &Keywords, switched: bool) -> PyResult<Estimator> 
             },
             block_rows: k.get("block_rows")?.unwrap_or(d.block_rows),
             incremental: k.get("incremental")?.unwrap_or(d.incremental),
+            // Interaction values are not yet carried into the Python result.
+            interactions: false,
         }));
     }
     if k.get::<f64>("tolerance")?.is_some() {

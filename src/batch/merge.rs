@@ -1,6 +1,7 @@
 //! `merge`: the shards of one run combined into one folder, as a single run would have written it.
 
 use super::folder::Claim;
+use super::interaction_parts::interaction_part_path;
 use super::lock::ReadLock;
 use super::manifest::Manifest;
 use super::parts;
@@ -160,6 +161,13 @@ fn write_merged(
         for p in m.parts.0..m.parts.1 {
             for name in [parts::parquet_name(p), parts::sidecar_name(p)] {
                 let (from, to) = (dir.join(&name), out.join(&name));
+                copy_atomic(&from, &to)?;
+            }
+            if manifest.meta.interactions {
+                let (from, to) = (interaction_part_path(dir, p), interaction_part_path(out, p));
+                if let Some(parent) = to.parent() {
+                    std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+                }
                 copy_atomic(&from, &to)?;
             }
         }

@@ -21,6 +21,7 @@ mod merge;
 mod overlap;
 pub(crate) mod parts;
 pub(crate) mod plan;
+mod report;
 mod source;
 mod spool;
 pub(crate) mod verify;
@@ -30,6 +31,7 @@ pub(crate) use manifest::{Fingerprint, Manifest};
 pub use merge::{merge, merge_with};
 pub use plan::Shard;
 pub(crate) use plan::MAX_SAMPLE_ROWS;
+pub use report::{write_folder_report, REPORT_FILE};
 
 use crate::error::{Error, Result};
 use crate::explain::{Estimator, Method, Progress};

@@ -196,6 +196,16 @@ pub struct ExplainArgs {
     /// global bar, one beeswarm per output for up to 10 outputs, image maps).
     #[arg(long)]
     no_charts: bool,
+    /// Write report.html (one self-contained page: charts, rows, cohorts); default: for runs of
+    /// up to --json-rows rows (larger runs: from the first rows and a seeded sample).
+    #[arg(long, conflicts_with = "no_report")]
+    report: bool,
+    /// Do not write report.html.
+    #[arg(long)]
+    no_report: bool,
+    /// Labels of the data's rows for the report (one column, header first, one per data row).
+    #[arg(long)]
+    labels_file: Option<PathBuf>,
 }
 
 impl ExplainArgs {
@@ -337,6 +347,8 @@ pub fn run(a: ExplainArgs) -> anyhow::Result<()> {
         }
     })?;
     meter.finish();
+    let wants_report = a.report
+        || (!a.no_report && a.shard.is_none() && report.rows > 0 && report.rows <= a.json_rows);
     for why in &report.redone {
         eprintln!("note: {why}: explained again");
     }
@@ -360,6 +372,9 @@ pub fn run(a: ExplainArgs) -> anyhow::Result<()> {
             }
         );
         print_written(&report, &a.out, !named);
+    }
+    if wants_report {
+        super::report::write(&a.out, a.labels_file.as_deref(), a.quiet)?;
     }
     Ok(())
 }

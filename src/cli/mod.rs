@@ -6,6 +6,7 @@ mod explain;
 mod info;
 mod plot;
 mod predict;
+mod report;
 mod swapped;
 mod train;
 
@@ -36,6 +37,8 @@ enum Command {
     Train(train::TrainArgs),
     /// Draw charts (PNG or SVG) of an explanations.json.
     Plot(plot::PlotArgs),
+    /// Write one self-contained report.html of a finished run folder (charts, rows, cohorts).
+    Report(report::ReportArgs),
 }
 
 /// Parses the command line and runs the chosen command.
@@ -49,6 +52,7 @@ pub fn run() -> anyhow::Result<()> {
         Command::Predict(a) => predict::run(a),
         Command::Train(a) => train::run(a),
         Command::Plot(a) => plot::run(a),
+        Command::Report(a) => report::run(a),
     }
 }
 

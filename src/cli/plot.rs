@@ -1,10 +1,10 @@
 //! `plot`: charts of an `explanations.json` (waterfall, bar, global bar, beeswarm, image,
-//! overlay, dependence scatter).
+//! overlay, dependence scatter, heatmap, cohorts, force).
 
 use clap::{Args, ValueEnum};
 use onnx_inspector::report::charts::{
-    self, ChartOptions, Format, ImageShape, DEFAULT_TOP_BAR, DEFAULT_TOP_GLOBAL,
-    DEFAULT_TOP_SCATTER, DEFAULT_TOP_WATERFALL, MAX_IMAGE_ROWS,
+    self, ChartOptions, CohortSplit, Format, ImageShape, RowOrder, DEFAULT_TOP_BAR,
+    DEFAULT_TOP_GLOBAL, DEFAULT_TOP_SCATTER, DEFAULT_TOP_WATERFALL, MAX_IMAGE_ROWS,
 };
 use onnx_inspector::report::ExplanationFile;
 use onnx_inspector::Error;
@@ -27,6 +27,18 @@ enum KindArg {
     /// Interaction heatmaps (files explained with --interactions): the run's mean |Φ_ij| and
     /// the --row's Φ, for the --output (default: the row's predicted output), top 12 features.
     Interactions,
+    /// Rows × features coloured by φ, f(x) above (--order similarity or prediction).
+    Heatmap,
+    /// Mean |φ| of two cohorts with 95% intervals (--cohort, default prediction ≥ its median).
+    Cohorts,
+    /// One row's force view (--row, --output).
+    Force,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum OrderArg {
+    Similarity,
+    Prediction,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -59,6 +71,13 @@ pub struct PlotArgs {
     /// interacts with most when the file has interaction values, else the feature itself).
     #[arg(long)]
     color_by: Option<String>,
+    /// Column order of a heatmap.
+    #[arg(long, value_enum, default_value = "similarity")]
+    order: OrderArg,
+    /// Cohort A of a cohorts chart: NAME>=VALUE or NAME<VALUE, NAME a feature or `prediction`
+    /// (default: prediction at least its median).
+    #[arg(long)]
+    cohort: Option<String>,
     /// Image shape HxW (or HxWxC) for flat rows, e.g. 10x10.
     #[arg(long)]
     image_shape: Option<String>,
@@ -208,6 +227,35 @@ pub fn run(a: PlotArgs) -> anyhow::Result<()> {
                     .map_err(err)?;
             }
             vec![global, one]
+        }
+        KindArg::Heatmap => {
+            let k = output.unwrap_or_else(|| charts::main_output(&file));
+            let path = a.out.join(format!("heatmap_out{k}.{ext}"));
+            let order = match a.order {
+                OrderArg::Similarity => RowOrder::Similarity,
+                OrderArg::Prediction => RowOrder::Prediction,
+            };
+            let top = a.top.unwrap_or(DEFAULT_TOP_GLOBAL);
+            charts::write_heatmap(&file, k, top, order, &path, format).map_err(err)?;
+            vec![path]
+        }
+        KindArg::Cohorts => {
+            let k = output.unwrap_or_else(|| charts::main_output(&file));
+            let split = match &a.cohort {
+                Some(s) => CohortSplit::parse(&file, s).map_err(err)?,
+                None => CohortSplit::median_prediction(&file, k),
+            };
+            let path = a.out.join(format!("cohorts_out{k}.{ext}"));
+            let top = a.top.unwrap_or(DEFAULT_TOP_BAR);
+            charts::write_cohorts(&file, k, top, &split, &path, format).map_err(err)?;
+            vec![path]
+        }
+        KindArg::Force => {
+            let path = a
+                .out
+                .join(format!("force_row{name_row}_out{row_output}.{ext}"));
+            charts::write_force(&file, row, row_output, &path, format).map_err(err)?;
+            vec![path]
         }
     };
     for p in &written {

@@ -1,6 +1,7 @@
-//! Reports: the `explanations.json` file and its charts.
+//! Reports: the `explanations.json` file, its charts, and the one-page HTML report.
 
 pub mod charts;
+pub mod html;
 pub(crate) mod interactions;
 pub mod json;
 pub mod row_result;

@@ -124,6 +124,47 @@ pub fn grid(n: usize, m: usize, salt: u64) -> Array2<f32> {
     })
 }
 
+/// The CLI binary.
+pub fn cli() -> assert_cmd::Command {
+    assert_cmd::Command::cargo_bin("onnx-inspector").unwrap()
+}
+
+/// Explains diabetes test rows 0 to 39 into `dir/name` with `extra` flags, without charts or
+/// report; returns the JSON path.
+pub fn explain_diabetes(dir: &std::path::Path, name: &str, extra: &[&str]) -> std::path::PathBuf {
+    let out = dir.join(name);
+    cli()
+        .args(["explain", "models/diabetes.onnx", "--data"])
+        .arg("models/diabetes_test.csv")
+        .args([
+            "--rows",
+            "0:40",
+            "--samples",
+            "300",
+            "--quiet",
+            "--no-charts",
+        ])
+        .arg("--no-report")
+        .args(extra)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    out.join("explanations.json")
+}
+
+/// Runs `plot JSON --out OUT ARGS...`.
+pub fn plot(json: &std::path::Path, out: &std::path::Path, args: &[&str]) -> std::process::Output {
+    cli()
+        .arg("plot")
+        .arg(json)
+        .arg("--out")
+        .arg(out)
+        .args(args)
+        .output()
+        .unwrap()
+}
+
 /// Stderr of a run that must fail with one `error:` line.
 pub fn error_of(cmd: &mut assert_cmd::Command) -> String {
     let out = cmd.output().unwrap();

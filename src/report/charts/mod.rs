@@ -1,5 +1,5 @@
-//! Charts of an `explanations.json`: waterfall, bar, global bar, beeswarm, dependence scatter
-//! and image heatmaps, drawn headless with plotters into PNG (default) or SVG files.
+//! Charts of an `explanations.json`: waterfall, bar, force, global bar, beeswarm, dependence
+//! scatter, heatmap, cohorts and image heatmaps, drawn headless with plotters into PNG (default) or SVG files.
 //!
 //! - One palette ([`palette`]): red raises the output, blue lowers it; feature values run blue
 //!   (low) to red (high); attribution maps blue–white–red, centred at 0 with symmetric limits.
@@ -14,26 +14,36 @@
 
 mod bar;
 mod beeswarm;
+mod cohorts;
 mod colorbar;
 pub mod fonts;
+mod force;
 mod global_bar;
+mod heatmap;
 mod history;
 mod image;
+mod inline;
 mod interaction_heatmap;
 mod overlay;
 pub mod palette;
 mod render;
 mod rows;
 mod scatter;
+mod select;
 pub mod style;
 mod typeset;
 mod waterfall;
 
+pub use cohorts::{cohort_mean, CohortSplit, SplitOn};
+pub use force::FORCE_SIZE;
+pub use heatmap::{order_rows, RowOrder, MAX_HEATMAP_ROWS};
 pub use history::{write_history, EpochPoint};
 pub use image::{image_grid_size, ImageShape, MAX_IMAGE_ROWS};
+pub(crate) use inline::{beeswarm_svg, overlay_svg, scatter_svg};
 pub use overlay::overlay_size;
 pub use rows::{data_row, row_position};
 pub use scatter::{SCATTER_HEIGHT, SCATTER_WIDTH};
+pub use select::{main_output, resolve_feature, resolve_output, scatter_features};
 
 use crate::data::image::Segments;
 use crate::error::{Error, Result};
@@ -147,59 +157,19 @@ pub fn check_row(file: &ExplanationFile, row: usize) -> Result<()> {
 
 /// Checks the file, and that `row` and `output` exist in it.
 fn check_cell(file: &ExplanationFile, row: usize, output: usize) -> Result<()> {
+    check_for_output(file, output)?;
+    check_row(file, row)
+}
+
+/// Checks the file, and that `output` exists in it.
+fn check_for_output(file: &ExplanationFile, output: usize) -> Result<()> {
     check_file(file)?;
-    check_row(file, row)?;
     check_output(file, output)
 }
 
 /// Checks that `output` is an output index of the file.
 pub fn check_output(file: &ExplanationFile, output: usize) -> Result<()> {
     check_index("output", output, file.output_names.len(), "has")
-}
-
-/// Resolves an output given as an index or as one of the file's output names.
-pub fn resolve_output(file: &ExplanationFile, spec: &str) -> Result<usize> {
-    resolve_name("output", &file.output_names, spec)
-}
-
-/// Resolves a feature (player) given as an index or as one of the file's feature names.
-pub fn resolve_feature(file: &ExplanationFile, spec: &str) -> Result<usize> {
-    resolve_name("feature", &file.feature_names, spec)
-}
-
-/// `spec` as one of `names` or as an index below their count.
-fn resolve_name(what: &str, names: &[String], spec: &str) -> Result<usize> {
-    if let Some(k) = names.iter().position(|n| n == spec) {
-        return Ok(k);
-    }
-    match spec.trim().parse::<usize>() {
-        Ok(k) => {
-            check_index(what, k, names.len(), "has")?;
-            Ok(k)
-        }
-        Err(_) => Err(Error::Chart(format!(
-            "{what} '{spec}' is neither an index nor one of the {what}s ({})",
-            style::truncate_to(&names.join(", "), 120)
-        ))),
-    }
-}
-
-/// The output with the largest total mean |φ| (the one a chart across rows shows by default).
-pub fn main_output(file: &ExplanationFile) -> usize {
-    let totals: Vec<f64> = (0..file.output_names.len())
-        .map(|k| mean_abs(file, k).iter().sum())
-        .collect();
-    ranking(&totals).first().copied().unwrap_or(0)
-}
-
-/// The `top` features by mean |φ| for output `k` that have one value per row (groups of several
-/// inputs have none), largest first: the features that get a dependence scatter.
-pub fn scatter_features(file: &ExplanationFile, output: usize, top: usize) -> Vec<usize> {
-    ranking(&mean_abs(file, output))
-        .into_iter()
-        .filter(|&j| scatter::player_values(file, j).is_ok())
-        .take(top)
-        .collect()
 }
 
 /// The output a row is explained for by default: its largest prediction (0 for one output).
@@ -294,8 +264,7 @@ pub fn write_beeswarm(
     path: &Path,
     format: Format,
 ) -> Result<()> {
-    check_file(file)?;
-    check_output(file, output)?;
+    check_for_output(file, output)?;
     render::save(&beeswarm::Beeswarm::new(file, output, top), path, format)
 }
 
@@ -310,8 +279,7 @@ pub fn write_scatter(
     path: &Path,
     format: Format,
 ) -> Result<()> {
-    check_file(file)?;
-    check_output(file, output)?;
+    check_for_output(file, output)?;
     let m = file.feature_names.len();
     for j in std::iter::once(feature).chain(color_by) {
         check_index("feature", j, m, "has")?;
@@ -356,6 +324,55 @@ pub fn most_interacting(file: &ExplanationFile, j: usize, k: usize) -> Option<us
         .max_by(|&a, &b| row[a].total_cmp(&row[b]))
 }
 
+/// Writes a heatmap of rows × the `top` features for one output, rows in `order`, with f(x)
+/// above (the first [`MAX_HEATMAP_ROWS`] rows).
+pub fn write_heatmap(
+    file: &ExplanationFile,
+    output: usize,
+    top: usize,
+    order: RowOrder,
+    path: &Path,
+    format: Format,
+) -> Result<()> {
+    check_for_output(file, output)?;
+    render::save(
+        &heatmap::Heatmap::new(file, output, top, order),
+        path,
+        format,
+    )
+}
+
+/// Writes the cohort comparison of one output: mean |φ| of the `top` features in the rows
+/// `split` selects and in the others, with 95% intervals. Fails when a cohort is empty.
+pub fn write_cohorts(
+    file: &ExplanationFile,
+    output: usize,
+    top: usize,
+    split: &CohortSplit,
+    path: &Path,
+    format: Format,
+) -> Result<()> {
+    check_for_output(file, output)?;
+    render::save(
+        &cohorts::Cohorts::new(file, output, top, split)?,
+        path,
+        format,
+    )
+}
+
+/// Writes the force view of one row and output: one band from E[f(X)] to f(x), red
+/// contributions pushing up, blue down.
+pub fn write_force(
+    file: &ExplanationFile,
+    row: usize,
+    output: usize,
+    path: &Path,
+    format: Format,
+) -> Result<()> {
+    check_cell(file, row, output)?;
+    render::save(&force::Force::new(file, row, output), path, format)
+}
+
 /// Writes input images beside their attribution maps for one output, one pair per row in `rows`
 /// (at most [`MAX_IMAGE_ROWS`]). `shape` defaults to `meta.row_shape` when it is H×W×C.
 pub fn write_image(
@@ -366,8 +383,7 @@ pub fn write_image(
     path: &Path,
     format: Format,
 ) -> Result<()> {
-    check_file(file)?;
-    check_output(file, output)?;
+    check_for_output(file, output)?;
     if rows.is_empty() {
         return Err(Error::Chart("no rows to draw".into()));
     }

@@ -28,17 +28,7 @@ pub fn save(chart: &impl Chart, path: &Path, format: Format) -> Result<()> {
     fonts::ensure_registered()?;
     let size = chart.size();
     match format {
-        Format::Svg => {
-            let mut svg = String::new();
-            {
-                let root =
-                    Typeset::native(SVGBackend::with_string(&mut svg, size)).into_drawing_area();
-                chart.draw(&root).map_err(|e| draw_error(path, e))?;
-                root.present()
-                    .map_err(|e| draw_error(path, DrawErr::from(e)))?;
-            }
-            write_bytes_atomic(path, svg.as_bytes())
-        }
+        Format::Svg => write_bytes_atomic(path, svg_string(chart, path)?.as_bytes()),
         Format::Png => {
             // plotters' PNG encoder picks the format from the extension, which temp_beside keeps.
             let tmp = temp_beside(path)?;
@@ -52,4 +42,18 @@ pub fn save(chart: &impl Chart, path: &Path, format: Format) -> Result<()> {
             persist(tmp, path)
         }
     }
+}
+
+/// `chart` drawn as an SVG document in memory (text kept as text); `path` names it in errors.
+pub(crate) fn svg_string(chart: &impl Chart, path: &Path) -> Result<String> {
+    fonts::ensure_registered()?;
+    let mut svg = String::new();
+    {
+        let root =
+            Typeset::native(SVGBackend::with_string(&mut svg, chart.size())).into_drawing_area();
+        chart.draw(&root).map_err(|e| draw_error(path, e))?;
+        root.present()
+            .map_err(|e| draw_error(path, DrawErr::from(e)))?;
+    }
+    Ok(svg)
 }
