@@ -2,6 +2,7 @@
 //! with a fused per-channel epilogue, max/average pooling over windows, global average pooling.
 
 use crate::model::native::narrow::{NarrowWeights, MAX_COLS};
+use crate::model::native::vexp::exp_in_place;
 use ndarray::{s, Array2};
 
 /// im2col rows multiplied per block (the block's outputs stay in cache for the epilogue).
@@ -85,12 +86,38 @@ pub enum ChanOp {
     Sigmoid,
     /// v ← tanh(v).
     Tanh,
+    /// v ← min(max(α·v + β, 0), 1).
+    HardSigmoid(f32, f32),
+    /// v ← v · sigmoid(v) (Keras' swish / SiLU).
+    Swish,
+    /// v ← v · min(max(α·v + β, 0), 1) (hard swish; ONNX's HardSwish has α = 1/6, β = 1/2).
+    HardSwish(f32, f32),
+    /// v ← v when v ≥ 0, α·v otherwise.
+    LeakyRelu(f32),
+}
+
+/// v ← 1 / (1 + e^-v) over a slice (vectorised exp).
+fn sigmoid_in_place(data: &mut [f32]) {
+    data.iter_mut().for_each(|v| *v = -*v);
+    exp_in_place(data);
+    data.iter_mut().for_each(|v| *v = 1.0 / (1.0 + *v));
+}
+
+/// v ← v · sigmoid(v) over a slice, a few values at a time through a small buffer.
+fn swish_in_place(data: &mut [f32]) {
+    let mut s = [0.0f32; 256];
+    for chunk in data.chunks_mut(256) {
+        let s = &mut s[..chunk.len()];
+        s.copy_from_slice(chunk);
+        sigmoid_in_place(s);
+        chunk.iter_mut().zip(s.iter()).for_each(|(v, g)| *v *= g);
+    }
 }
 
 impl ChanOp {
     /// Applies the step to every pixel (`c` values each) of `data`, one step over the whole slice
     /// at a time (the match is outside the loops).
-    fn apply_all(&self, c: usize, data: &mut [f32]) {
+    pub fn apply_all(&self, c: usize, data: &mut [f32]) {
         match self {
             ChanOp::Affine { scale, shift } => {
                 for px in data.chunks_exact_mut(c) {
@@ -101,8 +128,18 @@ impl ChanOp {
             }
             ChanOp::Relu => data.iter_mut().for_each(|v| *v = v.max(0.0)),
             ChanOp::Clip(lo, hi) => data.iter_mut().for_each(|v| *v = v.max(*lo).min(*hi)),
-            ChanOp::Sigmoid => data.iter_mut().for_each(|v| *v = 1.0 / (1.0 + (-*v).exp())),
+            ChanOp::Sigmoid => sigmoid_in_place(data),
             ChanOp::Tanh => data.iter_mut().for_each(|v| *v = v.tanh()),
+            ChanOp::HardSigmoid(a, b) => data
+                .iter_mut()
+                .for_each(|v| *v = (*a * *v + b).max(0.0).min(1.0)),
+            ChanOp::Swish => swish_in_place(data),
+            ChanOp::HardSwish(a, b) => data
+                .iter_mut()
+                .for_each(|v| *v *= (*a * *v + b).max(0.0).min(1.0)),
+            ChanOp::LeakyRelu(a) => data
+                .iter_mut()
+                .for_each(|v| *v = if *v >= 0.0 { *v } else { *a * *v }),
         }
     }
 }
@@ -183,6 +220,20 @@ impl Conv2d {
     /// Convolves `n` images (`input`, NHWC) into `out` (NHWC), then applies `ops` to each output
     /// pixel; `cols` is scratch space of at least `n · cols_per_image()` values.
     pub fn run(&self, input: &[f32], n: usize, out: &mut [f32], cols: &mut [f32], ops: &[ChanOp]) {
+        let o = self.output.c;
+        self.run_with(input, n, out, cols, |_, block| apply_ops(ops, o, block));
+    }
+
+    /// Convolves `n` images (`input`, NHWC) into `out` (NHWC), calling `after(first, block)` on
+    /// each block of output pixels once computed (`first`: index of its first pixel in `out`).
+    pub fn run_with(
+        &self,
+        input: &[f32],
+        n: usize,
+        out: &mut [f32],
+        cols: &mut [f32],
+        mut after: impl FnMut(usize, &mut [f32]),
+    ) {
         let k = self.weights.nrows();
         let pixels = n * self.output.h * self.output.w;
         let a = if self.is_pointwise() {
@@ -200,9 +251,10 @@ impl Conv2d {
         };
         let o = self.output.c;
         let mut panel_out = [0.0f32; ROW_BLOCK * MAX_COLS];
-        for (a, out) in a
+        for (b, (a, out)) in a
             .chunks(ROW_BLOCK * k)
             .zip(out[..pixels * o].chunks_mut(ROW_BLOCK * o))
+            .enumerate()
         {
             match self.panels.as_slice() {
                 [one] => one.dot_into(a, out),
@@ -218,7 +270,7 @@ impl Conv2d {
                     }
                 }
             }
-            apply_ops(ops, o, out);
+            after(b * ROW_BLOCK, out);
         }
     }
 
