@@ -156,7 +156,7 @@ impl G {
     }
 
     /// The model: NHWC input of `h`x`w`x`c`, transposed to NCHW, `body`, then concat with its
-    /// ReLU and flatten (NCHW order) as the output.
+    /// ReLU and flatten (NCHW order), beside a 1x1 convolution of the input, as the output.
     fn model(
         mut self,
         h: usize,
@@ -173,7 +173,10 @@ impl G {
         let r = self.op("Relu", &[&y], vec![]);
         let cat = self.op("Concat", &[&y, &r], vec![int_attr("axis", 1)]);
         let flat = self.op("Flatten", &[&cat], vec![int_attr("axis", 1)]);
-        let out = self.op("Identity", &[&flat], vec![]);
+        // A side branch: a 1x1 convolution of the input, flattened beside the rest.
+        let side = self.conv(&t, c, 1, 1, 1, vec![]);
+        let side = self.op("Flatten", &[&side], vec![int_attr("axis", 1)]);
+        let out = self.op("Concat", &[&flat, &side], vec![int_attr("axis", 1)]);
         let graph = pb::GraphProto {
             name: "g".into(),
             node: self.nodes,

@@ -148,6 +148,7 @@ impl<'a> Builder<'a> {
         self.steps.push(Step {
             kind,
             input: input.id,
+            in_shape: input.shape,
             output: id,
             epi: vec![],
         });
@@ -458,7 +459,7 @@ fn read_node<'a>(n: &Node<'a>, b: &mut Builder<'a>) -> Result<(), String> {
                 return Err(refuse(node, "does not join images along their channels"));
             }
             let c = vals.iter().map(|x| x.shape.c).sum();
-            let others = vals[1..].iter().map(|x| x.id).collect();
+            let others = vals[1..].iter().map(|x| (x.id, x.shape.c)).collect();
             b.push(out, Kind::Concat(others), &v, Shape { c, ..s }, v.layout);
         }
         "Pad" => {
@@ -750,6 +751,9 @@ impl ConvGraph {
         if graph.output.len() != 1 {
             return Err(format!("the graph has {} outputs", graph.output.len()));
         }
+        if !graph.node.iter().any(|n| n.op_type == "Conv") {
+            return Err("the graph has no convolution".into());
+        }
         let inits: Inits = graph
             .initializer
             .iter()
@@ -817,13 +821,11 @@ impl ConvGraph {
             steps.push(Step {
                 kind: Kind::Reorder(false),
                 input: out.id,
+                in_shape: out.shape,
                 output: shapes.len() - 1,
                 epi: vec![],
             });
             output = shapes.len() - 1;
-        }
-        if steps.is_empty() {
-            return Err("the graph has no convolution or other step".into());
         }
         Ok(ConvGraph::new(steps, shapes, output))
     }

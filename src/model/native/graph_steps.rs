@@ -82,8 +82,9 @@ pub enum Kind {
     Copy,
     /// `input op other`, `other` of the same shape or one value per channel (1x1, broadcast).
     Binary(BinOp, usize),
-    /// The input and these values side by side along the channels.
-    Concat(Vec<usize>),
+    /// The input and these values (with their channels as the graph sees them) side by side
+    /// along the channels.
+    Concat(Vec<(usize, usize)>),
     /// Spatial padding.
     Pad(Pad),
     /// Channels-last values reordered channels first (a flatten of an NCHW tensor); `true`
@@ -100,6 +101,9 @@ pub struct Step {
     pub kind: Kind,
     /// Input value.
     pub input: usize,
+    /// Shape of the input as this step sees it (a value may be seen under several shapes,
+    /// e.g. an image and its flattened row).
+    pub in_shape: Shape,
     /// Output value.
     pub output: usize,
     /// Per-pixel steps after it.
@@ -112,7 +116,7 @@ impl Step {
         let mut v = vec![self.input];
         match &self.kind {
             Kind::Binary(_, o) => v.push(*o),
-            Kind::Concat(others) => v.extend(others),
+            Kind::Concat(others) => v.extend(others.iter().map(|o| o.0)),
             _ => {}
         }
         v.extend(self.epi.iter().filter_map(|e| match e {
@@ -159,7 +163,7 @@ impl Step {
     /// Runs the step on the sub-batch into `out` (the output value's buffer); `cols` is
     /// im2col scratch.
     pub fn run(&self, vals: &Values, out: &mut [f32], cols: &mut [f32]) {
-        let (s_in, s_out) = (vals.shapes[self.input], vals.shapes[self.output]);
+        let (s_in, s_out) = (self.in_shape, vals.shapes[self.output]);
         let m = vals.m;
         let x = vals.get(self.input);
         let out = &mut out[..m * s_out.len()];
@@ -202,15 +206,15 @@ fn binary(op: BinOp, a: &[f32], b: &[f32], c: usize, s: Shape, out: &mut [f32]) 
     }
 }
 
-/// The input (`c0` channels) and `others` side by side, pixel by pixel.
-fn concat(x: &[f32], c0: usize, others: &[usize], vals: &Values, out: &mut [f32]) {
+/// The input (`c0` channels) and `others` (value, channels) side by side, pixel by pixel.
+fn concat(x: &[f32], c0: usize, others: &[(usize, usize)], vals: &Values, out: &mut [f32]) {
     let widths: Vec<usize> = std::iter::once(c0)
-        .chain(others.iter().map(|&v| vals.shapes[v].c))
+        .chain(others.iter().map(|o| o.1))
         .collect();
     let total: usize = widths.iter().sum();
     let mut offset = 0;
     for (i, &w) in widths.iter().enumerate() {
-        let src = if i == 0 { x } else { vals.get(others[i - 1]) };
+        let src = if i == 0 { x } else { vals.get(others[i - 1].0) };
         for (dst, px) in out.chunks_exact_mut(total).zip(src.chunks_exact(w)) {
             dst[offset..offset + w].copy_from_slice(px);
         }
