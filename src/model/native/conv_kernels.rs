@@ -3,7 +3,8 @@
 
 use crate::model::native::narrow::{NarrowWeights, MAX_COLS};
 use crate::model::native::vexp::exp_in_place;
-use ndarray::{s, Array2};
+use ndarray::linalg::general_mat_mul;
+use ndarray::{s, Array2, ArrayView2, ArrayViewMut2};
 
 /// im2col rows multiplied per block (the block's outputs stay in cache for the epilogue).
 const ROW_BLOCK: usize = 64;
@@ -250,6 +251,18 @@ impl Conv2d {
             &cols[..pixels * k]
         };
         let o = self.output.c;
+        if self.panels.len() > 1 {
+            // Wide outputs: one packed, cache-blocked sgemm over all rows (the weights are
+            // packed once per call), then the epilogue block by block while each is in cache.
+            let a = ArrayView2::from_shape((pixels, k), a).expect("rows x k");
+            let out = &mut out[..pixels * o];
+            let mut c = ArrayViewMut2::from_shape((pixels, o), &mut *out).expect("rows x o");
+            general_mat_mul(1.0, &a, &self.weights, 0.0, &mut c);
+            for (b, block) in out.chunks_mut(ROW_BLOCK * o).enumerate() {
+                after(b * ROW_BLOCK, block);
+            }
+            return;
+        }
         let mut panel_out = [0.0f32; ROW_BLOCK * MAX_COLS];
         for (b, (a, out)) in a
             .chunks(ROW_BLOCK * k)

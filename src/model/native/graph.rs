@@ -8,8 +8,10 @@ use crate::model::native::graph_steps::{Kind, Step, Values};
 use ndarray::{Array2, ArrayView2};
 use std::sync::Mutex;
 
-/// Target size of the largest value (or im2col scratch) of one sub-batch, in floats (4 MB).
-const VALUE_BUDGET: usize = 1 << 20;
+/// Target size of the largest value (or im2col scratch) of one sub-batch, in floats (16 MB):
+/// large enough that the deep layers' small images still make products of many rows (each
+/// product packs its weights once).
+const VALUE_BUDGET: usize = 1 << 22;
 
 /// A CNN graph read from ONNX: steps over values, value 0 being the input rows as they come.
 #[derive(Debug)]
