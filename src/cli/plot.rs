@@ -1,9 +1,10 @@
-//! `plot`: charts of an `explanations.json` (waterfall, bar, global bar, beeswarm, image).
+//! `plot`: charts of an `explanations.json` (waterfall, bar, global bar, beeswarm, image,
+//! overlay, dependence scatter).
 
 use clap::{Args, ValueEnum};
 use onnx_inspector::report::charts::{
     self, ChartOptions, Format, ImageShape, DEFAULT_TOP_BAR, DEFAULT_TOP_GLOBAL,
-    DEFAULT_TOP_WATERFALL, MAX_IMAGE_ROWS,
+    DEFAULT_TOP_SCATTER, DEFAULT_TOP_WATERFALL, MAX_IMAGE_ROWS,
 };
 use onnx_inspector::report::ExplanationFile;
 use onnx_inspector::Error;
@@ -20,6 +21,9 @@ enum KindArg {
     Beeswarm,
     Image,
     Overlay,
+    /// Dependence scatter (feature value vs φ): the --feature given, else the top features
+    /// (--top, default 4) of the --output given, else of the output with the largest mean |φ|.
+    Scatter,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -45,6 +49,12 @@ pub struct PlotArgs {
     /// Features shown individually; the rest are summed (default 12 waterfall, 15 bar, 20 others).
     #[arg(long)]
     top: Option<usize>,
+    /// Feature (index or name) of a scatter.
+    #[arg(long)]
+    feature: Option<String>,
+    /// Feature (index or name) whose value colours a scatter's dots (default: the feature itself).
+    #[arg(long)]
+    color_by: Option<String>,
     /// Image shape HxW (or HxWxC) for flat rows, e.g. 10x10.
     #[arg(long)]
     image_shape: Option<String>,
@@ -158,6 +168,29 @@ pub fn run(a: PlotArgs) -> anyhow::Result<()> {
             charts::write_overlay(&file, row, row_output, image_shape, None, &path, format)
                 .map_err(err)?;
             vec![path]
+        }
+        KindArg::Scatter => {
+            let k = output.unwrap_or_else(|| charts::main_output(&file));
+            let color_by = match &a.color_by {
+                Some(s) => Some(charts::resolve_feature(&file, s).map_err(err)?),
+                None => None,
+            };
+            let features = match &a.feature {
+                Some(s) => vec![charts::resolve_feature(&file, s).map_err(err)?],
+                None => charts::scatter_features(&file, k, a.top.unwrap_or(DEFAULT_TOP_SCATTER)),
+            };
+            if features.is_empty() {
+                return Err(err(Error::Chart(
+                    "no feature stands for one input, so none has a value to plot".into(),
+                )));
+            }
+            let mut paths = Vec::new();
+            for j in features {
+                let path = a.out.join(format!("scatter_feat{j}_out{k}.{ext}"));
+                charts::write_scatter(&file, j, k, color_by, &path, format).map_err(err)?;
+                paths.push(path);
+            }
+            paths
         }
     };
     for p in &written {

@@ -4,6 +4,7 @@
 //! Dots are spread vertically without randomness: φ values are cut into narrow x bins and the
 //! dots of a bin, taken in order of φ then row, alternate above and below the row's centre line.
 
+use super::colorbar;
 use super::palette;
 use super::render::Chart;
 use super::style::{self, DrawResult, RowFrame};
@@ -11,7 +12,6 @@ use super::{mean_abs, others_label, ranking, shown_features};
 use crate::report::ExplanationFile;
 use plotters::coord::Shift;
 use plotters::prelude::*;
-use plotters::style::text_anchor::{HPos, VPos};
 
 /// Bins across the x range used to spread dots.
 const BINS: usize = 160;
@@ -33,7 +33,7 @@ pub(crate) struct Beeswarm {
 }
 
 /// The `q` quantile of sorted values (linear interpolation).
-fn quantile(sorted: &[f64], q: f64) -> f64 {
+pub(crate) fn quantile(sorted: &[f64], q: f64) -> f64 {
     let pos = q * (sorted.len() - 1) as f64;
     let (i, f) = (pos.floor() as usize, pos.fract());
     if i + 1 < sorted.len() {
@@ -44,7 +44,7 @@ fn quantile(sorted: &[f64], q: f64) -> f64 {
 }
 
 /// Colour positions of a feature's values: 5th to 95th percentile mapped to [0, 1], clipped.
-fn colour_positions(values: &[f64]) -> Vec<Option<f64>> {
+pub(crate) fn colour_positions(values: &[f64]) -> Vec<Option<f64>> {
     let mut sorted = values.to_vec();
     sorted.sort_by(f64::total_cmp);
     let (mut lo, mut hi) = (quantile(&sorted, 0.05), quantile(&sorted, 0.95));
@@ -204,29 +204,8 @@ impl Chart for Beeswarm {
                 }
             }
         }
-        // Colour bar.
         let (right, _) = chart.backend_coord(&(x_range.1, 0.0));
-        let x = right + 46;
-        let h = ((bottom - top) as f64 * 0.6).clamp(60.0, 320.0) as i32;
-        let y0 = (top + bottom) / 2 - h / 2;
-        for dy in 0..h {
-            let t = 1.0 - dy as f64 / (h - 1).max(1) as f64;
-            root.draw(&Rectangle::new(
-                [(x, y0 + dy), (x + 12, y0 + dy + 1)],
-                palette::feature_value(t).filled(),
-            ))?;
-        }
-        let s = style::anchored(style::SMALL_SIZE, palette::TEXT, HPos::Center, VPos::Bottom);
-        root.draw(&s.at("High", (x + 6, y0 - 5)))?;
-        let s = style::anchored(style::SMALL_SIZE, palette::TEXT, HPos::Center, VPos::Top);
-        root.draw(&s.at("Low", (x + 6, y0 + h + 5)))?;
-        let s = style::text(style::SMALL_SIZE, palette::SUBTLE)
-            .transform(FontTransform::Rotate270)
-            .pos(plotters::style::text_anchor::Pos::new(
-                HPos::Center,
-                VPos::Center,
-            ));
-        root.draw(&Text::new("Feature value", (x + 30, (top + bottom) / 2), s))?;
+        colorbar::draw_value_bar(root, right + 46, (top, bottom), "Feature value")?;
         Ok(())
     }
 }

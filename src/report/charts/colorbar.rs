@@ -69,3 +69,39 @@ impl ColorBar {
         Ok(())
     }
 }
+
+/// The feature-value scale of beeswarms and scatters: a strip from blue (low, bottom) to red
+/// (high, top) at pixel column `x`, centred between `top` and `bottom`, labelled High/Low, with
+/// `caption` rotated beside it.
+pub(crate) fn draw_value_bar<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    x: i32,
+    (top, bottom): (i32, i32),
+    caption: &str,
+) -> DrawResult {
+    let h = ((bottom - top) as f64 * 0.6).clamp(60.0, 320.0) as i32;
+    let y0 = (top + bottom) / 2 - h / 2;
+    for dy in 0..h {
+        let t = 1.0 - dy as f64 / (h - 1).max(1) as f64;
+        root.draw(&Rectangle::new(
+            [(x, y0 + dy), (x + 12, y0 + dy + 1)],
+            palette::feature_value(t).filled(),
+        ))?;
+    }
+    let s = style::anchored(style::SMALL_SIZE, palette::TEXT, HPos::Center, VPos::Bottom);
+    root.draw(&s.at("High", (x + 6, y0 - 5)))?;
+    let s = style::anchored(style::SMALL_SIZE, palette::TEXT, HPos::Center, VPos::Top);
+    root.draw(&s.at("Low", (x + 6, y0 + h + 5)))?;
+    let s = style::text(style::SMALL_SIZE, palette::SUBTLE)
+        .transform(FontTransform::Rotate270)
+        .pos(plotters::style::text_anchor::Pos::new(
+            HPos::Center,
+            VPos::Center,
+        ));
+    root.draw(&Text::new(
+        style::truncate(caption),
+        (x + 30, (top + bottom) / 2),
+        s,
+    ))?;
+    Ok(())
+}

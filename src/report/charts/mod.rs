@@ -1,5 +1,5 @@
-//! Charts of an `explanations.json`: waterfall, bar, global bar, beeswarm and image heatmaps,
-//! drawn headless with plotters into PNG (default) or SVG files.
+//! Charts of an `explanations.json`: waterfall, bar, global bar, beeswarm, dependence scatter
+//! and image heatmaps, drawn headless with plotters into PNG (default) or SVG files.
 //!
 //! - One palette ([`palette`]): red raises the output, blue lowers it; feature values run blue
 //!   (low) to red (high); attribution maps blue–white–red, centred at 0 with symmetric limits.
@@ -23,6 +23,7 @@ mod overlay;
 pub mod palette;
 mod render;
 mod rows;
+mod scatter;
 pub mod style;
 mod typeset;
 mod waterfall;
@@ -31,6 +32,7 @@ pub use history::{write_history, EpochPoint};
 pub use image::{image_grid_size, ImageShape, MAX_IMAGE_ROWS};
 pub use overlay::overlay_size;
 pub use rows::{data_row, row_position};
+pub use scatter::{SCATTER_HEIGHT, SCATTER_WIDTH};
 
 use crate::data::image::Segments;
 use crate::error::{Error, Result};
@@ -43,6 +45,8 @@ pub const DEFAULT_TOP_WATERFALL: usize = 12;
 pub const DEFAULT_TOP_BAR: usize = 15;
 /// Features shown individually by global bar and beeswarm charts by default.
 pub const DEFAULT_TOP_GLOBAL: usize = 20;
+/// Features that get a dependence scatter by default.
+pub const DEFAULT_TOP_SCATTER: usize = 4;
 /// Rows that get a default waterfall.
 pub const MAX_DEFAULT_WATERFALLS: usize = 20;
 
@@ -154,19 +158,47 @@ pub fn check_output(file: &ExplanationFile, output: usize) -> Result<()> {
 
 /// Resolves an output given as an index or as one of the file's output names.
 pub fn resolve_output(file: &ExplanationFile, spec: &str) -> Result<usize> {
-    if let Some(k) = file.output_names.iter().position(|n| n == spec) {
+    resolve_name("output", &file.output_names, spec)
+}
+
+/// Resolves a feature (player) given as an index or as one of the file's feature names.
+pub fn resolve_feature(file: &ExplanationFile, spec: &str) -> Result<usize> {
+    resolve_name("feature", &file.feature_names, spec)
+}
+
+/// `spec` as one of `names` or as an index below their count.
+fn resolve_name(what: &str, names: &[String], spec: &str) -> Result<usize> {
+    if let Some(k) = names.iter().position(|n| n == spec) {
         return Ok(k);
     }
     match spec.trim().parse::<usize>() {
         Ok(k) => {
-            check_output(file, k)?;
+            check_index(what, k, names.len(), "has")?;
             Ok(k)
         }
         Err(_) => Err(Error::Chart(format!(
-            "output '{spec}' is neither an index nor one of the outputs ({})",
-            style::truncate_to(&file.output_names.join(", "), 120)
+            "{what} '{spec}' is neither an index nor one of the {what}s ({})",
+            style::truncate_to(&names.join(", "), 120)
         ))),
     }
+}
+
+/// The output with the largest total mean |φ| (the one a chart across rows shows by default).
+pub fn main_output(file: &ExplanationFile) -> usize {
+    let totals: Vec<f64> = (0..file.output_names.len())
+        .map(|k| mean_abs(file, k).iter().sum())
+        .collect();
+    ranking(&totals).first().copied().unwrap_or(0)
+}
+
+/// The `top` features by mean |φ| for output `k` that have one value per row (groups of several
+/// inputs have none), largest first: the features that get a dependence scatter.
+pub fn scatter_features(file: &ExplanationFile, output: usize, top: usize) -> Vec<usize> {
+    ranking(&mean_abs(file, output))
+        .into_iter()
+        .filter(|&j| scatter::player_values(file, j).is_ok())
+        .take(top)
+        .collect()
 }
 
 /// The output a row is explained for by default: its largest prediction (0 for one output).
@@ -264,6 +296,30 @@ pub fn write_beeswarm(
     check_file(file)?;
     check_output(file, output)?;
     render::save(&beeswarm::Beeswarm::new(file, output, top), path, format)
+}
+
+/// Writes a dependence scatter of feature `feature` for one output: a dot per row at (value,
+/// φ), coloured by the value of `color_by` (default: the feature itself), with ±1 standard error
+/// bars when known. Both features must stand for one input each.
+pub fn write_scatter(
+    file: &ExplanationFile,
+    feature: usize,
+    output: usize,
+    color_by: Option<usize>,
+    path: &Path,
+    format: Format,
+) -> Result<()> {
+    check_file(file)?;
+    check_output(file, output)?;
+    let m = file.feature_names.len();
+    for j in std::iter::once(feature).chain(color_by) {
+        check_index("feature", j, m, "has")?;
+    }
+    render::save(
+        &scatter::Scatter::new(file, feature, output, color_by)?,
+        path,
+        format,
+    )
 }
 
 /// Writes input images beside their attribution maps for one output, one pair per row in `rows`
