@@ -74,11 +74,37 @@ impl Window {
     }
 }
 
+impl Window {
+    /// A 1x1 window: stride 1, no dilation, no padding.
+    pub fn unit() -> Window {
+        Window {
+            kh: 1,
+            kw: 1,
+            sh: 1,
+            sw: 1,
+            dh: 1,
+            dw: 1,
+            pad_t: 0,
+            pad_l: 0,
+            pad_b: 0,
+            pad_r: 0,
+        }
+    }
+}
+
 /// A per-channel step applied to each output pixel's channel vector.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ChanOp {
     /// v ← scale[c]·v + shift[c] (bias, inference batch norm, constant Add/Mul).
     Affine { scale: Vec<f32>, shift: Vec<f32> },
+    /// v ← min(max(scale[c]·v + shift[c], lo), hi) in one pass (bias or batch norm, then ReLU
+    /// or ReLU6).
+    AffineClip {
+        scale: Vec<f32>,
+        shift: Vec<f32>,
+        lo: f32,
+        hi: f32,
+    },
     /// v ← max(v, 0).
     Relu,
     /// v ← min(max(v, lo), hi).
@@ -116,6 +142,36 @@ fn swish_in_place(data: &mut [f32]) {
 }
 
 impl ChanOp {
+    /// Merges `next` into this step when one step can do both (affine then affine, affine then
+    /// ReLU or Clip); false otherwise.
+    pub fn absorb(&mut self, next: &ChanOp) -> bool {
+        let ChanOp::Affine { scale, shift } = self else {
+            return false;
+        };
+        let (lo, hi) = match next {
+            ChanOp::Affine {
+                scale: s2,
+                shift: b2,
+            } => {
+                for i in 0..scale.len() {
+                    scale[i] *= s2[i];
+                    shift[i] = shift[i] * s2[i] + b2[i];
+                }
+                return true;
+            }
+            ChanOp::Relu => (0.0, f32::INFINITY),
+            ChanOp::Clip(lo, hi) => (*lo, *hi),
+            _ => return false,
+        };
+        *self = ChanOp::AffineClip {
+            scale: std::mem::take(scale),
+            shift: std::mem::take(shift),
+            lo,
+            hi,
+        };
+        true
+    }
+
     /// Applies the step to every pixel (`c` values each) of `data`, one step over the whole slice
     /// at a time (the match is outside the loops).
     pub fn apply_all(&self, c: usize, data: &mut [f32]) {
@@ -125,6 +181,18 @@ impl ChanOp {
                     px.iter_mut()
                         .zip(scale.iter().zip(shift))
                         .for_each(|(v, (a, b))| *v = *v * a + b);
+                }
+            }
+            ChanOp::AffineClip {
+                scale,
+                shift,
+                lo,
+                hi,
+            } => {
+                for px in data.chunks_exact_mut(c) {
+                    px.iter_mut()
+                        .zip(scale.iter().zip(shift))
+                        .for_each(|(v, (a, b))| *v = (*v * a + b).max(*lo).min(*hi));
                 }
             }
             ChanOp::Relu => data.iter_mut().for_each(|v| *v = v.max(0.0)),

@@ -143,21 +143,9 @@ fn push_op(w: &mut Walk, op: ChanOp) {
             }
         }
     };
-    if let (
-        Some(ChanOp::Affine { scale, shift }),
-        ChanOp::Affine {
-            scale: s2,
-            shift: b2,
-        },
-    ) = (ops.last_mut(), &op)
-    {
-        for i in 0..scale.len() {
-            scale[i] *= s2[i];
-            shift[i] = shift[i] * s2[i] + b2[i];
-        }
-        return;
+    if !ops.last_mut().is_some_and(|last| last.absorb(&op)) {
+        ops.push(op);
     }
-    ops.push(op);
 }
 
 /// The flat row a Reshape/Flatten/Squeeze node makes of the current image, if it makes one.

@@ -120,18 +120,7 @@ mod tests {
     #[test]
     fn a_depthwise_tap_scales_each_channel_by_its_own_weight() {
         // 1x1 kernel on a 1x2 image of 2 channels: channel 0 by 2, channel 1 by -1.
-        let win = Window {
-            kh: 1,
-            kw: 1,
-            sh: 1,
-            sw: 1,
-            dh: 1,
-            dw: 1,
-            pad_t: 0,
-            pad_l: 0,
-            pad_b: 0,
-            pad_r: 0,
-        };
+        let win = Window::unit();
         let d = Depthwise::new(win, Shape { h: 1, w: 2, c: 2 }, &[2.0, -1.0]).unwrap();
         let mut out = [0.0; 4];
         let mut firsts = vec![];

@@ -4,7 +4,7 @@
 //! per-channel steps, activations and residual adds are fused into the step that produced
 //! their input when nothing else reads it.
 
-use crate::model::native::conv_kernels::{ChanOp, Conv2d, Pool2d, PoolKind, Shape};
+use crate::model::native::conv_kernels::{ChanOp, Conv2d, Pool2d, PoolKind, Shape, Window};
 use crate::model::native::conv_parse::{
     attr_ints, attr_str, batch_norm, clip_bounds, int_tensor, pair, refuse, window, Inits,
 };
@@ -185,19 +185,10 @@ impl<'a> Builder<'a> {
         let step = self.producer[self.names[name].id].expect("a step made it");
         let list = &mut self.steps[step].epi;
         // Consecutive affine steps are merged into one.
-        if let (
-            Some(Epi::Op(ChanOp::Affine { scale, shift })),
-            Epi::Op(ChanOp::Affine {
-                scale: s2,
-                shift: b2,
-            }),
-        ) = (list.last_mut(), &epi)
-        {
-            for i in 0..scale.len() {
-                scale[i] *= s2[i];
-                shift[i] = shift[i] * s2[i] + b2[i];
+        if let (Some(Epi::Op(last)), Epi::Op(next)) = (list.last_mut(), &epi) {
+            if last.absorb(next) {
+                return;
             }
-            return;
         }
         list.push(epi);
     }
@@ -293,19 +284,7 @@ fn dense(node: &pb::NodeProto, k: usize, w: &[f32], o: usize) -> Result<Kind, St
         }
     }
     let unit = Shape { h: 1, w: 1, c: k };
-    let win = crate::model::native::conv_kernels::Window {
-        kh: 1,
-        kw: 1,
-        sh: 1,
-        sw: 1,
-        dh: 1,
-        dw: 1,
-        pad_t: 0,
-        pad_l: 0,
-        pad_b: 0,
-        pad_r: 0,
-    };
-    Conv2d::new(win, unit, &oihw, o)
+    Conv2d::new(Window::unit(), unit, &oihw, o)
         .map(Kind::Conv)
         .ok_or_else(|| refuse(node, "has weights that do not fit its input"))
 }

@@ -1,5 +1,6 @@
 //! Native fast paths used only when they match tract on probe rows: dense chains (sgemm, AVX2
-//! narrow head, vectorised exp) and sequential CNNs (NHWC im2col kernels).
+//! narrow head, vectorised exp), sequential CNNs (NHWC im2col kernels, `conv_chain`) and CNN graphs
+//! (`graph`, `graph_parse`, `graph_steps`: depthwise, residual, concat, squeeze-excite).
 
 pub(crate) mod conv_chain;
 pub(crate) mod conv_kernels;
