@@ -201,11 +201,11 @@ impl ChanOp {
             ChanOp::Tanh => data.iter_mut().for_each(|v| *v = v.tanh()),
             ChanOp::HardSigmoid(a, b) => data
                 .iter_mut()
-                .for_each(|v| *v = (*a * *v + b).max(0.0).min(1.0)),
+                .for_each(|v| *v = (*a * *v + b).clamp(0.0, 1.0)),
             ChanOp::Swish => swish_in_place(data),
             ChanOp::HardSwish(a, b) => data
                 .iter_mut()
-                .for_each(|v| *v *= (*a * *v + b).max(0.0).min(1.0)),
+                .for_each(|v| *v *= (*a * *v + b).clamp(0.0, 1.0)),
             ChanOp::LeakyRelu(a) => data
                 .iter_mut()
                 .for_each(|v| *v = if *v >= 0.0 { *v } else { *a * *v }),

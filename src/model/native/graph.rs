@@ -13,6 +13,9 @@ use std::sync::Mutex;
 /// product packs its weights once).
 const VALUE_BUDGET: usize = 1 << 22;
 
+/// One call's buffers: one per slot, and the im2col scratch.
+type Scratch = (Vec<Vec<f32>>, Vec<f32>);
+
 /// A CNN graph read from ONNX: steps over values, value 0 being the input rows as they come.
 #[derive(Debug)]
 pub struct ConvGraph {
@@ -27,7 +30,7 @@ pub struct ConvGraph {
     /// Images per sub-batch.
     sub: usize,
     /// Scratch of finished calls (slots and im2col), reused by later ones.
-    idle: Mutex<Vec<(Vec<Vec<f32>>, Vec<f32>)>>,
+    idle: Mutex<Vec<Scratch>>,
 }
 
 /// Assigns values to slots: a step's output takes a slot whose values are no longer read.

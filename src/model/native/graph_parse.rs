@@ -1,4 +1,4 @@
-//! Reads a Keras CNN graph (as tf2onnx exports it) from ONNX into a [`ConvGraph`], or names the
+//! Reads a Keras CNN graph (as tf2onnx exports it) from ONNX into a `ConvGraph`, or names the
 //! first node it cannot run. Values are stored channels last whatever layout the graph sees
 //! (NCHW after tf2onnx's transposes, NHWC before them, or flat), so transposes cost nothing;
 //! per-channel steps, activations and residual adds are fused into the step that produced
@@ -757,10 +757,10 @@ impl ConvGraph {
         let conv_first = nodes
             .iter()
             .any(|n| n.inputs.first() == Some(&input.name.as_str()) && n.op == "Conv");
-        let (shape, layout) = match row_shape {
-            &[a, b2, c] if conv_first => (Shape { h: b2, w: c, c: a }, Layout::Nchw),
-            &[h, w, c] => (Shape { h, w, c }, Layout::Nhwc),
-            &[f] => (Shape { h: 1, w: 1, c: f }, Layout::Flat),
+        let (shape, layout) = match *row_shape {
+            [a, b2, c] if conv_first => (Shape { h: b2, w: c, c: a }, Layout::Nchw),
+            [h, w, c] => (Shape { h, w, c }, Layout::Nhwc),
+            [f] => (Shape { h: 1, w: 1, c: f }, Layout::Flat),
             _ => return Err(format!("the input has shape {row_shape:?}")),
         };
         let mut b = Builder {

@@ -1,4 +1,4 @@
-//! The steps of a [`ConvGraph`](super::graph::ConvGraph) and how each runs on a sub-batch of
+//! The steps of a `ConvGraph` and how each runs on a sub-batch of
 //! channels-last images: convolutions (general, depthwise), pooling, element-wise and broadcast
 //! binary ops, channel concatenation, padding, reordering and softmax, each followed by a fused
 //! epilogue (per-channel steps and residual adds).
