@@ -211,6 +211,23 @@ fn read_input(
     }
 }
 
+/// A MaxPool or AveragePool node on images of shape `s`, or why it cannot run.
+pub(crate) fn pool(node: &pb::NodeProto, s: Shape) -> Result<Pool2d, String> {
+    if attr_i(node, "ceil_mode", 0) != 0 || node.output.len() != 1 {
+        return Err(refuse(node, "uses ceil_mode or returns indices"));
+    }
+    let kernel = pair(node, "kernel_shape", 0)?;
+    let kind = match node.op_type.as_str() {
+        "MaxPool" => PoolKind::Max,
+        _ => PoolKind::Average {
+            count_include_pad: attr_i(node, "count_include_pad", 0) != 0,
+        },
+    };
+    let win = window(node, kernel, s.h, s.w)?;
+    Pool2d::new(kind, win, s)
+        .ok_or_else(|| refuse(node, "has a window that does not fit the image"))
+}
+
 /// An inference BatchNormalization over `c` channels as one per-channel affine step.
 pub(crate) fn batch_norm(node: &pb::NodeProto, inits: &Inits, c: usize) -> Result<ChanOp, String> {
     let get = |pos: usize| {
@@ -306,19 +323,7 @@ fn read_node(node: &pb::NodeProto, inits: &Inits, w: &mut Walk) -> Result<(), St
             }
         }
         "MaxPool" | "AveragePool" => {
-            if attr_i(node, "ceil_mode", 0) != 0 || node.output.len() != 1 {
-                return Err(refuse(node, "uses ceil_mode or returns indices"));
-            }
-            let kernel = pair(node, "kernel_shape", 0)?;
-            let kind = match node.op_type.as_str() {
-                "MaxPool" => PoolKind::Max,
-                _ => PoolKind::Average {
-                    count_include_pad: attr_i(node, "count_include_pad", 0) != 0,
-                },
-            };
-            let win = window(node, kernel, s.h, s.w)?;
-            let pool = Pool2d::new(kind, win, s)
-                .ok_or_else(|| refuse(node, "has a window that does not fit the image"))?;
+            let pool = pool(node, s)?;
             w.shape = pool.output();
             w.layers.push(Layer::Pool(pool));
         }

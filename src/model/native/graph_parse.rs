@@ -4,9 +4,9 @@
 //! per-channel steps, activations and residual adds are fused into the step that produced
 //! their input when nothing else reads it.
 
-use crate::model::native::conv_kernels::{ChanOp, Conv2d, Pool2d, PoolKind, Shape, Window};
+use crate::model::native::conv_kernels::{ChanOp, Conv2d, Shape, Window};
 use crate::model::native::conv_parse::{
-    attr_ints, attr_str, batch_norm, clip_bounds, int_tensor, pair, refuse, window, Inits,
+    attr_ints, attr_str, batch_norm, clip_bounds, int_tensor, pool, refuse, window, Inits,
 };
 use crate::model::native::dense::{attr_f, attr_i, float_tensor};
 use crate::model::native::depthwise::Depthwise;
@@ -208,23 +208,6 @@ impl<'a> Builder<'a> {
     }
 }
 
-/// The spatial window kernel of a pooling node.
-fn pool(node: &pb::NodeProto, s: Shape) -> Result<Pool2d, String> {
-    if attr_i(node, "ceil_mode", 0) != 0 || node.output.len() != 1 {
-        return Err(refuse(node, "uses ceil_mode or returns indices"));
-    }
-    let kernel = pair(node, "kernel_shape", 0)?;
-    let kind = match node.op_type.as_str() {
-        "MaxPool" => PoolKind::Max,
-        _ => PoolKind::Average {
-            count_include_pad: attr_i(node, "count_include_pad", 0) != 0,
-        },
-    };
-    let win = window(node, kernel, s.h, s.w)?;
-    Pool2d::new(kind, win, s)
-        .ok_or_else(|| refuse(node, "has a window that does not fit the image"))
-}
-
 /// The step of a Conv node on images of shape `s`: depthwise, grouped or plain.
 fn conv(node: &pb::NodeProto, b: &Builder, s: Shape) -> Result<(Kind, Shape), String> {
     let (dims, weights) = b
@@ -252,7 +235,8 @@ fn conv(node: &pb::NodeProto, b: &Builder, s: Shape) -> Result<(Kind, Shape), St
     let misfit = || refuse(node, "has a window that does not fit the image");
     if g > 1 && g == s.c && o == g {
         let d = Depthwise::new(win, s, &weights).ok_or_else(misfit)?;
-        return Ok((Kind::Depthwise(d.clone()), d.output()));
+        let out = d.output();
+        return Ok((Kind::Depthwise(d), out));
     }
     // Grouped convolutions as one convolution with zero weights across groups.
     let full = match g {
