@@ -6,17 +6,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-venv=${ORT_VENV:-target/ci-ort-venv}
-if [ ! -x "$venv/bin/python" ]; then
-  python3 -m venv "$venv"
-fi
-"$venv/bin/pip" install --quiet -r .ci/requirements-ort.txt
-lib=$(ls "$venv"/lib/python3*/site-packages/onnxruntime/capi/libonnxruntime.so* | head -n 1)
-if [ ! -f "$lib" ]; then
-  echo "libonnxruntime.so not found in $venv" >&2
-  exit 1
-fi
-export ORT_DYLIB_PATH="$PWD/$lib"
+ort_lib=$(bash .ci/ort-lib.sh)
+export ORT_DYLIB_PATH="$ort_lib"
 echo "== ORT_DYLIB_PATH=$ORT_DYLIB_PATH"
 
 echo "== cargo clippy --features ort"

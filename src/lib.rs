@@ -21,7 +21,7 @@
 //! ```text
 //! request::ExplainRequest ── check() ──> run::prepare ──> Prepared { model, players, estimator,
 //!   (CLI flags, Python, tests)            │                           reference, pool, meta }
-//!   data (CSV/NPY, streamed or in memory) ┘        │
+//!   data (CSV/NPY/Parquet or in memory)   ┘        │
 //!                  run::run_explain / explain_dataset (rows in memory) ─┐
 //!                  batch::run_batch (parts of chunk_rows, resume, shards)┤
 //!                                                                       v
@@ -31,7 +31,8 @@
 //! train::train (Keras recipe) ─> train::export (ONNX writer, re-read and checked through model)
 //! ```
 //! - [`error`], [`player_kind`]: the one-line [`Error`] and the words for players in it.
-//! - [`data`]: CSV (header = feature names; whole or row by row), `.npy`, row selections,
+//! - [`data`]: CSV (header = feature names) and Parquet (a file or a folder of parts), whole or
+//!   row by row with columns picked by name, `.npy`, row selections,
 //!   background sampling, and [`data::image`] (image shapes, patch grids, SLIC, fills).
 //! - [`model`]: the [`Model`] trait; [`OnnxModel`] on tract (`model/tract/`), with native dense and
 //!   conv fast paths (`model/native/`) and onnxruntime (feature `ort`), each used only when it

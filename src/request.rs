@@ -11,7 +11,7 @@ use std::path::PathBuf;
 pub struct ExplainRequest {
     /// ONNX model file.
     pub model: PathBuf,
-    /// Rows to explain (CSV/NPY); with rows given in memory, only the name the report shows.
+    /// Rows to explain (CSV, NPY or Parquet); with rows given in memory, only the name the report shows.
     pub data: PathBuf,
     /// Background rows (SHAP); default: a seeded sample of `data`.
     pub background: Option<PathBuf>,
@@ -37,6 +37,9 @@ pub struct ExplainRequest {
     pub groups: Option<GroupsSource>,
     /// Image players: patches and what hides them.
     pub image: ImageRequest,
+    /// The model's input columns by name, picked out of wider tables (data, background,
+    /// training rows); `None`: every column, in order.
+    pub features: Option<Vec<String>>,
 }
 
 /// Where a request's feature groups come from.
@@ -91,6 +94,7 @@ impl ExplainRequest {
             engine: Engine::Auto,
             groups: None,
             image: ImageRequest::default(),
+            features: None,
         }
     }
 

@@ -3,7 +3,10 @@
 //! output names that say where they come from, clear words for swapped files, no empty `--out`
 //! after a failed first run, a beeswarm per output and a neutral "other features" bar.
 
+mod common;
+
 use assert_cmd::Command;
+use common::error_of;
 use parquet::file::reader::{FileReader, SerializedFileReader};
 use parquet::record::RowAccessor;
 use std::path::Path;
@@ -12,16 +15,6 @@ use onnx_inspector::report::charts::{palette, style, MAX_BEESWARMS};
 
 fn bin() -> Command {
     Command::cargo_bin("onnx-inspector").unwrap()
-}
-
-/// Stderr of a run that must fail with one `error:` line.
-fn error_of(cmd: &mut Command) -> String {
-    let out = cmd.output().unwrap();
-    assert!(!out.status.success());
-    let err = String::from_utf8_lossy(&out.stderr).to_string();
-    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
-    assert!(err.starts_with("error: "), "{err}");
-    err
 }
 
 /// The `row` column of every Parquet part, in order.

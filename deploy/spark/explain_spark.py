@@ -11,33 +11,17 @@ explains a DataFrame in place through `mapInArrow`, with no shared disk, CSV or 
 Everything after `--` is passed to every `explain` (use the same options for all shards).
 The binary (--bin), the model, the data and --out must be reachable at the same paths from the
 driver and every executor (a shared file system; in `local[N]` mode, the local disk). A task that
-Spark retries resumes its shard, skipping the parts already written. Parquet input is first
-written once as a single CSV (`OUT/input-csv/`), since `explain` reads CSV or NPY; its columns,
-in order, must be the model's features.
+Spark retries resumes its shard, skipping the parts already written. Parquet input (a file or
+the folder Spark writes) is read by `explain` itself, row group by row group; when the table holds
+more than the model's columns, pass `-- --features a,b,c` (or `--features @cols.txt`).
 """
 
 import argparse
-import glob
 import os
 import subprocess
 import sys
 
 from pyspark.sql import SparkSession
-
-
-def as_csv(spark, data: str, out: str) -> str:
-    """The data as one CSV file: CSV as given; Parquet converted once with Spark."""
-    if not (data.endswith(".parquet") or os.path.isdir(data)):
-        return data
-    target = os.path.join(out, "input-csv")
-    done = glob.glob(os.path.join(target, "part-*.csv"))
-    if not done:
-        df = spark.read.parquet(data)
-        df.coalesce(1).write.mode("overwrite").option("header", True).csv(target)
-        done = glob.glob(os.path.join(target, "part-*.csv"))
-    if len(done) != 1:
-        raise SystemExit(f"{target}: expected one CSV part, found {len(done)}")
-    return done[0]
 
 
 def run_shard(k: int, n: int, cmd_base: list, out: str):
@@ -56,7 +40,7 @@ def main() -> None:
         argv, extra = argv[:i], argv[i + 1:]
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--model", required=True)
-    ap.add_argument("--data", required=True, help="a .csv file, or a Parquet file or folder")
+    ap.add_argument("--data", required=True, help="a .csv or .npy file, or a Parquet file or folder")
     ap.add_argument("--out", required=True, help="output folder: shard-K/ and all/ (merged)")
     ap.add_argument("--shards", type=int, default=4)
     ap.add_argument("--bin", default="onnx-inspector", help="path of the onnx-inspector binary")
@@ -68,7 +52,7 @@ def main() -> None:
     spark = builder.getOrCreate()
     out = os.path.abspath(a.out)
     os.makedirs(out, exist_ok=True)
-    data = os.path.abspath(as_csv(spark, a.data, out))
+    data = os.path.abspath(a.data)
     base = [os.path.abspath(a.bin) if os.path.exists(a.bin) else a.bin, "explain",
             os.path.abspath(a.model), "--data", data, "--no-charts", *extra]
     n = a.shards

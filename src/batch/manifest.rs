@@ -48,6 +48,9 @@ pub struct Fingerprint {
     /// The players (feature groups, image segments) and how absent ones are filled.
     #[serde(default)]
     pub players: serde_json::Value,
+    /// The columns picked out of the tables by name (`--features`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub features: Option<Vec<String>>,
 }
 
 impl Fingerprint {

@@ -14,9 +14,11 @@
 //! split into shards and merged, or killed and resumed, writes the same parts as one run.
 
 mod folder;
+pub(crate) mod interaction_parts;
 pub(crate) mod lock;
 pub(crate) mod manifest;
 mod merge;
+mod overlap;
 pub(crate) mod parts;
 pub(crate) mod plan;
 mod source;
@@ -34,11 +36,14 @@ use crate::explain::{Estimator, Method, Progress};
 use crate::model::{Model, Timed};
 use crate::players::PlayersRecord;
 use crate::report::charts::{write_streamed_charts, ChartOptions};
-use crate::report::{summarize, summarize_sums, ExplanationFile, Meta, OutputSummary, Timings};
+use crate::report::{
+    summarize, summarize_sums, ExplanationFile, FileHead, Meta, OutputSummary, RowResult, Timings,
+};
 use crate::request::ExplainRequest;
 use crate::run::{load_model, prepare, sha256_file, GivenTables, Prepared, Reference};
 use folder::Claim;
-use parts::{Rows, Sidecar};
+use overlap::{overlapped, Chunk};
+use parts::Sidecar;
 use plan::{sample_positions, Plan, Sums, HEAD_ROWS};
 use source::DataInput;
 use std::path::{Path, PathBuf};
@@ -139,7 +144,12 @@ fn run_claimed(
     let out = &opts.out;
     let onnx = load_model(&req.model, req.output_names.clone(), req.engine)?;
     let earlier = Manifest::read_in(out)?;
-    let input = DataInput::open(&req.data, out, progress.map(|p| p.cancel))?;
+    let input = DataInput::open(
+        &req.data,
+        req.features.clone(),
+        out,
+        progress.map(|p| p.cancel),
+    )?;
     let prepared = prepare(&onnx, req, &input, GivenTables::default(), opts.chunk_rows)?;
     let Prepared {
         model,
@@ -173,6 +183,7 @@ fn run_claimed(
         json_rows: opts.json_rows,
         engine: serde_json::to_value(onnx.engine()).unwrap_or_default(),
         players: serde_json::to_value(players.record(names)).unwrap_or_default(),
+        features: req.features.clone(),
     };
     let plan = Plan {
         rows: selection.len(),
@@ -266,36 +277,52 @@ fn run_claimed(
         cancel: p.cancel,
     });
     let timed = Timed::new(model);
-    // Time in the estimator only, and time writing parts (fsynced), kept apart so that the
-    // explain time compares with another library's explain calls.
-    let (mut explain_seconds, mut write_seconds) = (0.0f64, 0.0f64);
     let mut rows_src = input.rows(selection)?;
     let threads = pool.current_num_threads();
-    let mut position = 0;
-    for p in 0..end_part {
-        let (a, b) = plan.positions(p);
-        debug_assert_eq!(a, position);
-        position = b;
-        if p < first_part || !todo.contains(&p) {
-            rows_src.skip(b - a)?;
-            continue;
+    // The next part to read; parts not to do now are skipped over.
+    let mut next_part = 0;
+    let read = || -> Result<Option<Chunk>> {
+        while next_part < end_part {
+            let p = next_part;
+            next_part += 1;
+            let (a, b) = plan.positions(p);
+            if p < first_part || !todo.contains(&p) {
+                rows_src.skip(b - a)?;
+                continue;
+            }
+            let (indices, x) = rows_src
+                .next_chunk(b - a)?
+                .ok_or_else(|| Error::Mismatch(format!("part {p}: the data ended early")))?;
+            return Ok(Some(Chunk {
+                part: p,
+                first: a,
+                indices,
+                x,
+            }));
         }
-        let (indices, x) = rows_src
-            .next_chunk(b - a)?
-            .ok_or_else(|| Error::Mismatch(format!("part {p}: the data ended early")))?;
-        let explaining = Instant::now();
-        let e = prepared.explain(&timed, &x, &indices, inner.as_ref())?;
-        explain_seconds += explaining.elapsed().as_secs_f64();
-        let writing = Instant::now();
+        Ok(None)
+    };
+    let explain = |c: Chunk| {
+        let e = prepared.explain(&timed, &c.x, &c.indices, inner.as_ref())?;
+        Ok((c.part, c.first, e))
+    };
+    let write = |(p, a, e): (usize, usize, crate::explain::Explanation)| {
         let (pq, side) = parts::part_paths(out, p);
-        let written = parts::write_parquet(&pq, &e, with_stderr, &meta_json)?;
+        let rows = RowResult::all(&e);
+        let names = (&e.feature_names[..], &e.output_names[..]);
+        let written = parts::write_parquet(&pq, &rows, names, with_stderr, &meta_json)?;
+        interaction_parts::write_part(&interaction_parts::interaction_part_path(out, p), &e)?;
+        let shape = (e.feature_names.len(), e.output_names.len());
         Sidecar {
             parquet: Some(written),
-            ..Sidecar::new(p, a, &e, keep)
+            ..Sidecar::new(p, a, rows, shape, keep)
         }
-        .write(&side)?;
-        write_seconds += writing.elapsed().as_secs_f64();
-    }
+        .write(&side)
+    };
+    // Time in the estimator only, and time writing parts (fsynced, alongside the estimator),
+    // kept apart so that the explain time compares with another library's explain calls.
+    let busy = overlapped(read, explain, write)?;
+    let (explain_seconds, write_seconds) = (busy.explain, busy.write);
     let total_seconds = start.elapsed().as_secs_f64();
     let timings = Timings {
         total_seconds,
@@ -326,8 +353,13 @@ pub(crate) fn finish(
     let k = meta.output_indices.len();
     let recorded: PlayersRecord =
         serde_json::from_value(manifest.fingerprint.players.clone()).unwrap_or_default();
-    let per_row = recorded.superpixels.is_some();
-    let groups_json = (recorded.groups, recorded.input_names);
+    let head = FileHead {
+        feature_names: manifest.feature_names.clone(),
+        groups: recorded.groups,
+        input_names: recorded.input_names,
+        output_names: manifest.output_names.clone(),
+        per_row: recorded.superpixels.is_some(),
+    };
     let (first, end) = manifest.parts;
     if first == end {
         // A shard with no part (more shards than parts): nothing to write but its manifest.
@@ -338,24 +370,8 @@ pub(crate) fn finish(
         let summary = summarize_sums(&manifest.output_names, &zeros, &zeros, 0);
         let mut meta = meta.clone();
         meta.timings = timings;
-        let file = ExplanationFile {
-            schema_version: crate::report::json::SCHEMA_VERSION,
-            feature_names: manifest.feature_names.clone(),
-            groups: groups_json.0.clone(),
-            row_groups: per_row.then(Vec::new),
-            input_names: groups_json.1.clone(),
-            output_names: manifest.output_names.clone(),
-            row_indices: vec![],
-            data: vec![],
-            values: vec![],
-            base_values: vec![],
-            predictions: vec![],
-            stderr: None,
-            summary,
-            meta,
-            lime: None,
-            attributions: Some(format!("{}/", parts::ATTRIBUTIONS_DIR)),
-        };
+        let mut file = ExplanationFile::assemble(&head, vec![], summary, meta);
+        file.attributions = Some(format!("{}/", parts::ATTRIBUTIONS_DIR));
         return Ok(BatchReport {
             file,
             rows: 0,
@@ -366,7 +382,7 @@ pub(crate) fn finish(
         });
     }
     let mut sums: Option<Sums> = None;
-    let (mut head, mut sampled, mut all) = (Rows::default(), Rows::default(), Rows::default());
+    let (mut first_rows, mut sampled, mut all) = (vec![], vec![], vec![]);
     let total_rows = manifest.fingerprint.selected_rows;
     let in_sample = sample_positions(total_rows, MAX_SAMPLE_ROWS, meta.seed);
     let mut recorded_sums = vec![];
@@ -384,19 +400,18 @@ pub(crate) fn finish(
         }
         for r in &s.kept {
             if r.position < HEAD_ROWS {
-                head.push(r, k);
+                first_rows.push(r.result.clone());
             }
             if in_sample.contains(&r.position) {
-                sampled.push(r, k);
+                sampled.push(r.result.clone());
             }
             if keep_all {
-                all.push(r, k);
+                all.push(r.result.clone());
             }
         }
     }
     let sums = sums.ok_or_else(|| Error::Mismatch("no rows to explain".into()))?;
-    let feature_names = manifest.feature_names.clone();
-    let output_names = manifest.output_names.clone();
+    let (feature_names, output_names) = (&head.feature_names, &head.output_names);
     if sums.abs.len() != output_names.len()
         || sums.abs.iter().any(|r| r.len() != feature_names.len())
     {
@@ -409,49 +424,34 @@ pub(crate) fn finish(
     manifest.checksums.extend(recorded_sums);
     meta.timings = timings.clone();
     let n = sums.rows;
-    let stream_summary = summarize_sums(&output_names, &sums.abs, &sums.signed, n);
-    let build = |rows: Rows, summary: Vec<OutputSummary>, meta: Meta| -> ExplanationFile {
-        let lime = (!rows.lime.is_empty()).then_some(rows.lime);
-        ExplanationFile {
-            schema_version: crate::report::json::SCHEMA_VERSION,
-            feature_names: feature_names.clone(),
-            groups: groups_json.0.clone(),
-            row_groups: per_row.then_some(rows.row_groups),
-            input_names: groups_json.1.clone(),
-            output_names: output_names.clone(),
-            row_indices: rows.row_indices,
-            data: rows.data,
-            values: rows.values,
-            base_values: rows.base_values,
-            predictions: rows.predictions,
-            stderr: rows.stderr,
-            summary,
-            meta,
-            lime,
-            attributions: None,
-        }
+    let stream_summary = summarize_sums(output_names, &sums.abs, &sums.signed, n);
+    let build = |rows: Vec<RowResult>, summary: Vec<OutputSummary>, meta: Meta| {
+        ExplanationFile::assemble(&head, rows, summary, meta)
     };
-    let file = if keep_all && all.len() == n {
+    let mut file = if keep_all && all.len() == n {
         // Small runs: explanations.json exactly as an in-memory run writes it.
         let values = ndarray::Array3::from_shape_fn(
             (n, feature_names.len(), output_names.len()),
-            |(i, j, o)| all.values[i][j][o],
+            |(i, j, o)| all[i].value(j, o, k),
         );
         let mut meta = meta.clone();
-        meta.evaluations_per_row = all.evaluations.clone();
-        let summary = summarize(&values, &output_names);
+        meta.evaluations_per_row = all.iter().map(|r| r.evaluations).collect();
+        let summary = summarize(&values, output_names);
         build(all, summary, meta)
     } else {
-        let mut f = build(Rows::default(), stream_summary.clone(), meta.clone());
+        let mut f = build(vec![], stream_summary.clone(), meta.clone());
         f.attributions = Some(format!("{}/", parts::ATTRIBUTIONS_DIR));
         f
     };
+    if meta.interactions {
+        interaction_parts::attach(out, first..end, &mut file)?;
+    }
     let json = out.join("explanations.json");
     let mut written = vec!["explanations.json".to_string()];
     let mut chart_paths = vec![];
     if let Some(opts) = charts {
         let summary = file.summary.clone();
-        let head_file = build(head, summary.clone(), meta.clone());
+        let head_file = build(first_rows, summary.clone(), meta.clone());
         let sample_file = build(sampled, summary, meta.clone());
         // List the chart files before drawing them, so that an interrupted run's are removed too.
         let names = crate::report::charts::streamed_chart_names(&head_file, &sample_file, opts);

@@ -5,7 +5,7 @@ use super::plan::Sums;
 use crate::atomic::FileSum;
 use crate::atomic::{write_atomic, write_bytes_atomic};
 use crate::error::{Error, Result};
-use crate::explain::{Explanation, LimeRow};
+use crate::report::RowResult;
 use parquet::basic::{ConvertedType, LogicalType, Repetition, Type as Physical};
 use parquet::data_type::{ByteArray, ByteArrayType, DoubleType, Int64Type};
 use parquet::file::metadata::KeyValue;
@@ -65,13 +65,15 @@ fn pq_err(path: &Path) -> impl Fn(parquet::errors::ParquetError) -> Error + '_ {
 /// and SHA-256.
 pub fn write_parquet(
     path: &Path,
-    e: &Explanation,
+    rows: &[RowResult],
+    names: (&[String], &[String]),
     with_stderr: bool,
     meta_json: &str,
 ) -> Result<FileSum> {
     let err = pq_err(path);
-    let cols = column_names(&e.feature_names, with_stderr)?;
-    let (n, m, k) = (e.n_rows(), e.feature_names.len(), e.output_names.len());
+    let (features, outputs) = names;
+    let cols = column_names(features, with_stderr)?;
+    let (n, m, k) = (rows.len(), features.len(), outputs.len());
     let field = |name: &str, t: Physical| {
         Type::primitive_type_builder(name, t)
             .with_repetition(Repetition::REQUIRED)
@@ -108,24 +110,24 @@ pub fn write_parquet(
         while let Some(mut col) = rg.next_column().map_err(&err)? {
             match c {
                 0 => {
-                    let v: Vec<i64> = (0..n * k).map(|i| e.row_indices[i / k] as i64).collect();
+                    let v: Vec<i64> = (0..n * k).map(|i| rows[i / k].row as i64).collect();
                     col.typed::<Int64Type>().write_batch(&v, None, None)
                 }
                 1 => {
                     let v: Vec<ByteArray> = (0..n * k)
-                        .map(|i| ByteArray::from(e.output_names[i % k].as_str()))
+                        .map(|i| ByteArray::from(outputs[i % k].as_str()))
                         .collect();
                     col.typed::<ByteArrayType>().write_batch(&v, None, None)
                 }
                 _ => {
                     let v: Vec<f64> = (0..n * k)
                         .map(|i| {
-                            let (r, o) = (i / k, i % k);
+                            let (r, o) = (&rows[i / k], i % k);
                             match c {
-                                2 => e.base_values[[r, o]],
-                                3 => e.predictions[[r, o]],
-                                c if c < 4 + m => e.values[[r, c - 4, o]],
-                                c => e.stderr.as_ref().map_or(0.0, |s| s[[r, c - 4 - m, o]]),
+                                2 => r.base_values[o],
+                                3 => r.predictions[o],
+                                c if c < 4 + m => r.value(c - 4, o, k),
+                                c => r.stderr_of(c - 4 - m, o, k),
                             }
                         })
                         .collect();
@@ -143,6 +145,16 @@ pub fn write_parquet(
     Ok(FileSum::of_bytes(&bytes))
 }
 
+/// One row kept for `explanations.json` or the charts.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct KeptRow {
+    /// Position among the run's selected rows.
+    pub position: usize,
+    /// The row's results.
+    #[serde(flatten)]
+    pub result: RowResult,
+}
+
 /// Exact f64s through JSON (serde_json's default float parsing may be off by one ulp).
 fn bits(v: impl IntoIterator<Item = f64>) -> Vec<u64> {
     v.into_iter().map(f64::to_bits).collect()
@@ -150,32 +162,6 @@ fn bits(v: impl IntoIterator<Item = f64>) -> Vec<u64> {
 
 fn floats(v: &[u64]) -> Vec<f64> {
     v.iter().map(|&b| f64::from_bits(b)).collect()
-}
-
-/// One row kept for `explanations.json` or the charts, numbers stored as their bits.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct KeptRow {
-    /// Position among the run's selected rows.
-    pub position: usize,
-    /// Index in the data file.
-    pub row: usize,
-    /// Input values (f32 bits) `[M]`.
-    pub data: Vec<u32>,
-    /// φ (f64 bits) `[M][K]`, row-major.
-    pub values: Vec<u64>,
-    /// Base values `[K]`.
-    pub base_values: Vec<u64>,
-    /// Predictions `[K]`.
-    pub predictions: Vec<u64>,
-    /// Standard errors `[M][K]`, when the method has them.
-    pub stderr: Option<Vec<u64>>,
-    /// Evaluations made for the row.
-    pub evaluations: usize,
-    /// LIME's surrogates.
-    pub lime: Option<LimeRow>,
-    /// The row's own players' input features `[P][..]`, when every row has its own.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub groups: Option<Vec<Vec<usize>>>,
 }
 
 /// What a finished part leaves besides its Parquet file; its presence marks the part done.
@@ -197,38 +183,30 @@ pub struct Sidecar {
 }
 
 impl Sidecar {
-    /// Sums and kept rows of an explained part; `keep(position)` says which rows to keep.
-    pub fn new(part: usize, first: usize, e: &Explanation, keep: impl Fn(usize) -> bool) -> Self {
-        let (k, m) = (e.output_names.len(), e.feature_names.len());
+    /// Sums and kept rows of an explained part's rows (`k` outputs, `m` players), its first at
+    /// position `first`; `keep(position)` says which rows to keep.
+    pub fn new(
+        part: usize,
+        first: usize,
+        rows: Vec<RowResult>,
+        (m, k): (usize, usize),
+        keep: impl Fn(usize) -> bool,
+    ) -> Self {
         let mut sums = Sums::new(k, m);
+        let n = rows.len();
         let mut kept = Vec::new();
-        for i in 0..e.n_rows() {
-            let phi = e.values.index_axis(ndarray::Axis(0), i);
-            sums.add_row(phi);
+        for (i, r) in rows.into_iter().enumerate() {
+            sums.add_row(&r.values);
             if keep(first + i) {
                 kept.push(KeptRow {
                     position: first + i,
-                    row: e.row_indices[i],
-                    data: e.data.row(i).iter().map(|v| v.to_bits()).collect(),
-                    values: bits(phi.iter().copied()),
-                    base_values: bits(e.base_values.row(i).iter().copied()),
-                    predictions: bits(e.predictions.row(i).iter().copied()),
-                    stderr: e
-                        .stderr
-                        .as_ref()
-                        .map(|s| bits(s.index_axis(ndarray::Axis(0), i).iter().copied())),
-                    evaluations: e.evaluations[i],
-                    lime: e.lime.get(i).cloned(),
-                    groups: e
-                        .row_groups
-                        .as_ref()
-                        .map(|sets| sets[i].all_members().to_vec()),
+                    result: r,
                 });
             }
         }
         Sidecar {
             part,
-            rows: e.n_rows(),
+            rows: n,
             sum_abs: sums.abs.iter().map(|r| bits(r.iter().copied())).collect(),
             sum: sums
                 .signed
@@ -261,58 +239,6 @@ impl Sidecar {
         let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
         serde_json::from_str(&text)
             .map_err(|e| Error::data_caused(path, "not a part sidecar of onnx-inspector", e))
-    }
-}
-
-/// Kept rows assembled as the per-row arrays of `explanations.json`.
-#[derive(Debug, Default)]
-pub struct Rows {
-    /// Data-file indices.
-    pub row_indices: Vec<usize>,
-    /// Inputs `[n][M]`.
-    pub data: Vec<Vec<f32>>,
-    /// φ `[n][M][K]`.
-    pub values: Vec<Vec<Vec<f64>>>,
-    /// `[n][K]`.
-    pub base_values: Vec<Vec<f64>>,
-    /// `[n][K]`.
-    pub predictions: Vec<Vec<f64>>,
-    /// `[n][M][K]` when known.
-    pub stderr: Option<Vec<Vec<Vec<f64>>>>,
-    /// Evaluations per row.
-    pub evaluations: Vec<usize>,
-    /// LIME rows, when LIME.
-    pub lime: Vec<LimeRow>,
-    /// Each row's own players `[n][P][..]`, when every row has its own.
-    pub row_groups: Vec<Vec<Vec<usize>>>,
-}
-
-impl Rows {
-    /// Appends a kept row of K outputs.
-    pub fn push(&mut self, r: &KeptRow, k: usize) {
-        let nest =
-            |v: &[u64]| -> Vec<Vec<f64>> { floats(v).chunks(k).map(<[f64]>::to_vec).collect() };
-        self.row_indices.push(r.row);
-        self.data
-            .push(r.data.iter().map(|&b| f32::from_bits(b)).collect());
-        self.values.push(nest(&r.values));
-        self.base_values.push(floats(&r.base_values));
-        self.predictions.push(floats(&r.predictions));
-        if let Some(se) = &r.stderr {
-            self.stderr.get_or_insert_with(Vec::new).push(nest(se));
-        }
-        self.evaluations.push(r.evaluations);
-        if let Some(l) = &r.lime {
-            self.lime.push(l.clone());
-        }
-        if let Some(g) = &r.groups {
-            self.row_groups.push(g.clone());
-        }
-    }
-
-    /// Number of rows.
-    pub fn len(&self) -> usize {
-        self.values.len()
     }
 }
 

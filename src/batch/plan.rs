@@ -149,11 +149,13 @@ impl Sums {
         }
     }
 
-    /// Adds one row's φ `[M][K]`.
-    pub fn add_row(&mut self, phi: ndarray::ArrayView2<f64>) {
-        for ((j, k), &v) in phi.indexed_iter() {
-            self.abs[k][j] += v.abs();
-            self.signed[k][j] += v;
+    /// Adds one row's φ `[M][K]`, row-major.
+    pub fn add_row(&mut self, phi: &[f64]) {
+        let k = self.abs.len();
+        for (i, &v) in phi.iter().enumerate() {
+            let (j, o) = (i / k, i % k);
+            self.abs[o][j] += v.abs();
+            self.signed[o][j] += v;
         }
         self.rows += 1;
     }

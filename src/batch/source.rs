@@ -2,7 +2,7 @@
 //! order) from memory; standard input is first copied to a hidden file in the output folder.
 
 use super::spool::{spool, STDIN_LABEL};
-use crate::data::{read_npy, sample_rows, Background, BackgroundInfo, CsvRows, Dataset};
+use crate::data::{open_table, sample_rows, Background, BackgroundInfo, Dataset, TableRows};
 use crate::error::{Error, Result};
 use crate::run::DataSource;
 use ndarray::{Array2, ArrayView2};
@@ -50,17 +50,25 @@ pub struct DataInput {
     pub path: PathBuf,
     /// The name reported in `meta.data`.
     pub shown: String,
+    /// The columns read, by name (`None`: every column).
+    columns: Option<Vec<String>>,
     _spool: Option<NamedTempFile>,
 }
 
 impl DataInput {
-    /// Opens `path`, or spools standard input into `spool_dir` when `path` is `-` (stopped by
-    /// `cancel`, even while waiting for input).
-    pub fn open(path: &Path, spool_dir: &Path, cancel: Option<&AtomicBool>) -> Result<DataInput> {
+    /// Opens `path` (its `columns` by name, default all), or spools standard input into
+    /// `spool_dir` when `path` is `-` (stopped by `cancel`, even while waiting for input).
+    pub fn open(
+        path: &Path,
+        columns: Option<Vec<String>>,
+        spool_dir: &Path,
+        cancel: Option<&AtomicBool>,
+    ) -> Result<DataInput> {
         if path != Path::new("-") {
             return Ok(DataInput {
                 path: path.to_path_buf(),
                 shown: path.display().to_string(),
+                columns,
                 _spool: None,
             });
         }
@@ -68,6 +76,7 @@ impl DataInput {
         Ok(DataInput {
             path: tmp.path().to_path_buf(),
             shown: "-".into(),
+            columns,
             _spool: Some(tmp),
         })
     }
@@ -91,7 +100,7 @@ impl DataInput {
         }
     }
 
-    /// Whether the file is a `.npy` array (read whole) rather than CSV (streamed).
+    /// Whether the file is a `.npy` array (read whole) rather than a table (streamed).
     fn is_npy(&self) -> bool {
         self.path
             .extension()
@@ -105,10 +114,10 @@ impl DataInput {
 
     fn scan_file(&self, m: usize) -> Result<(Vec<String>, usize)> {
         let (names, n) = if self.is_npy() {
-            let d = read_npy(&self.path)?;
+            let d = self.load()?;
             (d.feature_names.clone(), d.n_rows())
         } else {
-            let mut rows = CsvRows::open(&self.path)?;
+            let mut rows = open_table(&self.path, self.columns.as_deref())?;
             let mut buf = Vec::new();
             let mut n = 0;
             while rows.next_row(&mut buf)?.is_some() {
@@ -121,8 +130,9 @@ impl DataInput {
             return Err(Error::data(
                 self.label(),
                 format!(
-                    "the data has {} columns but the model takes {m} values per row",
-                    names.len()
+                    "the data has {} columns but the model takes {m} values per row{}",
+                    names.len(),
+                    crate::data::pick_hint(names.len(), m),
                 ),
             ));
         }
@@ -139,7 +149,8 @@ impl DataInput {
 
     /// The whole file in memory (LIME's default training statistics, `.npy`).
     pub fn load(&self) -> Result<Dataset> {
-        let mut d = Dataset::load(&self.path).map_err(|e| relabel(e, self.spooled()))?;
+        let mut d = Dataset::load_columns(&self.path, self.columns.as_deref())
+            .map_err(|e| relabel(e, self.spooled()))?;
         d.source = self.shown.clone();
         Ok(d)
     }
@@ -167,7 +178,10 @@ impl DataInput {
         let kind = if self.is_npy() || !increasing {
             Kind::Memory(self.load()?.values)
         } else {
-            Kind::Stream(CsvRows::open(&self.path).map_err(|e| relabel(e, self.spooled()))?)
+            Kind::Stream(
+                open_table(&self.path, self.columns.as_deref())
+                    .map_err(|e| relabel(e, self.spooled()))?,
+            )
         };
         Ok(RowSource {
             spooled: self.spooled().map(Path::to_path_buf),
@@ -216,7 +230,7 @@ impl DataSource for DataInput {
 }
 
 enum Kind {
-    Stream(CsvRows),
+    Stream(Box<dyn TableRows>),
     Memory(Array2<f32>),
 }
 

@@ -6,6 +6,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use onnx_inspector::batch::{
     merge_with, run_batch, BatchOptions, BatchReport, Shard, DEFAULT_CHUNK_ROWS, DEFAULT_JSON_ROWS,
 };
+use onnx_inspector::data::parse_column_list;
 use onnx_inspector::explain::{
     Discretizer, Estimator, LimeParams, Method, Progress, Sampling, Selection, ShapMethod,
     ShapParams, DEFAULT_BLOCK_ROWS,
@@ -56,9 +57,14 @@ enum SamplingArg {
 pub struct ExplainArgs {
     /// The .onnx model file.
     model: PathBuf,
-    /// Rows to explain: .csv with a header of feature names (`-` reads CSV from standard input), or .npy.
+    /// Rows to explain: .csv with a header of feature names (`-` reads CSV from standard input),
+    /// .npy, or Parquet (a .parquet file or a folder of them, as Spark writes; read by row groups).
     #[arg(long)]
     data: PathBuf,
+    /// The model's input columns by name, in the model's order, when the tables (--data,
+    /// --background, --train) hold more: `name,name,...` or `@FILE` (one name a line).
+    #[arg(long, value_name = "NAMES|@FILE")]
+    features: Option<String>,
     /// Background rows standing in for absent features (default: a sample of --data).
     #[arg(long)]
     background: Option<PathBuf>,
@@ -95,6 +101,11 @@ pub struct ExplainArgs {
     /// updated incrementally (same attributions to rounding; for comparisons and timing).
     #[arg(long)]
     no_incremental: bool,
+    /// Also compute pairwise Shapley interaction values (shap's convention: Φ_ij = SII/2, rows
+    /// summing to φ_i): exact when φ is, else sampled with --samples more coalitions and standard
+    /// errors; explanations.json gains `interactions` [n][P][P][K].
+    #[arg(long)]
+    interactions: bool,
     /// LIME: training data for the perturbation statistics (default: --data).
     #[arg(long)]
     train: Option<PathBuf>,
@@ -207,6 +218,7 @@ impl ExplainArgs {
                 },
                 block_rows: self.block_rows,
                 incremental: !self.no_incremental,
+                interactions: self.interactions,
             })
         };
         match self.method {
@@ -243,6 +255,11 @@ impl ExplainArgs {
 }
 
 pub fn run(a: ExplainArgs) -> anyhow::Result<()> {
+    if a.interactions && matches!(a.method, MethodArg::Lime) {
+        anyhow::bail!(
+            "--interactions: needs a Shapley method (auto, exact, kernel or permutation), not lime"
+        );
+    }
     if a.tolerance.is_some() && matches!(a.method, MethodArg::Lime) {
         return Err(Method::Lime.tolerance_error().into());
     }
@@ -263,6 +280,7 @@ pub fn run(a: ExplainArgs) -> anyhow::Result<()> {
         }
     }
     let named = a.output_names.is_some();
+    let features = a.features.as_deref().map(parse_column_list).transpose()?;
     let req = ExplainRequest {
         estimator: a.estimator(),
         model: a.model,
@@ -284,6 +302,7 @@ pub fn run(a: ExplainArgs) -> anyhow::Result<()> {
             compactness: a.compactness,
             fill: a.mask.parse()?,
         },
+        features,
     };
     let opts = BatchOptions {
         out: a.out.clone(),

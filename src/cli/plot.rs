@@ -24,6 +24,9 @@ enum KindArg {
     /// Dependence scatter (feature value vs φ): the --feature given, else the top features
     /// (--top, default 4) of the --output given, else of the output with the largest mean |φ|.
     Scatter,
+    /// Interaction heatmaps (files explained with --interactions): the run's mean |Φ_ij| and
+    /// the --row's Φ, for the --output (default: the row's predicted output), top 12 features.
+    Interactions,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -52,7 +55,8 @@ pub struct PlotArgs {
     /// Feature (index or name) of a scatter.
     #[arg(long)]
     feature: Option<String>,
-    /// Feature (index or name) whose value colours a scatter's dots (default: the feature itself).
+    /// Feature (index or name) whose value colours a scatter's dots (default: the feature it
+    /// interacts with most when the file has interaction values, else the feature itself).
     #[arg(long)]
     color_by: Option<String>,
     /// Image shape HxW (or HxWxC) for flat rows, e.g. 10x10.
@@ -187,10 +191,23 @@ pub fn run(a: PlotArgs) -> anyhow::Result<()> {
             let mut paths = Vec::new();
             for j in features {
                 let path = a.out.join(format!("scatter_feat{j}_out{k}.{ext}"));
+                let color_by = color_by.or_else(|| charts::most_interacting(&file, j, k));
                 charts::write_scatter(&file, j, k, color_by, &path, format).map_err(err)?;
                 paths.push(path);
             }
             paths
+        }
+        KindArg::Interactions => {
+            let top = a.top.unwrap_or(charts::DEFAULT_TOP_INTERACTIONS);
+            let global = a.out.join(format!("interactions_out{row_output}.{ext}"));
+            let one = a
+                .out
+                .join(format!("interactions_row{name_row}_out{row_output}.{ext}"));
+            for (path, r) in [(&global, None), (&one, Some(row))] {
+                charts::write_interaction_heatmap(&file, r, row_output, top, path, format)
+                    .map_err(err)?;
+            }
+            vec![global, one]
         }
     };
     for p in &written {

@@ -72,18 +72,14 @@ pub fn check_model(path: &Path) -> anyhow::Result<()> {
     )
 }
 
-/// Fails when a data flag (`--data`, `--background`, `--train`...) names an ONNX model or a
-/// Parquet file.
+/// Fails when a data flag (`--data`, `--background`, `--train`...) names an ONNX model.
 pub fn check_data(flag: &str, path: &Path) -> anyhow::Result<()> {
-    let what = match kind(path) {
-        Kind::Onnx => "an ONNX model",
-        Kind::Parquet => {
-            "a Parquet file (convert it with pandas: pd.read_parquet(p).to_csv(c, index=False))"
-        }
-        _ => return Ok(()),
-    };
+    if kind(path) != Kind::Onnx {
+        return Ok(());
+    }
     anyhow::bail!(
-        "{}: `{flag}` is {what}; expected .csv (a header row of feature names) or .npy",
+        "{}: `{flag}` is an ONNX model; expected .csv (a header row of feature names), .npy or \
+         Parquet",
         path.display()
     )
 }

@@ -92,6 +92,10 @@ fn read_header<R: std::io::Read>(path: &Path, rdr: &mut csv::Reader<R>) -> Resul
 pub struct CsvRows {
     rdr: csv::Reader<std::fs::File>,
     path: std::path::PathBuf,
+    /// The file's column names.
+    file_header: Vec<String>,
+    /// The columns handed out (all, or the chosen ones) and their names.
+    picked: Vec<usize>,
     header: Vec<String>,
     record: csv::StringRecord,
     next: usize,
@@ -100,19 +104,29 @@ pub struct CsvRows {
 impl CsvRows {
     /// Opens a CSV file and reads its header.
     pub fn open(path: impl AsRef<Path>) -> Result<CsvRows> {
-        let path = path.as_ref();
+        Self::open_columns(path.as_ref(), None)
+    }
+
+    /// Opens a CSV file whose rows are the `columns` named (default: every column).
+    pub fn open_columns(path: &Path, columns: Option<&[String]>) -> Result<CsvRows> {
         let mut rdr = open(path)?;
         let header = read_header(path, &mut rdr)?;
+        let picked = match columns {
+            None => (0..header.len()).collect(),
+            Some(names) => super::table_rows::pick_by_name(path, &header, names)?,
+        };
         Ok(CsvRows {
             rdr,
             path: path.to_path_buf(),
-            header,
+            header: picked.iter().map(|&j| header[j].clone()).collect(),
+            file_header: header,
+            picked,
             record: csv::StringRecord::new(),
             next: 0,
         })
     }
 
-    /// The column names.
+    /// The column names handed out.
     pub fn header(&self) -> &[String] {
         &self.header
     }
@@ -129,7 +143,7 @@ impl CsvRows {
         }
         let i = self.next;
         let line = self.record.position().map_or(i + 2, |p| p.line() as usize);
-        let width = self.header.len();
+        let width = self.file_header.len();
         if self.record.len() != width {
             return Err(Error::data(
                 &self.path,
@@ -139,11 +153,12 @@ impl CsvRows {
                 ),
             ));
         }
-        for (j, cell) in self.record.iter().enumerate() {
+        for &j in &self.picked {
+            let cell = &self.record[j];
             let v = parse_cell(cell).map_err(|msg| Error::DataCell {
                 path: self.path.clone(),
                 line,
-                column: format!("{} ('{}')", j + 1, shown(&self.header[j])),
+                column: format!("{} ('{}')", j + 1, shown(&self.file_header[j])),
                 msg,
             })?;
             out.push(v);
@@ -153,24 +168,20 @@ impl CsvRows {
     }
 }
 
+impl super::table_rows::TableRows for CsvRows {
+    fn header(&self) -> &[String] {
+        CsvRows::header(self)
+    }
+
+    fn next_row(&mut self, out: &mut Vec<f32>) -> Result<Option<usize>> {
+        CsvRows::next_row(self, out)
+    }
+}
+
 /// Reads a CSV whose first line names the columns and whose cells are all finite numbers.
 pub fn read_csv(path: impl AsRef<Path>) -> Result<Dataset> {
     let path = path.as_ref();
-    let mut rows = CsvRows::open(path)?;
-    let width = rows.header().len();
-    let mut values = Vec::new();
-    let mut n = 0usize;
-    while rows.next_row(&mut values)?.is_some() {
-        n += 1;
-    }
-    if n == 0 {
-        return Err(Error::data(path, "no data rows after the header"));
-    }
-    Ok(Dataset {
-        feature_names: rows.header,
-        values: Array2::from_shape_vec((n, width), values).expect("rows of equal width"),
-        source: path.display().to_string(),
-    })
+    super::table_rows::collect(path, CsvRows::open(path)?)
 }
 
 /// Reads one column of class indices (header first) for training labels.

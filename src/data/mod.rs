@@ -5,12 +5,18 @@ mod background;
 mod csv_io;
 pub mod image;
 mod npy_io;
+mod open_table;
+mod parquet_io;
 mod rows;
+mod table_rows;
 
 pub use background::{sample_rows, Background, BackgroundInfo};
 pub use csv_io::{read_csv, read_labels, write_csv, CsvRows};
 pub use npy_io::read_npy;
+pub use open_table::{is_parquet_table, open_table};
+pub use parquet_io::{parquet_files, ParquetRows};
 pub use rows::parse_rows;
+pub use table_rows::{parse_column_list, TableRows};
 
 use crate::error::{Error, Result};
 use ndarray::Array2;
@@ -28,20 +34,35 @@ pub struct Dataset {
 }
 
 impl Dataset {
-    /// Loads a `.csv` (with header) or `.npy` file, rejecting non-finite values.
+    /// Loads a `.csv` (with header), `.npy` or Parquet table (file or folder of parts), rejecting
+    /// non-finite values.
     pub fn load(path: impl AsRef<Path>) -> Result<Dataset> {
-        let path = path.as_ref();
+        Self::load_columns(path.as_ref(), None)
+    }
+
+    /// [`Dataset::load`] keeping only the `columns` named, in that order (default: every column).
+    pub fn load_columns(path: &Path, columns: Option<&[String]>) -> Result<Dataset> {
+        if is_parquet_table(path) {
+            return table_rows::collect(path, ParquetRows::open(path, columns)?);
+        }
         match path
             .extension()
             .and_then(|e| e.to_str())
             .map(|e| e.to_ascii_lowercase())
             .as_deref()
         {
+            Some("npy") if columns.is_some() => Err(Error::data(
+                path,
+                "--features picks columns by name: a .npy array has none (use CSV or Parquet)",
+            )),
             Some("npy") => read_npy(path),
-            Some("csv") | Some("txt") | Some("tsv") => read_csv(path),
+            Some("csv") | Some("txt") | Some("tsv") => {
+                table_rows::collect(path, CsvRows::open_columns(path, columns)?)
+            }
             _ => Err(Error::data(
                 path,
-                "unknown data format: expected a .csv file with a header row or a .npy array",
+                "unknown data format: expected a .csv file with a header row, a .npy array or \
+                 Parquet (a .parquet file or a folder of them)",
             )),
         }
     }
@@ -57,11 +78,20 @@ impl Dataset {
             return Err(Error::data(
                 &self.source,
                 format!(
-                    "{what} has {} columns but the model takes {n_features} values per row",
-                    self.values.ncols()
+                    "{what} has {} columns but the model takes {n_features} values per row{}",
+                    self.values.ncols(),
+                    pick_hint(self.values.ncols(), n_features),
                 ),
             ));
         }
         Ok(())
+    }
+}
+
+/// A hint for a table wider than the model's input: pick its columns by name.
+pub fn pick_hint(columns: usize, model_width: usize) -> &'static str {
+    match columns > model_width {
+        true => " (pick the model's columns by name with --features)",
+        false => "",
     }
 }

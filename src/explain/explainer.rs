@@ -6,6 +6,7 @@ use crate::explain::explanation::{Explained, Explanation, RowAttribution};
 use crate::explain::game::masker::Evaluator;
 use crate::explain::game::row_game::RowGame;
 use crate::explain::game::row_games::{Filling, Games, RowBackground, RowBackgroundAt, RowFill};
+use crate::explain::interactions::Interactions;
 use crate::explain::method::Method;
 use crate::explain::params::{Sampling, ShapMethod, ShapParams};
 use crate::explain::players::feature_groups::FeatureGroups;
@@ -13,8 +14,9 @@ use crate::explain::players::player_tree::Hierarchy;
 use crate::explain::players::row_players;
 use crate::explain::progress::Progress;
 use crate::explain::sampling;
+use crate::explain::shap::interactions::convention::RowInteractions;
 use crate::explain::shap::rounds::Rounds;
-use crate::explain::shap::{exact, kernel, partition, permutation};
+use crate::explain::shap::{exact, interactions, kernel, partition, permutation};
 use crate::model::Model;
 use crate::player_kind::PlayerKind;
 use ndarray::ArrayView2;
@@ -72,12 +74,12 @@ pub(crate) fn check_rows(
 }
 
 /// Runs `row` over every row in parallel, reporting progress and stopping on cancel.
-pub(crate) fn par_rows<S: Send>(
+pub(crate) fn par_rows<S: Send, T: Send>(
     n: usize,
     progress: Option<&Progress>,
     init: impl Fn() -> S + Sync + Send,
-    row: impl Fn(&mut S, usize) -> Result<RowAttribution> + Sync + Send,
-) -> Result<Vec<RowAttribution>> {
+    row: impl Fn(&mut S, usize) -> Result<T> + Sync + Send,
+) -> Result<Vec<T>> {
     if let Some(p) = progress {
         (p.total)(n);
     }
@@ -223,6 +225,13 @@ impl<'a> ShapExplainer<'a> {
         self.params.evaluator(self.core.model)
     }
 
+    /// Pairwise Shapley interaction values too ([`Explanation::interactions`], shap's convention):
+    /// exact when φ is, else sampled with the same budget again, with standard errors.
+    pub fn interactions(mut self, on: bool) -> Self {
+        self.params.interactions = on;
+        self
+    }
+
     /// Incremental first-layer evaluation on or off (on by default when the model allows it).
     pub fn incremental(mut self, on: bool) -> Self {
         self.params.incremental = on;
@@ -323,6 +332,7 @@ impl Explainer for ShapExplainer<'_> {
                 (Method::Partition, None) => vec![self.tree()],
                 _ => vec![],
             },
+            interactions: self.params.interactions,
         };
         let rows = par_rows(
             x.nrows(),
@@ -333,7 +343,10 @@ impl Explainer for ShapExplainer<'_> {
                 games.with_game(i, |game| run.explain(game, i, rng))
             },
         )?;
-        Ok(Explanation::from_rows(
+        let (rows, interactions): (Vec<RowAttribution>, Vec<Option<RowInteractions>>) =
+            rows.into_iter().unzip();
+        let interactions: Option<Vec<RowInteractions>> = interactions.into_iter().collect();
+        let mut explanation = Explanation::from_rows(
             method,
             &groups,
             self.core.model.output_names().to_vec(),
@@ -345,7 +358,9 @@ impl Explainer for ShapExplainer<'_> {
             },
             rows,
         )
-        .with_row_groups(self.core.row_groups.clone()))
+        .with_row_groups(self.core.row_groups.clone());
+        explanation.interactions = interactions.and_then(|r| Interactions::from_rows(&r));
+        Ok(explanation)
     }
 }
 
@@ -357,23 +372,60 @@ struct RowRun {
     rounds: Rounds,
     /// The partition tree over all players (one shared, or one per row), for partition SHAP.
     trees: Vec<Hierarchy>,
+    /// Interaction values too.
+    interactions: bool,
 }
 
 impl RowRun {
-    /// The attributions of row `row`'s game, spread over all players.
+    /// The attributions of row `row`'s game and, when asked, its interaction values, spread over
+    /// all players.
     fn explain(
         &self,
         game: &RowGame,
         row: usize,
         mut rng: rand_chacha::ChaCha8Rng,
+    ) -> Result<(RowAttribution, Option<RowInteractions>)> {
+        if !self.interactions {
+            return Ok((self.attributions(game, row, &mut rng)?, None));
+        }
+        let (r, inter) = match self.method {
+            Method::Exact => interactions::exact::explain_row(game)?,
+            _ if game.n_players() <= 2 => interactions::exact::explain_row(game)?,
+            _ => {
+                let mut r = self.shapley(game, row, &mut rng)?;
+                let sampled =
+                    interactions::sampled::explain_row(game, self.budget, &self.rounds, &mut rng)?;
+                r.evaluations += sampled.evaluations;
+                let inter = sampled.to_shap(&r);
+                (r, inter)
+            }
+        };
+        let total = game.n_all_players();
+        Ok((game.expand(r), Some(inter.expand(game.players(), total))))
+    }
+
+    /// φ of row `row`'s game, spread over all players.
+    fn attributions(
+        &self,
+        game: &RowGame,
+        row: usize,
+        rng: &mut rand_chacha::ChaCha8Rng,
+    ) -> Result<RowAttribution> {
+        Ok(game.expand(self.shapley(game, row, rng)?))
+    }
+
+    /// φ of row `row`'s game over its players.
+    fn shapley(
+        &self,
+        game: &RowGame,
+        row: usize,
+        rng: &mut rand_chacha::ChaCha8Rng,
     ) -> Result<RowAttribution> {
         let r = match self.method {
             Method::Kernel => {
-                kernel::explain_row(game, self.budget, self.sampling, &self.rounds, &mut rng)
+                kernel::explain_row(game, self.budget, self.sampling, &self.rounds, rng)
             }
-            Method::Permutation => {
-                permutation::explain_row(game, self.budget, &self.rounds, &mut rng)
-            }
+            Method::Permutation => permutation::explain_row(game, self.budget, &self.rounds, rng),
             Method::Partition => {
                 let tree = match &self.trees[..] {
                     [shared] => shared,
@@ -383,6 +435,6 @@ impl RowRun {
             }
             Method::Exact | Method::Lime => exact::explain_row(game),
         }?;
-        Ok(game.expand(r))
+        Ok(r)
     }
 }

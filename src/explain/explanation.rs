@@ -1,5 +1,6 @@
 //! The common result of every estimator: attributions per row, feature and output.
 
+use crate::explain::interactions::Interactions;
 use crate::explain::method::Method;
 use crate::explain::players::feature_groups::FeatureGroups;
 use ndarray::{Array2, Array3};
@@ -86,6 +87,8 @@ pub struct Explanation {
     pub evaluations: Vec<usize>,
     /// LIME's surrogates per row (empty for SHAP).
     pub lime: Vec<LimeRow>,
+    /// Pairwise interaction values when asked for ([`crate::explain::ShapExplainer::interactions`]).
+    pub interactions: Option<Interactions>,
 }
 
 /// The explained rows and what the model said of them, before attribution.
@@ -141,6 +144,7 @@ impl Explanation {
             stderr,
             evaluations: rows.iter().map(|r| r.evaluations).collect(),
             lime: rows.into_iter().filter_map(|r| r.lime).collect(),
+            interactions: None,
         }
     }
 

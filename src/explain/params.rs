@@ -73,6 +73,10 @@ pub struct ShapParams {
     /// model exposes one (same attributions to rounding; off to compare or measure).
     #[serde(default = "yes")]
     pub incremental: bool,
+    /// Also compute pairwise Shapley interaction values in shap's convention (exact with exact
+    /// φ, else sampled with the same budget again); not with partition.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub interactions: bool,
 }
 
 fn yes() -> bool {
@@ -89,6 +93,7 @@ impl Default for ShapParams {
             sampling: Sampling::Leverage,
             block_rows: DEFAULT_BLOCK_ROWS,
             incremental: true,
+            interactions: false,
         }
     }
 }
@@ -168,6 +173,12 @@ impl ShapParams {
         }
         if self.block_rows == 0 {
             return Err(Error::param("block_rows", "must be at least 1"));
+        }
+        if self.interactions && self.resolved(m) == Method::Partition {
+            return Err(Error::param(
+                "interactions",
+                "need Shapley values (exact, kernel or permutation); partition gives Owen values",
+            ));
         }
         let budget = self.budget(m);
         match self.resolved(m) {

@@ -1,5 +1,7 @@
 //! `explanations.json`: shap-Explanation-compatible arrays plus summary and run metadata.
 
+use super::interactions::{check_interactions, with_interaction_means};
+use super::row_result::RowResult;
 use super::summary::{summarize, OutputSummary};
 use crate::atomic::write_atomic;
 use crate::data::BackgroundInfo;
@@ -19,7 +21,8 @@ pub struct Timings {
     /// comparison with another library's explain call measures).
     #[serde(default)]
     pub explain_seconds: f64,
-    /// Seconds writing the per-row results (Parquet parts and their sidecars, fsynced).
+    /// Seconds writing the per-row results (Parquet parts and their sidecars, fsynced; in a batch
+    /// run on a thread of its own, alongside explaining).
     #[serde(default)]
     pub write_seconds: f64,
     /// Seconds spent inside model calls, summed over threads.
@@ -91,6 +94,9 @@ pub struct Meta {
     /// Estimator-specific settings (LIME's discretizer, kernel width, feature selection...).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub options: Option<serde_json::Value>,
+    /// Whether pairwise interaction values were computed (`--interactions`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub interactions: bool,
 }
 
 /// The version of the `explanations.json` layout this build writes: 2 added `groups`,
@@ -129,6 +135,13 @@ pub struct ExplanationFile {
     pub predictions: Vec<Vec<f64>>,
     /// Standard errors `[n][P][K]`, or null when exact.
     pub stderr: Option<Vec<Vec<Vec<f64>>>>,
+    /// Pairwise interaction values `[n][P][P][K]` in shap's convention (Φ_ij = SII/2, each
+    /// row of a matrix summing to φ_i), when asked for (`--interactions`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interactions: Option<Vec<Vec<Vec<Vec<f64>>>>>,
+    /// Standard errors of `interactions` `[n][P][P][K]`, when they were sampled.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interactions_stderr: Option<Vec<Vec<Vec<Vec<f64>>>>>,
     /// Per-output global importance.
     pub summary: Vec<OutputSummary>,
     /// Run metadata.
@@ -140,6 +153,37 @@ pub struct ExplanationFile {
     /// than `--json-rows` and the per-row arrays above are empty.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attributions: Option<String>,
+}
+
+/// What a document says of its players and outputs, whatever its rows.
+#[derive(Debug, Clone)]
+pub struct FileHead {
+    /// Player names `[P]`.
+    pub feature_names: Vec<String>,
+    /// Players' input features when players are groups `[P][..]`.
+    pub groups: Option<Vec<Vec<usize>>>,
+    /// Input feature names `[M]` when players are groups.
+    pub input_names: Option<Vec<String>>,
+    /// Output names `[K]`.
+    pub output_names: Vec<String>,
+    /// Whether every row has players of its own.
+    pub per_row: bool,
+}
+
+impl FileHead {
+    /// The head of an explanation's document.
+    pub fn of(e: &Explanation) -> FileHead {
+        FileHead {
+            feature_names: e.feature_names.clone(),
+            groups: e.groups.as_ref().map(|g| g.all_members().to_vec()),
+            input_names: e
+                .groups_of(0)
+                .filter(|_| e.groups.is_some() || e.row_groups.is_some())
+                .map(|g| g.feature_names().to_vec()),
+            output_names: e.output_names.clone(),
+            per_row: e.row_groups.is_some(),
+        }
+    }
 }
 
 /// Checks that players `groups` are `m` groups that partition `inputs` features (empty
@@ -183,14 +227,15 @@ fn check_groups(
     }
 }
 
-fn nested3(a: &ndarray::Array3<f64>) -> Vec<Vec<Vec<f64>>> {
+/// [n, P, P, K] as nested vectors.
+fn nested4(a: &ndarray::Array4<f64>) -> Vec<Vec<Vec<Vec<f64>>>> {
     a.outer_iter()
-        .map(|m| m.outer_iter().map(|r| r.to_vec()).collect())
+        .map(|r| {
+            r.outer_iter()
+                .map(|p| p.outer_iter().map(|q| q.to_vec()).collect())
+                .collect()
+        })
         .collect()
-}
-
-fn nested2<T: Clone>(a: &ndarray::Array2<T>) -> Vec<Vec<T>> {
-    a.outer_iter().map(|r| r.to_vec()).collect()
 }
 
 impl ExplanationFile {
@@ -242,31 +287,67 @@ impl ExplanationFile {
 
     /// Builds the document from an explanation and its metadata.
     pub fn new(e: &Explanation, meta: Meta) -> ExplanationFile {
-        let lime = (!e.lime.is_empty()).then(|| e.lime.clone());
-        ExplanationFile {
+        let summary = with_interaction_means(
+            summarize(&e.values, &e.output_names),
+            e.interactions.as_ref(),
+        );
+        let mut file =
+            ExplanationFile::assemble(&FileHead::of(e), RowResult::all(e), summary, meta);
+        file.interactions = e.interactions.as_ref().map(|i| nested4(&i.values));
+        file.interactions_stderr = e
+            .interactions
+            .as_ref()
+            .and_then(|i| i.stderr.as_ref().map(nested4));
+        file
+    }
+
+    /// The document of a run's players and outputs, its rows, summary and metadata.
+    pub fn assemble(
+        head: &FileHead,
+        rows: Vec<RowResult>,
+        summary: Vec<OutputSummary>,
+        meta: Meta,
+    ) -> ExplanationFile {
+        let k = head.output_names.len().max(1);
+        let nest = |v: Vec<f64>| -> Vec<Vec<f64>> { v.chunks(k).map(<[f64]>::to_vec).collect() };
+        let with_stderr = rows.first().is_some_and(|r| r.stderr.is_some());
+        let mut file = ExplanationFile {
             schema_version: SCHEMA_VERSION,
-            feature_names: e.feature_names.clone(),
-            groups: e.groups.as_ref().map(|g| g.all_members().to_vec()),
-            row_groups: e
-                .row_groups
-                .as_ref()
-                .map(|sets| sets.iter().map(|g| g.all_members().to_vec()).collect()),
-            input_names: e
-                .groups_of(0)
-                .filter(|_| e.groups.is_some() || e.row_groups.is_some())
-                .map(|g| g.feature_names().to_vec()),
-            output_names: e.output_names.clone(),
-            row_indices: e.row_indices.clone(),
-            data: nested2(&e.data),
-            values: nested3(&e.values),
-            base_values: nested2(&e.base_values),
-            predictions: nested2(&e.predictions),
-            stderr: e.stderr.as_ref().map(nested3),
-            summary: summarize(&e.values, &e.output_names),
+            feature_names: head.feature_names.clone(),
+            groups: head.groups.clone(),
+            row_groups: head.per_row.then(Vec::new),
+            input_names: head.input_names.clone(),
+            output_names: head.output_names.clone(),
+            row_indices: Vec::with_capacity(rows.len()),
+            data: Vec::with_capacity(rows.len()),
+            values: Vec::with_capacity(rows.len()),
+            base_values: Vec::with_capacity(rows.len()),
+            predictions: Vec::with_capacity(rows.len()),
+            stderr: with_stderr.then(Vec::new),
+            interactions: None,
+            interactions_stderr: None,
+            summary,
             meta,
-            lime,
+            lime: None,
             attributions: None,
+        };
+        for r in rows {
+            file.row_indices.push(r.row);
+            file.data.push(r.data);
+            file.values.push(nest(r.values));
+            file.base_values.push(r.base_values);
+            file.predictions.push(r.predictions);
+            if let (Some(all), Some(se)) = (file.stderr.as_mut(), r.stderr) {
+                all.push(nest(se));
+            }
+            if let Some(l) = r.lime {
+                file.lime.get_or_insert_with(Vec::new).push(l);
+            }
+            if let (Some(all), Some(g)) = (file.row_groups.as_mut(), r.groups) {
+                all.push(g);
+            }
         }
+        file
     }
 
     /// Writes the document atomically.
@@ -316,6 +397,12 @@ impl ExplanationFile {
             Ok(())
         };
         check3("values", &self.values)?;
+        for (name, a) in [
+            ("interactions", &self.interactions),
+            ("interactions_stderr", &self.interactions_stderr),
+        ] {
+            check_interactions(name, a.as_deref(), n, m, k)?;
+        }
         if let Some(se) = &self.stderr {
             check3("stderr", se)?;
         }

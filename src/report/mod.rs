@@ -1,9 +1,12 @@
 //! Reports: the `explanations.json` file and its charts.
 
 pub mod charts;
+pub(crate) mod interactions;
 pub mod json;
+pub mod row_result;
 pub mod summary;
 
 pub use charts::{write_default_charts, Format as ChartFormat};
-pub use json::{ExplanationFile, Meta, Timings};
+pub use json::{ExplanationFile, FileHead, Meta, Timings};
+pub use row_result::RowResult;
 pub use summary::{summarize, summarize_sums, OutputSummary};

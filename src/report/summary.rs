@@ -15,6 +15,9 @@ pub struct OutputSummary {
     pub mean: Vec<f64>,
     /// Feature indices by decreasing mean |φ|.
     pub ranking: Vec<usize>,
+    /// Mean |Φ_ij| over rows `[P][P]`, when interaction values were computed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mean_abs_interactions: Option<Vec<Vec<f64>>>,
 }
 
 /// Summaries of attributions `values` [n, M, K], one per output.
@@ -56,6 +59,7 @@ impl OutputSummary {
             ranking: rank_desc(&mean_abs),
             mean_abs,
             mean,
+            mean_abs_interactions: None,
         }
     }
 }

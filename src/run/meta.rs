@@ -12,9 +12,21 @@ use crate::request::ExplainRequest;
 use serde::Serialize;
 use std::path::Path;
 
-/// SHA-256 of a file, hex encoded, read in blocks.
+/// SHA-256 of a file (or of a folder of Parquet parts), hex encoded, read in blocks.
 pub fn sha256_file(path: &Path) -> Result<String> {
-    crate::atomic::FileSum::of_file(path).map(|s| s.sha256)
+    if !path.is_dir() {
+        return crate::atomic::FileSum::of_file(path).map(|s| s.sha256);
+    }
+    // A folder of Parquet parts: the hash of each part's name and hash, in reading order.
+    use sha2::Digest;
+    let mut h = sha2::Sha256::new();
+    for f in crate::data::parquet_files(path)? {
+        let name = f.file_name().map(|n| n.to_string_lossy().to_string());
+        h.update(name.unwrap_or_default().as_bytes());
+        h.update([0]);
+        h.update(crate::atomic::FileSum::of_file(&f)?.sha256.as_bytes());
+    }
+    Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
 }
 
 /// LIME's settings over switched players as recorded in `meta.options`.
@@ -123,5 +135,6 @@ pub(crate) fn build_meta(
         data: req.data.display().to_string(),
         tool: format!("onnx-inspector {}", env!("CARGO_PKG_VERSION")),
         timings,
+        interactions: matches!(estimator, Estimator::Shap(p) if p.interactions),
     })
 }

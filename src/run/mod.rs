@@ -30,7 +30,7 @@ use std::time::Instant;
 pub fn run_explain(req: &ExplainRequest, progress: Option<&Progress>) -> Result<ExplanationFile> {
     let start = Instant::now();
     let onnx = load_model(&req.model, req.output_names.clone(), req.engine)?;
-    let data = Dataset::load(&req.data)?;
+    let data = Dataset::load_columns(&req.data, req.features.as_deref())?;
     explain_loaded(
         &onnx,
         req,

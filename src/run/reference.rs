@@ -26,8 +26,13 @@ pub(crate) enum Reference {
 }
 
 /// Loads a data file and checks its width against the model's.
-pub(crate) fn load_checked(path: &Path, m: usize, what: &str) -> Result<Dataset> {
-    let data = Dataset::load(path)?;
+pub(crate) fn load_checked(
+    path: &Path,
+    columns: Option<&[String]>,
+    m: usize,
+    what: &str,
+) -> Result<Dataset> {
+    let data = Dataset::load_columns(path, columns)?;
     data.check_width(m, what)?;
     Ok(data)
 }
@@ -50,7 +55,7 @@ pub(crate) fn resolve_reference(
                     t.check_width(m, what)?;
                     Ok(Some(t.clone()))
                 }
-                (None, Some(p)) => load_checked(p, m, what).map(Some),
+                (None, Some(p)) => load_checked(p, req.features.as_deref(), m, what).map(Some),
                 (None, None) => Ok(None),
             }
         };

@@ -123,3 +123,13 @@ pub fn grid(n: usize, m: usize, salt: u64) -> Array2<f32> {
         ((h >> 40) as f32 / (1u64 << 24) as f32) * 2.0 - 1.0
     })
 }
+
+/// Stderr of a run that must fail with one `error:` line.
+pub fn error_of(cmd: &mut assert_cmd::Command) -> String {
+    let out = cmd.output().unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr).to_string();
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    assert!(err.starts_with("error: "), "{err}");
+    err
+}

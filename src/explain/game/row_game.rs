@@ -61,6 +61,11 @@ impl<'a, 'm> RowGame<'a, 'm> {
         self.players.len()
     }
 
+    /// Number of players, in the game or not.
+    pub fn n_all_players(&self) -> usize {
+        self.groups.len()
+    }
+
     /// Number of outputs.
     pub fn n_outputs(&self) -> usize {
         self.fx.len()

@@ -19,6 +19,7 @@ pub mod fonts;
 mod global_bar;
 mod history;
 mod image;
+mod interaction_heatmap;
 mod overlay;
 pub mod palette;
 mod render;
@@ -320,6 +321,39 @@ pub fn write_scatter(
         path,
         format,
     )
+}
+
+/// Features shown in an interaction heatmap by default.
+pub const DEFAULT_TOP_INTERACTIONS: usize = 12;
+
+/// Writes an interaction heatmap for one output over its `top` features: row `row`'s Φ (signed,
+/// diagonal = main effects), or with `row` `None` the run's mean |Φ_ij| from the summary.
+pub fn write_interaction_heatmap(
+    file: &ExplanationFile,
+    row: Option<usize>,
+    output: usize,
+    top: usize,
+    path: &Path,
+    format: Format,
+) -> Result<()> {
+    check_file(file)?;
+    check_output(file, output)?;
+    let chart = match row {
+        Some(r) => interaction_heatmap::Heatmap::row(file, r, output, top)?,
+        None => interaction_heatmap::Heatmap::global(file, output, top)?,
+    };
+    render::save(&chart, path, format)
+}
+
+/// The feature that interacts most with feature `j` for output `k` (largest mean |Φ_jl|, l ≠ j,
+/// among features with one value per row), when the file has interaction values: what a
+/// dependence scatter is coloured by (as shap's `dependence_plot(interaction_index="auto")`).
+pub fn most_interacting(file: &ExplanationFile, j: usize, k: usize) -> Option<usize> {
+    let mean = file.summary.get(k)?.mean_abs_interactions.as_ref()?;
+    let row = mean.get(j)?;
+    (0..row.len())
+        .filter(|&l| l != j && scatter::player_values(file, l).is_ok())
+        .max_by(|&a, &b| row[a].total_cmp(&row[b]))
 }
 
 /// Writes input images beside their attribution maps for one output, one pair per row in `rows`
