@@ -2,12 +2,24 @@
 //! state, same input) with a per-operator profile, against `OnnxModel::predict` with each engine.
 //!
 //! cargo run --release [--features ort] --example profile_engines -- MODEL.onnx BATCH [SECONDS]
+//! (`PROFILE_ONLY=conv,ort`: only these engines, without tract's own loop and profile)
 
 use onnx_inspector::model::{tile_batch_constants, Engine, Model, OnnxModel, Pipeline};
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 use tract_onnx::prelude::*;
 use tract_onnx::tract_core::plan::eval;
+
+/// User + system CPU seconds of this process so far (Linux; 0 elsewhere), a rate less
+/// sensitive than wall time to other processes on a shared machine.
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command name (which ends with ')'): utime and stime are the 12th and 13th.
+    let rest = stat.rsplit_once(')').map_or("", |r| r.1);
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let tick = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    (tick(11) + tick(12)) / 100.0
+}
 
 /// Calls `f` until `seconds` pass (at least 3 times) and returns calls per second.
 fn rate(seconds: f64, mut f: impl FnMut()) -> f64 {
@@ -36,6 +48,12 @@ fn main() -> TractResult<()> {
     let x = tract_ndarray::Array2::from_shape_fn((batch, n_features), |(i, j)| {
         ((i * 131 + j * 71) % 255) as f32 / 255.0
     });
+
+    // PROFILE_ONLY=conv,tract: only these engines through OnnxModel::predict (no tract alone).
+    if let Ok(only) = std::env::var("PROFILE_ONLY") {
+        predict_rates(path, &x, seconds, &pool, Some(&only));
+        return Ok(());
+    }
 
     // tract alone: concrete batch, optimised, one state reused.
     let mut shape = vec![batch];
@@ -106,22 +124,40 @@ fn main() -> TractResult<()> {
         );
     }
 
+    predict_rates(path, &x, seconds, &pool, None);
+    Ok(())
+}
+
+/// Rows/s of `OnnxModel::predict` with each engine (or only those named in `only`, e.g. "conv,tract").
+fn predict_rates(
+    path: &str,
+    x: &tract_ndarray::Array2<f32>,
+    seconds: f64,
+    pool: &rayon::ThreadPool,
+    only: Option<&str>,
+) {
     let mut engines = vec![Engine::Tract, Engine::Dense, Engine::Conv];
     if Engine::ort_compiled() {
         engines.push(Engine::Ort);
     }
+    engines.retain(|e| only.is_none_or(|o| o.split(',').any(|n| n == e.name())));
     for engine in engines {
         match OnnxModel::load_with(path, engine) {
             Ok(model) => {
+                let cpu0 = cpu_seconds();
+                let mut calls = 0usize;
                 let r = pool.install(|| {
                     rate(seconds, || {
                         model.predict(x.view()).unwrap();
+                        calls += 1;
                     })
-                }) * batch as f64;
-                println!("OnnxModel::predict, --engine {engine}: {r:.0} rows/s");
+                }) * x.nrows() as f64;
+                let per_cpu = (calls * x.nrows()) as f64 / (cpu_seconds() - cpu0).max(1e-9);
+                println!(
+                    "OnnxModel::predict, --engine {engine}: {r:.0} rows/s ({per_cpu:.0} rows per CPU-second)"
+                );
             }
             Err(e) => println!("--engine {engine}: {e}"),
         }
     }
-    Ok(())
 }

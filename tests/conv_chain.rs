@@ -1,13 +1,15 @@
-//! The conv engine: sequential Keras CNNs run natively, equal to tract and to Keras; other
-//! graphs are left to tract, and asking for conv on them is a one-line error.
+//! The conv engine: Keras CNNs (sequential, or graphs with residual adds, pads and depthwise
+//! convolutions) run natively, equal to tract and to Keras; other graphs are left to tract, and
+//! asking for conv on them is a one-line error.
 
 use ndarray::Array2;
 use onnx_inspector::data::read_csv;
 use onnx_inspector::model::{Engine, Model, OnnxModel};
 use serde_json::Value;
 
-/// The bundled sequential CNNs with their test rows and Keras' predictions.
-const CNNS: [(&str, &str, &str); 2] = [
+/// The bundled CNNs (two sequential, a residual network and a depthwise MobileNet block) with
+/// their test rows and Keras' predictions.
+const CNNS: [(&str, &str, &str); 4] = [
     (
         "models/digits32_cnn.onnx",
         "models/digits32_test.csv",
@@ -17,6 +19,16 @@ const CNNS: [(&str, &str, &str); 2] = [
         "models/cnn_digits8.onnx",
         "models/digits8_test.csv",
         "models/cnn_digits8_keras_pred.csv",
+    ),
+    (
+        "models/resnet_small.onnx",
+        "models/digits32_test.csv",
+        "models/resnet_small_keras_pred.csv",
+    ),
+    (
+        "models/mobilenet_block.onnx",
+        "models/digits32_test.csv",
+        "models/mobilenet_block_keras_pred.csv",
     ),
 ];
 
@@ -63,56 +75,46 @@ fn bundled_cnns_run_on_the_conv_engine_like_tract_and_keras() {
 }
 
 #[test]
-fn graphs_that_are_not_sequential_cnns_are_left_to_tract() {
-    for (file, why) in [
-        (
-            "models/resnet_small.onnx",
-            "node 'resnet_small/pool1_pad/Pad' (Pad)",
-        ),
-        ("models/mobilenet_block.onnx", "is grouped (group 16)"),
-        (
-            "models/ref_dense100.onnx",
-            "does not turn the input into NCHW images",
-        ),
-    ] {
-        let auto = OnnxModel::load(file).unwrap();
-        assert_ne!(auto.engine(), Engine::Conv, "{file}");
-        // `info` says why a convolutional model is left to tract (and says nothing of conv for
-        // a model without convolutions).
-        let said = &auto.info().engine;
-        let has_conv = auto.info().ops.contains_key("Conv");
-        let on_tract = auto.engine() == Engine::Tract;
-        assert_eq!(said.contains(why), has_conv && on_tract, "{file}: {said}");
-        let err = OnnxModel::load_with(file, Engine::Conv)
-            .err()
-            .unwrap_or_else(|| panic!("{file} loaded with --engine conv"))
-            .to_string();
-        assert!(err.contains(file), "{err}");
-        assert!(err.contains("--engine conv cannot run this model"), "{err}");
-        assert!(err.contains(why), "{file}: {err}");
-        assert_eq!(err.lines().count(), 1, "{err}");
-    }
+fn graphs_without_convolutions_are_not_for_the_conv_engine() {
+    let file = "models/ref_dense100.onnx";
+    let auto = OnnxModel::load(file).unwrap();
+    assert_ne!(auto.engine(), Engine::Conv, "{file}");
+    // `info` says nothing of conv for a model without convolutions.
+    assert!(
+        !auto.info().engine.contains("conv"),
+        "{}",
+        auto.info().engine
+    );
+    let err = OnnxModel::load_with(file, Engine::Conv)
+        .err()
+        .unwrap_or_else(|| panic!("{file} loaded with --engine conv"))
+        .to_string();
+    assert!(err.contains(file), "{err}");
+    assert!(err.contains("--engine conv cannot run this model"), "{err}");
+    assert!(err.contains("has no convolution"), "{file}: {err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
 }
 
 #[test]
-fn conv_on_a_residual_network_is_a_one_line_cli_error() {
+fn conv_on_a_dense_network_is_a_one_line_cli_error() {
     let out = assert_cmd::Command::cargo_bin("onnx-inspector")
         .unwrap()
-        .args(["info", "models/resnet_small.onnx", "--engine", "conv"])
+        .args(["info", "models/ref_dense100.onnx", "--engine", "conv"])
         .output()
         .unwrap();
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(err.trim_end().lines().count(), 1, "{err}");
-    assert!(err.contains("models/resnet_small.onnx"), "{err}");
+    assert!(err.contains("models/ref_dense100.onnx"), "{err}");
 }
 
-/// φ and meta of `explain --method partition --patch 4` on 2 digits32 images with `engine`.
-fn explain_digits32(engine: &str) -> (Vec<f64>, Value) {
+/// φ and meta of `explain --method partition --patch 4` on 2 digits32 images by `model` with
+/// `engine`.
+fn explain_digits32(model: &str, engine: &str) -> (Vec<f64>, Value) {
     let out = tempfile::tempdir().unwrap();
     assert_cmd::Command::cargo_bin("onnx-inspector")
         .unwrap()
-        .args(["explain", "models/digits32_cnn.onnx"])
+        .args(["explain", model])
         .args(["--data", "models/digits32_test.csv", "--rows", "0:2"])
         .args(["--method", "partition", "--patch", "4", "--samples", "60"])
         .args(["--engine", engine, "--no-charts", "--quiet", "--out"])
@@ -134,16 +136,22 @@ fn explain_digits32(engine: &str) -> (Vec<f64>, Value) {
 
 #[test]
 fn explaining_with_conv_gives_tracts_attributions() {
-    let (conv, meta) = explain_digits32("conv");
-    let (tract, _) = explain_digits32("tract");
-    assert_eq!(meta["engine"], "conv");
-    assert_eq!(conv.len(), tract.len());
-    assert!(
-        conv.iter().any(|v| v.abs() > 1e-3),
-        "attributions are not all zero"
-    );
-    for (i, (a, b)) in conv.iter().zip(&tract).enumerate() {
-        assert!((a - b).abs() < 1e-5, "value {i}: conv {a}, tract {b}");
+    // A sequential CNN (the chain form) and a depthwise block (the graph form).
+    for model in ["models/digits32_cnn.onnx", "models/mobilenet_block.onnx"] {
+        let (conv, meta) = explain_digits32(model, "conv");
+        let (tract, _) = explain_digits32(model, "tract");
+        assert_eq!(meta["engine"], "conv");
+        assert_eq!(conv.len(), tract.len());
+        assert!(
+            conv.iter().any(|v| v.abs() > 1e-3),
+            "{model}: attributions are not all zero"
+        );
+        for (i, (a, b)) in conv.iter().zip(&tract).enumerate() {
+            assert!(
+                (a - b).abs() < 1e-5,
+                "{model} value {i}: conv {a}, tract {b}"
+            );
+        }
     }
 }
 

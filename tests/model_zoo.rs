@@ -203,12 +203,15 @@ fn dense_fast_path_agrees_with_tract_and_is_used_only_for_dense_chains() {
         let path = format!("models/{file}");
         let is_cnn = !is_dense_chain(&entry);
         let auto = OnnxModel::load(&path).unwrap();
-        // Sequential CNNs run on the conv fast path (tests/conv_chain.rs); other CNNs and
-        // recurrent models on tract.
-        let sequential = matches!(file, "cnn_digits8.onnx" | "digits32_cnn.onnx");
+        // CNNs run on the conv fast path (tests/conv_chain.rs: sequential ones as a chain, the
+        // residual and depthwise ones as a graph); recurrent models on tract.
+        let conv = matches!(
+            file,
+            "cnn_digits8.onnx" | "digits32_cnn.onnx" | "resnet_small.onnx" | "mobilenet_block.onnx"
+        );
         let expected_auto = if cfg!(feature = "ort") {
             Engine::Ort
-        } else if sequential {
+        } else if conv {
             Engine::Conv
         } else if is_cnn {
             Engine::Tract

@@ -65,7 +65,7 @@ pub enum EngineArg {
     Tract,
     /// native fast path for chains of Dense layers
     Dense,
-    /// native fast path for sequential CNNs (Conv, pooling, then Dense layers)
+    /// native fast path for Keras CNNs (sequential, or graphs with depthwise, residual and squeeze-excite blocks)
     Conv,
     /// onnxruntime (cargo feature `ort`)
     Ort,

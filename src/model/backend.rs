@@ -3,6 +3,7 @@
 
 use crate::model::native::conv_chain::ConvChain;
 use crate::model::native::dense::DenseChain;
+use crate::model::native::graph::ConvGraph;
 #[cfg(feature = "ort")]
 use crate::model::ort_engine::OrtEngine;
 use crate::model::Engine;
@@ -39,6 +40,20 @@ impl Backend for ConvChain {
     }
     fn describe(&self) -> String {
         "conv fast path (im2col + sgemm on NHWC images; verified against tract on probe rows)"
+            .into()
+    }
+}
+
+impl Backend for ConvGraph {
+    fn engine(&self) -> Engine {
+        Engine::Conv
+    }
+    fn run(&self, rows: ArrayView2<f32>) -> Result<Array2<f32>, String> {
+        Ok(ConvGraph::run(self, rows))
+    }
+    fn describe(&self) -> String {
+        "conv fast path, graph form (direct depthwise, GEMM convolutions with fused epilogues on \
+         NHWC images; verified against tract on probe rows)"
             .into()
     }
 }

@@ -8,15 +8,15 @@ use serde::{Deserialize, Serialize};
 pub enum Engine {
     /// The fastest engine that loads and matches tract on probe rows: onnxruntime (when built
     /// with the `ort` feature and its library is found), else the dense fast path for dense
-    /// chains, else the conv fast path for sequential CNNs, else tract.
+    /// chains, else the conv fast path for CNNs, else tract.
     #[default]
     Auto,
     /// tract alone.
     Tract,
     /// The dense-chain fast path (sgemm); an error for graphs that are not dense chains.
     Dense,
-    /// The sequential-CNN fast path (im2col + sgemm on channels-last images, then the dense
-    /// chain); an error for graphs that are not such CNNs.
+    /// The CNN fast path (channels-last images: a sequential chain, or a graph with depthwise,
+    /// residual, concat and squeeze-excite blocks); an error for graphs it cannot run.
     Conv,
     /// onnxruntime (cargo feature `ort`); an error when unavailable or not matching tract.
     Ort,

@@ -8,6 +8,7 @@ use crate::model::engine::Engine;
 use crate::model::input_type::InputType;
 use crate::model::native::conv_chain::ConvChain;
 use crate::model::native::dense::DenseChain;
+use crate::model::native::graph::ConvGraph;
 #[cfg(feature = "ort")]
 use crate::model::ort_engine::OrtEngine;
 use crate::model::tract::guard;
@@ -245,7 +246,14 @@ impl OnnxModel {
                     None => verified.push(Box::new(c)),
                     Some(why) => notes.push(format!("conv: {why}")),
                 },
-                Err(why) => notes.push(format!("conv: not a sequential CNN: {why}")),
+                // Graphs (residual, concat, squeeze-excite, depthwise) on the graph form.
+                Err(_) => match ConvGraph::from_proto(&proto, &model.row_shape) {
+                    Ok(g) => match model.mismatch(|x| Ok(g.run(x))) {
+                        None => verified.push(Box::new(g)),
+                        Some(why) => notes.push(format!("conv: {why}")),
+                    },
+                    Err(why) => notes.push(format!("conv: not a CNN the engine runs: {why}")),
+                },
             }
         }
         // `auto` takes the fastest verified engine; one asked for by name must be among them.

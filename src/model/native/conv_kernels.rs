@@ -2,7 +2,9 @@
 //! with a fused per-channel epilogue, max/average pooling over windows, global average pooling.
 
 use crate::model::native::narrow::{NarrowWeights, MAX_COLS};
-use ndarray::{s, Array2};
+use crate::model::native::vexp::exp_in_place;
+use ndarray::linalg::general_mat_mul;
+use ndarray::{s, Array2, ArrayView2, ArrayViewMut2};
 
 /// im2col rows multiplied per block (the block's outputs stay in cache for the epilogue).
 const ROW_BLOCK: usize = 64;
@@ -72,11 +74,37 @@ impl Window {
     }
 }
 
+impl Window {
+    /// A 1x1 window: stride 1, no dilation, no padding.
+    pub fn unit() -> Window {
+        Window {
+            kh: 1,
+            kw: 1,
+            sh: 1,
+            sw: 1,
+            dh: 1,
+            dw: 1,
+            pad_t: 0,
+            pad_l: 0,
+            pad_b: 0,
+            pad_r: 0,
+        }
+    }
+}
+
 /// A per-channel step applied to each output pixel's channel vector.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ChanOp {
     /// v ← scale[c]·v + shift[c] (bias, inference batch norm, constant Add/Mul).
     Affine { scale: Vec<f32>, shift: Vec<f32> },
+    /// v ← min(max(scale[c]·v + shift[c], lo), hi) in one pass (bias or batch norm, then ReLU
+    /// or ReLU6).
+    AffineClip {
+        scale: Vec<f32>,
+        shift: Vec<f32>,
+        lo: f32,
+        hi: f32,
+    },
     /// v ← max(v, 0).
     Relu,
     /// v ← min(max(v, lo), hi).
@@ -85,12 +113,68 @@ pub enum ChanOp {
     Sigmoid,
     /// v ← tanh(v).
     Tanh,
+    /// v ← min(max(α·v + β, 0), 1).
+    HardSigmoid(f32, f32),
+    /// v ← v · sigmoid(v) (Keras' swish / SiLU).
+    Swish,
+    /// v ← v · min(max(α·v + β, 0), 1) (hard swish; ONNX's HardSwish has α = 1/6, β = 1/2).
+    HardSwish(f32, f32),
+    /// v ← v when v ≥ 0, α·v otherwise.
+    LeakyRelu(f32),
+}
+
+/// v ← 1 / (1 + e^-v) over a slice (vectorised exp).
+fn sigmoid_in_place(data: &mut [f32]) {
+    data.iter_mut().for_each(|v| *v = -*v);
+    exp_in_place(data);
+    data.iter_mut().for_each(|v| *v = 1.0 / (1.0 + *v));
+}
+
+/// v ← v · sigmoid(v) over a slice, a few values at a time through a small buffer.
+fn swish_in_place(data: &mut [f32]) {
+    let mut s = [0.0f32; 256];
+    for chunk in data.chunks_mut(256) {
+        let s = &mut s[..chunk.len()];
+        s.copy_from_slice(chunk);
+        sigmoid_in_place(s);
+        chunk.iter_mut().zip(s.iter()).for_each(|(v, g)| *v *= g);
+    }
 }
 
 impl ChanOp {
+    /// Merges `next` into this step when one step can do both (affine then affine, affine then
+    /// ReLU or Clip); false otherwise.
+    pub fn absorb(&mut self, next: &ChanOp) -> bool {
+        let ChanOp::Affine { scale, shift } = self else {
+            return false;
+        };
+        let (lo, hi) = match next {
+            ChanOp::Affine {
+                scale: s2,
+                shift: b2,
+            } => {
+                for i in 0..scale.len() {
+                    scale[i] *= s2[i];
+                    shift[i] = shift[i] * s2[i] + b2[i];
+                }
+                return true;
+            }
+            ChanOp::Relu => (0.0, f32::INFINITY),
+            ChanOp::Clip(lo, hi) => (*lo, *hi),
+            _ => return false,
+        };
+        *self = ChanOp::AffineClip {
+            scale: std::mem::take(scale),
+            shift: std::mem::take(shift),
+            lo,
+            hi,
+        };
+        true
+    }
+
     /// Applies the step to every pixel (`c` values each) of `data`, one step over the whole slice
     /// at a time (the match is outside the loops).
-    fn apply_all(&self, c: usize, data: &mut [f32]) {
+    pub fn apply_all(&self, c: usize, data: &mut [f32]) {
         match self {
             ChanOp::Affine { scale, shift } => {
                 for px in data.chunks_exact_mut(c) {
@@ -99,10 +183,32 @@ impl ChanOp {
                         .for_each(|(v, (a, b))| *v = *v * a + b);
                 }
             }
+            ChanOp::AffineClip {
+                scale,
+                shift,
+                lo,
+                hi,
+            } => {
+                for px in data.chunks_exact_mut(c) {
+                    px.iter_mut()
+                        .zip(scale.iter().zip(shift))
+                        .for_each(|(v, (a, b))| *v = (*v * a + b).max(*lo).min(*hi));
+                }
+            }
             ChanOp::Relu => data.iter_mut().for_each(|v| *v = v.max(0.0)),
             ChanOp::Clip(lo, hi) => data.iter_mut().for_each(|v| *v = v.max(*lo).min(*hi)),
-            ChanOp::Sigmoid => data.iter_mut().for_each(|v| *v = 1.0 / (1.0 + (-*v).exp())),
+            ChanOp::Sigmoid => sigmoid_in_place(data),
             ChanOp::Tanh => data.iter_mut().for_each(|v| *v = v.tanh()),
+            ChanOp::HardSigmoid(a, b) => data
+                .iter_mut()
+                .for_each(|v| *v = (*a * *v + b).clamp(0.0, 1.0)),
+            ChanOp::Swish => swish_in_place(data),
+            ChanOp::HardSwish(a, b) => data
+                .iter_mut()
+                .for_each(|v| *v *= (*a * *v + b).clamp(0.0, 1.0)),
+            ChanOp::LeakyRelu(a) => data
+                .iter_mut()
+                .for_each(|v| *v = if *v >= 0.0 { *v } else { *a * *v }),
         }
     }
 }
@@ -183,6 +289,20 @@ impl Conv2d {
     /// Convolves `n` images (`input`, NHWC) into `out` (NHWC), then applies `ops` to each output
     /// pixel; `cols` is scratch space of at least `n · cols_per_image()` values.
     pub fn run(&self, input: &[f32], n: usize, out: &mut [f32], cols: &mut [f32], ops: &[ChanOp]) {
+        let o = self.output.c;
+        self.run_with(input, n, out, cols, |_, block| apply_ops(ops, o, block));
+    }
+
+    /// Convolves `n` images (`input`, NHWC) into `out` (NHWC), calling `after(first, block)` on
+    /// each block of output pixels once computed (`first`: index of its first pixel in `out`).
+    pub fn run_with(
+        &self,
+        input: &[f32],
+        n: usize,
+        out: &mut [f32],
+        cols: &mut [f32],
+        mut after: impl FnMut(usize, &mut [f32]),
+    ) {
         let k = self.weights.nrows();
         let pixels = n * self.output.h * self.output.w;
         let a = if self.is_pointwise() {
@@ -199,10 +319,23 @@ impl Conv2d {
             &cols[..pixels * k]
         };
         let o = self.output.c;
+        if self.panels.len() > 1 {
+            // Wide outputs: one packed, cache-blocked sgemm over all rows (the weights are
+            // packed once per call), then the epilogue block by block while each is in cache.
+            let a = ArrayView2::from_shape((pixels, k), a).expect("rows x k");
+            let out = &mut out[..pixels * o];
+            let mut c = ArrayViewMut2::from_shape((pixels, o), &mut *out).expect("rows x o");
+            general_mat_mul(1.0, &a, &self.weights, 0.0, &mut c);
+            for (b, block) in out.chunks_mut(ROW_BLOCK * o).enumerate() {
+                after(b * ROW_BLOCK, block);
+            }
+            return;
+        }
         let mut panel_out = [0.0f32; ROW_BLOCK * MAX_COLS];
-        for (a, out) in a
+        for (b, (a, out)) in a
             .chunks(ROW_BLOCK * k)
             .zip(out[..pixels * o].chunks_mut(ROW_BLOCK * o))
+            .enumerate()
         {
             match self.panels.as_slice() {
                 [one] => one.dot_into(a, out),
@@ -218,7 +351,7 @@ impl Conv2d {
                     }
                 }
             }
-            apply_ops(ops, o, out);
+            after(b * ROW_BLOCK, out);
         }
     }
 

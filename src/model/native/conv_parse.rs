@@ -7,7 +7,7 @@ use crate::model::native::dense::{attr_f, attr_i, float_tensor, is_chain_step, D
 use std::collections::HashMap;
 use tract_onnx::pb;
 
-type Inits<'a> = HashMap<&'a str, &'a pb::TensorProto>;
+pub(crate) type Inits<'a> = HashMap<&'a str, &'a pb::TensorProto>;
 
 /// Where the walk through the graph is: which image shape, and in which logical layout the
 /// graph sees it (the values are always stored channels last).
@@ -19,26 +19,26 @@ struct Walk {
 }
 
 /// Why a node is not part of a conv chain.
-fn refuse(node: &pb::NodeProto, why: impl std::fmt::Display) -> String {
+pub(crate) fn refuse(node: &pb::NodeProto, why: impl std::fmt::Display) -> String {
     format!("node '{}' ({}) {why}", node.name, node.op_type)
 }
 
-fn attr<'a>(node: &'a pb::NodeProto, name: &str) -> Option<&'a pb::AttributeProto> {
+pub(crate) fn attr<'a>(node: &'a pb::NodeProto, name: &str) -> Option<&'a pb::AttributeProto> {
     node.attribute.iter().find(|a| a.name == name)
 }
 
-fn attr_ints(node: &pb::NodeProto, name: &str) -> Option<Vec<i64>> {
+pub(crate) fn attr_ints(node: &pb::NodeProto, name: &str) -> Option<Vec<i64>> {
     attr(node, name).map(|a| a.ints.clone())
 }
 
-fn attr_str(node: &pb::NodeProto, name: &str) -> String {
+pub(crate) fn attr_str(node: &pb::NodeProto, name: &str) -> String {
     attr(node, name).map_or(String::new(), |a| {
         String::from_utf8_lossy(&a.s).into_owned()
     })
 }
 
 /// The values of an int64 initializer.
-fn int_tensor(t: &pb::TensorProto) -> Option<Vec<i64>> {
+pub(crate) fn int_tensor(t: &pb::TensorProto) -> Option<Vec<i64>> {
     if t.data_type != pb::tensor_proto::DataType::Int64 as i32 {
         return None;
     }
@@ -53,7 +53,11 @@ fn int_tensor(t: &pb::TensorProto) -> Option<Vec<i64>> {
 }
 
 /// A pair of non-negative ints from an attribute, or `default` when absent.
-fn pair(node: &pb::NodeProto, name: &str, default: usize) -> Result<(usize, usize), String> {
+pub(crate) fn pair(
+    node: &pb::NodeProto,
+    name: &str,
+    default: usize,
+) -> Result<(usize, usize), String> {
     match attr_ints(node, name).as_deref() {
         None => Ok((default, default)),
         Some([a, b]) if *a >= 0 && *b >= 0 => Ok((*a as usize, *b as usize)),
@@ -65,7 +69,7 @@ fn pair(node: &pb::NodeProto, name: &str, default: usize) -> Result<(usize, usiz
 }
 
 /// The window of a Conv or pool node over an `h` x `w` image with kernel `(kh, kw)`.
-fn window(
+pub(crate) fn window(
     node: &pb::NodeProto,
     kernel: (usize, usize),
     h: usize,
@@ -139,21 +143,9 @@ fn push_op(w: &mut Walk, op: ChanOp) {
             }
         }
     };
-    if let (
-        Some(ChanOp::Affine { scale, shift }),
-        ChanOp::Affine {
-            scale: s2,
-            shift: b2,
-        },
-    ) = (ops.last_mut(), &op)
-    {
-        for i in 0..scale.len() {
-            scale[i] *= s2[i];
-            shift[i] = shift[i] * s2[i] + b2[i];
-        }
-        return;
+    if !ops.last_mut().is_some_and(|last| last.absorb(&op)) {
+        ops.push(op);
     }
-    ops.push(op);
 }
 
 /// The flat row a Reshape/Flatten/Squeeze node makes of the current image, if it makes one.
@@ -219,6 +211,67 @@ fn read_input(
     }
 }
 
+/// A MaxPool or AveragePool node on images of shape `s`, or why it cannot run.
+pub(crate) fn pool(node: &pb::NodeProto, s: Shape) -> Result<Pool2d, String> {
+    if attr_i(node, "ceil_mode", 0) != 0 || node.output.len() != 1 {
+        return Err(refuse(node, "uses ceil_mode or returns indices"));
+    }
+    let kernel = pair(node, "kernel_shape", 0)?;
+    let kind = match node.op_type.as_str() {
+        "MaxPool" => PoolKind::Max,
+        _ => PoolKind::Average {
+            count_include_pad: attr_i(node, "count_include_pad", 0) != 0,
+        },
+    };
+    let win = window(node, kernel, s.h, s.w)?;
+    Pool2d::new(kind, win, s)
+        .ok_or_else(|| refuse(node, "has a window that does not fit the image"))
+}
+
+/// An inference BatchNormalization over `c` channels as one per-channel affine step.
+pub(crate) fn batch_norm(node: &pb::NodeProto, inits: &Inits, c: usize) -> Result<ChanOp, String> {
+    let get = |pos: usize| {
+        node.input
+            .get(pos)
+            .and_then(|n| inits.get(n.as_str()))
+            .and_then(|t| float_tensor(t))
+            .filter(|(dims, _)| dims[..] == [c])
+            .map(|(_, v)| v)
+    };
+    let (Some(g), Some(b), Some(mean), Some(var)) = (get(1), get(2), get(3), get(4)) else {
+        return Err(refuse(
+            node,
+            "has parameters that are not per-channel constants",
+        ));
+    };
+    if attr_i(node, "training_mode", 0) != 0 {
+        return Err(refuse(node, "is in training mode"));
+    }
+    let eps = attr_f(node, "epsilon", 1e-5);
+    let scale: Vec<f32> = (0..c).map(|i| g[i] / (var[i] + eps).sqrt()).collect();
+    let shift = (0..c).map(|i| b[i] - mean[i] * scale[i]).collect();
+    Ok(ChanOp::Affine { scale, shift })
+}
+
+/// The bounds of a Clip node (inputs from opset 11, attributes before), when constant.
+pub(crate) fn clip_bounds(node: &pb::NodeProto, inits: &Inits) -> Result<(f32, f32), String> {
+    let bound = |pos: usize, name: &str, default: f32| match node
+        .input
+        .get(pos)
+        .and_then(|n| inits.get(n.as_str()))
+    {
+        Some(t) => float_tensor(t)
+            .filter(|(_, v)| v.len() == 1)
+            .map(|(_, v)| v[0]),
+        None if node.input.get(pos).is_some_and(|n| !n.is_empty()) => None,
+        None => Some(attr_f(node, name, default)),
+    };
+    match (bound(1, "min", f32::MIN), bound(2, "max", f32::MAX)) {
+        (Some(lo), Some(hi)) => Ok((lo, hi)),
+        _ => Err(refuse(node, "has bounds that are not constants")),
+    }
+}
+
 /// Reads one image node into the walk, or says why it cannot.
 fn read_node(node: &pb::NodeProto, inits: &Inits, w: &mut Walk) -> Result<(), String> {
     let init = |pos: usize| node.input.get(pos).and_then(|n| inits.get(n.as_str()));
@@ -270,19 +323,7 @@ fn read_node(node: &pb::NodeProto, inits: &Inits, w: &mut Walk) -> Result<(), St
             }
         }
         "MaxPool" | "AveragePool" => {
-            if attr_i(node, "ceil_mode", 0) != 0 || node.output.len() != 1 {
-                return Err(refuse(node, "uses ceil_mode or returns indices"));
-            }
-            let kernel = pair(node, "kernel_shape", 0)?;
-            let kind = match node.op_type.as_str() {
-                "MaxPool" => PoolKind::Max,
-                _ => PoolKind::Average {
-                    count_include_pad: attr_i(node, "count_include_pad", 0) != 0,
-                },
-            };
-            let win = window(node, kernel, s.h, s.w)?;
-            let pool = Pool2d::new(kind, win, s)
-                .ok_or_else(|| refuse(node, "has a window that does not fit the image"))?;
+            let pool = pool(node, s)?;
             w.shape = pool.output();
             w.layers.push(Layer::Pool(pool));
         }
@@ -290,27 +331,7 @@ fn read_node(node: &pb::NodeProto, inits: &Inits, w: &mut Walk) -> Result<(), St
             w.layers.push(Layer::GlobalAverage(s));
             w.shape = Shape { h: 1, w: 1, c: s.c };
         }
-        "BatchNormalization" => {
-            let get = |pos: usize| {
-                init(pos)
-                    .and_then(|t| float_tensor(t))
-                    .filter(|(dims, _)| dims[..] == [s.c])
-                    .map(|(_, v)| v)
-            };
-            let (Some(g), Some(b), Some(mean), Some(var)) = (get(1), get(2), get(3), get(4)) else {
-                return Err(refuse(
-                    node,
-                    "has parameters that are not per-channel constants",
-                ));
-            };
-            if attr_i(node, "training_mode", 0) != 0 {
-                return Err(refuse(node, "is in training mode"));
-            }
-            let eps = attr_f(node, "epsilon", 1e-5);
-            let scale: Vec<f32> = (0..s.c).map(|i| g[i] / (var[i] + eps).sqrt()).collect();
-            let shift = (0..s.c).map(|i| b[i] - mean[i] * scale[i]).collect();
-            push_op(w, ChanOp::Affine { scale, shift });
-        }
+        "BatchNormalization" => push_op(w, batch_norm(node, inits, s.c)?),
         op @ ("Add" | "Sub" | "Mul" | "Div") => {
             let second = node.input.get(1).map_or("", String::as_str);
             let (pos, first) = match inits.contains_key(second) {
@@ -342,17 +363,7 @@ fn read_node(node: &pb::NodeProto, inits: &Inits, w: &mut Walk) -> Result<(), St
         "Sigmoid" => push_op(w, ChanOp::Sigmoid),
         "Tanh" => push_op(w, ChanOp::Tanh),
         "Clip" => {
-            let bound = |pos: usize, name: &str, default: f32| match init(pos) {
-                Some(t) => float_tensor(t)
-                    .filter(|(_, v)| v.len() == 1)
-                    .map(|(_, v)| v[0]),
-                None if node.input.get(pos).is_some_and(|n| !n.is_empty()) => None,
-                None => Some(attr_f(node, name, default)),
-            };
-            let (Some(lo), Some(hi)) = (bound(1, "min", f32::MIN), bound(2, "max", f32::MAX))
-            else {
-                return Err(refuse(node, "has bounds that are not constants"));
-            };
+            let (lo, hi) = clip_bounds(node, inits)?;
             push_op(w, ChanOp::Clip(lo, hi));
         }
         "Identity" | "Dropout" => {}
