@@ -381,6 +381,25 @@ fn the_cli_writes_interactions_only_when_asked() {
     assert!(with.join("interactions/part-00000.parquet").exists());
     // φ is the same with and without interactions.
     assert_eq!(d["values"], plain["values"]);
+    // Shards merged carry the interaction parts and give the single run's matrices.
+    let shards: Vec<_> = (0..2).map(|k| tmp.join(format!("shard{k}"))).collect();
+    for (k, dir) in shards.iter().enumerate() {
+        let shard = format!("{k}/2");
+        run(dir, &["--interactions", "--chunk-rows", "1", "--shard", &shard]);
+    }
+    let merged = tmp.join("merged");
+    let st = std::process::Command::new(env!("CARGO_BIN_EXE_onnx-inspector"))
+        .arg("merge")
+        .args(&shards)
+        .args(["--no-charts", "--quiet", "--out"])
+        .arg(&merged)
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let text = std::fs::read_to_string(merged.join("explanations.json")).unwrap();
+    let m: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(m["interactions"], d["interactions"]);
+    assert_eq!(m["interactions_stderr"], d["interactions_stderr"]);
     // The heatmaps draw from the file; without interactions they refuse with a clear line.
     let plot = |dir: &std::path::Path| {
         std::process::Command::new(env!("CARGO_BIN_EXE_onnx-inspector"))

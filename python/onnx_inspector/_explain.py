@@ -9,7 +9,7 @@ from typing import Any, Dict, Iterable, Iterator, Optional, Sequence, Union
 
 import numpy as np
 
-from . import _native
+from . import _native, _ort
 from ._explanation import arrow_batch, build, record_columns
 from ._tables import Table, as_table
 
@@ -17,13 +17,16 @@ from ._tables import Table, as_table
 class Model:
     """An ONNX model loaded for explaining.
 
-    `engine`: "auto" (the fastest engine that matches tract on probe rows), "tract", "dense",
-    "conv" or "ort"; `output_names` replaces the model's output column names."""
+    `engine`: "auto" (the fastest engine that matches tract on probe rows: onnxruntime when the
+    `onnxruntime` package is installed, as with the `[ort]` extra, else the built-in engines),
+    "tract", "dense", "conv" or "ort"; `info()["engine"]` says which runs and from where.
+    `output_names` replaces the model's output column names."""
 
     def __init__(self, path: Union[str, os.PathLike], engine: str = "auto",
                  output_names: Optional[Sequence[str]] = None):
         self.path = os.fspath(path)
         self.engine = engine
+        _ort.point_at_library(engine)
         self._native = _native.Model(
             self.path, engine, None if output_names is None else list(output_names))
 

@@ -62,3 +62,38 @@ def test_spark_equals_one_cli_run(spark, rows, tmp_path):
     assert got.column_names == cli.column_names
     for c in cli.column_names:
         assert got.column(c).to_pylist() == cli.column(c).to_pylist(), c
+
+
+def test_the_cli_reads_the_parquet_folder_spark_writes(spark, rows, tmp_path):
+    """A table Spark wrote (snappy part files, _SUCCESS, an id column beside the features) is the
+    CLI's --data as it is: --features picks the model's columns, the values equal the CSV's."""
+    need("pyarrow", "arrow")
+    import pyarrow.dataset as ds
+
+    d, names = rows
+    df = spark.read.option("header", True).option("inferSchema", True).csv(str(d / "with_id.csv"))
+    folder = tmp_path / "table"
+    # Columns in another order than the model's, doubles as Spark infers them, several files.
+    df.select("id", *reversed(names)).repartition(3).sortWithinPartitions("id") \
+        .write.parquet(str(folder))
+    assert (folder / "_SUCCESS").exists() and len(list(folder.glob("part-*.parquet"))) == 3
+
+    flags = ["--method", "permutation", "--samples", "40", "--seed", "2", "--background-size",
+             "20", "--rows", "0:200", "--json-rows", "0"]
+    # The folder's rows, in the order the CLI reads them (part files by name): the same rows as
+    # CSV for the CLI run over them.
+    table = ds.dataset(folder, format="parquet").to_table().to_pandas()
+    import pyarrow.parquet as pq
+
+    files = sorted(folder.glob("part-*.parquet"))
+    order = np.concatenate([pq.read_table(f, columns=["id"]).column("id").to_numpy() for f in files])
+    by_id = table.set_index("id").loc[order, names].to_numpy(np.float32)
+    write_csv(tmp_path / "ordered.csv", by_id, names)
+    want = cli_explain(tmp_path / "b", DIABETES, tmp_path / "ordered.csv", *flags)
+    got = cli_explain(tmp_path / "c", DIABETES, folder, "--features", ",".join(names), *flags)
+    a = ds.dataset(tmp_path / "b" / "cli" / "attributions", format="parquet").to_table()
+    b = ds.dataset(tmp_path / "c" / "cli" / "attributions", format="parquet").to_table()
+    assert a.column_names == b.column_names
+    for c in a.column_names:
+        assert a.column(c).to_pylist() == b.column(c).to_pylist(), c
+    assert got["meta"]["data"] == str(folder) and a.num_rows == 200 * len(got["output_names"])
