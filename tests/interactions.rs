@@ -385,7 +385,10 @@ fn the_cli_writes_interactions_only_when_asked() {
     let shards: Vec<_> = (0..2).map(|k| tmp.join(format!("shard{k}"))).collect();
     for (k, dir) in shards.iter().enumerate() {
         let shard = format!("{k}/2");
-        run(dir, &["--interactions", "--chunk-rows", "1", "--shard", &shard]);
+        run(
+            dir,
+            &["--interactions", "--chunk-rows", "1", "--shard", &shard],
+        );
     }
     let merged = tmp.join("merged");
     let st = std::process::Command::new(env!("CARGO_BIN_EXE_onnx-inspector"))
