@@ -9,6 +9,7 @@ cd "$(dirname "$0")/.."
 bin=${1:-target/release/onnx-inspector}
 
 if ! command -v chromium >/dev/null 2>&1; then
+  export DEBIAN_FRONTEND=noninteractive
   apt-get install -y chromium >/dev/null 2>&1 || { apt-get update >/dev/null && apt-get install -y chromium >/dev/null; }
 fi
 
