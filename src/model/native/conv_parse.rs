@@ -18,6 +18,23 @@ struct Walk {
     layers: Vec<Layer>,
 }
 
+/// The graph's initializers by name, and its input: the first graph input that is not one.
+pub(crate) fn inits_and_input(
+    graph: &pb::GraphProto,
+) -> Result<(Inits<'_>, &pb::ValueInfoProto), String> {
+    let inits: Inits = graph
+        .initializer
+        .iter()
+        .map(|t| (t.name.as_str(), t))
+        .collect();
+    let input = graph
+        .input
+        .iter()
+        .find(|i| !inits.contains_key(i.name.as_str()))
+        .ok_or("the graph has no input")?;
+    Ok((inits, input))
+}
+
 /// Why a node is not part of a conv chain.
 pub(crate) fn refuse(node: &pb::NodeProto, why: impl std::fmt::Display) -> String {
     format!("node '{}' ({}) {why}", node.name, node.op_type)
@@ -381,16 +398,7 @@ impl ConvChain {
         if graph.output.len() != 1 {
             return Err(format!("the graph has {} outputs", graph.output.len()));
         }
-        let inits: Inits = graph
-            .initializer
-            .iter()
-            .map(|t| (t.name.as_str(), t))
-            .collect();
-        let input = graph
-            .input
-            .iter()
-            .find(|i| !inits.contains_key(i.name.as_str()))
-            .ok_or("the graph has no input")?;
+        let (inits, input) = inits_and_input(graph)?;
         let (shape, order, skip) = read_input(&graph.node, &inits, row_shape)?;
         let mut walk = Walk {
             shape,

@@ -6,7 +6,8 @@
 
 use crate::model::native::conv_kernels::{ChanOp, Conv2d, Shape, Window};
 use crate::model::native::conv_parse::{
-    attr_ints, attr_str, batch_norm, clip_bounds, int_tensor, pool, refuse, window, Inits,
+    attr_ints, attr_str, batch_norm, clip_bounds, inits_and_input, int_tensor, pool, refuse,
+    window, Inits,
 };
 use crate::model::native::dense::{attr_f, attr_i, float_tensor};
 use crate::model::native::depthwise::Depthwise;
@@ -717,16 +718,7 @@ impl ConvGraph {
         if !graph.node.iter().any(|n| n.op_type == "Conv") {
             return Err("the graph has no convolution".into());
         }
-        let inits: Inits = graph
-            .initializer
-            .iter()
-            .map(|t| (t.name.as_str(), t))
-            .collect();
-        let input = graph
-            .input
-            .iter()
-            .find(|i| !inits.contains_key(i.name.as_str()))
-            .ok_or("the graph has no input")?;
+        let (inits, input) = inits_and_input(graph)?;
         let nodes = merged(&graph.node);
         let mut readers: HashMap<&str, usize> = HashMap::new();
         let mut next_nodes: HashMap<&str, &pb::NodeProto> = HashMap::new();
