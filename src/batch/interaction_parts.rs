@@ -3,20 +3,16 @@
 //! (i ≤ j: the upper triangle and the diagonal, so the table alone rebuilds every matrix and its
 //! errors; Φ_ji = Φ_ij), read back into `explanations.json` and its summary when a run finishes.
 
+use super::parquet_encode::{encode, pq_err, Column, Kind};
 use crate::atomic::write_bytes_atomic;
 use crate::error::{Error, Result};
 use crate::explain::Explanation;
 use crate::report::ExplanationFile;
-use parquet::basic::{ConvertedType, LogicalType, Repetition, Type as Physical};
-use parquet::data_type::{ByteArray, ByteArrayType, DoubleType, Int64Type};
-use parquet::file::properties::WriterProperties;
+use parquet::data_type::ByteArray;
 use parquet::file::reader::{FileReader, SerializedFileReader};
-use parquet::file::writer::SerializedFileWriter;
 use parquet::record::RowAccessor;
-use parquet::schema::types::Type;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 /// Folder of the interaction parts inside a run's output folder.
 pub const INTERACTIONS_DIR: &str = "interactions";
@@ -24,10 +20,6 @@ pub const INTERACTIONS_DIR: &str = "interactions";
 /// Path of part `p`'s interaction table.
 pub fn interaction_part_path(out: &Path, p: usize) -> PathBuf {
     out.join(format!("{INTERACTIONS_DIR}/part-{p:05}.parquet"))
-}
-
-fn pq_err(path: &Path) -> impl Fn(parquet::errors::ParquetError) -> Error + '_ {
-    move |e| Error::io(path, std::io::Error::other(e.to_string()))
 }
 
 /// One record of the long table.
@@ -45,7 +37,6 @@ pub fn write_part(path: &Path, e: &Explanation) -> Result<()> {
     let Some(inter) = &e.interactions else {
         return Ok(());
     };
-    let err = pq_err(path);
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     }
@@ -67,69 +58,28 @@ pub fn write_part(path: &Path, e: &Explanation) -> Result<()> {
             }
         }
     }
-    let field = |name: &str, t: Physical| {
-        Type::primitive_type_builder(name, t)
-            .with_repetition(Repetition::REQUIRED)
-            .build()
-    };
-    let output = Type::primitive_type_builder("output", Physical::BYTE_ARRAY)
-        .with_repetition(Repetition::REQUIRED)
-        .with_logical_type(Some(LogicalType::String))
-        .with_converted_type(ConvertedType::UTF8)
-        .build()
-        .map_err(&err)?;
-    let fields = vec![
-        field("row", Physical::INT64).map_err(&err)?,
-        output,
-        field("i", Physical::INT64).map_err(&err)?,
-        field("j", Physical::INT64).map_err(&err)?,
-        field("value", Physical::DOUBLE).map_err(&err)?,
-        field("stderr", Physical::DOUBLE).map_err(&err)?,
+    let ints = |f: fn(&Record) -> i64| Column::Int64(recs.iter().map(f).collect());
+    let floats = |f: fn(&Record) -> f64| Column::Double(recs.iter().map(f).collect());
+    let columns = [
+        ("row", Kind::Int64),
+        ("output", Kind::Text),
+        ("i", Kind::Int64),
+        ("j", Kind::Int64),
+        ("value", Kind::Double),
+        ("stderr", Kind::Double),
     ];
-    let schema = Type::group_type_builder("schema")
-        .with_fields(fields.into_iter().map(Arc::new).collect())
-        .build()
-        .map_err(&err)?;
-    let props = WriterProperties::builder().build();
-    let bytes = {
-        let mut w = SerializedFileWriter::new(Vec::new(), Arc::new(schema), Arc::new(props))
-            .map_err(&err)?;
-        let mut rg = w.next_row_group().map_err(&err)?;
-        let mut c = 0usize;
-        while let Some(mut col) = rg.next_column().map_err(&err)? {
-            let ints = |f: fn(&Record) -> i64| recs.iter().map(f).collect::<Vec<i64>>();
-            let floats = |f: fn(&Record) -> f64| recs.iter().map(f).collect::<Vec<f64>>();
-            match c {
-                0 => col
-                    .typed::<Int64Type>()
-                    .write_batch(&ints(|r| r.row), None, None),
-                1 => {
-                    let v: Vec<ByteArray> = recs
-                        .iter()
-                        .map(|r| ByteArray::from(e.output_names[r.output].as_str()))
-                        .collect();
-                    col.typed::<ByteArrayType>().write_batch(&v, None, None)
-                }
-                2 => col
-                    .typed::<Int64Type>()
-                    .write_batch(&ints(|r| r.i), None, None),
-                3 => col
-                    .typed::<Int64Type>()
-                    .write_batch(&ints(|r| r.j), None, None),
-                4 => col
-                    .typed::<DoubleType>()
-                    .write_batch(&floats(|r| r.value), None, None),
-                _ => col
-                    .typed::<DoubleType>()
-                    .write_batch(&floats(|r| r.stderr), None, None),
-            }
-            .map_err(&err)?;
-            col.close().map_err(&err)?;
-            c += 1;
-        }
-        rg.close().map_err(&err)?;
-        w.into_inner().map_err(&err)?
-    };
+    let bytes = encode(path, &columns, None, |c| match c {
+        0 => ints(|r| r.row),
+        1 => Column::Text(
+            recs.iter()
+                .map(|r| ByteArray::from(e.output_names[r.output].as_str()))
+                .collect(),
+        ),
+        2 => ints(|r| r.i),
+        3 => ints(|r| r.j),
+        4 => floats(|r| r.value),
+        _ => floats(|r| r.stderr),
+    })?;
     write_bytes_atomic(path, &bytes)
 }
 

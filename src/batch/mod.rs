@@ -19,6 +19,7 @@ pub(crate) mod lock;
 pub(crate) mod manifest;
 mod merge;
 mod overlap;
+mod parquet_encode;
 pub(crate) mod parts;
 pub(crate) mod plan;
 mod report;

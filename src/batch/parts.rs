@@ -1,20 +1,16 @@
 //! One part of a run: its rows as a Parquet file and a small JSON sidecar with the part's sums
 //! and the rows charts and `explanations.json` keep.
 
+use super::parquet_encode::{encode, Column, Kind};
 use super::plan::Sums;
 use crate::atomic::FileSum;
 use crate::atomic::{write_atomic, write_bytes_atomic};
 use crate::error::{Error, Result};
 use crate::report::RowResult;
-use parquet::basic::{ConvertedType, LogicalType, Repetition, Type as Physical};
-use parquet::data_type::{ByteArray, ByteArrayType, DoubleType, Int64Type};
+use parquet::data_type::ByteArray;
 use parquet::file::metadata::KeyValue;
-use parquet::file::properties::WriterProperties;
-use parquet::file::writer::SerializedFileWriter;
-use parquet::schema::types::Type;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 /// Folder of the Parquet dataset inside an output folder.
 pub const ATTRIBUTIONS_DIR: &str = "attributions";
@@ -57,10 +53,6 @@ pub fn column_names(features: &[String], stderr: bool) -> Result<Vec<String>> {
     Ok(cols)
 }
 
-fn pq_err(path: &Path) -> impl Fn(parquet::errors::ParquetError) -> Error + '_ {
-    move |e| Error::io(path, std::io::Error::other(e.to_string()))
-}
-
 /// Writes one part's rows atomically: one record per row and output; returns the file's size
 /// and SHA-256.
 pub fn write_parquet(
@@ -70,77 +62,43 @@ pub fn write_parquet(
     with_stderr: bool,
     meta_json: &str,
 ) -> Result<FileSum> {
-    let err = pq_err(path);
     let (features, outputs) = names;
     let cols = column_names(features, with_stderr)?;
     let (n, m, k) = (rows.len(), features.len(), outputs.len());
-    let field = |name: &str, t: Physical| {
-        Type::primitive_type_builder(name, t)
-            .with_repetition(Repetition::REQUIRED)
-            .build()
-    };
-    let mut fields = vec![field("row", Physical::INT64).map_err(&err)?];
-    fields.push(
-        Type::primitive_type_builder("output", Physical::BYTE_ARRAY)
-            .with_repetition(Repetition::REQUIRED)
-            .with_logical_type(Some(LogicalType::String))
-            .with_converted_type(ConvertedType::UTF8)
-            .build()
-            .map_err(&err)?,
-    );
-    for c in &cols[2..] {
-        fields.push(field(c, Physical::DOUBLE).map_err(&err)?);
-    }
-    let schema = Type::group_type_builder("schema")
-        .with_fields(fields.into_iter().map(Arc::new).collect())
-        .build()
-        .map_err(&err)?;
-    let props = WriterProperties::builder()
-        .set_key_value_metadata(Some(vec![KeyValue::new(
-            META_KEY.to_string(),
-            meta_json.to_string(),
-        )]))
-        .build();
-    // Built in memory and written in one piece: the writer flushes after every page.
-    let bytes = {
-        let mut w = SerializedFileWriter::new(Vec::new(), Arc::new(schema), Arc::new(props))
-            .map_err(&err)?;
-        let mut rg = w.next_row_group().map_err(&err)?;
-        let mut c = 0usize;
-        while let Some(mut col) = rg.next_column().map_err(&err)? {
-            match c {
-                0 => {
-                    let v: Vec<i64> = (0..n * k).map(|i| rows[i / k].row as i64).collect();
-                    col.typed::<Int64Type>().write_batch(&v, None, None)
-                }
-                1 => {
-                    let v: Vec<ByteArray> = (0..n * k)
-                        .map(|i| ByteArray::from(outputs[i % k].as_str()))
-                        .collect();
-                    col.typed::<ByteArrayType>().write_batch(&v, None, None)
-                }
-                _ => {
-                    let v: Vec<f64> = (0..n * k)
-                        .map(|i| {
-                            let (r, o) = (&rows[i / k], i % k);
-                            match c {
-                                2 => r.base_values[o],
-                                3 => r.predictions[o],
-                                c if c < 4 + m => r.value(c - 4, o, k),
-                                c => r.stderr_of(c - 4 - m, o, k),
-                            }
-                        })
-                        .collect();
-                    col.typed::<DoubleType>().write_batch(&v, None, None)
-                }
-            }
-            .map_err(&err)?;
-            col.close().map_err(&err)?;
-            c += 1;
-        }
-        rg.close().map_err(&err)?;
-        w.into_inner().map_err(&err)?
-    };
+    let kinds: Vec<(&str, Kind)> = cols
+        .iter()
+        .enumerate()
+        .map(|(c, name)| {
+            let kind = match c {
+                0 => Kind::Int64,
+                1 => Kind::Text,
+                _ => Kind::Double,
+            };
+            (name.as_str(), kind)
+        })
+        .collect();
+    let metadata = vec![KeyValue::new(META_KEY.to_string(), meta_json.to_string())];
+    let bytes = encode(path, &kinds, Some(metadata), |c| match c {
+        0 => Column::Int64((0..n * k).map(|i| rows[i / k].row as i64).collect()),
+        1 => Column::Text(
+            (0..n * k)
+                .map(|i| ByteArray::from(outputs[i % k].as_str()))
+                .collect(),
+        ),
+        _ => Column::Double(
+            (0..n * k)
+                .map(|i| {
+                    let (r, o) = (&rows[i / k], i % k);
+                    match c {
+                        2 => r.base_values[o],
+                        3 => r.predictions[o],
+                        c if c < 4 + m => r.value(c - 4, o, k),
+                        c => r.stderr_of(c - 4 - m, o, k),
+                    }
+                })
+                .collect(),
+        ),
+    })?;
     write_bytes_atomic(path, &bytes)?;
     Ok(FileSum::of_bytes(&bytes))
 }

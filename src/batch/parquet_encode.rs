@@ -1,0 +1,83 @@
+//! A one-row-group Parquet file built in memory from named columns: the schema and the writer
+//! shared by the attribution parts and the interaction parts.
+
+use crate::error::{Error, Result};
+use parquet::basic::{ConvertedType, LogicalType, Repetition, Type as Physical};
+use parquet::data_type::{ByteArray, ByteArrayType, DoubleType, Int64Type};
+use parquet::file::metadata::KeyValue;
+use parquet::file::properties::WriterProperties;
+use parquet::file::writer::SerializedFileWriter;
+use parquet::schema::types::Type;
+use std::path::Path;
+use std::sync::Arc;
+
+/// A column's type.
+#[derive(Clone, Copy)]
+pub(crate) enum Kind {
+    Int64,
+    Text,
+    Double,
+}
+
+/// A column's values.
+pub(crate) enum Column {
+    Int64(Vec<i64>),
+    Text(Vec<ByteArray>),
+    Double(Vec<f64>),
+}
+
+/// A Parquet error as an I/O error on `path`.
+pub(crate) fn pq_err(path: &Path) -> impl Fn(parquet::errors::ParquetError) -> Error + '_ {
+    move |e| Error::io(path, std::io::Error::other(e.to_string()))
+}
+
+/// The bytes of a file (named `path` in errors) with the required `columns`, key-value
+/// `metadata`, and column `c`'s values from `values(c)`, asked for one column at a time.
+pub(crate) fn encode(
+    path: &Path,
+    columns: &[(&str, Kind)],
+    metadata: Option<Vec<KeyValue>>,
+    mut values: impl FnMut(usize) -> Column,
+) -> Result<Vec<u8>> {
+    let err = pq_err(path);
+    let fields = columns
+        .iter()
+        .map(|&(name, kind)| {
+            let t = match kind {
+                Kind::Int64 => Type::primitive_type_builder(name, Physical::INT64),
+                Kind::Double => Type::primitive_type_builder(name, Physical::DOUBLE),
+                Kind::Text => Type::primitive_type_builder(name, Physical::BYTE_ARRAY)
+                    .with_logical_type(Some(LogicalType::String))
+                    .with_converted_type(ConvertedType::UTF8),
+            };
+            t.with_repetition(Repetition::REQUIRED)
+                .build()
+                .map(Arc::new)
+                .map_err(&err)
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let schema = Type::group_type_builder("schema")
+        .with_fields(fields)
+        .build()
+        .map_err(&err)?;
+    let props = WriterProperties::builder()
+        .set_key_value_metadata(metadata)
+        .build();
+    // Built in memory and written in one piece: the writer flushes after every page.
+    let mut w =
+        SerializedFileWriter::new(Vec::new(), Arc::new(schema), Arc::new(props)).map_err(&err)?;
+    let mut rg = w.next_row_group().map_err(&err)?;
+    let mut c = 0usize;
+    while let Some(mut col) = rg.next_column().map_err(&err)? {
+        match values(c) {
+            Column::Int64(v) => col.typed::<Int64Type>().write_batch(&v, None, None),
+            Column::Text(v) => col.typed::<ByteArrayType>().write_batch(&v, None, None),
+            Column::Double(v) => col.typed::<DoubleType>().write_batch(&v, None, None),
+        }
+        .map_err(&err)?;
+        col.close().map_err(&err)?;
+        c += 1;
+    }
+    rg.close().map_err(&err)?;
+    w.into_inner().map_err(&err)
+}
