@@ -66,6 +66,8 @@ ORDER = [
     "gru_digits8.onnx",
     "breast_cancer_layernorm.onnx",
     "breast_cancer_normalization.onnx",
+    "text_sentiment.onnx",
+    "series_lstm.onnx",
 ]
 
 
@@ -494,6 +496,132 @@ def build_image_model(stem):
                    "full_split_rows": [int(len(ytr)), int(len(yte))]})]
 
 
+# Text classifier: one word decides the class, by construction of the corpus.
+TEXT_FILLERS = ("the movie film plot story actor actors scene scenes music ending cast director "
+                "script camera was were is it this that a an and but with very quite rather long "
+                "short slow fast old new first last").split()
+TEXT_DECIDERS = {"excellent": 1, "awful": 0}
+TEXT_LEN = 12
+
+
+def text_corpus(n, rng):
+    """Sentences of 3..9 filler words with one decider word at a random place; the label is
+    the decider's (1 = "excellent", 0 = "awful")."""
+    words, labels = [], []
+    deciders = sorted(TEXT_DECIDERS)
+    for _ in range(n):
+        ws = list(rng.choice(TEXT_FILLERS, size=rng.integers(3, 10)))
+        d = deciders[rng.integers(0, 2)]
+        ws.insert(int(rng.integers(0, len(ws) + 1)), d)
+        words.append(" ".join(ws))
+        labels.append(TEXT_DECIDERS[d])
+    return words, np.array(labels)
+
+
+class MaskedSum(tf.keras.layers.Layer):
+    """Sum of the embeddings of the non-padding tokens (Keras' mask): unlike a masked average,
+    an all-padding text (every token hidden) is 0, not 0/0."""
+
+    def __init__(self, **kw):
+        super().__init__(**kw)
+        self.supports_masking = True
+
+    def call(self, inputs, mask=None):
+        if mask is None:
+            return tf.reduce_sum(inputs, axis=1)
+        return tf.reduce_sum(inputs * tf.expand_dims(tf.cast(mask, inputs.dtype), -1), axis=1)
+
+    def compute_mask(self, inputs, mask=None):
+        return None
+
+
+def build_text_sentiment():
+    """TextVectorization (outside the model: the ONNX takes the ids) -> Embedding(mask_zero)
+    -> masked sum -> Dense(1, sigmoid), on a generated corpus: the logit is additive in the
+    tokens, and hiding a token (id 0) removes its term."""
+    seed_everything()
+    L = tf.keras.layers
+    rng = np.random.default_rng(SEED)
+    tr_text, ytr = text_corpus(400, rng)
+    te_text, yte = text_corpus(40, rng)
+    vec = L.TextVectorization(output_sequence_length=TEXT_LEN)
+    vec.adapt(tr_text)
+    vocab = vec.get_vocabulary()
+    with open(os.path.join(OUT, "text_sentiment_vocab.txt"), "w") as f:
+        f.write("".join(f"{w}\n" for w in vocab))
+    ids = lambda t: vec(np.array(t)).numpy().astype(np.int32)  # noqa: E731
+    Xtr, Xte = ids(tr_text), ids(te_text)
+    names = [f"tok_{i}" for i in range(TEXT_LEN)]
+    files = write_split("text_sentiment", names, Xtr, Xte, ytr, yte, "label", fmt="%d")
+    seed_everything()
+    model = tf.keras.Sequential([
+        L.Embedding(len(vocab), 8, mask_zero=True, input_shape=(TEXT_LEN,)),
+        MaskedSum(),
+        L.Dense(1, activation="sigmoid"),
+    ])
+    model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
+    model.fit(Xtr, ytr, epochs=60, batch_size=32, verbose=0)
+    pred = model.predict(Xte, verbose=0)
+    kp = keras_pred_csv("text_sentiment", pred, ["positive"])
+    fname = "text_sentiment.onnx"
+    sig = [tf.TensorSpec([None, TEXT_LEN], tf.int32, name="ids")]
+    exporter = export_tf2onnx(model, fname, input_signature=sig)
+    diff = check_ort(fname, Xte, pred)
+    metric = {"accuracy": r6(accuracy_score(yte, pred[:, 0] > 0.5))}
+    return [entry(fname, "binary, sigmoid = P(positive) (text: token ids)", exporter, files,
+                  TEXT_LEN, 1, metric, diff, False, kp,
+                  {"data": f"generated sentences: 3..9 of {len(TEXT_FILLERS)} filler words and one "
+                           "decider ('excellent' = 1, 'awful' = 0) at a random place; ids from "
+                           f"TextVectorization(output_sequence_length={TEXT_LEN}), 0 = padding",
+                   "vocab": "text_sentiment_vocab.txt",
+                   "input_layout": "token ids [N, L] (int32)",
+                   "architecture": "Embedding(V, 8, mask_zero=True) -> masked sum over tokens -> "
+                                   "Dense(1, sigmoid); adam, 60 epochs, batch 32"})]
+
+
+SERIES_T, SERIES_CHANNELS = 10, ("temp", "load", "noise")
+
+
+def build_series_lstm():
+    """Sequence regressor over [N, 10, 3] series: y = mean of 'temp' over the last 3 steps plus
+    0.5 x 'load' at step 0; 'noise' does not matter."""
+    seed_everything()
+    L = tf.keras.layers
+    rng = np.random.default_rng(SEED + 1)
+    f = len(SERIES_CHANNELS)
+
+    def series(n):
+        x = rng.normal(size=(n, SERIES_T, f)).astype(np.float32).round(3)
+        y = x[:, -3:, 0].mean(1) + 0.5 * x[:, 0, 1]
+        return x, y.astype(np.float32)
+
+    Xtr, ytr = series(800)
+    Xte, yte = series(50)
+    names = [f"t{t}_{c}" for t in range(SERIES_T) for c in SERIES_CHANNELS]
+    flat = lambda X: X.reshape(len(X), -1)  # noqa: E731
+    files = write_split("series", names, flat(Xtr), flat(Xte), ytr, yte, "target", fmt="%.3f")
+    seed_everything()
+    model = tf.keras.Sequential([
+        L.LSTM(16, input_shape=(SERIES_T, f)),
+        L.Dense(1),
+    ])
+    model.compile(optimizer=tf.keras.optimizers.Adam(0.01), loss="mse")
+    model.fit(Xtr, ytr, epochs=40, batch_size=32, verbose=0)
+    pred = model.predict(Xte, verbose=0)
+    kp = keras_pred_csv("series_lstm", pred, ["target"])
+    fname = "series_lstm.onnx"
+    exporter = export_tf2onnx(model, fname)
+    diff = check_ort(fname, Xte, pred)
+    metric = {"r2": r6(r2_score(yte, pred[:, 0])), "mse": r6(mean_squared_error(yte, pred[:, 0]))}
+    return [entry(fname, "regression over a sequence (LSTM, input [N,10,3])", exporter, files,
+                  SERIES_T * f, 1, metric, diff, False, kp,
+                  {"data": "generated N(0,1) series rounded to 3 decimals, 10 steps x 3 channels "
+                           "(temp, load, noise); y = mean(temp[7:10]) + 0.5 load[0]; CSV column "
+                           "t{step}_{channel}, reshape to [N,10,3]",
+                   "input_layout": "sequence [N, T=10, F=3]",
+                   "architecture": "LSTM(16) -> Dense(1); Adam(0.01), mse, 40 epochs, batch 32"})]
+
+
 # ---------------------------------------------------------------- model (Keras 3 export)
 def build_wine_keras3():
     seed_everything()
@@ -530,6 +658,8 @@ KERAS2_BUILDERS = {
     "resnet_small": lambda: build_image_model("resnet_small"),
     "mobilenet_block": lambda: build_image_model("mobilenet_block"),
     "digits32_cnn": lambda: build_image_model("digits32_cnn"),
+    "text_sentiment": build_text_sentiment,
+    "series_lstm": build_series_lstm,
 }
 KERAS3_BUILDERS = {"wine_keras3": build_wine_keras3}
 

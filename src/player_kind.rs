@@ -15,6 +15,8 @@ pub enum PlayerKind {
     Patches,
     /// Each image's own SLIC superpixels (`superpixels`).
     Superpixels,
+    /// Each text row's own tokens (`text`).
+    Tokens,
 }
 
 impl PlayerKind {
@@ -35,6 +37,7 @@ impl std::fmt::Display for PlayerKind {
             PlayerKind::Groups => "feature groups",
             PlayerKind::Patches => "patches",
             PlayerKind::Superpixels => "superpixels",
+            PlayerKind::Tokens => "tokens",
         })
     }
 }

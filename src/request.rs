@@ -40,6 +40,8 @@ pub struct ExplainRequest {
     /// The model's input columns by name, picked out of wider tables (data, background,
     /// training rows); `None`: every column, in order.
     pub features: Option<Vec<String>>,
+    /// Text players (token positions of an integer [N, L] input), when asked for.
+    pub text: Option<TextRequest>,
 }
 
 /// Where a request's feature groups come from.
@@ -49,6 +51,53 @@ pub enum GroupsSource {
     File(PathBuf),
     /// Named groups of feature names or 0-based indices, in order.
     Named(Vec<(String, Vec<String>)>),
+    /// Groups of a sequence input [T, F]: its time steps, channels or windows of steps.
+    Sequence(SequenceGroups),
+}
+
+/// How a sequence row (model input [N, T, F]) is cut into players.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SequenceGroups {
+    /// One player per time step: all F features of step t (`t0`, `t1`, ...).
+    Time,
+    /// One player per channel across every time step.
+    Feature,
+    /// Contiguous windows of K steps (the last one shorter when K does not divide T).
+    Window(usize),
+}
+
+impl std::str::FromStr for SequenceGroups {
+    type Err = Error;
+
+    /// `time`, `feature` or `window:K`.
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "time" => Ok(SequenceGroups::Time),
+            "feature" => Ok(SequenceGroups::Feature),
+            _ => {
+                let k = s.strip_prefix("window:").ok_or_else(|| {
+                    Error::param("groups", format!("'{s}' is not time, feature or window:K"))
+                })?;
+                match k.parse::<usize>() {
+                    Ok(k) if k > 0 => Ok(SequenceGroups::Window(k)),
+                    _ => Err(Error::param(
+                        "groups",
+                        format!("window:{k}: K must be a whole number of steps, at least 1"),
+                    )),
+                }
+            }
+        }
+    }
+}
+
+/// Text players: each row's non-padding token positions, hidden by a mask token.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TextRequest {
+    /// The id a hidden token becomes (default: the padding id 0 when the model masks id 0, as a
+    /// Keras `Embedding(mask_zero=True)` does; otherwise it must be given).
+    pub mask_token: Option<i64>,
+    /// Vocabulary file, one token a line, line i = id i (Keras `get_vocabulary()` order).
+    pub vocab: Option<PathBuf>,
 }
 
 /// How rows that are images are cut into players and what a hidden player becomes.
@@ -95,13 +144,17 @@ impl ExplainRequest {
             groups: None,
             image: ImageRequest::default(),
             features: None,
+            text: None,
         }
     }
 
     /// Whether players are switched on and off as wholes (groups, patches, superpixels), so that
     /// LIME fills them from background rows as SHAP does.
     pub fn switched_players(&self) -> bool {
-        self.groups.is_some() || self.image.patch.is_some() || self.image.superpixels.is_some()
+        self.groups.is_some()
+            || self.image.patch.is_some()
+            || self.image.superpixels.is_some()
+            || self.text.is_some()
     }
 
     /// Whether absent players are filled from background rows (every SHAP method, and LIME over
@@ -115,6 +168,12 @@ impl ExplainRequest {
     /// `run::prepare`, still before any row is explained or any file written.
     pub fn check(&self) -> Result<()> {
         let image = &self.image;
+        if self.text.is_some() && (self.groups.is_some() || image.wanted()) {
+            return Err(Error::param(
+                "text",
+                "text players are token positions: give no --groups or image players with them",
+            ));
+        }
         if self.groups.is_some() && image.wanted() {
             return Err(Error::param(
                 "groups",

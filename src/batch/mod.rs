@@ -311,7 +311,8 @@ fn run_claimed(
     };
     let write = |(p, a, e): (usize, usize, crate::explain::Explanation)| {
         let (pq, side) = parts::part_paths(out, p);
-        let rows = RowResult::all(&e);
+        let mut rows = RowResult::all(&e);
+        prepared.players.add_tokens(&mut rows);
         let names = (&e.feature_names[..], &e.output_names[..]);
         let written = parts::write_parquet(&pq, &rows, names, with_stderr, &meta_json)?;
         interaction_parts::write_part(&interaction_parts::interaction_part_path(out, p), &e)?;
@@ -356,12 +357,13 @@ pub(crate) fn finish(
     let k = meta.output_indices.len();
     let recorded: PlayersRecord =
         serde_json::from_value(manifest.fingerprint.players.clone()).unwrap_or_default();
+    let per_row = recorded.per_row();
     let head = FileHead {
         feature_names: manifest.feature_names.clone(),
         groups: recorded.groups,
         input_names: recorded.input_names,
         output_names: manifest.output_names.clone(),
-        per_row: recorded.superpixels.is_some(),
+        per_row,
     };
     let (first, end) = manifest.parts;
     if first == end {

@@ -15,7 +15,8 @@ use onnx_inspector::model::{are_class_names, TENSOR_NAMES_NOTE};
 use onnx_inspector::report::charts::ChartOptions;
 use onnx_inspector::report::summary::summary_table;
 use onnx_inspector::report::Meta;
-use onnx_inspector::{ExplainRequest, GroupsSource, ImageRequest};
+use onnx_inspector::request::TextRequest;
+use onnx_inspector::{ExplainRequest, ImageRequest};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
@@ -134,8 +135,23 @@ pub struct ExplainArgs {
     /// JSON file of feature groups, each explained as one player: {"name": ["feature", ...]}
     /// (names or 0-based indices); features not named stay single. LIME then switches players
     /// on and off against background rows (lime_image semantics: 1000 samples, kernel width 0.25).
+    /// For a sequence input [N, T, F]: `time` (one player per step, t0...), `feature` (one per
+    /// channel across time) or `window:K` (K contiguous steps each, the last one shorter).
     #[arg(long)]
-    groups: Option<PathBuf>,
+    groups: Option<String>,
+    /// Text players (token ids [N, L], integer): each row's non-padding positions (id 0 is
+    /// padding) are its players, a hidden token becomes --mask-token; SHAP's auto method is then
+    /// partition over contiguous token spans (shap's Text masker). Implied by --mask-token/--vocab.
+    #[arg(long)]
+    text: bool,
+    /// Text: the id a hidden token becomes (default: the padding id 0 when the model masks it,
+    /// as a Keras Embedding(mask_zero=True); otherwise required).
+    #[arg(long)]
+    mask_token: Option<i64>,
+    /// Text: vocabulary file, one token a line, line i = id i (Keras TextVectorization
+    /// get_vocabulary() order): words in explanations.json (`tokens`) and the text charts.
+    #[arg(long)]
+    vocab: Option<PathBuf>,
     /// Image players: squares of N x N pixels (all channels together) explained as one player
     /// each, as shap's image masker and SynapseML's cellSize; rows must be images (rank-3 model
     /// input, or --image-shape). LIME then follows lime_image (segments on and off).
@@ -211,7 +227,15 @@ pub struct ExplainArgs {
 impl ExplainArgs {
     /// Whether LIME runs over players switched on and off (lime_image) rather than lime_tabular.
     fn switched_players(&self) -> bool {
-        self.groups.is_some() || self.patch.is_some() || self.superpixels.is_some()
+        self.groups.is_some()
+            || self.patch.is_some()
+            || self.superpixels.is_some()
+            || self.text_wanted()
+    }
+
+    /// Whether text players are asked for (`--text`, `--mask-token` or `--vocab`).
+    fn text_wanted(&self) -> bool {
+        self.text || self.mask_token.is_some() || self.vocab.is_some()
     }
 
     /// The estimator and its settings, from the flags.
@@ -290,6 +314,10 @@ pub fn run(a: ExplainArgs) -> anyhow::Result<()> {
         }
     }
     let named = a.output_names.is_some();
+    let text = a.text_wanted().then(|| TextRequest {
+        mask_token: a.mask_token,
+        vocab: a.vocab.clone(),
+    });
     let features = a.features.as_deref().map(parse_column_list).transpose()?;
     let req = ExplainRequest {
         estimator: a.estimator(),
@@ -304,7 +332,7 @@ pub fn run(a: ExplainArgs) -> anyhow::Result<()> {
         train: a.train,
         categorical: a.categorical,
         engine: a.engine.into(),
-        groups: a.groups.map(GroupsSource::File),
+        groups: a.groups.map(super::groups_arg::groups_source).transpose()?,
         image: ImageRequest {
             shape: image_shape,
             patch: a.patch,
@@ -313,6 +341,7 @@ pub fn run(a: ExplainArgs) -> anyhow::Result<()> {
             fill: a.mask.parse()?,
         },
         features,
+        text,
     };
     let opts = BatchOptions {
         out: a.out.clone(),

@@ -16,6 +16,7 @@ mod onnx;
 #[cfg(feature = "ort")]
 mod ort_engine;
 mod outputs;
+mod text_mask;
 mod timed;
 mod tract;
 
@@ -26,6 +27,7 @@ pub use input_type::InputType;
 pub use linear::FirstLinear;
 pub use onnx::{BatchMode, OnnxModel, PADDED_BATCH};
 pub use outputs::{resolve_names, SelectOutputs};
+pub use text_mask::masks_zero;
 pub use timed::Timed;
 pub use tract::optimiser::{optimized, Pipeline};
 pub use tract::proto_info::{ModelInfo, TensorInfo};

@@ -4,11 +4,16 @@
 use crate::data::image::{slic, ImageShape, MaskFill, Segments, SlicParams};
 use crate::error::{Error, Result};
 use crate::explain::{FeatureGroups, Hierarchy, PlayerKind};
+use crate::report::RowResult;
 use crate::request::{ExplainRequest, GroupsSource};
 mod groups_file;
+mod sequence;
+mod text;
 
 pub(crate) use groups_file::named_groups;
 use groups_file::read_groups;
+use sequence::sequence_groups;
+pub(crate) use text::TextPlayers;
 use ndarray::{Array2, ArrayView1, ArrayView2};
 use serde::{Deserialize, Serialize};
 
@@ -51,9 +56,11 @@ pub(crate) struct Players {
     pub groups: Option<FeatureGroups>,
     /// The image the groups are segments of, when they are.
     pub image: Option<ImagePlayers>,
-    /// Players every row has with superpixels (the most segments of any explained row; rows
+    /// Players every row has with superpixels or tokens (the most of any explained row; rows
     /// with fewer have empty trailing players), set by [`Players::fit_rows`].
     pub row_players: usize,
+    /// Text players (each row's non-padding tokens), when asked for.
+    pub text: Option<TextPlayers>,
 }
 
 impl Players {
@@ -68,11 +75,21 @@ impl Players {
             let groups = match source {
                 GroupsSource::File(path) => read_groups(path, features)?,
                 GroupsSource::Named(named) => named_groups(named, features)?,
+                GroupsSource::Sequence(kind) => sequence_groups(*kind, features, row_shape)?,
             };
             return Ok(Players {
                 groups: Some(groups),
                 image: None,
                 row_players: 0,
+                text: None,
+            });
+        }
+        if let Some(text) = &req.text {
+            return Ok(Players {
+                groups: None,
+                image: None,
+                row_players: 0,
+                text: Some(TextPlayers::resolve(text, &req.model, row_shape)?),
             });
         }
         if !image.wanted() {
@@ -80,6 +97,7 @@ impl Players {
                 groups: None,
                 image: None,
                 row_players: 0,
+                text: None,
             });
         }
         // Exactly one of patch and superpixels: `ExplainRequest::check`.
@@ -119,6 +137,7 @@ impl Players {
                         superpixels: Some(params),
                     }),
                     row_players: 0,
+                    text: None,
                 });
             }
             Cut::Patch(patch) => patch,
@@ -138,6 +157,7 @@ impl Players {
                 superpixels: None,
             }),
             row_players: 0,
+            text: None,
         })
     }
 
@@ -146,10 +166,14 @@ impl Players {
         self.image.as_ref()?.superpixels.as_ref()
     }
 
-    /// Player names: the groups', the superpixels' (`segment 0`...), or the features'.
+    /// Player names: the groups', the superpixels' (`segment 0`...), the tokens' (`token 0`...)
+    /// or the features'.
     pub fn names(&self, features: &[String]) -> Vec<String> {
         match (&self.groups, self.superpixels()) {
             (Some(g), _) => g.names().to_vec(),
+            (None, None) if self.text.is_some() => (0..self.row_players)
+                .map(|s| format!("token {s}"))
+                .collect(),
             (None, Some(_)) => (0..self.row_players)
                 .map(|s| format!("segment {s}"))
                 .collect(),
@@ -162,6 +186,7 @@ impl Players {
         match (&self.groups, self.superpixels()) {
             (Some(g), _) => g.len(),
             (None, Some(_)) => self.row_players,
+            (None, None) if self.text.is_some() => self.row_players,
             (None, None) => m,
         }
     }
@@ -169,7 +194,7 @@ impl Players {
     /// Whether LIME switches players on and off against background rows or a fill (lime_image
     /// semantics) rather than sampling features from training statistics (lime_tabular).
     pub fn switched(&self) -> bool {
-        self.groups.is_some() || self.superpixels().is_some()
+        self.groups.is_some() || self.per_row()
     }
 
     /// What the players are, for messages about them.
@@ -178,13 +203,14 @@ impl Players {
             (_, Some(i)) if i.superpixels.is_some() => PlayerKind::Superpixels,
             (Some(_), Some(_)) => PlayerKind::Patches,
             (Some(_), None) => PlayerKind::Groups,
+            (None, None) if self.text.is_some() => PlayerKind::Tokens,
             (None, _) => PlayerKind::Features,
         }
     }
 
-    /// Whether every row has players of its own (superpixels).
+    /// Whether every row has players of its own (superpixels, tokens).
     pub fn per_row(&self) -> bool {
-        self.superpixels().is_some()
+        self.superpixels().is_some() || self.text.is_some()
     }
 
     /// The superpixels of row `x`, when every row has its own.
@@ -200,7 +226,7 @@ impl Players {
         &mut self,
         rows: impl IntoIterator<Item = ArrayView1<'r, f32>>,
     ) -> Result<()> {
-        if !self.per_row() {
+        if self.superpixels().is_none() {
             return Ok(());
         }
         for x in rows {
@@ -210,13 +236,53 @@ impl Players {
         Ok(())
     }
 
-    /// Each row's own players (its superpixels, padded to the run's player count) with their
-    /// bisection trees, or `None` when every row shares the same players.
+    /// Sets the players every row has to the most tokens among rows `x` (data-file indices
+    /// `rows`), checking their ids against the vocabulary (no-op without text players).
+    pub fn fit_text_rows(
+        &mut self,
+        x: ArrayView2<f32>,
+        rows: &[usize],
+        features: &[String],
+    ) -> Result<()> {
+        let Some(text) = &self.text else {
+            return Ok(());
+        };
+        for (x, &row) in x.outer_iter().zip(rows) {
+            text.check_row(x, row, features)?;
+            self.row_players = self.row_players.max(TextPlayers::positions(x).len());
+        }
+        Ok(())
+    }
+
+    /// The words of each row's tokens, set on `rows` when players are tokens with a vocabulary.
+    pub fn add_tokens(&self, rows: &mut [RowResult]) {
+        if let Some(text) = &self.text {
+            for r in rows {
+                r.tokens = text.tokens(&r.data);
+            }
+        }
+    }
+
+    /// Each row's own players (its superpixels or tokens, padded to the run's player count)
+    /// with their bisection trees, or `None` when every row shares the same players.
     pub fn row_players(
         &self,
         x: ArrayView2<f32>,
         features: &[String],
     ) -> Result<Option<RowPlayers>> {
+        if self.text.is_some() {
+            let mut players = RowPlayers {
+                groups: Vec::with_capacity(x.nrows()),
+                trees: Vec::with_capacity(x.nrows()),
+                segments: vec![],
+            };
+            for row in x.outer_iter() {
+                let (groups, tree) = TextPlayers::row_players(row, self.row_players, features)?;
+                players.groups.push(groups);
+                players.trees.push(tree);
+            }
+            return Ok(Some(players));
+        }
         let Some(image) = self.image.as_ref().filter(|_| self.per_row()) else {
             return Ok(None);
         };
@@ -250,15 +316,20 @@ impl Players {
     /// Whether absent players take each row's own fill (blur, mean, zero) instead of the
     /// background rows.
     pub fn fills_rows(&self) -> bool {
-        self.image
-            .as_ref()
-            .is_some_and(|i| i.fill != MaskFill::Background)
+        self.text.is_some()
+            || self
+                .image
+                .as_ref()
+                .is_some_and(|i| i.fill != MaskFill::Background)
     }
 
     /// The one-row background of `x`: its fill image. `own` are `x`'s superpixels when every
     /// row has its own and they are at hand ([`RowPlayers::segments`]); a mean fill needs them
     /// and cuts them again when not given.
     pub fn fill_row(&self, x: ArrayView1<f32>, own: Option<&Segments>) -> Result<Array2<f32>> {
+        if let Some(text) = &self.text {
+            return Ok(text.fill_row(x));
+        }
         let image = self.image.as_ref().expect("image players");
         let cut = match (image.fill, own) {
             (MaskFill::Mean, None) => self.row_segments(x)?,
@@ -275,7 +346,7 @@ impl Players {
 
     /// The players over features named `features` as a run's manifest records them.
     pub fn record(&self, features: &[String]) -> PlayersRecord {
-        let grouped = self.groups.is_some() || self.superpixels().is_some();
+        let grouped = self.groups.is_some() || self.per_row();
         PlayersRecord {
             groups: self.groups.as_ref().map(|g| g.all_members().to_vec()),
             input_names: grouped.then(|| features.to_vec()),
@@ -283,6 +354,11 @@ impl Players {
             superpixels: self.superpixels().map(|p| SuperpixelsRecord {
                 n_segments: p.n_segments,
                 compactness: p.compactness,
+                players: self.row_players,
+            }),
+            text: self.text.as_ref().map(|t| TextRecord {
+                mask_token: t.mask_token,
+                vocab: t.vocab.as_ref().map(|(_, p)| p.display().to_string()),
                 players: self.row_players,
             }),
         }
@@ -304,6 +380,27 @@ pub(crate) struct PlayersRecord {
     /// SLIC settings, when each row has its own superpixels.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub superpixels: Option<SuperpixelsRecord>,
+    /// Text players, when each row's players are its tokens.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<TextRecord>,
+}
+
+impl PlayersRecord {
+    /// Whether every row had players of its own (superpixels, tokens).
+    pub fn per_row(&self) -> bool {
+        self.superpixels.is_some() || self.text.is_some()
+    }
+}
+
+/// Text players as a run's manifest records them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct TextRecord {
+    /// The id a hidden token becomes.
+    pub mask_token: f32,
+    /// The vocabulary file, when given.
+    pub vocab: Option<String>,
+    /// Players every row has (the most tokens of any row).
+    pub players: usize,
 }
 
 /// Superpixel players as a run's manifest records them.

@@ -142,6 +142,10 @@ pub struct ExplanationFile {
     /// Standard errors of `interactions` `[n][P][P][K]`, when they were sampled.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub interactions_stderr: Option<Vec<Vec<Vec<Vec<f64>>>>>,
+    /// When players are tokens and a vocabulary is given: each row's words, one per player
+    /// (its non-padding tokens in order) `[n][..]`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tokens: Option<Vec<Vec<String>>>,
     /// Per-output global importance.
     pub summary: Vec<OutputSummary>,
     /// Run metadata.
@@ -186,8 +190,8 @@ impl FileHead {
     }
 }
 
-/// Checks that players `groups` are `m` groups that partition `inputs` features (empty
-/// players allowed when `empty_ok`).
+/// Checks that players `groups` are `m` groups of `inputs` features; per-row players
+/// (`empty_ok`) may be empty or leave features out (padding tokens) but name no feature twice.
 fn check_groups(
     name: &str,
     groups: &[Vec<usize>],
@@ -221,10 +225,8 @@ fn check_groups(
             Some(s) => *s = true,
         }
     }
-    match seen.iter().position(|s| !s) {
-        Some(j) => Err(format!("'{name}' leaves feature {j} out")),
-        None => Ok(()),
-    }
+    // Per-row players may leave features out (a text row's padding positions).
+    Ok(())
 }
 
 /// [n, P, P, K] as nested vectors.
@@ -326,6 +328,7 @@ impl ExplanationFile {
             stderr: with_stderr.then(Vec::new),
             interactions: None,
             interactions_stderr: None,
+            tokens: None,
             summary,
             meta,
             lime: None,
@@ -345,6 +348,9 @@ impl ExplanationFile {
             }
             if let (Some(all), Some(g)) = (file.row_groups.as_mut(), r.groups) {
                 all.push(g);
+            }
+            if let Some(t) = r.tokens {
+                file.tokens.get_or_insert_with(Vec::new).push(t);
             }
         }
         file

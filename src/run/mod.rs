@@ -122,5 +122,9 @@ fn explain_loaded(
         rows_per_second: p.selection.len() as f64 / total.max(1e-9),
         threads: p.pool.current_num_threads(),
     };
-    Ok(ExplanationFile::new(&explanation, meta))
+    let mut file = ExplanationFile::new(&explanation, meta);
+    if let Some(text) = &p.players.text {
+        file.tokens = file.data.iter().map(|r| text.tokens(r)).collect();
+    }
+    Ok(file)
 }

@@ -13,7 +13,7 @@ use crate::explain::{
     Estimator, Explainer, Explanation, Hierarchy, LimeExplainer, LimeParams, Method, Progress,
     ShapExplainer, ShapMethod, ShapParams,
 };
-use crate::model::{resolve_names, Engine, Model, OnnxModel, SelectOutputs};
+use crate::model::{resolve_names, Engine, InputType, Model, OnnxModel, SelectOutputs};
 use crate::players::Players;
 use crate::report::{Meta, Timings};
 use crate::request::ExplainRequest;
@@ -58,8 +58,19 @@ pub(crate) fn prepare<'m>(
     let (names, total) = data.columns(m)?;
     let mut players = Players::resolve(req, &names, &model.row_shape())?;
     let selection = parse_rows(req.rows.as_deref(), total)?;
+    if players.text.is_some() && onnx.input_type() == InputType::Float32 {
+        return Err(Error::param(
+            "text",
+            "text players need token ids: the model's input is float32, not integer",
+        ));
+    }
     if players.per_row() {
-        data.for_each_chunk(&selection, chunk, &mut |x| players.fit_rows(x.outer_iter()))?;
+        let mut at = 0;
+        data.for_each_chunk(&selection, chunk, &mut |x| {
+            players.fit_text_rows(x.view(), &selection[at..], &names)?;
+            at += x.nrows();
+            players.fit_rows(x.outer_iter())
+        })?;
     }
     let estimator = resolve_estimator(req, &names, &players)?;
     let n_players = players.count(m);
@@ -149,16 +160,19 @@ pub fn load_model(
 
 /// The request's estimator with named settings resolved against the data's feature names; on
 /// image players `auto` is exact when every coalition fits the budget, else partition (shap's
-/// default for images), and drops the tolerance neither applies (the request keeps it for the
-/// report: [`build_meta`]).
+/// default for images), on text players partition over token spans (shap's Text masker), and
+/// drops the tolerance neither applies (the request keeps it for the report: [`build_meta`]).
 pub(crate) fn resolve_estimator(
     req: &ExplainRequest,
     names: &[String],
     players: &Players,
 ) -> Result<Estimator> {
     match &req.estimator {
-        Estimator::Shap(p) if p.method == ShapMethod::Auto && players.image.is_some() => {
-            let exact = p.resolved(players.count(names.len())) == Method::Exact;
+        Estimator::Shap(p)
+            if p.method == ShapMethod::Auto && (players.image.is_some() || players.text.is_some()) =>
+        {
+            let exact = players.text.is_none()
+                && p.resolved(players.count(names.len())) == Method::Exact;
             Ok(Estimator::Shap(ShapParams {
                 method: match exact {
                     true => ShapMethod::Exact,

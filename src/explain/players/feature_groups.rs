@@ -160,6 +160,40 @@ impl FeatureGroups {
         })
     }
 
+    /// Players named `names` with features `members`, which may leave features out: those keep
+    /// the background's value in every coalition (a text row's padding positions, whose fill is
+    /// the row's own value). No feature may be in two players.
+    pub fn partial(
+        names: Vec<String>,
+        members: Vec<Vec<usize>>,
+        feature_names: &[String],
+    ) -> Result<Self> {
+        let m = feature_names.len();
+        let mut owned = vec![false; m];
+        for &j in members.iter().flatten() {
+            match owned.get_mut(j) {
+                Some(o) if !*o => *o = true,
+                _ => {
+                    return Err(Error::param(
+                        "groups",
+                        format!("feature {j} is out of range ({m}) or in two players"),
+                    ))
+                }
+            }
+        }
+        if names.len() != members.len() {
+            return Err(Error::param(
+                "groups",
+                format!("{} names for {} groups", names.len(), members.len()),
+            ));
+        }
+        Ok(FeatureGroups {
+            names,
+            members,
+            feature_names: feature_names.to_vec(),
+        })
+    }
+
     /// Number of players.
     pub fn len(&self) -> usize {
         self.members.len()
