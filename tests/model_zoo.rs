@@ -32,6 +32,8 @@ fn zoo_has_the_promised_models() {
         "lstm_digits8.onnx",
         "breast_cancer_layernorm.onnx",
         "breast_cancer_normalization.onnx",
+        "text_sentiment.onnx",
+        "series_lstm.onnx",
     ] {
         assert!(files.iter().any(|x| x == f), "{f} missing from zoo.json");
     }
