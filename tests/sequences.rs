@@ -29,7 +29,8 @@ fn brute_force_time(model: &OnnxModel, x: &[f32], bg: &Array2<f32>, t: usize) ->
     }
     let out = model.predict(rows.view()).unwrap();
     let k = model.n_outputs();
-    let v = |c: usize, o: usize| (0..nb).map(|b| out[[c * nb + b, o]] as f64).sum::<f64>() / nb as f64;
+    let v =
+        |c: usize, o: usize| (0..nb).map(|b| out[[c * nb + b, o]] as f64).sum::<f64>() / nb as f64;
     let fact = |n: usize| (1..=n).product::<usize>() as f64;
     let mut phi = Array2::zeros((t, k));
     for p in 0..t {
@@ -71,7 +72,11 @@ fn time_players_exact_equal_brute_force_over_steps() {
         for p in 0..8 {
             for o in 0..10 {
                 let got = file.values[i][p][o];
-                assert!((got - want[[p, o]]).abs() < 1e-5, "row {i} t{p} out {o}: {got} vs {}", want[[p, o]]);
+                assert!(
+                    (got - want[[p, o]]).abs() < 1e-5,
+                    "row {i} t{p} out {o}: {got} vs {}",
+                    want[[p, o]]
+                );
             }
         }
     }
@@ -81,8 +86,21 @@ fn time_players_exact_equal_brute_force_over_steps() {
 fn groups_of(value: &str) -> (Vec<String>, Vec<Vec<usize>>) {
     let dir = tempfile::tempdir().unwrap();
     cli()
-        .args(["explain", "models/series_lstm.onnx", "--data", "models/series_test.csv"])
-        .args(["--rows", "0:2", "--groups", value, "--quiet", "--no-charts", "--no-report"])
+        .args([
+            "explain",
+            "models/series_lstm.onnx",
+            "--data",
+            "models/series_test.csv",
+        ])
+        .args([
+            "--rows",
+            "0:2",
+            "--groups",
+            value,
+            "--quiet",
+            "--no-charts",
+            "--no-report",
+        ])
         .arg("--out")
         .arg(dir.path())
         .assert()
@@ -99,8 +117,14 @@ fn time_feature_and_window_groups_partition_the_cells() {
     let cells: Vec<usize> = (0..30).collect();
     for (value, want_names) in [
         ("time", (0..10).map(|t| format!("t{t}")).collect::<Vec<_>>()),
-        ("feature", vec!["temp".into(), "load".into(), "noise".into()]),
-        ("window:4", vec!["t0-t3".into(), "t4-t7".into(), "t8-t9".into()]),
+        (
+            "feature",
+            vec!["temp".into(), "load".into(), "noise".into()],
+        ),
+        (
+            "window:4",
+            vec!["t0-t3".into(), "t4-t7".into(), "t8-t9".into()],
+        ),
     ] {
         let (names, groups) = groups_of(value);
         assert_eq!(names, want_names, "{value}");
@@ -117,12 +141,26 @@ fn the_regressor_puts_its_weight_on_the_steps_and_channel_it_reads() {
     // y = mean(temp over steps 7..9) + 0.5 load at step 0: the other steps and the noise
     // channel matter less than those.
     let dir = tempfile::tempdir().unwrap();
-    for (value, top) in [("time", ["t0", "t7", "t8", "t9"].as_slice()), ("feature", &["temp", "load"])] {
+    for (value, top) in [
+        ("time", ["t0", "t7", "t8", "t9"].as_slice()),
+        ("feature", &["temp", "load"]),
+    ] {
         let out = dir.path().join(value);
         cli()
-            .args(["explain", "models/series_lstm.onnx", "--data", "models/series_test.csv"])
+            .args([
+                "explain",
+                "models/series_lstm.onnx",
+                "--data",
+                "models/series_test.csv",
+            ])
             .args(["--groups", value, "--method", "exact", "--rows", "0:20"])
-            .args(["--background-size", "10", "--quiet", "--no-charts", "--no-report"])
+            .args([
+                "--background-size",
+                "10",
+                "--quiet",
+                "--no-charts",
+                "--no-report",
+            ])
             .arg("--out")
             .arg(&out)
             .assert()
@@ -130,12 +168,19 @@ fn the_regressor_puts_its_weight_on_the_steps_and_channel_it_reads() {
         let text = std::fs::read_to_string(out.join("explanations.json")).unwrap();
         let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
         let names: Vec<String> = serde_json::from_value(doc["feature_names"].clone()).unwrap();
-        let mean_abs: Vec<f64> = serde_json::from_value(doc["summary"][0]["mean_abs"].clone()).unwrap();
+        let mean_abs: Vec<f64> =
+            serde_json::from_value(doc["summary"][0]["mean_abs"].clone()).unwrap();
         let mut order: Vec<usize> = (0..names.len()).collect();
         order.sort_by(|&a, &b| mean_abs[b].total_cmp(&mean_abs[a]));
-        let leaders: Vec<&str> = order[..top.len()].iter().map(|&p| names[p].as_str()).collect();
+        let leaders: Vec<&str> = order[..top.len()]
+            .iter()
+            .map(|&p| names[p].as_str())
+            .collect();
         for t in top {
-            assert!(leaders.contains(t), "{value}: {leaders:?} should hold {t} ({mean_abs:?})");
+            assert!(
+                leaders.contains(t),
+                "{value}: {leaders:?} should hold {t} ({mean_abs:?})"
+            );
         }
     }
 }
@@ -144,17 +189,45 @@ fn the_regressor_puts_its_weight_on_the_steps_and_channel_it_reads() {
 fn sequence_groups_need_a_sequence_input_and_a_window_of_at_least_one_step() {
     let err = error_of(
         cli()
-            .args(["explain", "models/breast_cancer.onnx", "--data", "models/breast_cancer_test.csv"])
-            .args(["--groups", "time", "--quiet", "--out", "/tmp/never-written-seq"]),
+            .args([
+                "explain",
+                "models/breast_cancer.onnx",
+                "--data",
+                "models/breast_cancer_test.csv",
+            ])
+            .args([
+                "--groups",
+                "time",
+                "--quiet",
+                "--out",
+                "/tmp/never-written-seq",
+            ]),
     );
-    assert!(err.contains("--groups time: needs a sequence input [N, T, F]"), "{err}");
+    assert!(
+        err.contains("--groups time: needs a sequence input [N, T, F]"),
+        "{err}"
+    );
     assert!(err.contains("[30]"), "{err}");
     let err = error_of(
         cli()
-            .args(["explain", "models/series_lstm.onnx", "--data", "models/series_test.csv"])
-            .args(["--groups", "window:0", "--quiet", "--out", "/tmp/never-written-seq"]),
+            .args([
+                "explain",
+                "models/series_lstm.onnx",
+                "--data",
+                "models/series_test.csv",
+            ])
+            .args([
+                "--groups",
+                "window:0",
+                "--quiet",
+                "--out",
+                "/tmp/never-written-seq",
+            ]),
     );
-    assert!(err.contains("window:0: K must be a whole number of steps, at least 1"), "{err}");
+    assert!(
+        err.contains("window:0: K must be a whole number of steps, at least 1"),
+        "{err}"
+    );
     let model = OnnxModel::load("models/series_lstm.onnx").unwrap();
     assert_eq!(model.row_shape(), vec![10, 3]);
 }

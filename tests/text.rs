@@ -15,7 +15,15 @@ const VOCAB: &str = "models/text_sentiment_vocab.txt";
 /// Runs `explain` on the text model with `extra` flags into `out`; returns explanations.json.
 fn explain_text(out: &Path, extra: &[&str]) -> Value {
     cli()
-        .args(["explain", MODEL, "--data", DATA, "--quiet", "--no-charts", "--no-report"])
+        .args([
+            "explain",
+            MODEL,
+            "--data",
+            DATA,
+            "--quiet",
+            "--no-charts",
+            "--no-report",
+        ])
         .args(extra)
         .arg("--out")
         .arg(out)
@@ -33,7 +41,10 @@ fn rows_of<T: serde::de::DeserializeOwned>(doc: &Value, key: &str) -> Vec<T> {
 fn the_deciding_word_carries_the_largest_attribution_in_every_row() {
     let dir = tempfile::tempdir().unwrap();
     let doc = explain_text(dir.path(), &["--vocab", VOCAB]);
-    assert_eq!(doc["meta"]["method"], "partition", "partition is text's default");
+    assert_eq!(
+        doc["meta"]["method"], "partition",
+        "partition is text's default"
+    );
     let tokens: Vec<Vec<String>> = rows_of(&doc, "tokens");
     let values: Vec<Vec<Vec<f64>>> = rows_of(&doc, "values");
     let preds: Vec<Vec<f64>> = rows_of(&doc, "predictions");
@@ -46,7 +57,9 @@ fn the_deciding_word_carries_the_largest_attribution_in_every_row() {
         assert_eq!(deciders.len(), 1, "row {i}: {words:?}");
         let d = deciders[0];
         let phi: Vec<f64> = values[i].iter().map(|v| v[0]).collect();
-        let top = (0..phi.len()).max_by(|&a, &b| phi[a].abs().total_cmp(&phi[b].abs())).unwrap();
+        let top = (0..phi.len())
+            .max_by(|&a, &b| phi[a].abs().total_cmp(&phi[b].abs()))
+            .unwrap();
         assert_eq!(top, d, "row {i}: {words:?} {phi:?}");
         // Its sign is the class it decides.
         assert_eq!(phi[d] > 0.0, words[d] == "excellent", "row {i}");
@@ -59,8 +72,15 @@ fn the_deciding_word_carries_the_largest_attribution_in_every_row() {
 #[test]
 fn padding_positions_are_no_players_and_words_follow_the_vocabulary() {
     let dir = tempfile::tempdir().unwrap();
-    let doc = explain_text(dir.path(), &["--vocab", VOCAB, "--rows", "0:5", "--method", "exact"]);
-    let vocab: Vec<String> = std::fs::read_to_string(VOCAB).unwrap().lines().map(String::from).collect();
+    let doc = explain_text(
+        dir.path(),
+        &["--vocab", VOCAB, "--rows", "0:5", "--method", "exact"],
+    );
+    let vocab: Vec<String> = std::fs::read_to_string(VOCAB)
+        .unwrap()
+        .lines()
+        .map(String::from)
+        .collect();
     let data: Vec<Vec<f32>> = rows_of(&doc, "data");
     let row_groups: Vec<Vec<Vec<usize>>> = rows_of(&doc, "row_groups");
     let tokens: Vec<Vec<String>> = rows_of(&doc, "tokens");
@@ -69,8 +89,14 @@ fn padding_positions_are_no_players_and_words_follow_the_vocabulary() {
         let non_pad: Vec<usize> = (0..x.len()).filter(|&j| x[j] != 0.0).collect();
         assert!(non_pad.len() < x.len(), "row {i} has padding");
         let players: Vec<usize> = row_groups[i].concat();
-        assert_eq!(players, non_pad, "row {i}: players are exactly the non-padding positions");
-        let words: Vec<String> = non_pad.iter().map(|&j| vocab[x[j] as usize].clone()).collect();
+        assert_eq!(
+            players, non_pad,
+            "row {i}: players are exactly the non-padding positions"
+        );
+        let words: Vec<String> = non_pad
+            .iter()
+            .map(|&j| vocab[x[j] as usize].clone())
+            .collect();
         assert_eq!(tokens[i], words, "row {i}");
         // Trailing players (rows shorter than the longest) are empty and get 0.
         for p in non_pad.len()..values[i].len() {
@@ -83,7 +109,11 @@ fn padding_positions_are_no_players_and_words_follow_the_vocabulary() {
 fn text_mode_without_a_masking_model_needs_a_mask_token_and_bad_vocab_ids_are_named() {
     let dir = tempfile::tempdir().unwrap();
     // int_inputs' embedding model does not mask id 0: text mode needs an explicit mask id.
-    let ids = ["tests/fixtures/embedding_ids.onnx", "--data", "tests/fixtures/embedding_ids.csv"];
+    let ids = [
+        "tests/fixtures/embedding_ids.onnx",
+        "--data",
+        "tests/fixtures/embedding_ids.csv",
+    ];
     let err = error_of(
         cli()
             .arg("explain")
@@ -92,11 +122,21 @@ fn text_mode_without_a_masking_model_needs_a_mask_token_and_bad_vocab_ids_are_na
             .arg("--out")
             .arg(dir.path().join("unmasked")),
     );
-    assert!(err.contains("no Keras mask_zero found): give --mask-token ID"), "{err}");
+    assert!(
+        err.contains("no Keras mask_zero found): give --mask-token ID"),
+        "{err}"
+    );
     cli()
         .arg("explain")
         .args(ids)
-        .args(["--text", "--mask-token", "1", "--quiet", "--no-charts", "--no-report"])
+        .args([
+            "--text",
+            "--mask-token",
+            "1",
+            "--quiet",
+            "--no-charts",
+            "--no-report",
+        ])
         .arg("--out")
         .arg(dir.path().join("masked"))
         .assert()
@@ -114,7 +154,12 @@ fn text_mode_without_a_masking_model_needs_a_mask_token_and_bad_vocab_ids_are_na
     assert!(err.contains("(3 tokens)"), "{err}");
     let err = error_of(
         cli()
-            .args(["explain", "models/breast_cancer.onnx", "--data", "models/breast_cancer_test.csv"])
+            .args([
+                "explain",
+                "models/breast_cancer.onnx",
+                "--data",
+                "models/breast_cancer_test.csv",
+            ])
             .args(["--mask-token", "0", "--quiet"])
             .arg("--out")
             .arg(dir.path().join("float")),
@@ -126,12 +171,20 @@ fn text_mode_without_a_masking_model_needs_a_mask_token_and_bad_vocab_ids_are_na
 fn an_explicit_mask_token_replaces_hidden_words() {
     // Hiding a token as [UNK] (id 1) rather than dropping it: the deciding word still leads.
     let dir = tempfile::tempdir().unwrap();
-    let doc = explain_text(dir.path(), &["--vocab", VOCAB, "--mask-token", "1", "--rows", "0:8"]);
+    let doc = explain_text(
+        dir.path(),
+        &["--vocab", VOCAB, "--mask-token", "1", "--rows", "0:8"],
+    );
     let tokens: Vec<Vec<String>> = rows_of(&doc, "tokens");
     let values: Vec<Vec<Vec<f64>>> = rows_of(&doc, "values");
     for (i, words) in tokens.iter().enumerate() {
         let phi: Vec<f64> = values[i].iter().map(|v| v[0].abs()).collect();
-        let top = (0..phi.len()).max_by(|&a, &b| phi[a].total_cmp(&phi[b])).unwrap();
-        assert!(["excellent", "awful"].contains(&words[top].as_str()), "row {i}: {words:?}");
+        let top = (0..phi.len())
+            .max_by(|&a, &b| phi[a].total_cmp(&phi[b]))
+            .unwrap();
+        assert!(
+            ["excellent", "awful"].contains(&words[top].as_str()),
+            "row {i}: {words:?}"
+        );
     }
 }

@@ -3,7 +3,7 @@
 
 use clap::{Args, ValueEnum};
 use onnx_inspector::report::charts::{
-    self, ChartOptions, CohortSplit, Format, ImageShape, RowOrder, DEFAULT_TOP_BAR,
+    self, ChartOptions, CohortSplit, Format, ImageShape, RowChart, RowOrder, DEFAULT_TOP_BAR,
     DEFAULT_TOP_GLOBAL, DEFAULT_TOP_SCATTER, DEFAULT_TOP_WATERFALL, MAX_IMAGE_ROWS,
 };
 use onnx_inspector::report::ExplanationFile;
@@ -33,6 +33,13 @@ enum KindArg {
     Cohorts,
     /// One row's force view (--row, --output).
     Force,
+    /// Sequence rows [T, F] explained cell by cell: the --row's time × feature heatmap of φ.
+    TimeHeatmap,
+    /// Sequence rows: the --row's φ per time step in time order (time or window players, or
+    /// each step's cells summed).
+    Steps,
+    /// Text runs with --vocab: the --row's words coloured by φ (as shap.plots.text).
+    Text,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -248,6 +255,18 @@ pub fn run(a: PlotArgs) -> anyhow::Result<()> {
             let path = a.out.join(format!("cohorts_out{k}.{ext}"));
             let top = a.top.unwrap_or(DEFAULT_TOP_BAR);
             charts::write_cohorts(&file, k, top, &split, &path, format).map_err(err)?;
+            vec![path]
+        }
+        KindArg::TimeHeatmap | KindArg::Steps | KindArg::Text => {
+            let kind = match a.kind {
+                KindArg::TimeHeatmap => RowChart::TimeHeatmap,
+                KindArg::Steps => RowChart::Steps,
+                _ => RowChart::Text,
+            };
+            let path = a
+                .out
+                .join(charts::row_chart_name(&file, kind, row, row_output, ext));
+            charts::write_row_chart(&file, kind, row, row_output, &path, format).map_err(err)?;
             vec![path]
         }
         KindArg::Force => {

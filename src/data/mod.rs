@@ -8,6 +8,7 @@ mod npy_io;
 mod open_table;
 mod parquet_io;
 mod rows;
+mod sequence;
 mod table_rows;
 
 pub use background::{sample_rows, Background, BackgroundInfo};
@@ -16,6 +17,7 @@ pub use npy_io::read_npy;
 pub use open_table::{is_parquet_table, open_table};
 pub use parquet_io::{parquet_files, ParquetRows};
 pub use rows::parse_rows;
+pub use sequence::channel_names;
 pub use table_rows::{parse_column_list, TableRows};
 
 use crate::error::{Error, Result};

@@ -26,7 +26,11 @@ fn graph_masks_zero(graph: &pb::GraphProto) -> bool {
     let mut cast_of: HashMap<&str, &str> = HashMap::new();
     for n in &graph.node {
         match n.op_type.as_str() {
-            "Constant" if n.attribute.iter().any(|a| a.t.as_ref().is_some_and(is_zero_scalar)) => {
+            "Constant"
+                if n.attribute
+                    .iter()
+                    .any(|a| a.t.as_ref().is_some_and(is_zero_scalar)) =>
+            {
                 zeros.extend(n.output.iter().map(String::as_str))
             }
             "Cast" | "Identity" if n.input.len() == 1 => {

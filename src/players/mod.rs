@@ -12,10 +12,10 @@ mod text;
 
 pub(crate) use groups_file::named_groups;
 use groups_file::read_groups;
-use sequence::sequence_groups;
-pub(crate) use text::TextPlayers;
 use ndarray::{Array2, ArrayView1, ArrayView2};
+use sequence::sequence_groups;
 use serde::{Deserialize, Serialize};
+pub(crate) use text::TextPlayers;
 
 /// Image players: the image layout, its segments and what a hidden segment becomes.
 #[derive(Debug, Clone)]

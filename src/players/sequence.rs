@@ -1,5 +1,6 @@
 //! Players of a sequence input [T, F]: its time steps, its channels, or windows of steps.
 
+use crate::data::channel_names;
 use crate::error::{Error, Result};
 use crate::explain::FeatureGroups;
 use crate::request::SequenceGroups;
@@ -25,8 +26,10 @@ pub(crate) fn sequence_groups(
         SequenceGroups::Time => (0..t)
             .map(|s| (format!("t{s}"), (0..f).map(|c| cell(s, c)).collect()))
             .unzip(),
-        SequenceGroups::Feature => (0..f)
-            .map(|c| (channel_name(features, t, f, c), (0..t).map(|s| cell(s, c)).collect()))
+        SequenceGroups::Feature => channel_names(features, t, f)
+            .into_iter()
+            .enumerate()
+            .map(|(c, name)| (name, (0..t).map(|s| cell(s, c)).collect()))
             .unzip(),
         SequenceGroups::Window(k) => (0..t)
             .step_by(k)
@@ -52,30 +55,17 @@ fn label(kind: SequenceGroups) -> String {
     }
 }
 
-/// Channel `c`'s name: what its columns share after their step prefix (`t3_temp` -> `temp`,
-/// the same at every step), else `f{c}`.
-fn channel_name(features: &[String], t: usize, f: usize, c: usize) -> String {
-    let suffix = |s: usize| {
-        features
-            .get(s * f + c)
-            .and_then(|n| n.split_once('_'))
-            .map(|(_, rest)| rest)
-    };
-    match suffix(0) {
-        Some(first) if !first.is_empty() && (1..t).all(|s| suffix(s) == Some(first)) => {
-            first.to_string()
-        }
-        _ => format!("f{c}"),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn names(t: usize, f: usize) -> Vec<String> {
         (0..t)
-            .flat_map(|s| ["temp", "load"][..f].iter().map(move |c| format!("t{s}_{c}")))
+            .flat_map(|s| {
+                ["temp", "load"][..f]
+                    .iter()
+                    .map(move |c| format!("t{s}_{c}"))
+            })
             .collect()
     }
 
@@ -104,6 +94,10 @@ mod tests {
         let g = sequence_groups(SequenceGroups::Feature, &px, &[2, 2]).unwrap();
         assert_eq!(g.names(), ["f0", "f1"]);
         let e = sequence_groups(SequenceGroups::Time, &px, &[4]).unwrap_err();
-        assert!(e.to_string().contains("--groups time: needs a sequence input [N, T, F]"), "{e}");
+        assert!(
+            e.to_string()
+                .contains("--groups time: needs a sequence input [N, T, F]"),
+            "{e}"
+        );
     }
 }

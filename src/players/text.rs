@@ -151,9 +151,18 @@ mod tests {
             mask_token: 1.0,
             vocab: Some(((0..8).map(|i| format!("w{i}")).collect(), "v.txt".into())),
         };
-        assert_eq!(t.fill_row(x.view()).row(0).to_vec(), [1.0, 1.0, 0.0, 1.0, 0.0]);
+        assert_eq!(
+            t.fill_row(x.view()).row(0).to_vec(),
+            [1.0, 1.0, 0.0, 1.0, 0.0]
+        );
         assert_eq!(t.tokens(&x.to_vec()).unwrap(), ["w5", "w3", "w7"]);
-        let e = t.check_row(array![9.0f32].view(), 4, &features).unwrap_err();
-        assert!(e.to_string().contains("row 4 column 'tok_0': id 9 is not in v.txt (8 tokens)"), "{e}");
+        let e = t
+            .check_row(array![9.0f32].view(), 4, &features)
+            .unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("row 4 column 'tok_0': id 9 is not in v.txt (8 tokens)"),
+            "{e}"
+        );
     }
 }

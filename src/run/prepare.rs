@@ -169,10 +169,11 @@ pub(crate) fn resolve_estimator(
 ) -> Result<Estimator> {
     match &req.estimator {
         Estimator::Shap(p)
-            if p.method == ShapMethod::Auto && (players.image.is_some() || players.text.is_some()) =>
+            if p.method == ShapMethod::Auto
+                && (players.image.is_some() || players.text.is_some()) =>
         {
-            let exact = players.text.is_none()
-                && p.resolved(players.count(names.len())) == Method::Exact;
+            let exact =
+                players.text.is_none() && p.resolved(players.count(names.len())) == Method::Exact;
             Ok(Estimator::Shap(ShapParams {
                 method: match exact {
                     true => ShapMethod::Exact,

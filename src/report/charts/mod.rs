@@ -30,7 +30,9 @@ mod render;
 mod rows;
 mod scatter;
 mod select;
+mod sequence;
 pub mod style;
+mod text;
 mod typeset;
 mod waterfall;
 
@@ -44,6 +46,7 @@ pub use overlay::overlay_size;
 pub use rows::{data_row, row_position};
 pub use scatter::{SCATTER_HEIGHT, SCATTER_WIDTH};
 pub use select::{main_output, resolve_feature, resolve_output, scatter_features};
+pub use sequence::SequenceLayout;
 
 use crate::data::image::Segments;
 use crate::error::{Error, Result};
@@ -238,6 +241,60 @@ pub fn write_bar(
 ) -> Result<()> {
     check_cell(file, row, output)?;
     render::save(&bar::Bar::new(file, row, output, top), path, format)
+}
+
+/// Charts of one row and output that sequence and text rows add to a waterfall.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RowChart {
+    /// Time × feature heatmap of per-cell φ (`time_heatmap_row{r}_out{k}`).
+    TimeHeatmap,
+    /// φ per time step or window, in time order (`steps_row{r}_out{k}`).
+    Steps,
+    /// Words coloured by φ (`text_row{r}_out{k}`).
+    Text,
+}
+
+impl RowChart {
+    /// The file-name stem of the chart.
+    pub fn stem(self) -> &'static str {
+        match self {
+            RowChart::TimeHeatmap => "time_heatmap",
+            RowChart::Steps => "steps",
+            RowChart::Text => "text",
+        }
+    }
+
+    /// The row charts `file` gets by default: time heatmap and steps for sequence rows
+    /// explained cell by cell, steps for time or window players, text for a run with words.
+    pub fn defaults(file: &ExplanationFile) -> Vec<RowChart> {
+        match (SequenceLayout::of(file), &file.tokens) {
+            (Some(SequenceLayout::Cells { .. }), _) => vec![RowChart::TimeHeatmap, RowChart::Steps],
+            (Some(SequenceLayout::Steps { .. }), _) => vec![RowChart::Steps],
+            (None, Some(_)) => vec![RowChart::Text],
+            (None, None) => vec![],
+        }
+    }
+}
+
+/// Writes row chart `kind` of row `row` (position in the file) and output `output`.
+pub fn write_row_chart(
+    file: &ExplanationFile,
+    kind: RowChart,
+    row: usize,
+    output: usize,
+    path: &Path,
+    format: Format,
+) -> Result<()> {
+    check_cell(file, row, output)?;
+    match kind {
+        RowChart::TimeHeatmap => render::save(
+            &sequence::TimeHeatmap::new(file, row, output)?,
+            path,
+            format,
+        ),
+        RowChart::Steps => render::save(&sequence::StepBar::new(file, row, output)?, path, format),
+        RowChart::Text => render::save(&text::TextChart::new(file, row, output)?, path, format),
+    }
 }
 
 /// Writes mean |φ| per feature over all rows, for one output or (`None`) all outputs stacked.
@@ -514,7 +571,9 @@ pub fn beeswarm_outputs(file: &ExplanationFile) -> Vec<usize> {
 /// - `image_out{k}` when rows are images (`meta.row_shape` H×W×C, or `image_shape`): for each
 ///   output predicted for one of the first rows, up to [`MAX_IMAGE_ROWS`] rows predicted as it;
 /// - `overlay_row{r}_out{k}` for the same rows as the waterfalls when rows are images: the
-///   attribution map over the image, with segment outlines when players are patches.
+///   attribution map over the image, with segment outlines when players are patches;
+/// - for the same rows, the [`RowChart::defaults`]: `time_heatmap_row{r}_out{k}` and
+///   `steps_row{r}_out{k}` for sequences, `text_row{r}_out{k}` for text with words.
 pub fn write_default_charts_with(
     file: &ExplanationFile,
     out_dir: &Path,
@@ -551,6 +610,17 @@ fn head_plan(head: &ExplanationFile) -> HeadPlan {
     (waterfalls, images)
 }
 
+/// The file name of row chart `kind` of row `r` (position) and output `k`.
+pub fn row_chart_name(
+    file: &ExplanationFile,
+    kind: RowChart,
+    r: usize,
+    k: usize,
+    ext: &str,
+) -> String {
+    format!("{}_row{}_out{k}.{ext}", kind.stem(), data_row(file, r))
+}
+
 /// The image shape charts use, if rows are images.
 fn image_shape_of(file: &ExplanationFile, opts: &ChartOptions) -> Option<ImageShape> {
     opts.image_shape
@@ -575,6 +645,13 @@ pub fn streamed_chart_names(
         .iter()
         .map(|&(r, k)| format!("waterfall_row{}_out{k}.{ext}", data_row(head, r)))
         .collect();
+    for kind in RowChart::defaults(head) {
+        names.extend(
+            waterfalls
+                .iter()
+                .map(|&(r, k)| row_chart_name(head, kind, r, k, ext)),
+        );
+    }
     if shared_players(head) {
         names.push(format!("global_bar.{ext}"));
         names.extend(
@@ -618,6 +695,13 @@ pub fn write_streamed_charts(
             opts.format,
         )?;
         written.push(path);
+    }
+    for kind in RowChart::defaults(head) {
+        for &(r, k) in &waterfalls {
+            let path = out_dir.join(row_chart_name(head, kind, r, k, ext));
+            write_row_chart(head, kind, r, k, &path, opts.format)?;
+            written.push(path);
+        }
     }
     let top = opts.top.unwrap_or(DEFAULT_TOP_GLOBAL);
     if shared_players(head) {
