@@ -54,6 +54,18 @@ run explain models/digits32_cnn.onnx --data models/digits32_test.csv --rows 0:4 
   --superpixels 20 --mask blur --quiet --out "$work/d32sp"
 cp "$work/d32sp/overlay_row0_out7.png" "$img/overlay_digits32_superpixels.png"
 
+# Sequences and text: the LSTM regressor's per-cell map and its time players; the text
+# classifier's words (partition SHAP over token spans, the default for text).
+run explain models/series_lstm.onnx --data models/series_test.csv --rows 0:1 --quiet \
+  --no-report --out "$work/seq"
+cp "$work/seq/time_heatmap_row0_out0.png" "$img/time_heatmap_series_lstm.png"
+run explain models/series_lstm.onnx --data models/series_test.csv --rows 0:1 --groups time \
+  --method exact --quiet --no-report --out "$work/seqt"
+cp "$work/seqt/steps_row0_out0.png" "$img/steps_series_lstm.png"
+run explain models/text_sentiment.onnx --data models/text_sentiment_test.csv --rows 0:2 \
+  --vocab models/text_sentiment_vocab.txt --quiet --no-report --out "$work/text"
+cp "$work/text/text_row1_out0.png" "$img/text_sentiment.png"
+
 # report.html in headless Chromium (Debian's chromium): the rows section with a misclassified
 # row chosen, and the global importance. Browser screenshots are not compared under --check (the
 # browser draws them, not our code; tests/browser checks the page itself).

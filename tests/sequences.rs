@@ -204,7 +204,7 @@ fn sequence_groups_need_a_sequence_input_and_a_window_of_at_least_one_step() {
             ]),
     );
     assert!(
-        err.contains("--groups time: needs a sequence input [N, T, F]"),
+        err.contains("error: --groups: time needs a sequence input [N, T, F]"),
         "{err}"
     );
     assert!(err.contains("[30]"), "{err}");

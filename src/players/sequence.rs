@@ -16,7 +16,7 @@ pub(crate) fn sequence_groups(
         return Err(Error::param(
             "groups",
             format!(
-                "{}: needs a sequence input [N, T, F]; the model's rows have shape {row_shape:?}",
+                "{} needs a sequence input [N, T, F]; the model's rows have shape {row_shape:?}",
                 label(kind)
             ),
         ));
@@ -49,9 +49,9 @@ pub(crate) fn sequence_groups(
 /// The flag value of `kind`, for messages.
 fn label(kind: SequenceGroups) -> String {
     match kind {
-        SequenceGroups::Time => "--groups time".into(),
-        SequenceGroups::Feature => "--groups feature".into(),
-        SequenceGroups::Window(k) => format!("--groups window:{k}"),
+        SequenceGroups::Time => "time".into(),
+        SequenceGroups::Feature => "feature".into(),
+        SequenceGroups::Window(k) => format!("window:{k}"),
     }
 }
 
