@@ -231,3 +231,60 @@ fn sequence_groups_need_a_sequence_input_and_a_window_of_at_least_one_step() {
     let model = OnnxModel::load("models/series_lstm.onnx").unwrap();
     assert_eq!(model.row_shape(), vec![10, 3]);
 }
+
+#[test]
+fn sequence_charts_follow_the_players() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |name: &str, extra: &[&str]| {
+        let out = dir.path().join(name);
+        cli()
+            .args([
+                "explain",
+                "models/series_lstm.onnx",
+                "--data",
+                "models/series_test.csv",
+            ])
+            .args(["--rows", "0:2", "--quiet", "--no-report"])
+            .args(extra)
+            .arg("--out")
+            .arg(&out)
+            .assert()
+            .success();
+        out
+    };
+    let cells = run("cells", &[]);
+    let time = run("time", &["--groups", "time", "--method", "exact"]);
+    let feature = run("feature", &["--groups", "feature"]);
+    for r in [0, 1] {
+        assert!(cells
+            .join(format!("time_heatmap_row{r}_out0.png"))
+            .is_file());
+        assert!(cells.join(format!("steps_row{r}_out0.png")).is_file());
+        assert!(time.join(format!("steps_row{r}_out0.png")).is_file());
+        assert!(!time.join(format!("time_heatmap_row{r}_out0.png")).exists());
+        assert!(!feature.join(format!("steps_row{r}_out0.png")).exists());
+    }
+    let plots = dir.path().join("plots");
+    let done = common::plot(
+        &cells.join("explanations.json"),
+        &plots,
+        &["--kind", "time-heatmap", "--row", "1"],
+    );
+    assert!(
+        done.status.success(),
+        "{}",
+        String::from_utf8_lossy(&done.stderr)
+    );
+    assert!(plots.join("time_heatmap_row1_out0.png").is_file());
+    let refused = common::plot(
+        &time.join("explanations.json"),
+        &plots,
+        &["--kind", "time-heatmap"],
+    );
+    assert!(!refused.status.success());
+    let err = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        err.contains("a time heatmap needs sequence rows [T, F] explained cell by cell"),
+        "{err}"
+    );
+}

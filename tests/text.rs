@@ -99,8 +99,8 @@ fn padding_positions_are_no_players_and_words_follow_the_vocabulary() {
             .collect();
         assert_eq!(tokens[i], words, "row {i}");
         // Trailing players (rows shorter than the longest) are empty and get 0.
-        for p in non_pad.len()..values[i].len() {
-            assert_eq!(values[i][p][0], 0.0, "row {i} player {p}");
+        for (p, v) in values[i].iter().enumerate().skip(non_pad.len()) {
+            assert_eq!(v[0], 0.0, "row {i} player {p}");
         }
     }
 }
@@ -187,4 +187,56 @@ fn an_explicit_mask_token_replaces_hidden_words() {
             "row {i}: {words:?}"
         );
     }
+}
+
+#[test]
+fn text_charts_are_drawn_by_default_and_by_plot_and_need_words() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    cli()
+        .args([
+            "explain", MODEL, "--data", DATA, "--rows", "3:5", "--vocab", VOCAB,
+        ])
+        .args(["--quiet", "--no-report"])
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    for r in [3, 4] {
+        assert!(
+            out.join(format!("text_row{r}_out0.png")).is_file(),
+            "row {r}"
+        );
+    }
+    let json = out.join("explanations.json");
+    let plots = dir.path().join("plots");
+    let done = common::plot(
+        &json,
+        &plots,
+        &["--kind", "text", "--row", "4", "--format", "svg"],
+    );
+    assert!(
+        done.status.success(),
+        "{}",
+        String::from_utf8_lossy(&done.stderr)
+    );
+    let svg = std::fs::read_to_string(plots.join("text_row4_out0.svg")).unwrap();
+    let doc = explain_text(
+        &dir.path().join("again"),
+        &["--vocab", VOCAB, "--rows", "4:5"],
+    );
+    let words: Vec<Vec<String>> = rows_of(&doc, "tokens");
+    for w in &words[0] {
+        assert!(svg.contains(&format!("\n{w}\n")), "{w} not drawn");
+    }
+    // A file without words (no --vocab) has no text chart.
+    let bare = dir.path().join("bare");
+    explain_text(&bare, &["--rows", "0:2"]);
+    let refused = common::plot(&bare.join("explanations.json"), &plots, &["--kind", "text"]);
+    assert!(!refused.status.success());
+    let err = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        err.contains("a text chart needs the words of a text run (explain with --vocab)"),
+        "{err}"
+    );
 }
