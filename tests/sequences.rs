@@ -82,16 +82,22 @@ fn time_players_exact_equal_brute_force_over_steps() {
     }
 }
 
+/// `explain` of the series regressor on its test rows (more arguments to add).
+fn series() -> assert_cmd::Command {
+    let mut cmd = cli();
+    cmd.args([
+        "explain",
+        "models/series_lstm.onnx",
+        "--data",
+        "models/series_test.csv",
+    ]);
+    cmd
+}
+
 /// The groups of a `--groups VALUE` run on the series model, with their names.
 fn groups_of(value: &str) -> (Vec<String>, Vec<Vec<usize>>) {
     let dir = tempfile::tempdir().unwrap();
-    cli()
-        .args([
-            "explain",
-            "models/series_lstm.onnx",
-            "--data",
-            "models/series_test.csv",
-        ])
+    series()
         .args([
             "--rows",
             "0:2",
@@ -146,13 +152,7 @@ fn the_regressor_puts_its_weight_on_the_steps_and_channel_it_reads() {
         ("feature", &["temp", "load"]),
     ] {
         let out = dir.path().join(value);
-        cli()
-            .args([
-                "explain",
-                "models/series_lstm.onnx",
-                "--data",
-                "models/series_test.csv",
-            ])
+        series()
             .args(["--groups", value, "--method", "exact", "--rows", "0:20"])
             .args([
                 "--background-size",
@@ -208,22 +208,13 @@ fn sequence_groups_need_a_sequence_input_and_a_window_of_at_least_one_step() {
         "{err}"
     );
     assert!(err.contains("[30]"), "{err}");
-    let err = error_of(
-        cli()
-            .args([
-                "explain",
-                "models/series_lstm.onnx",
-                "--data",
-                "models/series_test.csv",
-            ])
-            .args([
-                "--groups",
-                "window:0",
-                "--quiet",
-                "--out",
-                "/tmp/never-written-seq",
-            ]),
-    );
+    let err = error_of(series().args([
+        "--groups",
+        "window:0",
+        "--quiet",
+        "--out",
+        "/tmp/never-written-seq",
+    ]));
     assert!(
         err.contains("window:0: K must be a whole number of steps, at least 1"),
         "{err}"
@@ -237,13 +228,7 @@ fn sequence_charts_follow_the_players() {
     let dir = tempfile::tempdir().unwrap();
     let run = |name: &str, extra: &[&str]| {
         let out = dir.path().join(name);
-        cli()
-            .args([
-                "explain",
-                "models/series_lstm.onnx",
-                "--data",
-                "models/series_test.csv",
-            ])
+        series()
             .args(["--rows", "0:2", "--quiet", "--no-report"])
             .args(extra)
             .arg("--out")
