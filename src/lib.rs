@@ -42,7 +42,8 @@
 //! - [`report`] (JSON, summary, charts, the one-page `report.html` in [`report::html`]) and
 //!   [`train`] (trainer, ONNX writer): side by side, neither imports the other (the CLI draws the
 //!   training curves).
-//! - [`request`], `players` (crate-private), [`run`]: one request, checked once, prepared once.
+//! - [`request`], `players` (crate-private), [`run`]: one request, checked once, prepared once;
+//!   players include sequence groups (`--groups time|feature|window:K`) and text tokens.
 //! - [`batch`]: a whole dataset in parts (Parquet, exact streaming sums, manifest, resume, shards,
 //!   merge). `demo` and `src/cli/` (parsing only) sit behind the default `cli` feature.
 //!
@@ -77,5 +78,5 @@ pub use data::{Background, Dataset};
 pub use error::{Error, Result};
 pub use explain::{Explainer, Explanation, LimeExplainer, ShapExplainer};
 pub use model::{Model, OnnxModel};
-pub use request::{ExplainRequest, GroupsSource, ImageRequest};
+pub use request::{ExplainRequest, GroupsSource, ImageRequest, SequenceGroups, TextRequest};
 pub use run::{explain_dataset, explain_dataset_at, run_explain, GivenTables};

@@ -29,6 +29,11 @@
 //! (`lime/switched.rs`): players switched on and off uniformly, sample 0 all on, weights
 //! √exp(−d²/0.25²) of the cosine distance to all-on, ridge α 1, 1000 samples and every player by
 //! default in the CLI (`tests/groups.rs`: an additive model of players recovered to 2%, R² > 0.999).
+//! Sequence rows [T, F] group their cells by time step, channel or window (`--groups
+//! time|feature|window:K`; `tests/sequences.rs`: exact over steps = brute force from model calls,
+//! 1e-5). Text rows have per-row players, their non-padding tokens, filled with the mask id; the
+//! CLI's `auto` is then partition over contiguous token spans, as shap's Text masker
+//! (`tests/text.rs`: the word that decides the class leads in every row).
 //!
 //! Players equal to every background value are left out of the Shapley game (their φ is exactly 0).
 //! Partition SHAP is deterministic and reports no standard errors (its truncation error is a bias

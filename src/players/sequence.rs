@@ -96,7 +96,7 @@ mod tests {
         let e = sequence_groups(SequenceGroups::Time, &px, &[4]).unwrap_err();
         assert!(
             e.to_string()
-                .contains("--groups time: needs a sequence input [N, T, F]"),
+                .contains("time needs a sequence input [N, T, F]"),
             "{e}"
         );
     }
