@@ -75,8 +75,14 @@ enum Base {
 struct Buffers {
     /// Where each masked row's output is, coalition by coalition.
     locs: Vec<Loc>,
-    /// Pre-activations of the rows that need the model, `H` values each (only grows).
+    /// Pre-activations of the rows that need the model, `H` values each, in slots: those sent to
+    /// the model and no longer a possible starting point are overwritten, so that the buffer
+    /// stays about [`TAIL_ROWS`] rows long and in cache (only grows).
     pre: Vec<f32>,
+    /// The slot of `pre` holding each row's pre-activations (while it can still be a start).
+    slot: Vec<usize>,
+    /// Rows still possible starting points, while slots are reassigned.
+    live: Vec<usize>,
     /// Their model outputs, `K` values each.
     out: Vec<f32>,
     /// The (sign, feature) terms of the current step.
@@ -201,17 +207,23 @@ impl<'a> Incremental<'a> {
         let Buffers {
             locs,
             pre,
+            slot,
+            live,
             out,
             delta,
         } = buffers;
         locs.clear();
         delta.clear();
         out.clear();
-        // Rows [0, sent) have their outputs in `out`; the time of the updates is counted apart.
-        let mut sent = 0;
+        slot.clear();
+        // Slots [0, unsent) hold rows already sent to the model; the time of the updates is
+        // counted apart from the model's.
+        let (mut unsent, mut next_slot) = (0, 0);
         let mut updating = Instant::now();
-        // The buffer only grows: rows are written in place, never zero-filled or copied twice.
-        let need = block.len() * nb * h;
+        // The buffer only grows: rows are written in place, never zero-filled. Between two calls
+        // of the model it holds at most WINDOW coalitions' kept rows, TAIL_ROWS − 1 rows and one
+        // more coalition's.
+        let need = (TAIL_ROWS + (WINDOW + 1) * nb) * h;
         if pre.len() < need {
             pre.resize(need, 0.0);
         }
@@ -259,12 +271,14 @@ impl<'a> Incremental<'a> {
                 }
                 let r = n_rows;
                 n_rows += 1;
-                let (earlier, rest) = pre.split_at_mut(r * h);
+                slot.push(next_slot);
+                let (earlier, rest) = pre.split_at_mut(next_slot * h);
+                next_slot += 1;
                 let dst = &mut rest[..h];
                 let of: &[f32] = match source {
                     Loc::Background(bb) => &bg_pre[bb * h..(bb + 1) * h],
                     Loc::X => &state.x_pre,
-                    Loc::Row(rr) => &earlier[rr * h..(rr + 1) * h],
+                    Loc::Row(rr) => &earlier[slot[rr] * h..(slot[rr] + 1) * h],
                 };
                 match complement_of {
                     // The row is its source plus the update, read straight from the source.
@@ -282,11 +296,14 @@ impl<'a> Incremental<'a> {
                 }
                 locs.push(Loc::Row(r));
             }
-            if n_rows - sent >= TAIL_ROWS || i + 1 == block.len() {
+            if next_slot - unsent >= TAIL_ROWS || i + 1 == block.len() {
                 self.model.count_first_layer(updating.elapsed());
-                self.rest_of_model(&pre[sent * h..n_rows * h], out)?;
-                sent = n_rows;
+                self.rest_of_model(&pre[unsent * h..next_slot * h], out)?;
                 updating = Instant::now();
+                // Only the rows of the last coalitions can start later ones: keep those.
+                let recent = &locs[(i + 1).saturating_sub(WINDOW) * nb..];
+                next_slot = keep_live(recent, slot, live, pre, h);
+                unsent = next_slot;
             }
         }
         Ok(())
@@ -328,6 +345,32 @@ impl<'a> Incremental<'a> {
         }
         Ok(values)
     }
+}
+
+/// Moves the pre-activations of the rows that `recent` refers to into the first slots of `pre`
+/// (rows of `h`), updating `slot`; returns the first free slot.
+fn keep_live(
+    recent: &[Loc],
+    slot: &mut [usize],
+    live: &mut Vec<usize>,
+    pre: &mut [f32],
+    h: usize,
+) -> usize {
+    live.clear();
+    live.extend(recent.iter().filter_map(|&l| match l {
+        Loc::Row(r) => Some(r),
+        _ => None,
+    }));
+    // In slot order each row moves down or stays, never onto a row not yet moved.
+    live.sort_unstable_by_key(|&r| slot[r]);
+    live.dedup();
+    for (t, &r) in live.iter().enumerate() {
+        if slot[r] != t {
+            pre.copy_within(slot[r] * h..(slot[r] + 1) * h, t * h);
+            slot[r] = t;
+        }
+    }
+    live.len()
 }
 
 /// The array in row-major layout (a column selection may return another).

@@ -113,6 +113,7 @@ fn libm_outside(exact: &mut [f32], lanes: &[f32]) {
 /// e^v for sixteen lanes, as [`exp8`] computes each lane (the CPU must support AVX-512F).
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f")]
+#[inline]
 pub fn exp16(v: std::arch::x86_64::__m512) -> std::arch::x86_64::__m512 {
     use std::arch::x86_64::*;
     let x = _mm512_min_ps(_mm512_max_ps(v, _mm512_set1_ps(LOW)), _mm512_set1_ps(HIGH));
