@@ -204,7 +204,7 @@ mod tests {
         }
         let mut xs = inputs();
         xs.push(f32::NAN);
-        while xs.len() % 16 != 0 {
+        while !xs.len().is_multiple_of(16) {
             xs.push(0.5);
         }
         let mut got = vec![0.0f32; xs.len()];
