@@ -90,6 +90,7 @@ unsafe fn accumulate_avx2(
 }
 
 /// The bounds the SIMD kernels rely on: `init` has width `h`, and each term's row of W lies in W.
+#[cfg(target_arch = "x86_64")]
 fn assert_inside(h: usize, init: Option<&[f32]>, terms: &[(f32, usize)], w: &[f32]) {
     assert!(
         init.is_none_or(|i| i.len() == h),
