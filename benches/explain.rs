@@ -55,6 +55,19 @@ fn explain_row(c: &mut Criterion) {
     let pool = one_thread();
     let mut g = c.benchmark_group("explain_row_1thread");
     g.sample_size(10);
+    let mut one_row = |name: String, opts: ShapParams| {
+        g.bench_function(name, |b| {
+            b.iter(|| {
+                pool.install(|| {
+                    ShapExplainer::new(&model, bg.view())
+                        .params(opts.clone())
+                        .feature_names(names.clone())
+                        .explain_indexed(x.view(), &[0])
+                        .unwrap()
+                })
+            })
+        });
+    };
     for method in [ShapMethod::Kernel, ShapMethod::Permutation] {
         // Default: the incremental first-layer path; "-whole-rows": every masked row through the model.
         for (suffix, incremental) in [("", true), ("-whole-rows", false)] {
@@ -63,20 +76,17 @@ fn explain_row(c: &mut Criterion) {
                 incremental,
                 ..ShapParams::default()
             };
-            let name = format!("{method:?}{suffix}").to_lowercase();
-            g.bench_function(name, |b| {
-                b.iter(|| {
-                    pool.install(|| {
-                        ShapExplainer::new(&model, bg.view())
-                            .params(opts.clone())
-                            .feature_names(names.clone())
-                            .explain_indexed(x.view(), &[0])
-                            .unwrap()
-                    })
-                })
-            });
+            one_row(format!("{method:?}{suffix}").to_lowercase(), opts);
         }
     }
+    // The batch setting of issue 23: permutation at 500 coalitions per row (the estimator's hot
+    // loop: first-layer updates, the fused head, averaging).
+    let opts = ShapParams {
+        method: ShapMethod::Permutation,
+        samples: Some(500),
+        ..ShapParams::default()
+    };
+    one_row("permutation-500".into(), opts);
     g.finish();
 }
 

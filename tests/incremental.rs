@@ -364,3 +364,51 @@ fn grouped_players_agree_through_the_incremental_path() {
         assert!(diff < 1e-6, "{method:?}: {diff}");
     }
 }
+
+#[test]
+fn the_f32_fast_path_moves_phi_far_less_than_its_standard_error() {
+    // The reference net through the native dense engine (fused AVX-512 head where the CPU has
+    // it), first layer updated incrementally, against tract on whole masked rows: the same
+    // coalitions (same seed), so φ differs only by the f32 arithmetic of the two paths.
+    let fast = OnnxModel::load("models/ref_dense100.onnx").unwrap();
+    let tract = OnnxModel::load("models/ref_dense100.onnx")
+        .unwrap()
+        .without_fast_path();
+    assert_eq!(fast.engine(), onnx_inspector::model::Engine::Dense);
+    assert_eq!(
+        ShapParams::default().evaluator(&fast),
+        Evaluator::IncrementalDense
+    );
+    let test = read_csv("models/digits10_test.csv").unwrap();
+    let train = read_csv("models/digits10_train.csv").unwrap();
+    let x = test.values.slice(ndarray::s![0..8, ..]).to_owned();
+    let bg = train.values.slice(ndarray::s![0..50, ..]).to_owned();
+    let a = run(
+        &fast,
+        x.view(),
+        bg.view(),
+        ShapMethod::Permutation,
+        Some(500),
+        true,
+    );
+    let b = run(
+        &tract,
+        x.view(),
+        bg.view(),
+        ShapMethod::Permutation,
+        Some(500),
+        false,
+    );
+    let se = a.stderr.as_ref().unwrap();
+    // Players equal to every background value have φ = 0 and no error: compare the others.
+    let mut ses: Vec<f64> = se.iter().copied().filter(|&s| s > 0.0).collect();
+    ses.sort_by(f64::total_cmp);
+    let median_se = ses[ses.len() / 2];
+    let diff = max_abs_diff(&a.values, &b.values);
+    assert!(median_se > 1e-4, "{median_se}");
+    assert!(
+        diff < 1e-3 * median_se,
+        "max |Δφ| {diff:e} vs median standard error {median_se:e}"
+    );
+    assert!(efficiency_gap(&a) < 1e-5, "{}", efficiency_gap(&a));
+}

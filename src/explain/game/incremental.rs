@@ -8,7 +8,8 @@
 //! update leaves unchanged (its background values equal x on every changed feature) reuses the
 //! output of the row it came from, as shap's permutation explainer does.
 
-use crate::error::Result;
+use crate::error::{Error, Result};
+use crate::explain::game::accumulate::accumulate;
 use crate::explain::game::coalition::Coalition;
 use crate::explain::game::predict::check_finite;
 use crate::model::{FirstLinear, Model};
@@ -21,6 +22,10 @@ const SHORT_STEP: usize = 4;
 
 /// How many preceding coalitions of a block are tried as starting points.
 const WINDOW: usize = 2;
+
+/// Masked rows sent to the rest of the model per call, as soon as they are built: their
+/// pre-activations are still in cache, and its outputs fit a small buffer.
+const TAIL_ROWS: usize = 1024;
 
 /// Background rows' pre-activations and outputs, shared by every explained row.
 pub struct Incremental<'a> {
@@ -70,8 +75,16 @@ enum Base {
 struct Buffers {
     /// Where each masked row's output is, coalition by coalition.
     locs: Vec<Loc>,
-    /// Pre-activations of the rows that need the model, `H` values each (only grows).
+    /// Pre-activations of the rows that need the model, `H` values each, in slots: those sent to
+    /// the model and no longer a possible starting point are overwritten, so that the buffer
+    /// stays about [`TAIL_ROWS`] rows long and in cache (only grows).
     pre: Vec<f32>,
+    /// The slot of `pre` holding each row's pre-activations (while it can still be a start).
+    slot: Vec<usize>,
+    /// Rows still possible starting points, while slots are reassigned.
+    live: Vec<usize>,
+    /// Their model outputs, `K` values each.
+    out: Vec<f32>,
     /// The (sign, feature) terms of the current step.
     delta: Vec<(f32, usize)>,
 }
@@ -149,45 +162,68 @@ impl<'a> Incremental<'a> {
             .ok()
             .flatten()
             .unwrap_or_default();
-        let updating = Instant::now();
-        let n_rows = self.block_rows(&state, players, block, &mut buffers);
-        self.model.count_first_layer(updating.elapsed());
         let values = self
-            .rest_of_model(&buffers.pre[..n_rows * self.linear.n_hidden()], n_rows)
-            .and_then(|out| self.average(&state, block.len(), &buffers.locs, &out));
+            .block_rows(&state, players, block, &mut buffers)
+            .and_then(|()| self.average(&state, block.len(), &buffers.locs, &buffers.out));
         if let Ok(mut idle) = self.idle.lock() {
             idle.push(buffers);
         }
         values
     }
 
-    /// Outputs of the model's layers after the first for `n_rows` rows of pre-activations.
-    fn rest_of_model(&self, pre: &[f32], n_rows: usize) -> Result<Array2<f32>> {
-        if n_rows == 0 {
-            return Ok(Array2::zeros((0, self.bg_out.ncols())));
+    /// Appends to `out` the outputs of the model's layers after the first for `pre`'s rows.
+    fn rest_of_model(&self, pre: &[f32], out: &mut Vec<f32>) -> Result<()> {
+        let (h, k) = (self.linear.n_hidden(), self.bg_out.ncols());
+        if pre.is_empty() {
+            return Ok(());
         }
-        let pre = ArrayView2::from_shape((n_rows, self.linear.n_hidden()), pre).expect("rows of H");
+        let pre = ArrayView2::from_shape((pre.len() / h, h), pre).expect("rows of H");
+        let y = standard(self.model.predict_from_linear(pre)?);
+        if y.dim() != (pre.nrows(), k) {
+            return Err(Error::Mismatch(format!(
+                "the layers after the first returned {:?} outputs for {} rows of {k}",
+                y.dim(),
+                pre.nrows()
+            )));
+        }
         // Checked for NaN/inf through the averages: every row of the output enters one.
-        Ok(standard(self.model.predict_from_linear(pre)?))
+        out.extend_from_slice(y.as_slice().expect("standard layout"));
+        Ok(())
     }
 
-    /// Fills `buffers` with the block's masked rows: where each row's output comes from, and the
-    /// pre-activations of the rows that need the model; returns how many rows need it.
+    /// Fills `buffers` with the block's masked rows: where each row's output comes from, the
+    /// pre-activations of the rows that need the model, and (every [`TAIL_ROWS`] rows or so, and
+    /// at the end) their outputs.
     fn block_rows(
         &self,
         state: &RowState,
         players: &[&[usize]],
         block: &[Coalition],
         buffers: &mut Buffers,
-    ) -> usize {
+    ) -> Result<()> {
         let nb = self.background.nrows();
         let h = self.linear.n_hidden();
         let n_players = players.len();
-        let Buffers { locs, pre, delta } = buffers;
+        let Buffers {
+            locs,
+            pre,
+            slot,
+            live,
+            out,
+            delta,
+        } = buffers;
         locs.clear();
         delta.clear();
-        // The buffer only grows: rows are written in place, never zero-filled or copied twice.
-        let need = block.len() * nb * h;
+        out.clear();
+        slot.clear();
+        // Slots [0, unsent) hold rows already sent to the model; the time of the updates is
+        // counted apart from the model's.
+        let (mut unsent, mut next_slot) = (0, 0);
+        let mut updating = Instant::now();
+        // The buffer only grows: rows are written in place, never zero-filled. Between two calls
+        // of the model it holds at most WINDOW coalitions' kept rows, TAIL_ROWS − 1 rows and one
+        // more coalition's.
+        let need = (TAIL_ROWS + (WINDOW + 1) * nb) * h;
         if pre.len() < need {
             pre.resize(need, 0.0);
         }
@@ -196,6 +232,8 @@ impl<'a> Incremental<'a> {
         let weights = self.linear.weights();
         let weights = weights.as_slice().expect("standard layout");
         let bg_pre = self.bg_pre.as_slice().expect("standard layout");
+        let diffs = state.diff.as_slice().expect("standard layout");
+        let m = state.diff.ncols();
         for (i, c) in block.iter().enumerate() {
             let start = choose_start(block, i, c, n_players);
             delta.clear();
@@ -217,8 +255,7 @@ impl<'a> Incremental<'a> {
                 }
             }
             for b in 0..nb {
-                let diff = state.diff.row(b);
-                let diff = diff.as_slice().expect("standard layout");
+                let diff = &diffs[b * m..(b + 1) * m];
                 // A short step may leave the row as it was; a long one practically never does, and
                 // adding the zero terms gives the same sums.
                 let changed =
@@ -234,12 +271,14 @@ impl<'a> Incremental<'a> {
                 }
                 let r = n_rows;
                 n_rows += 1;
-                let (earlier, rest) = pre.split_at_mut(r * h);
+                slot.push(next_slot);
+                let (earlier, rest) = pre.split_at_mut(next_slot * h);
+                next_slot += 1;
                 let dst = &mut rest[..h];
                 let of: &[f32] = match source {
                     Loc::Background(bb) => &bg_pre[bb * h..(bb + 1) * h],
                     Loc::X => &state.x_pre,
-                    Loc::Row(rr) => &earlier[rr * h..(rr + 1) * h],
+                    Loc::Row(rr) => &earlier[slot[rr] * h..(slot[rr] + 1) * h],
                 };
                 match complement_of {
                     // The row is its source plus the update, read straight from the source.
@@ -257,8 +296,17 @@ impl<'a> Incremental<'a> {
                 }
                 locs.push(Loc::Row(r));
             }
+            if next_slot - unsent >= TAIL_ROWS || i + 1 == block.len() {
+                self.model.count_first_layer(updating.elapsed());
+                self.rest_of_model(&pre[unsent * h..next_slot * h], out)?;
+                updating = Instant::now();
+                // Only the rows of the last coalitions can start later ones: keep those.
+                let recent = &locs[(i + 1).saturating_sub(WINDOW) * nb..];
+                next_slot = keep_live(recent, slot, live, pre, h);
+                unsent = next_slot;
+            }
         }
-        n_rows
+        Ok(())
     }
 
     /// v(S) for the block's coalitions: the mean output over each one's background rows.
@@ -267,19 +315,20 @@ impl<'a> Incremental<'a> {
         state: &RowState,
         n_coalitions: usize,
         locs: &[Loc],
-        out: &Array2<f32>,
+        out: &[f32],
     ) -> Result<Array2<f64>> {
         let nb = self.background.nrows();
         let k = self.bg_out.ncols();
+        let bg_out = self.bg_out.as_slice().expect("standard layout");
         let mut values = Array2::<f64>::zeros((n_coalitions, k));
         let mut acc = vec![0.0f64; k];
         for (i, mut dst) in values.outer_iter_mut().enumerate() {
             acc.fill(0.0);
             for &loc in &locs[i * nb..(i + 1) * nb] {
                 let row: &[f32] = match loc {
-                    Loc::Background(b) => self.bg_out.row(b).to_slice().expect("standard layout"),
+                    Loc::Background(b) => &bg_out[b * k..(b + 1) * k],
                     Loc::X => &state.x_out,
-                    Loc::Row(r) => out.row(r).to_slice().expect("standard layout"),
+                    Loc::Row(r) => &out[r * k..(r + 1) * k],
                 };
                 for (a, &v) in acc.iter_mut().zip(row) {
                     *a += v as f64;
@@ -291,10 +340,37 @@ impl<'a> Incremental<'a> {
         }
         if !values.iter().all(|v| v.is_finite()) {
             // A sum of f32s in f64 is non-finite only if a term is: name that model row.
-            check_finite(out)?;
+            let out = ArrayView2::from_shape((out.len() / k.max(1), k), out).expect("rows of K");
+            check_finite(&out)?;
         }
         Ok(values)
     }
+}
+
+/// Moves the pre-activations of the rows that `recent` refers to into the first slots of `pre`
+/// (rows of `h`), updating `slot`; returns the first free slot.
+fn keep_live(
+    recent: &[Loc],
+    slot: &mut [usize],
+    live: &mut Vec<usize>,
+    pre: &mut [f32],
+    h: usize,
+) -> usize {
+    live.clear();
+    live.extend(recent.iter().filter_map(|&l| match l {
+        Loc::Row(r) => Some(r),
+        _ => None,
+    }));
+    // In slot order each row moves down or stays, never onto a row not yet moved.
+    live.sort_unstable_by_key(|&r| slot[r]);
+    live.dedup();
+    for (t, &r) in live.iter().enumerate() {
+        if slot[r] != t {
+            pre.copy_within(slot[r] * h..(slot[r] + 1) * h, t * h);
+            slot[r] = t;
+        }
+    }
+    live.len()
 }
 
 /// The array in row-major layout (a column selection may return another).
@@ -303,95 +379,6 @@ fn standard(a: Array2<f32>) -> Array2<f32> {
         a
     } else {
         a.as_standard_layout().into_owned()
-    }
-}
-
-/// dst = init + Σ_t s_t (x_j − b_j) W[j] over the (sign s_t, feature j) terms, with `diff` = x − b,
-/// W `[M, h]` row-major, and `init` = dst itself when `None`.
-fn accumulate(
-    dst: &mut [f32],
-    init: Option<&[f32]>,
-    terms: &[(f32, usize)],
-    diff: &[f32],
-    w: &[f32],
-) {
-    #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
-        // SAFETY: the CPU supports AVX2 and FMA, checked just above.
-        unsafe { accumulate_avx2(dst, init, terms, diff, w) };
-        return;
-    }
-    if let Some(init) = init {
-        dst.copy_from_slice(init);
-    }
-    let h = dst.len();
-    for &(sign, j) in terms {
-        let a = sign * diff[j];
-        for (d, &v) in dst.iter_mut().zip(&w[j * h..(j + 1) * h]) {
-            *d += a * v;
-        }
-    }
-}
-
-/// [`accumulate`] with 64 lanes of `dst` held in eight registers across all terms.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-unsafe fn accumulate_avx2(
-    dst: &mut [f32],
-    init: Option<&[f32]>,
-    terms: &[(f32, usize)],
-    diff: &[f32],
-    w: &[f32],
-) {
-    use std::arch::x86_64::*;
-    let h = dst.len();
-    assert!(
-        init.is_none_or(|i| i.len() == h),
-        "init has the width of dst"
-    );
-    assert!(
-        terms.iter().all(|&(_, j)| (j + 1) * h <= w.len()),
-        "every term's row of W is inside W"
-    );
-    // All accesses go through these pointers: `src` may be `dst` itself.
-    let d0 = dst.as_mut_ptr();
-    let src = init.map_or(d0 as *const f32, |i| i.as_ptr());
-    let wp0 = w.as_ptr();
-    let mut start = 0;
-    // SAFETY (all blocks below): lanes start..start + 64 (or + 8, or one) are below h, the width
-    // of dst and init, and each term's row j * h .. (j + 1) * h lies in w, as asserted above.
-    while start + 64 <= h {
-        let mut acc = [_mm256_setzero_ps(); 8];
-        for (v, a) in acc.iter_mut().enumerate() {
-            *a = unsafe { _mm256_loadu_ps(src.add(start + 8 * v)) };
-        }
-        for &(sign, j) in terms {
-            let cv = _mm256_set1_ps(sign * diff[j]);
-            let wp = unsafe { wp0.add(j * h + start) };
-            for (v, a) in acc.iter_mut().enumerate() {
-                *a = _mm256_fmadd_ps(cv, unsafe { _mm256_loadu_ps(wp.add(8 * v)) }, *a);
-            }
-        }
-        for (v, a) in acc.iter().enumerate() {
-            unsafe { _mm256_storeu_ps(d0.add(start + 8 * v), *a) };
-        }
-        start += 64;
-    }
-    while start + 8 <= h {
-        let mut a = unsafe { _mm256_loadu_ps(src.add(start)) };
-        for &(sign, j) in terms {
-            let wv = unsafe { _mm256_loadu_ps(wp0.add(j * h + start)) };
-            a = _mm256_fmadd_ps(_mm256_set1_ps(sign * diff[j]), wv, a);
-        }
-        unsafe { _mm256_storeu_ps(d0.add(start), a) };
-        start += 8;
-    }
-    for i in start..h {
-        let mut v = unsafe { *src.add(i) };
-        for &(sign, j) in terms {
-            v = (sign * diff[j]).mul_add(w[j * h + i], v);
-        }
-        unsafe { *d0.add(i) = v };
     }
 }
 

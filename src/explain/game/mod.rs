@@ -1,5 +1,6 @@
 //! The game of one explained row: coalitions, the masker that evaluates v(S) in batches (incrementally through a first linear layer), and per-row references.
 
+pub(crate) mod accumulate;
 pub(crate) mod coalition;
 pub(crate) mod incremental;
 pub(crate) mod masker;

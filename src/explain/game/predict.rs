@@ -2,7 +2,7 @@
 
 use crate::error::{Error, Result};
 use crate::model::Model;
-use ndarray::{Array2, ArrayView2};
+use ndarray::{Array2, ArrayBase, ArrayView2, Data, Ix2};
 
 /// Model outputs of `rows` as f64, checked finite.
 pub(crate) fn predict_f64(model: &dyn Model, rows: ArrayView2<f32>) -> Result<Array2<f64>> {
@@ -12,7 +12,7 @@ pub(crate) fn predict_f64(model: &dyn Model, rows: ArrayView2<f32>) -> Result<Ar
 }
 
 /// Fails when the model produced NaN or infinity.
-pub(crate) fn check_finite(pred: &Array2<f32>) -> Result<()> {
+pub(crate) fn check_finite(pred: &ArrayBase<impl Data<Elem = f32>, Ix2>) -> Result<()> {
     if pred.iter().all(|v| v.is_finite()) {
         return Ok(());
     }

@@ -4,6 +4,7 @@
 //! It is only used when it reproduces tract's output on probe rows.
 
 use crate::model::native::narrow::NarrowWeights;
+use crate::model::native::narrow_head::NarrowHead;
 use ndarray::{Array1, Array2, ArrayView2};
 use std::collections::HashMap;
 use tract_onnx::pb;
@@ -66,6 +67,8 @@ enum Stage {
 #[derive(Debug, Clone)]
 pub struct DenseChain {
     stages: Vec<Stage>,
+    /// The chain's end from stage `.0` on, as one fused classifier head, when it is one.
+    head: Option<(usize, NarrowHead)>,
 }
 
 /// A dense chain cut after its first linear layer.
@@ -156,6 +159,12 @@ pub(crate) fn attr_f(node: &pb::NodeProto, name: &str, default: f32) -> f32 {
 }
 
 impl DenseChain {
+    /// The chain of `stages`, with its classifier head fused when it ends in one.
+    fn new(stages: Vec<Stage>) -> DenseChain {
+        let head = fused_head(&stages);
+        DenseChain { stages, head }
+    }
+
     /// Reads the graph as a dense chain from a flat input of `n_in` values, if it is one.
     pub fn from_proto(proto: &pb::ModelProto, n_in: usize) -> Option<DenseChain> {
         let graph = proto.graph.as_ref()?;
@@ -256,7 +265,7 @@ impl DenseChain {
             }
             current = node.output[0].clone();
         }
-        (current == graph.output[0].name).then_some(DenseChain { stages })
+        (current == graph.output[0].name).then(|| DenseChain::new(stages))
     }
 
     /// Splits the chain after its first product and the bias right after it, if it starts with
@@ -264,12 +273,9 @@ impl DenseChain {
     /// constants as a chain of their own, W [in, H], b [H], the rest of the chain run on x·W + b).
     pub fn split_first_linear(&self) -> Option<SplitChain> {
         let (prep, at) = match self.stages.as_slice() {
-            [Stage::Rows(ops), Stage::Product(_), ..] if ops.iter().all(RowOp::per_column) => (
-                Some(DenseChain {
-                    stages: vec![self.stages[0].clone()],
-                }),
-                1,
-            ),
+            [Stage::Rows(ops), Stage::Product(_), ..] if ops.iter().all(RowOp::per_column) => {
+                (Some(DenseChain::new(vec![self.stages[0].clone()])), 1)
+            }
             _ => (None, 0),
         };
         let Some(Stage::Product(first)) = self.stages.get(at) else {
@@ -291,7 +297,7 @@ impl DenseChain {
             prep,
             weights: w,
             bias,
-            rest: DenseChain { stages: rest },
+            rest: DenseChain::new(rest),
         })
     }
 
@@ -301,6 +307,13 @@ impl DenseChain {
         let mut h: Option<Array2<f32>> = None;
         let mut i = 0;
         while i < self.stages.len() {
+            if let Some((at, head)) = &self.head {
+                if i == *at {
+                    if let Some(out) = head.run(h.as_ref().map_or(x, |a| a.view())) {
+                        return out;
+                    }
+                }
+            }
             let (next, step) = match (&self.stages[i], self.stages.get(i + 1)) {
                 (Stage::Product(p), _) => (p.apply(h.as_ref().map_or(x, |a| a.view())), 1),
                 // Row ops feeding a narrow product are applied a few rows at a time inside it.
@@ -344,6 +357,35 @@ impl DenseChain {
         }
         h.unwrap_or_else(|| x.to_owned())
     }
+}
+
+/// The chain's last stages as a fused head, if they are `[Relu] → narrow product → [Bias]
+/// [Softmax]` (bracketed stages optional) and nothing else: (index of its first stage, head).
+fn fused_head(stages: &[Stage]) -> Option<(usize, NarrowHead)> {
+    let p = stages
+        .iter()
+        .rposition(|s| matches!(s, Stage::Product(_)))?;
+    let Stage::Product(Product::Narrow(w)) = &stages[p] else {
+        return None;
+    };
+    let (bias, softmax) = match &stages[p + 1..] {
+        [] => (None, false),
+        [Stage::Rows(ops)] => match ops.as_slice() {
+            [] => (None, false),
+            [RowOp::Bias(b)] => (Some(b), false),
+            [RowOp::Softmax] => (None, true),
+            [RowOp::Bias(b), RowOp::Softmax] => (Some(b), true),
+            _ => return None,
+        },
+        _ => return None,
+    };
+    let (at, relu) = match p.checked_sub(1).map(|i| &stages[i]) {
+        Some(Stage::Rows(ops)) if matches!(ops.as_slice(), [RowOp::Relu]) => (p - 1, true),
+        // Other row ops before the product: the chain runs them with it, stage by stage.
+        Some(Stage::Rows(_)) => return None,
+        _ => (p, false),
+    };
+    Some((at, NarrowHead::new(relu, w.clone(), bias, softmax)))
 }
 
 /// Applies row ops to every row of `a`; a final softmax takes the exponentials of the whole

@@ -1,5 +1,5 @@
 //! Native fast paths used only when they match tract on probe rows: dense chains (sgemm, AVX2
-//! narrow head, vectorised exp), sequential CNNs (NHWC im2col kernels, `conv_chain`) and CNN graphs
+//! narrow head, AVX-512 fused classifier head, vectorised exp), sequential CNNs (NHWC im2col kernels, `conv_chain`) and CNN graphs
 //! (`graph`, `graph_parse`, `graph_steps`: depthwise, residual, concat, squeeze-excite).
 
 pub(crate) mod conv_chain;
@@ -11,4 +11,5 @@ pub(crate) mod graph;
 pub(crate) mod graph_parse;
 pub(crate) mod graph_steps;
 pub(crate) mod narrow;
+pub(crate) mod narrow_head;
 pub(crate) mod vexp;

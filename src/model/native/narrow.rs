@@ -34,6 +34,21 @@ impl NarrowWeights {
         })
     }
 
+    /// Rows of W (inputs).
+    pub fn k(&self) -> usize {
+        self.k
+    }
+
+    /// Columns of W (outputs).
+    pub fn n(&self) -> usize {
+        self.n
+    }
+
+    /// W padded to [k, 16] row-major, columns past n zero.
+    pub fn padded(&self) -> &[f32] {
+        &self.padded
+    }
+
     /// The unpadded matrix [k, n].
     pub fn matrix(&self) -> ArrayView2<'_, f32> {
         self.w.view()
