@@ -206,6 +206,8 @@ pub struct ExplainArgs {
     /// Labels of the data's rows for the report (one column, header first, one per data row).
     #[arg(long)]
     labels_file: Option<PathBuf>,
+    #[command(flatten)]
+    storage: super::storage::StorageArgs,
 }
 
 impl ExplainArgs {
@@ -290,6 +292,7 @@ pub fn run(a: ExplainArgs) -> anyhow::Result<()> {
         }
     }
     let named = a.output_names.is_some();
+    let (storage, output_list) = a.storage.storage()?;
     let features = a.features.as_deref().map(parse_column_list).transpose()?;
     let req = ExplainRequest {
         estimator: a.estimator(),
@@ -325,6 +328,8 @@ pub fn run(a: ExplainArgs) -> anyhow::Result<()> {
             ..ChartOptions::default()
         }),
         wait_lock: a.wait_lock,
+        storage,
+        output_list,
     };
     let cancel = Arc::new(AtomicBool::new(false));
     {

@@ -35,6 +35,10 @@ pub struct RowResult {
     /// The row's own players' input features `[P][..]`, when every row has its own.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub groups: Option<Vec<Vec<usize>>>,
+    /// The outputs stored for this row (`--outputs predicted|top:K`), most probable first;
+    /// `None`: every output.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outputs: Option<Vec<usize>>,
 }
 
 impl RowResult {
@@ -55,6 +59,7 @@ impl RowResult {
                 .row_groups
                 .as_ref()
                 .map(|sets| sets[i].all_members().to_vec()),
+            outputs: None,
         }
     }
 
@@ -154,6 +159,7 @@ mod tests {
             evaluations: 12,
             lime: None,
             groups: None,
+            outputs: None,
         };
         let text = serde_json::to_string(&r).unwrap();
         let back: RowResult = serde_json::from_str(&text).unwrap();

@@ -34,6 +34,7 @@ pub fn subset(file: &ExplanationFile, positions: &[usize]) -> ExplanationFile {
         stderr: file.stderr.as_ref().map(|s| pick(s, positions)),
         row_groups: file.row_groups.as_ref().map(|g| pick(g, positions)),
         lime: file.lime.as_ref().map(|l| pick(l, positions)),
+        row_outputs: file.row_outputs.as_ref().map(|o| pick(o, positions)),
         ..file.clone()
     }
 }
