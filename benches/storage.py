@@ -1,7 +1,10 @@
 """Bytes per row and write time of each storage option (`--outputs`, `--stderr`, `--precision`,
-`--compression`, `--byte-stream-split`) on the reference net.
+`--compression`, `--float-encoding`) on the reference net.
 
-One job: N rows (digit rows cycled, each pixel jittered by U(-0.25, 0.25), seeded) through
+zstd is behind the cargo feature `zstd` (see Cargo.toml); without it the zstd rows are pyarrow
+re-encoding our uncompressed parts (same records and types, pyarrow's pages), marked "pyarrow".
+
+One job: N rows (the 1,797 real digit rows of models/digits10_{test,train}.csv, cycled) through
 models/ref_dense100.onnx at `--samples 500` on 2 threads, explained once per option; the
 estimator's work is the same for every option, so the options differ in the Parquet bytes
 (`attributions/`) and the writer thread's seconds (`meta.timings.write_seconds`).
@@ -16,7 +19,6 @@ Writes benches/results/storage.json and prints a Markdown table.
 import argparse
 import csv
 import json
-import random
 import shutil
 import subprocess
 from pathlib import Path
@@ -25,48 +27,37 @@ BIN = Path("target/release/onnx-inspector")
 MODEL = "models/ref_dense100.onnx"
 JOB = ["--method", "permutation", "--samples", "500", "--threads", "2", "--no-charts",
        "--no-report", "--quiet", "--json-rows", "0"]
+PLAIN = ["--float-encoding", "plain"]
 OPTIONS = {
-    "all, f64, stderr, none (before)": ["--compression", "none"],
-    "all, f64, stderr, snappy": ["--compression", "snappy"],
-    "all, f64, stderr, zstd:1": ["--compression", "zstd:1"],
-    "all, f64, stderr, zstd:3": ["--compression", "zstd:3"],
-    "all, f64, stderr, zstd:9": ["--compression", "zstd:9"],
-    "all, f64, stderr, zstd:3 + bss": ["--compression", "zstd:3", "--byte-stream-split"],
-    "all, f32, stderr, zstd:3 + bss": ["--compression", "zstd:3", "--byte-stream-split",
-                                       "--precision", "f32"],
-    "all, f32, no stderr, zstd:3 + bss": ["--compression", "zstd:3", "--byte-stream-split",
-                                          "--precision", "f32", "--stderr", "drop"],
-    "predicted, f64, stderr, none": ["--outputs", "predicted", "--compression", "none"],
-    "predicted, f64, stderr, snappy": ["--outputs", "predicted", "--compression", "snappy"],
-    "predicted, f64, stderr, zstd:3 + bss": ["--outputs", "predicted", "--compression", "zstd:3",
-                                             "--byte-stream-split"],
-    "predicted, f32, stderr, zstd:3 + bss": ["--outputs", "predicted", "--compression",
-                                             "zstd:3", "--byte-stream-split", "--precision",
-                                             "f32"],
+    "all, f64, stderr, none (before)": ["--compression", "none", *PLAIN],
+    "all, f64, stderr, snappy": ["--compression", "snappy", *PLAIN],
+    "all, f64, stderr, snappy + bss": [],
+    "all, f32, no stderr, snappy": ["--precision", "f32", "--stderr", "drop", *PLAIN],
+    "predicted, f64, stderr, none": ["--outputs", "predicted", "--compression", "none", *PLAIN],
+    "predicted, f32, stderr, snappy": ["--outputs", "predicted", "--precision", "f32", *PLAIN],
+    "predicted, f32, no stderr, none": ["--outputs", "predicted", "--precision", "f32",
+                                        "--stderr", "drop", "--compression", "none", *PLAIN],
     "predicted, f32, no stderr, snappy": ["--outputs", "predicted", "--precision", "f32",
-                                          "--stderr", "drop", "--compression", "snappy"],
-    "predicted, f32, no stderr, zstd:3 + bss": ["--outputs", "predicted", "--compression",
-                                                "zstd:3", "--byte-stream-split", "--precision",
-                                                "f32", "--stderr", "drop"],
-    "top:3, f32, stderr, zstd:3 + bss": ["--outputs", "top:3", "--compression", "zstd:3",
-                                         "--byte-stream-split", "--precision", "f32"],
+                                          "--stderr", "drop", *PLAIN],
+    "predicted, f32, no stderr, snappy + bss": ["--outputs", "predicted", "--precision", "f32",
+                                                "--stderr", "drop"],
+    "top:3, f32, stderr, snappy": ["--outputs", "top:3", "--precision", "f32", *PLAIN],
 }
 
 
-def make_data(path: Path, rows: int, seed: int = 0) -> None:
-    """Digit rows (test then train) cycled to `rows`, each pixel jittered, as CSV."""
-    rng = random.Random(seed)
+def make_data(path: Path, rows: int) -> None:
+    """Digit rows (test then train) cycled to `rows`, as CSV (each row explained with its own
+    seed, so a repeated row's φ differ by their sampling noise)."""
     src = []
     for name in ("models/digits10_test.csv", "models/digits10_train.csv"):
         with open(name) as f:
             r = csv.reader(f)
             header = next(r)
-            src += [[float(v) for v in row] for row in r]
+            src += list(r)
     with path.open("w") as f:
         f.write(",".join(header) + "\n")
         for i in range(rows):
-            row = src[i % len(src)]
-            f.write(",".join(f"{v + rng.uniform(-0.25, 0.25):.4f}" for v in row) + "\n")
+            f.write(",".join(src[i % len(src)]) + "\n")
 
 
 def parquet_bytes(out: Path) -> int:
@@ -80,6 +71,31 @@ def read_back(out: Path):
     except ImportError:
         return None
     return ds.dataset(out / "attributions", format="parquet").to_table().num_rows
+
+
+def pyarrow_rows(src: Path, rows: int) -> dict:
+    """Bytes/row and write seconds of pyarrow writing `src`'s parts with zstd (levels 1, 3, 9),
+    with and without BYTE_STREAM_SPLIT for the float columns."""
+    try:
+        import pyarrow.dataset as ds
+        import pyarrow.parquet as pq
+    except ImportError:
+        return {}
+    import time
+    table = ds.dataset(src / "attributions", format="parquet").to_table()
+    floats = [f.name for f in table.schema if str(f.type) in ("double", "float")]
+    res = {}
+    for level in (1, 3, 9):
+        for bss in (False, True):
+            path = src / f"pyarrow-zstd{level}{'-bss' if bss else ''}.parquet"
+            t = time.perf_counter()
+            pq.write_table(table, path, compression="zstd", compression_level=level,
+                           use_dictionary=["output"], row_group_size=1024 * 10,
+                           use_byte_stream_split=floats if bss else False)
+            res[f"pyarrow zstd:{level}{' + bss' if bss else ''}"] = {
+                "bytes_per_row": round(path.stat().st_size / rows, 1),
+                "write_seconds": round(time.perf_counter() - t, 3)}
+    return res
 
 
 def main() -> None:
@@ -109,6 +125,17 @@ def main() -> None:
         print(f"| {name} | {r['bytes_per_row']} | {r['write_seconds']} | "
               f"{r['explain_seconds']} | {r['total_seconds']} | {r['pyarrow_records']} |",
               flush=True)
+    print("\npyarrow re-encoding the uncompressed parts of some options (size only; one file):")
+    for name in ("all, f64, stderr, none (before)", "predicted, f64, stderr, none",
+                 "predicted, f32, no stderr, none"):
+        out = work / "out"
+        shutil.rmtree(out, ignore_errors=True)
+        subprocess.run([BIN, "explain", MODEL, "--data", data, "--out", out, *JOB,
+                        *OPTIONS[name]], check=True)
+        for k, r in pyarrow_rows(out, a.rows).items():
+            res["options"][f"{name} -> {k}"] = r
+            print(f"| {name} -> {k} | {r['bytes_per_row']} | {r['write_seconds']} (pyarrow) |",
+                  flush=True)
     Path("benches/results").mkdir(parents=True, exist_ok=True)
     Path("benches/results/storage.json").write_text(json.dumps(res, indent=2) + "\n")
 

@@ -35,10 +35,9 @@ pub fn temp_beside(path: &Path) -> Result<NamedTempFile> {
 static DEFERRED: Mutex<Vec<(PathBuf, Vec<PathBuf>)>> = Mutex::new(Vec::new());
 
 /// While alive, files written atomically under its folder are renamed into place without an
-/// fsync each; [`DeferredSync::finish`] then fsyncs them all, one after the other (the first
-/// commits the file system's journal for all of them). A crash of the machine before
-/// `finish` may lose those files (never half of one: each is still renamed into place
-/// complete); a killed process loses nothing it renamed.
+/// fsync each; [`DeferredSync::finish`] then fsyncs them all at once (the file system
+/// commits them together). A killed process loses nothing it renamed; a crash of the
+/// machine before `finish` may lose or truncate those files.
 pub struct DeferredSync {
     root: PathBuf,
 }
@@ -60,15 +59,24 @@ impl DeferredSync {
     }
 
     /// Fsyncs every file written under the root since [`DeferredSync::begin`] that is still
-    /// there.
+    /// there, all at once (one thread each, so the file system commits them together).
     pub fn finish(self) -> Result<()> {
-        for path in self.take() {
-            match std::fs::File::open(&path) {
-                Ok(f) => f.sync_all().map_err(|e| Error::io(&path, e))?,
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => return Err(Error::io(&path, e)),
-            }
-        }
+        let files = self.take();
+        let sync = |path: &PathBuf| match std::fs::File::open(path) {
+            Ok(f) => f.sync_all().map_err(|e| Error::io(path, e)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(Error::io(path, e)),
+        };
+        std::thread::scope(|s| {
+            let handles: Vec<_> = files.iter().map(|p| s.spawn(move || sync(p))).collect();
+            handles
+                .into_iter()
+                .map(|h| {
+                    h.join()
+                        .unwrap_or_else(|_| Err(Error::Mismatch("fsync panicked".into())))
+                })
+                .collect::<Result<Vec<()>>>()
+        })?;
         Ok(())
     }
 }

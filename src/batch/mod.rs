@@ -42,7 +42,8 @@ use crate::model::{Model, Timed};
 use crate::players::PlayersRecord;
 use crate::report::charts::{write_streamed_charts, ChartOptions};
 use crate::report::{
-    summarize, summarize_counted, summarize_sums, ExplanationFile, FileHead, Meta, OutputSummary, RowResult, Timings,
+    summarize, summarize_counted, summarize_sums, ExplanationFile, FileHead, Meta, OutputSummary,
+    RowResult, Timings,
 };
 use crate::request::ExplainRequest;
 use crate::run::{load_model, prepare, sha256_file, GivenTables, Prepared, Reference};
@@ -478,7 +479,8 @@ pub(crate) fn finish(
     manifest.checksums.extend(recorded_sums);
     meta.timings = timings.clone();
     let n = sums.rows;
-    let stream_summary = summarize_counted(output_names, &sums.abs, &sums.signed, &sums.per_output());
+    let stream_summary =
+        summarize_counted(output_names, &sums.abs, &sums.signed, &sums.per_output());
     let build = |rows: Vec<RowResult>, summary: Vec<OutputSummary>, meta: Meta| {
         ExplanationFile::assemble(&head, rows, summary, meta)
     };

@@ -2,8 +2,8 @@
 //! and the rows charts and `explanations.json` keep.
 
 use super::parquet_encode::{encode, Column, Kind, Packing};
-use super::storage::{Precision, Storage};
 use super::plan::Sums;
+use super::storage::{Precision, Storage};
 use crate::atomic::FileSum;
 use crate::atomic::{write_atomic, write_bytes_atomic};
 use crate::error::{Error, Result};
@@ -103,15 +103,17 @@ pub fn write_parquet(
         compression: Some(storage.compression),
         byte_stream_split: storage.byte_stream_split,
     };
-    let bytes = encode(path, &kinds, Some(metadata), packing, |c| match (c, kinds[c].1) {
-        (0, _) => Column::Int64(recs.iter().map(|(r, _)| r.row as i64).collect()),
-        (1, _) => Column::Text(
-            recs.iter()
-                .map(|&(_, o)| ByteArray::from(outputs[o].as_str()))
-                .collect(),
-        ),
-        (_, Kind::Float) => Column::Float(recs.iter().map(|&x| value(c, x) as f32).collect()),
-        _ => Column::Double(recs.iter().map(|&x| value(c, x)).collect()),
+    let bytes = encode(path, &kinds, Some(metadata), packing, |c| {
+        match (c, kinds[c].1) {
+            (0, _) => Column::Int64(recs.iter().map(|(r, _)| r.row as i64).collect()),
+            (1, _) => Column::Text(
+                recs.iter()
+                    .map(|&(_, o)| ByteArray::from(outputs[o].as_str()))
+                    .collect(),
+            ),
+            (_, Kind::Float) => Column::Float(recs.iter().map(|&x| value(c, x) as f32).collect()),
+            _ => Column::Double(recs.iter().map(|&x| value(c, x)).collect()),
+        }
     })?;
     write_bytes_atomic(path, &bytes)?;
     Ok(FileSum::of_bytes(&bytes))

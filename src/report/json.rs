@@ -418,7 +418,9 @@ impl ExplanationFile {
         }
         if let Some(o) = &self.row_outputs {
             if o.len() != n || o.iter().flatten().any(|&o| o >= k) {
-                return Err(format!("'row_outputs' is not {n} rows of output indices below {k}"));
+                return Err(format!(
+                    "'row_outputs' is not {n} rows of output indices below {k}"
+                ));
             }
         }
         let inputs = self.n_inputs();
