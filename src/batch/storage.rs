@@ -114,7 +114,7 @@ impl Compression {
 }
 
 /// What a run stores of each row.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Storage {
     /// Which outputs of each row.
     pub outputs: RowOutputs,
@@ -133,9 +133,11 @@ impl Storage {
     /// floats.
     pub fn new() -> Storage {
         Storage {
+            outputs: RowOutputs::All,
             stderr: true,
+            precision: Precision::F64,
+            compression: DEFAULT_COMPRESSION,
             byte_stream_split: true,
-            ..Storage::default()
         }
     }
 
@@ -144,6 +146,12 @@ impl Storage {
     pub fn changes_values(&self) -> bool {
         let d = Storage::new();
         (self.outputs, self.stderr, self.precision) != (d.outputs, d.stderr, d.precision)
+    }
+}
+
+impl Default for Storage {
+    fn default() -> Self {
+        Storage::new()
     }
 }
 
