@@ -8,7 +8,8 @@ use crate::error::{Error, Result};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::io::{BufWriter, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use tempfile::NamedTempFile;
 
 /// A fresh hidden temporary file beside `path` (same extension), its folder created.
@@ -29,9 +30,81 @@ pub fn temp_beside(path: &Path) -> Result<NamedTempFile> {
     builder.tempfile_in(dir).map_err(|e| Error::io(dir, e))
 }
 
-/// Flushes a finished temporary file to disk and renames it onto `path`.
+/// Folders whose files are fsynced later, all at once ([`DeferredSync`]), with the files
+/// renamed into them so far.
+static DEFERRED: Mutex<Vec<(PathBuf, Vec<PathBuf>)>> = Mutex::new(Vec::new());
+
+/// While alive, files written atomically under its folder are renamed into place without an
+/// fsync each; [`DeferredSync::finish`] then fsyncs them all at once (the file system
+/// commits them together). A killed process loses nothing it renamed; a crash of the
+/// machine before `finish` may lose or truncate those files.
+pub struct DeferredSync {
+    root: PathBuf,
+}
+
+impl DeferredSync {
+    /// Defers the fsyncs of the files written under `root`.
+    pub fn begin(root: &Path) -> DeferredSync {
+        let root = root.to_path_buf();
+        let mut d = DEFERRED.lock().unwrap_or_else(|e| e.into_inner());
+        d.push((root.clone(), vec![]));
+        DeferredSync { root }
+    }
+
+    /// The files renamed under the root so far, forgotten.
+    fn take(&self) -> Vec<PathBuf> {
+        let mut d = DEFERRED.lock().unwrap_or_else(|e| e.into_inner());
+        let i = d.iter().position(|(r, _)| *r == self.root);
+        i.map(|i| d.remove(i).1).unwrap_or_default()
+    }
+
+    /// Fsyncs every file written under the root since [`DeferredSync::begin`] that is still
+    /// there, all at once (one thread each, so the file system commits them together).
+    pub fn finish(self) -> Result<()> {
+        let files = self.take();
+        let sync = |path: &PathBuf| match std::fs::File::open(path) {
+            Ok(f) => f.sync_all().map_err(|e| Error::io(path, e)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(Error::io(path, e)),
+        };
+        std::thread::scope(|s| {
+            let handles: Vec<_> = files.iter().map(|p| s.spawn(move || sync(p))).collect();
+            handles
+                .into_iter()
+                .map(|h| {
+                    h.join()
+                        .unwrap_or_else(|_| Err(Error::Mismatch("fsync panicked".into())))
+                })
+                .collect::<Result<Vec<()>>>()
+        })?;
+        Ok(())
+    }
+}
+
+impl Drop for DeferredSync {
+    fn drop(&mut self) {
+        self.take();
+    }
+}
+
+/// Whether `path`'s fsync is deferred; if so it is recorded for [`DeferredSync::finish`].
+fn deferred(path: &Path) -> bool {
+    let mut d = DEFERRED.lock().unwrap_or_else(|e| e.into_inner());
+    match d.iter_mut().find(|(root, _)| path.starts_with(root)) {
+        Some((_, files)) => {
+            files.push(path.to_path_buf());
+            true
+        }
+        None => false,
+    }
+}
+
+/// Flushes a finished temporary file to disk (unless [`DeferredSync`] defers it) and renames it
+/// onto `path`.
 pub fn persist(tmp: NamedTempFile, path: &Path) -> Result<()> {
-    tmp.as_file().sync_all().map_err(|e| Error::io(path, e))?;
+    if !deferred(path) {
+        tmp.as_file().sync_all().map_err(|e| Error::io(path, e))?;
+    }
     tmp.persist(path).map_err(|e| Error::io(path, e.error))?;
     Ok(())
 }

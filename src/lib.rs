@@ -53,7 +53,8 @@
 //! - Results depend on `seed` and inputs only: each row has its own generator, and model calls are
 //!   cut into blocks and chunks whose sizes do not depend on the thread count.
 //! - Non-finite input or model output is an error, never a number in a report.
-//! - Files are written atomically (a temporary file beside the target, fsynced, then renamed); an
+//! - Files are written atomically (a temporary file beside the target, fsynced, then renamed; a
+//!   one-part batch run fsyncs its files together at the end, `atomic::DeferredSync`); an
 //!   output folder holds one run, listed in its manifest, written by one process at a time (an OS
 //!   lock on `OUT/.lock`), and a run's every check passes before the earlier run is touched.
 //! - Library errors are [`Error`]: one line, naming the file, row/column, ONNX node or parameter,

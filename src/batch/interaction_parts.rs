@@ -3,7 +3,7 @@
 //! (i ≤ j: the upper triangle and the diagonal, so the table alone rebuilds every matrix and its
 //! errors; Φ_ji = Φ_ij), read back into `explanations.json` and its summary when a run finishes.
 
-use super::parquet_encode::{encode, pq_err, Column, Kind};
+use super::parquet_encode::{encode, pq_err, Column, Kind, Packing};
 use crate::atomic::write_bytes_atomic;
 use crate::error::{Error, Result};
 use crate::explain::Explanation;
@@ -68,7 +68,7 @@ pub fn write_part(path: &Path, e: &Explanation) -> Result<()> {
         ("value", Kind::Double),
         ("stderr", Kind::Double),
     ];
-    let bytes = encode(path, &columns, None, |c| match c {
+    let bytes = encode(path, &columns, None, Packing::default(), |c| match c {
         0 => ints(|r| r.row),
         1 => Column::Text(
             recs.iter()

@@ -51,6 +51,10 @@ pub struct Fingerprint {
     /// The columns picked out of the tables by name (`--features`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub features: Option<Vec<String>>,
+    /// What is stored of each row (`batch::storage::Storage`), when not every output with
+    /// standard errors as f64 (absent: that layout).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub storage: Option<serde_json::Value>,
 }
 
 impl Fingerprint {

@@ -25,6 +25,7 @@ pub(crate) mod plan;
 mod report;
 mod source;
 mod spool;
+pub mod storage;
 pub(crate) mod verify;
 
 pub use manifest::MANIFEST;
@@ -34,13 +35,15 @@ pub use plan::Shard;
 pub(crate) use plan::MAX_SAMPLE_ROWS;
 pub use report::{write_folder_report, REPORT_FILE};
 
+use crate::atomic::DeferredSync;
 use crate::error::{Error, Result};
 use crate::explain::{Estimator, Method, Progress};
 use crate::model::{Model, Timed};
 use crate::players::PlayersRecord;
 use crate::report::charts::{write_streamed_charts, ChartOptions};
 use crate::report::{
-    summarize, summarize_sums, ExplanationFile, FileHead, Meta, OutputSummary, RowResult, Timings,
+    summarize, summarize_counted, summarize_sums, ExplanationFile, FileHead, Meta, OutputSummary,
+    RowResult, Timings,
 };
 use crate::request::ExplainRequest;
 use crate::run::{load_model, prepare, sha256_file, GivenTables, Prepared, Reference};
@@ -51,6 +54,7 @@ use plan::{sample_positions, Plan, Sums, HEAD_ROWS};
 use source::DataInput;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
+use storage::Storage;
 
 /// Rows per part by default.
 pub const DEFAULT_CHUNK_ROWS: usize = 1024;
@@ -74,6 +78,11 @@ pub struct BatchOptions {
     pub charts: Option<ChartOptions>,
     /// Wait for another run that holds the folder instead of failing at once.
     pub wait_lock: bool,
+    /// What is stored of each row (outputs, standard errors, precision, compression).
+    pub storage: Storage,
+    /// Outputs to explain by name or index (`--outputs NAMES`: as `labels`, named in errors
+    /// as `outputs`); empty: as the request says.
+    pub output_list: Vec<String>,
 }
 
 impl BatchOptions {
@@ -87,6 +96,8 @@ impl BatchOptions {
             shard: Shard::ALL,
             charts: Some(ChartOptions::default()),
             wait_lock: false,
+            storage: Storage::new(),
+            output_list: vec![],
         }
     }
 }
@@ -108,7 +119,26 @@ pub struct BatchReport {
     pub redone: Vec<String>,
 }
 
-/// The run's settings as recorded in the fingerprint.
+/// `req` explaining the outputs `list` (names or indices among `outputs`), checked here so that
+/// errors name `--outputs`; an error when `--labels` chose outputs too.
+fn with_output_list(
+    req: &ExplainRequest,
+    list: &[String],
+    outputs: &[String],
+) -> Result<ExplainRequest> {
+    if !req.labels.is_empty() {
+        return Err(Error::param(
+            "outputs",
+            "names outputs and so does --labels: give one of them",
+        ));
+    }
+    crate::model::resolve_names("outputs", "output", list, outputs)?;
+    Ok(ExplainRequest {
+        labels: list.to_vec(),
+        ..req.clone()
+    })
+}
+
 /// The estimator's settings as recorded in the fingerprint, the seed apart.
 fn estimator_json(e: &Estimator) -> serde_json::Value {
     let mut v = match e {
@@ -146,6 +176,14 @@ fn run_claimed(
     let start = Instant::now();
     let out = &opts.out;
     let onnx = load_model(&req.model, req.output_names.clone(), req.engine)?;
+    let named;
+    let req = match opts.output_list.is_empty() {
+        true => req,
+        false => {
+            named = with_output_list(req, &opts.output_list, onnx.output_names())?;
+            &named
+        }
+    };
     let earlier = Manifest::read_in(out)?;
     let input = DataInput::open(
         &req.data,
@@ -187,15 +225,22 @@ fn run_claimed(
         engine: serde_json::to_value(onnx.engine()).unwrap_or_default(),
         players: serde_json::to_value(players.record(names)).unwrap_or_default(),
         features: req.features.clone(),
+        storage: opts
+            .storage
+            .changes_values()
+            .then(|| serde_json::to_value(opts.storage).unwrap_or_default()),
     };
     let plan = Plan {
         rows: selection.len(),
         chunk: opts.chunk_rows,
     };
     let (first_part, end_part) = opts.shard.parts(plan.parts());
+    // A run of one part fsyncs its files once, at the end (see `DeferredSync` for what a
+    // crash keeps); larger runs fsync each part as it is written, for `--resume`.
+    let deferred = (end_part - first_part <= 1).then(|| DeferredSync::begin(out));
     let method = prepared.method();
     // Every check that can fail runs before an earlier run's files are touched.
-    let with_stderr = matches!(method, Method::Kernel | Method::Permutation);
+    let with_stderr = opts.storage.stderr && matches!(method, Method::Kernel | Method::Permutation);
     parts::column_names(&player_names, with_stderr)?;
     let meta_json = serde_json::to_string(&meta).map_err(|e| Error::Mismatch(e.to_string()))?;
     if opts.resume {
@@ -313,8 +358,12 @@ fn run_claimed(
         let (pq, side) = parts::part_paths(out, p);
         let mut rows = RowResult::all(&e);
         prepared.players.add_tokens(&mut rows);
+        for r in &mut rows {
+            r.outputs = opts.storage.outputs.pick(&r.predictions);
+        }
         let names = (&e.feature_names[..], &e.output_names[..]);
-        let written = parts::write_parquet(&pq, &rows, names, with_stderr, &meta_json)?;
+        let layout = (with_stderr, &opts.storage);
+        let written = parts::write_parquet(&pq, &rows, names, layout, &meta_json)?;
         interaction_parts::write_part(&interaction_parts::interaction_part_path(out, p), &e)?;
         let shape = (e.feature_names.len(), e.output_names.len());
         Sidecar {
@@ -338,6 +387,9 @@ fn run_claimed(
         threads,
     };
     let mut report = finish(out, &mut manifest, keep_all, timings, opts.charts.as_ref())?;
+    if let Some(d) = deferred {
+        d.finish()?;
+    }
     report.explained_rows = todo_rows;
     report.skipped_parts = (end_part - first_part) - todo.len();
     report.redone = redone;
@@ -429,19 +481,25 @@ pub(crate) fn finish(
     manifest.checksums.extend(recorded_sums);
     meta.timings = timings.clone();
     let n = sums.rows;
-    let stream_summary = summarize_sums(output_names, &sums.abs, &sums.signed, n);
+    let stream_summary =
+        summarize_counted(output_names, &sums.abs, &sums.signed, &sums.per_output());
     let build = |rows: Vec<RowResult>, summary: Vec<OutputSummary>, meta: Meta| {
         ExplanationFile::assemble(&head, rows, summary, meta)
     };
     let mut file = if keep_all && all.len() == n {
-        // Small runs: explanations.json exactly as an in-memory run writes it.
-        let values = ndarray::Array3::from_shape_fn(
-            (n, feature_names.len(), output_names.len()),
-            |(i, j, o)| all[i].value(j, o, k),
-        );
+        // Small runs: explanations.json exactly as an in-memory run writes it (with outputs
+        // chosen per row, each output's summary over the rows that store it).
         let mut meta = meta.clone();
         meta.evaluations_per_row = all.iter().map(|r| r.evaluations).collect();
-        let summary = summarize(&values, output_names);
+        let summary = match sums.counts {
+            Some(_) => stream_summary.clone(),
+            None => {
+                let shape = (n, feature_names.len(), output_names.len());
+                let values =
+                    ndarray::Array3::from_shape_fn(shape, |(i, j, o)| all[i].value(j, o, k));
+                summarize(&values, output_names)
+            }
+        };
         build(all, summary, meta)
     } else {
         let mut f = build(vec![], stream_summary.clone(), meta.clone());

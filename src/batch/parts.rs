@@ -1,8 +1,9 @@
 //! One part of a run: its rows as a Parquet file and a small JSON sidecar with the part's sums
 //! and the rows charts and `explanations.json` keep.
 
-use super::parquet_encode::{encode, Column, Kind};
+use super::parquet_encode::{encode, Column, Kind, Packing};
 use super::plan::Sums;
+use super::storage::{Precision, Storage};
 use crate::atomic::FileSum;
 use crate::atomic::{write_atomic, write_bytes_atomic};
 use crate::error::{Error, Result};
@@ -53,18 +54,23 @@ pub fn column_names(features: &[String], stderr: bool) -> Result<Vec<String>> {
     Ok(cols)
 }
 
-/// Writes one part's rows atomically: one record per row and output; returns the file's size
-/// and SHA-256.
+/// Writes one part's rows atomically: one record per row and stored output (each row's
+/// `outputs`, else all), standard errors when `with_stderr`, laid out and packed as `storage`
+/// says; returns the file's size and SHA-256.
 pub fn write_parquet(
     path: &Path,
     rows: &[RowResult],
     names: (&[String], &[String]),
-    with_stderr: bool,
+    (with_stderr, storage): (bool, &Storage),
     meta_json: &str,
 ) -> Result<FileSum> {
     let (features, outputs) = names;
     let cols = column_names(features, with_stderr)?;
-    let (n, m, k) = (rows.len(), features.len(), outputs.len());
+    let (m, k) = (features.len(), outputs.len());
+    let float = match storage.precision {
+        Precision::F32 => Kind::Float,
+        Precision::F64 => Kind::Double,
+    };
     let kinds: Vec<(&str, Kind)> = cols
         .iter()
         .enumerate()
@@ -72,32 +78,42 @@ pub fn write_parquet(
             let kind = match c {
                 0 => Kind::Int64,
                 1 => Kind::Text,
-                _ => Kind::Double,
+                2 | 3 => Kind::Double,
+                _ => float,
             };
             (name.as_str(), kind)
         })
         .collect();
+    // (row, output) of each record, in row order and each row's output order.
+    let recs: Vec<(&RowResult, usize)> = rows
+        .iter()
+        .flat_map(|r| match &r.outputs {
+            Some(o) => o.iter().map(|&o| (r, o)).collect::<Vec<_>>(),
+            None => (0..k).map(|o| (r, o)).collect(),
+        })
+        .collect();
+    let value = |c: usize, (r, o): (&RowResult, usize)| match c {
+        2 => r.base_values[o],
+        3 => r.predictions[o],
+        c if c < 4 + m => r.value(c - 4, o, k),
+        c => r.stderr_of(c - 4 - m, o, k),
+    };
     let metadata = vec![KeyValue::new(META_KEY.to_string(), meta_json.to_string())];
-    let bytes = encode(path, &kinds, Some(metadata), |c| match c {
-        0 => Column::Int64((0..n * k).map(|i| rows[i / k].row as i64).collect()),
-        1 => Column::Text(
-            (0..n * k)
-                .map(|i| ByteArray::from(outputs[i % k].as_str()))
-                .collect(),
-        ),
-        _ => Column::Double(
-            (0..n * k)
-                .map(|i| {
-                    let (r, o) = (&rows[i / k], i % k);
-                    match c {
-                        2 => r.base_values[o],
-                        3 => r.predictions[o],
-                        c if c < 4 + m => r.value(c - 4, o, k),
-                        c => r.stderr_of(c - 4 - m, o, k),
-                    }
-                })
-                .collect(),
-        ),
+    let packing = Packing {
+        compression: Some(storage.compression),
+        byte_stream_split: storage.byte_stream_split,
+    };
+    let bytes = encode(path, &kinds, Some(metadata), packing, |c| {
+        match (c, kinds[c].1) {
+            (0, _) => Column::Int64(recs.iter().map(|(r, _)| r.row as i64).collect()),
+            (1, _) => Column::Text(
+                recs.iter()
+                    .map(|&(_, o)| ByteArray::from(outputs[o].as_str()))
+                    .collect(),
+            ),
+            (_, Kind::Float) => Column::Float(recs.iter().map(|&x| value(c, x) as f32).collect()),
+            _ => Column::Double(recs.iter().map(|&x| value(c, x)).collect()),
+        }
     })?;
     write_bytes_atomic(path, &bytes)?;
     Ok(FileSum::of_bytes(&bytes))
@@ -135,6 +151,9 @@ pub struct Sidecar {
     pub sum: Vec<Vec<u64>>,
     /// Kept rows, by position.
     pub kept: Vec<KeptRow>,
+    /// Rows per output `[K]` in the sums, when rows stored only some outputs (`--outputs`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub counts: Option<Vec<usize>>,
     /// Size and SHA-256 of the part's Parquet file (absent in sidecars of older versions).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parquet: Option<FileSum>,
@@ -154,7 +173,7 @@ impl Sidecar {
         let n = rows.len();
         let mut kept = Vec::new();
         for (i, r) in rows.into_iter().enumerate() {
-            sums.add_row(&r.values);
+            sums.add_row(&r.values, r.outputs.as_deref());
             if keep(first + i) {
                 kept.push(KeptRow {
                     position: first + i,
@@ -172,6 +191,7 @@ impl Sidecar {
                 .map(|r| bits(r.iter().copied()))
                 .collect(),
             kept,
+            counts: sums.counts,
             parquet: None,
         }
     }
@@ -182,6 +202,7 @@ impl Sidecar {
             abs: self.sum_abs.iter().map(|r| floats(r)).collect(),
             signed: self.sum.iter().map(|r| floats(r)).collect(),
             rows: self.rows,
+            counts: self.counts.clone(),
         }
     }
 

@@ -137,6 +137,9 @@ pub struct Sums {
     pub signed: Vec<Vec<f64>>,
     /// Rows added.
     pub rows: usize,
+    /// Rows added per output `[K]`, once some row stored only some outputs (`None`: all had
+    /// every output).
+    pub counts: Option<Vec<usize>>,
 }
 
 impl Sums {
@@ -146,16 +149,40 @@ impl Sums {
             abs: vec![vec![0.0; m]; k],
             signed: vec![vec![0.0; m]; k],
             rows: 0,
+            counts: None,
         }
     }
 
-    /// Adds one row's φ `[M][K]`, row-major.
-    pub fn add_row(&mut self, phi: &[f64]) {
+    /// Rows added per output `[K]`.
+    pub fn per_output(&self) -> Vec<usize> {
+        match &self.counts {
+            Some(c) => c.clone(),
+            None => vec![self.rows; self.abs.len()],
+        }
+    }
+
+    /// Adds one row's φ `[M][K]`, row-major, for its stored `outputs` (all when `None`).
+    pub fn add_row(&mut self, phi: &[f64], outputs: Option<&[usize]>) {
         let k = self.abs.len();
-        for (i, &v) in phi.iter().enumerate() {
-            let (j, o) = (i / k, i % k);
-            self.abs[o][j] += v.abs();
-            self.signed[o][j] += v;
+        if let Some(outs) = outputs {
+            let mut counts = self.per_output();
+            for &o in outs {
+                counts[o] += 1;
+                for (j, row) in phi.chunks(k).enumerate() {
+                    self.abs[o][j] += row[o].abs();
+                    self.signed[o][j] += row[o];
+                }
+            }
+            self.counts = Some(counts);
+        } else {
+            for (i, &v) in phi.iter().enumerate() {
+                let (j, o) = (i / k, i % k);
+                self.abs[o][j] += v.abs();
+                self.signed[o][j] += v;
+            }
+            if let Some(c) = self.counts.as_mut() {
+                c.iter_mut().for_each(|c| *c += 1);
+            }
         }
         self.rows += 1;
     }
@@ -167,6 +194,12 @@ impl Sums {
         }
         for (a, b) in self.signed.iter_mut().zip(&other.signed) {
             a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
+        }
+        if self.counts.is_some() || other.counts.is_some() {
+            let theirs = other.per_output();
+            let mut mine = self.per_output();
+            mine.iter_mut().zip(theirs).for_each(|(a, b)| *a += b);
+            self.counts = Some(mine);
         }
         self.rows += other.rows;
     }
@@ -213,6 +246,20 @@ mod tests {
         );
         assert!(Shard::parse_with("x", none).is_err());
         assert!(Shard::parse_with("0/0", none).is_err());
+    }
+
+    #[test]
+    fn sums_count_each_output_over_the_rows_that_store_it() {
+        // Two outputs, two features; φ row-major [M][K].
+        let mut a = Sums::new(2, 2);
+        a.add_row(&[1.0, 10.0, -2.0, 20.0], None);
+        let mut b = Sums::new(2, 2);
+        b.add_row(&[3.0, 30.0, 4.0, 40.0], Some(&[1]));
+        a.add(&b);
+        assert_eq!(a.rows, 2);
+        assert_eq!(a.per_output(), vec![1, 2]);
+        assert_eq!(a.abs, vec![vec![1.0, 2.0], vec![40.0, 60.0]]);
+        assert_eq!(a.signed[0], vec![1.0, -2.0]);
     }
 
     #[test]

@@ -225,6 +225,8 @@ pub struct ExplainArgs {
     /// Labels of the data's rows for the report (one column, header first, one per data row).
     #[arg(long)]
     labels_file: Option<PathBuf>,
+    #[command(flatten)]
+    storage: super::storage::StorageArgs,
 }
 
 impl ExplainArgs {
@@ -322,6 +324,7 @@ pub fn run(a: ExplainArgs) -> anyhow::Result<()> {
         mask_token: a.mask_token,
         vocab: a.vocab.clone(),
     });
+    let (storage, output_list) = a.storage.storage()?;
     let features = a.features.as_deref().map(parse_column_list).transpose()?;
     let req = ExplainRequest {
         estimator: a.estimator(),
@@ -358,6 +361,8 @@ pub fn run(a: ExplainArgs) -> anyhow::Result<()> {
             ..ChartOptions::default()
         }),
         wait_lock: a.wait_lock,
+        storage,
+        output_list,
     };
     let cancel = Arc::new(AtomicBool::new(false));
     {

@@ -8,6 +8,7 @@ mod info;
 mod plot;
 mod predict;
 mod report;
+mod storage;
 mod swapped;
 mod train;
 

@@ -161,6 +161,12 @@ pub struct ExplanationFile {
     /// than `--json-rows` and the per-row arrays above are empty.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attributions: Option<String>,
+    /// The outputs each row stores `[n][..]` (output indices, most probable first), when the run
+    /// chose outputs per row (`--outputs predicted|top:K`); the per-row arrays above still hold
+    /// every output, as the estimator computed them, and the summary averages each output over
+    /// the rows that store it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub row_outputs: Option<Vec<Vec<usize>>>,
 }
 
 /// What a document says of its players and outputs, whatever its rows.
@@ -337,8 +343,12 @@ impl ExplanationFile {
             meta,
             lime: None,
             attributions: None,
+            row_outputs: rows.iter().any(|r| r.outputs.is_some()).then(Vec::new),
         };
         for r in rows {
+            if let Some(all) = file.row_outputs.as_mut() {
+                all.push(r.outputs.clone().unwrap_or_else(|| (0..k).collect()));
+            }
             file.row_indices.push(r.row);
             file.data.push(r.data);
             file.values.push(nest(r.values));
@@ -415,6 +425,13 @@ impl ExplanationFile {
         }
         if let Some(se) = &self.stderr {
             check3("stderr", se)?;
+        }
+        if let Some(o) = &self.row_outputs {
+            if o.len() != n || o.iter().flatten().any(|&o| o >= k) {
+                return Err(format!(
+                    "'row_outputs' is not {n} rows of output indices below {k}"
+                ));
+            }
         }
         let inputs = self.n_inputs();
         if self.data.len() != n || self.data.iter().any(|r| r.len() != inputs) {

@@ -10,4 +10,4 @@ pub mod summary;
 pub use charts::{write_default_charts, Format as ChartFormat};
 pub use json::{ExplanationFile, FileHead, Meta, Timings};
 pub use row_result::RowResult;
-pub use summary::{summarize, summarize_sums, OutputSummary};
+pub use summary::{summarize, summarize_counted, summarize_sums, OutputSummary};

@@ -39,6 +39,10 @@ pub struct RowResult {
     /// vocabulary is given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tokens: Option<Vec<String>>,
+    /// The outputs stored for this row (`--outputs predicted|top:K`), most probable first;
+    /// `None`: every output.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outputs: Option<Vec<usize>>,
 }
 
 impl RowResult {
@@ -60,6 +64,7 @@ impl RowResult {
                 .as_ref()
                 .map(|sets| sets[i].all_members().to_vec()),
             tokens: None,
+            outputs: None,
         }
     }
 
@@ -160,6 +165,7 @@ mod tests {
             lime: None,
             groups: None,
             tokens: None,
+            outputs: None,
         };
         let text = serde_json::to_string(&r).unwrap();
         let back: RowResult = serde_json::from_str(&text).unwrap();

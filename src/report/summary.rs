@@ -42,12 +42,25 @@ pub fn summarize_sums(
     signed: &[Vec<f64>],
     n: usize,
 ) -> Vec<OutputSummary> {
-    let n = n.max(1) as f64;
-    let mean = |sums: &[f64]| sums.iter().map(|v| v / n).collect::<Vec<f64>>();
+    summarize_counted(output_names, abs, signed, &vec![n; output_names.len()])
+}
+
+/// [`summarize_sums`] when output `k`'s sums are over `counts[k]` rows (the rows that store
+/// it, under `--outputs predicted|top:K`): each output's means are over its own rows.
+pub fn summarize_counted(
+    output_names: &[String],
+    abs: &[Vec<f64>],
+    signed: &[Vec<f64>],
+    counts: &[usize],
+) -> Vec<OutputSummary> {
     output_names
         .iter()
         .enumerate()
-        .map(|(k, name)| OutputSummary::new(name, mean(&abs[k]), mean(&signed[k])))
+        .map(|(k, name)| {
+            let n = counts[k].max(1) as f64;
+            let mean = |sums: &[f64]| sums.iter().map(|v| v / n).collect::<Vec<f64>>();
+            OutputSummary::new(name, mean(&abs[k]), mean(&signed[k]))
+        })
         .collect()
 }
 

@@ -35,6 +35,7 @@ pub fn subset(file: &ExplanationFile, positions: &[usize]) -> ExplanationFile {
         row_groups: file.row_groups.as_ref().map(|g| pick(g, positions)),
         lime: file.lime.as_ref().map(|l| pick(l, positions)),
         tokens: file.tokens.as_ref().map(|t| pick(t, positions)),
+        row_outputs: file.row_outputs.as_ref().map(|o| pick(o, positions)),
         ..file.clone()
     }
 }

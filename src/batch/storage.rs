@@ -1,0 +1,203 @@
+//! What a run stores of each explained row: which outputs (`--outputs`), whether standard
+//! errors (`--stderr`), φ's float width (`--precision`) and the Parquet compression.
+
+use crate::error::{Error, Result};
+use serde::{Deserialize, Serialize};
+
+/// Which of a row's outputs are stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RowOutputs {
+    /// Every output (the run's outputs after `--labels`).
+    #[default]
+    All,
+    /// The output the model predicts for the row (argmax of its outputs).
+    Predicted,
+    /// The K most probable outputs, most probable first (shap's
+    /// `outputs=Explanation.argsort.flip[:K]`).
+    Top(usize),
+}
+
+impl RowOutputs {
+    /// Parses `all`, `predicted` or `top:K`; any other text is a list of output names or
+    /// indices, returned as the second value (resolved against the model's outputs later).
+    pub fn parse(spec: &str) -> Result<(RowOutputs, Vec<String>)> {
+        let bad = |why: String| Error::param("outputs", format!("'{spec}': {why}"));
+        let s = spec.trim();
+        match s {
+            "" => Err(bad(
+                "expected all, predicted, top:K or a comma list of output names or indices".into(),
+            )),
+            "all" => Ok((RowOutputs::All, vec![])),
+            "predicted" => Ok((RowOutputs::Predicted, vec![])),
+            _ => match s.strip_prefix("top:") {
+                Some(k) => match k.trim().parse::<usize>() {
+                    Ok(0) => Err(bad("K must be at least 1".into())),
+                    Ok(k) => Ok((RowOutputs::Top(k), vec![])),
+                    Err(_) => Err(bad(format!("'{k}' is not a count of outputs"))),
+                },
+                None => Ok((
+                    RowOutputs::All,
+                    s.split(',').map(|n| n.trim().to_string()).collect(),
+                )),
+            },
+        }
+    }
+
+    /// The stored outputs of a row with `predictions` `[K]`: `None` for all of them, else
+    /// their indices (most probable first; ties to the lower index).
+    pub fn pick(&self, predictions: &[f64]) -> Option<Vec<usize>> {
+        let k = match *self {
+            RowOutputs::All => return None,
+            RowOutputs::Predicted => 1,
+            RowOutputs::Top(k) => k.min(predictions.len()),
+        };
+        let mut order: Vec<usize> = (0..predictions.len()).collect();
+        order.sort_by(|&a, &b| predictions[b].total_cmp(&predictions[a]).then(a.cmp(&b)));
+        order.truncate(k);
+        Some(order)
+    }
+}
+
+/// Width of the stored φ and standard-error columns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Precision {
+    /// Parquet FLOAT (φ rounded to f32: far below its standard error at any usual budget).
+    F32,
+    /// Parquet DOUBLE.
+    #[default]
+    F64,
+}
+
+/// Parquet compression of the parts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Compression {
+    /// None.
+    None,
+    /// Snappy.
+    Snappy,
+    /// Zstandard at a level (1..=22).
+    Zstd(i32),
+}
+
+impl Default for Compression {
+    fn default() -> Self {
+        DEFAULT_COMPRESSION
+    }
+}
+
+/// The parts' compression by default: with BYTE_STREAM_SPLIT floats, snappy takes 22-25% off
+/// the reference net's parts at no measurable write time (uncompressed or snappy alone: the same
+/// size); `benches/storage.py`.
+pub const DEFAULT_COMPRESSION: Compression = Compression::Snappy;
+
+impl Compression {
+    /// Parses `none`, `snappy`, `zstd` (level 3) or `zstd:L`.
+    pub fn parse(spec: &str) -> Result<Compression> {
+        let bad = |why: &str| Error::param("compression", format!("'{spec}': {why}"));
+        match spec.trim() {
+            "none" => Ok(Compression::None),
+            "snappy" => Ok(Compression::Snappy),
+            s if s.starts_with("zstd") && !cfg!(feature = "zstd") => Err(bad(
+                "zstd is not compiled in: build with `cargo build --release --features zstd`",
+            )),
+            "zstd" => Ok(Compression::Zstd(3)),
+            s => match s.strip_prefix("zstd:").map(|l| l.trim().parse::<i32>()) {
+                Some(Ok(l)) if (1..=22).contains(&l) => Ok(Compression::Zstd(l)),
+                Some(_) => Err(bad("the zstd level must be a whole number from 1 to 22")),
+                None => Err(bad("expected none, snappy, zstd or zstd:LEVEL")),
+            },
+        }
+    }
+}
+
+/// What a run stores of each row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Storage {
+    /// Which outputs of each row.
+    pub outputs: RowOutputs,
+    /// Whether the standard-error columns are stored (when the method has them).
+    pub stderr: bool,
+    /// Width of the φ and standard-error columns.
+    pub precision: Precision,
+    /// Parquet compression.
+    pub compression: Compression,
+    /// Float columns in Parquet's BYTE_STREAM_SPLIT encoding (better compressed).
+    pub byte_stream_split: bool,
+}
+
+impl Storage {
+    /// The default layout: every output, standard errors, f64, snappy over BYTE_STREAM_SPLIT
+    /// floats.
+    pub fn new() -> Storage {
+        Storage {
+            outputs: RowOutputs::All,
+            stderr: true,
+            precision: Precision::F64,
+            compression: DEFAULT_COMPRESSION,
+            byte_stream_split: true,
+        }
+    }
+
+    /// Whether the stored values differ from [`Storage::new`]'s (compression apart, which
+    /// changes bytes, not values): then the fingerprint records the storage.
+    pub fn changes_values(&self) -> bool {
+        let d = Storage::new();
+        (self.outputs, self.stderr, self.precision) != (d.outputs, d.stderr, d.precision)
+    }
+}
+
+impl Default for Storage {
+    fn default() -> Self {
+        Storage::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn output_specs_parse_or_explain() {
+        assert_eq!(RowOutputs::parse("all").unwrap().0, RowOutputs::All);
+        assert_eq!(RowOutputs::parse("top:3").unwrap().0, RowOutputs::Top(3));
+        let (o, names) = RowOutputs::parse("cat, 2").unwrap();
+        assert_eq!(
+            (o, names),
+            (RowOutputs::All, vec!["cat".into(), "2".into()])
+        );
+        for bad in ["top:0", "top:x", ""] {
+            let e = RowOutputs::parse(bad).unwrap_err().to_string();
+            assert!(e.contains("outputs") && !e.contains('\n'), "{e}");
+        }
+    }
+
+    #[test]
+    fn predicted_is_the_argmax_and_top_is_ordered() {
+        let p = [0.1, 0.5, 0.05, 0.35];
+        assert_eq!(RowOutputs::Predicted.pick(&p), Some(vec![1]));
+        assert_eq!(RowOutputs::Top(3).pick(&p), Some(vec![1, 3, 0]));
+        assert_eq!(RowOutputs::Top(9).pick(&p).unwrap().len(), 4);
+        assert_eq!(RowOutputs::All.pick(&p), None);
+        assert_eq!(RowOutputs::Predicted.pick(&[0.5, 0.5]), Some(vec![0]));
+    }
+
+    #[test]
+    #[cfg(feature = "zstd")]
+    fn compression_specs_parse_or_explain() {
+        assert_eq!(Compression::parse("zstd").unwrap(), Compression::Zstd(3));
+        assert_eq!(Compression::parse("zstd:9").unwrap(), Compression::Zstd(9));
+        assert!(Compression::parse("zstd:0").is_err());
+        assert!(Compression::parse("gzip").is_err());
+    }
+
+    #[test]
+    fn unknown_codecs_are_refused() {
+        assert_eq!(Compression::parse("snappy").unwrap(), Compression::Snappy);
+        for bad in ["gzip", "zstd:0", "zstd:x"] {
+            assert!(Compression::parse(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,71 @@
+//! `explain`'s flags for what a run stores of each row: `--outputs`, `--stderr`,
+//! `--precision`, `--compression`, `--float-encoding`.
+
+use clap::{Args, ValueEnum};
+use onnx_inspector::batch::storage::{Compression, Precision, RowOutputs, Storage};
+
+#[derive(Clone, Copy, ValueEnum)]
+enum StderrArg {
+    Keep,
+    Drop,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum FloatEncodingArg {
+    Plain,
+    ByteStreamSplit,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum PrecisionArg {
+    F32,
+    F64,
+}
+
+/// What is stored of each explained row.
+#[derive(Args)]
+pub struct StorageArgs {
+    /// Outputs explained and stored per row: all; predicted (the model's argmax on the row);
+    /// top:K (the K most probable, as shap's outputs=Explanation.argsort.flip[:K]); or a comma
+    /// list of output names or 0-based indices (as --labels). The Parquet `output` column and
+    /// explanations.json's `row_outputs` say which; each output's summary averages the rows that
+    /// store it.
+    #[arg(long, default_value = "all", value_name = "all|predicted|top:K|NAMES")]
+    outputs: String,
+    /// Whether the standard-error columns (<feature>__stderr) are stored in the Parquet parts.
+    #[arg(long, value_enum, default_value = "keep")]
+    stderr: StderrArg,
+    /// Float width of the Parquet φ and standard-error columns (f32 rounds φ by about 1e-7 of
+    /// its size, far below its standard error).
+    #[arg(long, value_enum, default_value = "f64")]
+    precision: PrecisionArg,
+    /// Parquet compression: none, snappy, zstd (level 3) or zstd:LEVEL (zstd: a build with
+    /// `--features zstd`). Default by measurement: snappy over byte-stream-split floats is 22-25%
+    /// smaller than uncompressed at the same write time (benches/storage.py).
+    #[arg(long, default_value = "snappy")]
+    compression: String,
+    /// Encoding of the Parquet float columns: plain, or byte-stream-split (Parquet's
+    /// BYTE_STREAM_SPLIT: bytes grouped by position, which compresses better).
+    #[arg(long, value_enum, default_value = "byte-stream-split")]
+    float_encoding: FloatEncodingArg,
+}
+
+impl StorageArgs {
+    /// The storage and the outputs named by `--outputs NAMES` (empty otherwise).
+    pub fn storage(&self) -> anyhow::Result<(Storage, Vec<String>)> {
+        let (outputs, names) = RowOutputs::parse(&self.outputs)?;
+        Ok((
+            Storage {
+                outputs,
+                stderr: matches!(self.stderr, StderrArg::Keep),
+                precision: match self.precision {
+                    PrecisionArg::F32 => Precision::F32,
+                    PrecisionArg::F64 => Precision::F64,
+                },
+                compression: Compression::parse(&self.compression)?,
+                byte_stream_split: matches!(self.float_encoding, FloatEncodingArg::ByteStreamSplit),
+            },
+            names,
+        ))
+    }
+}
