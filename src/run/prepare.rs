@@ -55,7 +55,7 @@ pub(crate) fn prepare<'m>(
     req.check()?;
     let model = SelectOutputs::new(onnx, &req.labels)?;
     let m = model.n_features();
-    let (names, total) = data.columns(m)?;
+    let (names, total) = data.columns(&onnx.input_layout().row_width())?;
     let mut players = Players::resolve(req, &names, &model.row_shape())?;
     let selection = parse_rows(req.rows.as_deref(), total)?;
     if players.per_row() {
