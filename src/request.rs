@@ -49,6 +49,8 @@ pub enum GroupsSource {
     File(PathBuf),
     /// Named groups of feature names or 0-based indices, in order.
     Named(Vec<(String, Vec<String>)>),
+    /// One group per graph input of a model with several inputs (`--groups inputs`).
+    Inputs,
 }
 
 /// How rows that are images are cut into players and what a hidden player becomes.

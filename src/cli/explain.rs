@@ -15,7 +15,7 @@ use onnx_inspector::model::{are_class_names, TENSOR_NAMES_NOTE};
 use onnx_inspector::report::charts::ChartOptions;
 use onnx_inspector::report::summary::summary_table;
 use onnx_inspector::report::Meta;
-use onnx_inspector::{ExplainRequest, GroupsSource, ImageRequest};
+use onnx_inspector::{ExplainRequest, ImageRequest};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
@@ -134,6 +134,7 @@ pub struct ExplainArgs {
     /// JSON file of feature groups, each explained as one player: {"name": ["feature", ...]}
     /// (names or 0-based indices); features not named stay single. LIME then switches players
     /// on and off against background rows (lime_image semantics: 1000 samples, kernel width 0.25).
+    /// `--groups inputs`: each graph input of a model with several inputs is one player.
     #[arg(long)]
     groups: Option<PathBuf>,
     /// Image players: squares of N x N pixels (all channels together) explained as one player
@@ -304,7 +305,7 @@ pub fn run(a: ExplainArgs) -> anyhow::Result<()> {
         train: a.train,
         categorical: a.categorical,
         engine: a.engine.into(),
-        groups: a.groups.map(GroupsSource::File),
+        groups: a.groups.map(super::groups_arg::groups_source),
         image: ImageRequest {
             shape: image_shape,
             patch: a.patch,

@@ -3,6 +3,7 @@
 mod demo;
 pub mod errors;
 mod explain;
+mod groups_arg;
 mod info;
 mod plot;
 mod predict;

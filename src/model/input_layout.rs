@@ -217,6 +217,16 @@ impl InputLayout {
         }
     }
 
+    /// `names` of a table, or with several inputs and a table without a header (the `.npy`
+    /// names `x0`, `x1`, ...), each input's own [`InputLayout::default_names`].
+    pub fn name_columns(&self, names: Vec<String>) -> Vec<String> {
+        let headerless = names.iter().enumerate().all(|(j, n)| *n == format!("x{j}"));
+        match !self.is_single() && headerless && names.len() == self.width() {
+            true => self.default_names(),
+            false => names,
+        }
+    }
+
     /// Default feature names for a table without a header: `<input>_<i>` per input column
     /// (the input's own name when it has one value).
     pub fn default_names(&self) -> Vec<String> {

@@ -6,9 +6,11 @@ use crate::error::{Error, Result};
 use crate::explain::{FeatureGroups, Hierarchy, PlayerKind};
 use crate::request::{ExplainRequest, GroupsSource};
 mod groups_file;
+mod input_groups;
 
 pub(crate) use groups_file::named_groups;
 use groups_file::read_groups;
+pub(crate) use input_groups::input_groups;
 use ndarray::{Array2, ArrayView1, ArrayView2};
 use serde::{Deserialize, Serialize};
 
@@ -65,10 +67,16 @@ impl Players {
     ) -> Result<Players> {
         let image = &req.image;
         if let Some(source) = &req.groups {
-            let groups = match source {
-                GroupsSource::File(path) => read_groups(path, features)?,
-                GroupsSource::Named(named) => named_groups(named, features)?,
-            };
+            let groups =
+                match source {
+                    GroupsSource::File(path) => read_groups(path, features)?,
+                    GroupsSource::Named(named) => named_groups(named, features)?,
+                    // Turned into named groups by `run::prepare`, which knows the model's inputs.
+                    GroupsSource::Inputs => return Err(Error::param(
+                        "groups",
+                        "'inputs' needs the model's input layout: resolve it with the model first",
+                    )),
+                };
             return Ok(Players {
                 groups: Some(groups),
                 image: None,
