@@ -405,3 +405,51 @@ fn tolerance_stops_early_and_its_error_bound_holds() {
         }
     }
 }
+
+#[test]
+fn default_stopping_rule_bounds_the_error_on_a_zoo_model() {
+    // Wine: 13 features; the default budget (2M + 2048) is the cap, the se target stops rows early.
+    use onnx_inspector::explain::DEFAULT_SE_TARGET;
+    let (model, test, bg) = zoo("wine_keras3");
+    let x = test.slice(ndarray::s![0..8, ..]).to_owned();
+    let exact = explain(&model, x.view(), bg.view(), ShapMethod::Exact, None, 0);
+    let m = 13usize;
+    let e = explain(&model, x.view(), bg.view(), ShapMethod::Auto, None, 3);
+    let budget = ShapParams::default().budget(m);
+    let se = e.stderr.as_ref().expect("permutation has standard errors");
+    let bound = DEFAULT_SE_TARGET * (m as f64).sqrt();
+    let mut early = 0;
+    for r in 0..x.nrows() {
+        let se2: f64 = se.slice(ndarray::s![r, .., ..]).iter().map(|v| v * v).sum();
+        let phi2: f64 = e
+            .values
+            .slice(ndarray::s![r, .., ..])
+            .iter()
+            .map(|v| v * v)
+            .sum();
+        if e.evaluations[r] < budget {
+            early += 1;
+            // A row that stopped met the rule: estimated relative error ≤ target × √M.
+            assert!((se2 / phi2).sqrt() <= bound * 1.0001, "row {r}");
+        }
+    }
+    assert!(early > 0, "no row stopped early: {:?}", e.evaluations);
+    // The actual error against exact values stays within twice the rule's estimate.
+    let err = rel_l2(&e.values, &exact.values);
+    assert!(err <= 2.0 * bound, "rel-L2 {err} > 2 × {bound}");
+    assert!(efficiency_gap(&e) < 1e-5);
+    // --se-target 0 spends the whole budget on every row.
+    let full = ShapExplainer::new(&model, bg.view())
+        .params(ShapParams {
+            se_target: Some(0.0),
+            seed: 3,
+            ..ShapParams::default()
+        })
+        .explain(x.view())
+        .unwrap();
+    assert!(
+        full.evaluations.iter().all(|&n| n >= budget - 2 * m),
+        "{:?}",
+        full.evaluations
+    );
+}

@@ -123,7 +123,7 @@ def explain(model, X, background=None, method: str = "auto", samples: Optional[i
     feature names) or pyarrow Table/RecordBatch. background: rows of the same kind, or an int:
     that many rows sampled from X with `seed` (default 50, as the CLI). train: LIME's training
     statistics (default X). method: auto, exact, kernel, permutation, partition or lime.
-    Other options as the CLI's flags: sampling, block_rows, incremental, num_features,
+    Other options as the CLI's flags: se_target, sampling, block_rows, incremental, num_features,
     discretizer, kernel_width, feature_selection, sample_around_instance, categorical,
     superpixels, compactness, image_shape. Same seed and options give the CLI's values.
     progress: True for a line on stderr, or a callable `progress(done_rows, total_rows)` called

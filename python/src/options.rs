@@ -24,6 +24,7 @@ const KEYS: &[&str] = &[
     "mask",
     "image_shape",
     "tolerance",
+    "se_target",
     "sampling",
     "block_rows",
     "incremental",
@@ -181,6 +182,7 @@ fn estimator(method: &str, k: &Keywords, switched: bool) -> PyResult<Estimator> 
             samples,
             seed,
             tolerance: k.get("tolerance")?,
+            se_target: k.get("se_target")?,
             sampling: match k.get::<String>("sampling")? {
                 Some(s) => named("sampling", &s, "leverage, kernel")?,
                 None => d.sampling,

@@ -321,9 +321,7 @@ impl Explainer for ShapExplainer<'_> {
             method,
             budget: self.params.budget(groups.len()),
             sampling: self.params.sampling,
-            rounds: Rounds {
-                tolerance: self.params.tolerance,
-            },
+            rounds: self.params.rounds(),
             trees: match (method, &self.row_hierarchies) {
                 (Method::Partition, Some(trees)) => {
                     row_players::check_rows(trees.len(), x.nrows())?;

@@ -67,6 +67,10 @@ pub struct Meta {
     /// do; `auto` may pick exact or partition, which ignore it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tolerance_used: Option<bool>,
+    /// The standard-error stopping target in force (RMS se ≤ target × ‖φ‖₂), when the estimator
+    /// that ran applies one (kernel, permutation).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub se_target: Option<f64>,
     /// Background description (null for LIME).
     pub background: Option<BackgroundInfo>,
     /// Model file path.

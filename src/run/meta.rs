@@ -90,6 +90,10 @@ pub(crate) fn build_meta(
         Estimator::Shap(p) => p.tolerance,
         Estimator::Lime(_) => None,
     };
+    let se_target = match estimator {
+        Estimator::Shap(p) if method.uses_tolerance() => p.effective_se_target(),
+        _ => None,
+    };
     let (sampling, budget, tolerance, options) = match (estimator, reference) {
         (Estimator::Shap(p), _) => (
             (method == Method::Kernel).then(|| p.sampling.name().to_string()),
@@ -124,6 +128,7 @@ pub(crate) fn build_meta(
         seed: estimator.seed(),
         tolerance,
         tolerance_used: tolerance.map(|_| method.uses_tolerance()),
+        se_target,
         background,
         options,
         evaluator: evaluator.name().into(),
