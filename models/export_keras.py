@@ -68,6 +68,9 @@ ORDER = [
     "breast_cancer_normalization.onnx",
     "text_sentiment.onnx",
     "series_lstm.onnx",
+    "wide_deep_wine.onnx",
+    "image_meta_digits8.onnx",
+    "additive_wide.onnx",
 ]
 
 
@@ -148,13 +151,16 @@ def onnx_info(fname):
     onnx.checker.check_model(m)
     inits = {i.name for i in m.graph.initializer}
     ins = [i for i in m.graph.input if i.name not in inits]
-    assert len(ins) == 1 and len(m.graph.output) == 1, fname
+    assert len(ins) >= 1 and len(m.graph.output) == 1, fname
     opset = next(o.version for o in m.opset_import if o.domain in ("", "ai.onnx"))
     return {
         "opset": int(opset),
         "producer": f"{m.producer_name} {m.producer_version}".strip(),
         "input_name": ins[0].name,
         "input_shape": _dims(ins[0]),
+        "inputs": [{"name": i.name, "shape": _dims(i),
+                    "elem_type": onnx.TensorProto.DataType.Name(i.type.tensor_type.elem_type).lower()}
+                   for i in ins],
         "output_name": m.graph.output[0].name,
         "output_shape": _dims(m.graph.output[0]),
         "op_types": sorted({n.op_type for n in m.graph.node}),
@@ -163,6 +169,8 @@ def onnx_info(fname):
 
 def ort_predict(fname, X, fixed_batch):
     sess = ort.InferenceSession(os.path.join(OUT, fname), providers=["CPUExecutionProvider"])
+    if isinstance(X, dict):
+        return sess.run(None, X)[0]
     name = sess.get_inputs()[0].name
     if fixed_batch:
         return np.concatenate([sess.run(None, {name: X[i:i + 1]})[0] for i in range(len(X))])
@@ -217,6 +225,8 @@ def entry(fname, task, exporter, files, n_features, n_outputs, metric, diff, fix
         "keras_version": keras.__version__,
         "tensorflow_version": tf.__version__,
     }
+    if len(info["inputs"]) > 1:
+        e["inputs"] = info["inputs"]
     if extra:
         e.update(extra)
     print(f"  {fname}: in {e['input_name']} {e['input_shape']} -> out {e['output_name']} "
@@ -622,6 +632,71 @@ def build_series_lstm():
                    "architecture": "LSTM(16) -> Dense(1); Adam(0.01), mse, 40 epochs, batch 32"})]
 
 
+def build_multi_input():
+    """The models with several graph inputs (multi_input_zoo): wide & deep and additive on the
+    wine split with an alcohol-quartile id, and digits 8x8 plus metadata floats. A CSV row is
+    every input's flattened values side by side, in the graph's input order."""
+    import multi_input_zoo as mz
+
+    names, Ntr, Ctr, Nte, Cte, ytr, yte, edges = mz.wine_split()
+    row = lambda N, C: np.concatenate([N, C.astype(np.float32)[:, None]], 1)  # noqa: E731
+    files = write_split("wide_deep", names, row(Ntr, Ctr), row(Nte, Cte), ytr, yte, "label")
+    cat_note = (f"wine split of wine_keras3 (StandardScaler on train) as num [N,13], plus cat = "
+                f"quartile id 0..3 of the raw alcohol value (training quartiles {[round(e, 4) for e in edges]}); "
+                f"CSV row = num then cat")
+    entries = []
+    seed_everything()
+    model = mz.wide_deep()
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.fit([Ntr, Ctr], ytr, epochs=60, batch_size=16, verbose=0)
+    pred = model.predict([Nte, Cte], verbose=0)
+    kp = keras_pred_csv("wide_deep_wine", pred, [f"class_{i}" for i in range(3)])
+    fname = "wide_deep_wine.onnx"
+    exporter = export_tf2onnx(model, fname)
+    diff = check_ort(fname, {"num": Nte, "cat": Cte[:, None]}, pred)
+    metric = {"accuracy": r6(accuracy_score(yte, pred.argmax(1)))}
+    entries.append(entry(fname, "softmax 3 classes, wide & deep (num float + cat int32 id through "
+                         "an Embedding)", exporter, files, 14, 3, metric, diff, False, kp,
+                         {"data": cat_note}))
+
+    seed_everything()
+    model = mz.additive()
+    model.compile(optimizer=tf.keras.optimizers.Adam(0.01), loss="mse")
+    model.fit([Ntr, Ctr], ytr.astype(np.float32), epochs=100, batch_size=16, verbose=0)
+    pred = model.predict([Nte, Cte], verbose=0)
+    kp = keras_pred_csv("additive_wide", pred, ["class_index"])
+    fname = "additive_wide.onnx"
+    exporter = export_tf2onnx(model, fname)
+    diff = check_ort(fname, {"num": Nte, "cat": Cte[:, None]}, pred)
+    metric = {"mse": r6(mean_squared_error(yte, pred[:, 0]))}
+    entries.append(entry(fname, "regression of the class index, additive: num . w + b + table[cat] "
+                         "(SHAP oracle)", exporter, files, 14, 1, metric, diff, False, kp,
+                         {"data": cat_note}))
+
+    Itr, Mtr, ytr, Ite, Mte, yte = mz.digits8_meta()
+    seed_everything()
+    model = mz.image_meta()
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.fit([Itr.reshape(-1, 8, 8, 1), Mtr], ytr, epochs=20, batch_size=32, verbose=0)
+    a, b = mz.IMAGE_TRAIN_ROWS, mz.IMAGE_TEST_ROWS
+    meta_names = ["meta_ink", "meta_row_centre", "meta_noise"]
+    files = write_split("image_meta", px_names(8, 8) + meta_names,
+                        np.concatenate([Itr[:a], Mtr[:a]], 1), np.concatenate([Ite[:b], Mte[:b]], 1),
+                        ytr[:a], yte[:b], "label")
+    pred = model.predict([Ite[:b].reshape(-1, 8, 8, 1), Mte[:b]], verbose=0)
+    kp = keras_pred_csv("image_meta_digits8", pred, [f"class_{i}" for i in range(10)])
+    fname = "image_meta_digits8.onnx"
+    exporter = export_tf2onnx(model, fname)
+    diff = check_ort(fname, {"image": Ite[:b].reshape(-1, 8, 8, 1), "meta": Mte[:b]}, pred)
+    metric = {"accuracy": r6(accuracy_score(yte[:b], pred.argmax(1)))}
+    entries.append(entry(fname, "softmax 10 classes, image [8,8,1] (CNN) + metadata [3] (Dense)",
+                         exporter, files, 67, 10, metric, diff, False, kp,
+                         {"data": f"the digits8 split, first {a} train / {b} test rows; CSV row = "
+                                  "image (8x8 row-major, /16) then meta: mean ink, ink row centre "
+                                  "/ 7, a N(0,1) noise column (4 decimals)"}))
+    return entries
+
+
 # ---------------------------------------------------------------- model (Keras 3 export)
 def build_wine_keras3():
     seed_everything()
@@ -660,6 +735,7 @@ KERAS2_BUILDERS = {
     "digits32_cnn": lambda: build_image_model("digits32_cnn"),
     "text_sentiment": build_text_sentiment,
     "series_lstm": build_series_lstm,
+    "multi_input": build_multi_input,  # wide_deep_wine, additive_wide, image_meta_digits8
 }
 KERAS3_BUILDERS = {"wine_keras3": build_wine_keras3}
 

@@ -36,7 +36,8 @@
 //!   background sampling, and [`data::image`] (image shapes, patch grids, SLIC, fills).
 //! - [`model`]: the [`Model`] trait; [`OnnxModel`] on tract (`model/tract/`), with native dense and
 //!   conv fast paths (`model/native/`) and onnxruntime (feature `ort`), each used only when it
-//!   matches tract on probe rows ([`model::Engine`]); output selection and timing wrappers.
+//!   matches tract on probe rows ([`model::Engine`]); output selection and timing wrappers. A
+//!   data row is every graph input's flattened values side by side ([`model::InputLayout`]).
 //! - [`explain`]: settings, the builders [`ShapExplainer`] and [`LimeExplainer`] behind
 //!   [`Explainer`], and [`Explanation`]; rooms `shap/`, `lime/`, `game/`, `players/` are private.
 //! - [`report`] (JSON, summary, charts, the one-page `report.html` in [`report::html`]) and

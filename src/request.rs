@@ -51,6 +51,8 @@ pub enum GroupsSource {
     File(PathBuf),
     /// Named groups of feature names or 0-based indices, in order.
     Named(Vec<(String, Vec<String>)>),
+    /// One group per graph input of a model with several inputs (`--groups inputs`).
+    Inputs,
     /// Groups of a sequence input [T, F]: its time steps, channels or windows of steps.
     Sequence(SequenceGroups),
 }

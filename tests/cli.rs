@@ -130,7 +130,7 @@ fn bad_data_files_name_the_file_line_and_column() {
 
 #[test]
 fn bad_models_and_options_fail_cleanly() {
-    for f in ["two_inputs", "bool_input", "unsupported_op", "not_onnx"] {
+    for f in ["mixed_batch", "bool_input", "unsupported_op", "not_onnx"] {
         let path = format!("tests/fixtures/bad/{f}.onnx");
         let err = fails(&["info", &path]);
         assert!(err.contains(&path), "{err}");

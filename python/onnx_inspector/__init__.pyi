@@ -1,13 +1,14 @@
 """Type stubs of onnx_inspector (the package's public API)."""
 
 import os
-from typing import Any, Callable, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Union
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
 __version__: str
 
-TableLike = Any  # numpy array, pandas DataFrame, pyarrow Table or RecordBatch
+TableLike = Any  # numpy array, pandas DataFrame, pyarrow Table or RecordBatch; for a model with
+# several inputs also a dict {input name: array}, flattened in the graph's input order
 PathLike = Union[str, os.PathLike]
 
 class ModelError(Exception):
@@ -27,6 +28,9 @@ class Model:
     @property
     def input_names(self) -> List[str]:
         """Names of the graph's inputs."""
+    @property
+    def input_layout(self) -> List[Tuple[str, str, List[int], int, int]]:
+        """Each graph input as (name, dtype, shape, first column, end column)."""
     @property
     def output_names(self) -> List[str]:
         """Names of the output columns, one per output value of a row."""

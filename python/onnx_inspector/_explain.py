@@ -11,6 +11,7 @@ import numpy as np
 
 from . import _native, _ort
 from ._explanation import arrow_batch, build, record_columns
+from ._inputs import rows_of
 from ._tables import Table, as_table
 
 
@@ -36,6 +37,12 @@ class Model:
         return self._native.input_names
 
     @property
+    def input_layout(self):
+        """Each graph input as (name, dtype, shape, first column, end column): a row is every
+        input's flattened values side by side, in this order."""
+        return self._native.input_layout
+
+    @property
     def output_names(self):
         """Names of the output columns, one per output value of a row."""
         return self._native.output_names
@@ -50,8 +57,9 @@ class Model:
         return json.loads(self._native.info_json())
 
     def predict(self, X) -> np.ndarray:
-        """Model outputs [n, K] for rows X (numpy, pandas or Arrow)."""
-        x, _ = as_table(X, "X")
+        """Model outputs [n, K] for rows X (numpy, pandas or Arrow; for a model with several
+        inputs also a dict {input name: array})."""
+        x, _ = _table(self, X, "X", None)
         return self._native.predict(x)
 
     def __repr__(self) -> str:
@@ -80,11 +88,20 @@ def _progress_bar(progress):
     return show
 
 
-def _reference(value, what: str, names, extra_ok: bool) -> Optional[Table]:
+def _table(model: Model, value, what: str, names, extra_ok: bool = False) -> Table:
+    """`value` as a table: a dict {input name: array} flattened in the graph's input order (a
+    model with several inputs), else as_table."""
+    flat = rows_of(model, value, what)
+    if isinstance(flat, tuple):
+        return flat
+    return as_table(flat, what, names, extra_ok)
+
+
+def _reference(model: Model, value, what: str, names, extra_ok: bool) -> Optional[Table]:
     """A background or training table named like X (its columns matched by name)."""
     if value is None:
         return None
-    return as_table(value, what, names, extra_ok)
+    return _table(model, value, what, None if isinstance(value, dict) else names, extra_ok)
 
 
 def _options(method, samples, seed, threads, labels, groups, patch, mask, tolerance,
@@ -115,14 +132,14 @@ def explain(model, X, background=None, method: str = "auto", samples: Optional[i
     Returns a shap.Explanation when shap imports (result="auto"), else an
     onnx_inspector.Explanation; result="shap" or "onnx_inspector" chooses."""
     model = _model(model)
-    x, names = as_table(X, "X", feature_names)
+    x, names = _table(model, X, "X", feature_names)
     opts = _options(method, samples, seed, threads, labels, groups, patch, mask, tolerance, options)
     bg = None
     if isinstance(background, (int, np.integer)) and not isinstance(background, bool):
         opts["background_size"] = int(background)
     else:
-        bg = _reference(background, "background", names, False)
-    tr = _reference(train, "train", names, False)
+        bg = _reference(model, background, "background", names, False)
+    tr = _reference(model, train, "train", names, False)
     d = _native.explain(model._native, x, names, "X", background=bg, train=tr,
                         progress=_progress_bar(progress), **opts)
     return build(d, result)
@@ -164,8 +181,8 @@ def explain_batches(model, batches: Iterable[Any], features: Optional[Sequence[s
         cols = list(batch.schema.names)
         if names is None:
             names = list(features) if features is not None else [c for c in cols if c != id_col]
-            bg = _reference(background, "background", names, True)
-            tr = _reference(train, "train", names, True)
+            bg = _reference(model, background, "background", names, True)
+            tr = _reference(model, train, "train", names, True)
         if batch.num_rows == 0:
             continue
         x, _ = as_table(batch, "batch", names, extra_ok=True)

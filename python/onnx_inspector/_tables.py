@@ -35,14 +35,16 @@ def _select(columns: Sequence[str], wanted: Optional[Sequence[str]], what: str,
     wanted = [str(c) for c in wanted]
     missing = [c for c in wanted if c not in columns]
     extra = [] if extra_ok else [c for c in columns if c not in wanted]
-    if missing or extra:
-        parts = []
-        if missing:
-            parts.append(f"missing column(s) {missing}")
-        if extra:
-            parts.append(f"unexpected column(s) {extra} (select the feature columns first)")
-        raise DataError(f"{what}: " + "; ".join(parts))
+    refuse_names(what, (missing, "missing column(s)"),
+                 (extra, "unexpected column(s)", " (select the feature columns first)"))
     return wanted
+
+
+def refuse_names(what: str, *problems) -> None:
+    """A DataError listing each non-empty (names, words[, note]) of `problems`, when any is."""
+    parts = [f"{p[1]} {p[0]}" + (p[2] if len(p) > 2 else "") for p in problems if p[0]]
+    if parts:
+        raise DataError(f"{what}: " + "; ".join(parts))
 
 
 def _from_pandas(df: Any, what: str, wanted: Optional[Sequence[str]], extra_ok: bool) -> Table:

@@ -69,6 +69,26 @@ impl Model {
             .collect()
     }
 
+    /// Each graph input as `(name, dtype, shape without the batch, first column, end column)`:
+    /// a row is every input's flattened values side by side, in this order.
+    #[getter]
+    fn input_layout(&self) -> Vec<(String, String, Vec<usize>, usize, usize)> {
+        self.inner
+            .input_layout()
+            .inputs
+            .iter()
+            .map(|i| {
+                (
+                    i.name.clone(),
+                    i.dtype.name().to_string(),
+                    i.shape.clone(),
+                    i.columns.start,
+                    i.columns.end,
+                )
+            })
+            .collect()
+    }
+
     /// Names of the output columns (one per output value of a row).
     #[getter]
     fn output_names(&self) -> Vec<String> {

@@ -66,9 +66,13 @@ fn names_or_indices(v: &Bound<PyAny>, key: &str) -> PyResult<Vec<String>> {
     Ok(out)
 }
 
-/// Feature groups: a JSON file path, or `{"name": [features]}` in order.
+/// Feature groups: a JSON file path, `"inputs"` (one player per graph input), or
+/// `{"name": [features]}` in order.
 fn groups(v: &Bound<PyAny>) -> PyResult<GroupsSource> {
     if let Ok(path) = v.extract::<PathBuf>() {
+        if path.to_str() == Some("inputs") {
+            return Ok(GroupsSource::Inputs);
+        }
         if !v.is_instance_of::<PyDict>() {
             return Ok(GroupsSource::File(path));
         }

@@ -2,7 +2,9 @@
 //! order) from memory; standard input is first copied to a hidden file in the output folder.
 
 use super::spool::{spool, STDIN_LABEL};
-use crate::data::{open_table, sample_rows, Background, BackgroundInfo, Dataset, TableRows};
+use crate::data::{
+    open_table, sample_rows, Background, BackgroundInfo, Dataset, RowWidth, TableRows,
+};
 use crate::error::{Error, Result};
 use crate::run::DataSource;
 use ndarray::{Array2, ArrayView2};
@@ -108,11 +110,11 @@ impl DataInput {
     }
 
     /// Feature names and number of rows, reading the file once (every cell is checked).
-    pub fn scan(&self, m: usize) -> Result<(Vec<String>, usize)> {
+    pub fn scan(&self, m: &RowWidth) -> Result<(Vec<String>, usize)> {
         self.scan_file(m).map_err(|e| relabel(e, self.spooled()))
     }
 
-    fn scan_file(&self, m: usize) -> Result<(Vec<String>, usize)> {
+    fn scan_file(&self, m: &RowWidth) -> Result<(Vec<String>, usize)> {
         let (names, n) = if self.is_npy() {
             let d = self.load()?;
             (d.feature_names.clone(), d.n_rows())
@@ -126,15 +128,8 @@ impl DataInput {
             }
             (rows.header().to_vec(), n)
         };
-        if names.len() != m {
-            return Err(Error::data(
-                self.label(),
-                format!(
-                    "the data has {} columns but the model takes {m} values per row{}",
-                    names.len(),
-                    crate::data::pick_hint(names.len(), m),
-                ),
-            ));
+        if let Some(message) = m.mismatch("the data", names.len()) {
+            return Err(Error::data(self.label(), message));
         }
         if n == 0 {
             return Err(Error::data(self.label(), "no data rows after the header"));
@@ -194,7 +189,7 @@ impl DataInput {
 }
 
 impl DataSource for DataInput {
-    fn columns(&self, m: usize) -> Result<(Vec<String>, usize)> {
+    fn columns(&self, m: &RowWidth) -> Result<(Vec<String>, usize)> {
         self.scan(m)
     }
 

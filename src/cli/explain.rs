@@ -140,6 +140,7 @@ pub struct ExplainArgs {
     /// on and off against background rows (lime_image semantics: 1000 samples, kernel width 0.25).
     /// For a sequence input [N, T, F]: `time` (one player per step, t0...), `feature` (one per
     /// channel across time) or `window:K` (K contiguous steps each, the last one shorter).
+    /// `--groups inputs`: each graph input of a model with several inputs is one player.
     #[arg(long)]
     groups: Option<String>,
     /// Text players (token ids [N, L], integer): each row's non-padding positions (id 0 is

@@ -28,7 +28,7 @@ pub fn run(a: PredictArgs) -> anyhow::Result<()> {
     super::swapped::check_data("--data", &a.data)?;
     let model = OnnxModel::load_with(&a.model, a.engine.into())?;
     let data = Dataset::load(&a.data)?;
-    data.check_width(model.n_features(), "the data")?;
+    data.check_width(model.input_layout().row_width(), "the data")?;
     let out = super::with_threads(a.threads, || model.predict(data.values.view()))??;
     match a.out {
         Some(path) => {

@@ -7,6 +7,7 @@ pub mod image;
 mod npy_io;
 mod open_table;
 mod parquet_io;
+mod row_width;
 mod rows;
 mod sequence;
 mod table_rows;
@@ -16,6 +17,7 @@ pub use csv_io::{read_csv, read_labels, write_csv, CsvRows};
 pub use npy_io::read_npy;
 pub use open_table::{is_parquet_table, open_table};
 pub use parquet_io::{parquet_files, ParquetRows};
+pub use row_width::{column_words, RowWidth};
 pub use rows::parse_rows;
 pub use sequence::channel_names;
 pub use table_rows::{parse_column_list, TableRows};
@@ -74,19 +76,13 @@ impl Dataset {
         self.values.nrows()
     }
 
-    /// Checks that rows are as wide as the model input.
-    pub fn check_width(&self, n_features: usize, what: &str) -> Result<()> {
-        if self.values.ncols() != n_features {
-            return Err(Error::data(
-                &self.source,
-                format!(
-                    "{what} has {} columns but the model takes {n_features} values per row{}",
-                    self.values.ncols(),
-                    pick_hint(self.values.ncols(), n_features),
-                ),
-            ));
+    /// Checks that rows are as wide as the model input (a width, or a [`RowWidth`] naming
+    /// each graph input's columns).
+    pub fn check_width(&self, width: impl Into<RowWidth>, what: &str) -> Result<()> {
+        match width.into().mismatch(what, self.values.ncols()) {
+            Some(message) => Err(Error::data(&self.source, message)),
+            None => Ok(()),
         }
-        Ok(())
     }
 }
 

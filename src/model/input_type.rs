@@ -8,7 +8,8 @@ use tract_onnx::pb::tensor_proto::DataType;
 use tract_onnx::prelude::DatumType;
 
 /// Element type of the model input.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum InputType {
     /// 32-bit floats, passed as they are.
     Float32,
@@ -47,9 +48,24 @@ impl InputType {
         }
     }
 
+    /// Short name as `info` lists inputs (`float`, `int32`, `int64`).
+    pub fn short_name(self) -> &'static str {
+        match self {
+            InputType::Float32 => "float",
+            other => other.name(),
+        }
+    }
+
     /// Checks that every value of `rows` is one this input holds exactly (always true for
     /// float32): a perturbed 2.5 sent to an embedding would otherwise be truncated silently.
-    pub(crate) fn check(self, rows: ArrayView2<f32>, path: &Path, input: &str) -> Result<()> {
+    /// `rows` are the input's own columns, the first of which is column `first` of a data row.
+    pub(crate) fn check(
+        self,
+        rows: ArrayView2<f32>,
+        path: &Path,
+        input: &str,
+        first: usize,
+    ) -> Result<()> {
         let limit = match self {
             InputType::Float32 => return Ok(()),
             InputType::Int32 => i32::MAX as f32,
@@ -66,8 +82,9 @@ impl InputType {
                     path,
                     format!(
                         "input '{input}' takes {} values; row {r} of a model call has {v} in \
-                         column {c} (with LIME, declare such columns with --categorical)",
-                        self.name()
+                         column {} (with LIME, declare such columns with --categorical)",
+                        self.name(),
+                        first + c
                     ),
                 ));
             }
@@ -85,18 +102,18 @@ mod tests {
     fn integer_inputs_take_whole_numbers_only() {
         let p = Path::new("m.onnx");
         let ok = array![[0.0f32, 3.0, -2.0]];
-        assert!(InputType::Int32.check(ok.view(), p, "x").is_ok());
+        assert!(InputType::Int32.check(ok.view(), p, "x", 0).is_ok());
         let bad = array![[0.0f32, 3.0], [1.0, 2.5]];
         let err = InputType::Int64
-            .check(bad.view(), p, "x")
+            .check(bad.view(), p, "x", 0)
             .unwrap_err()
             .to_string();
         assert!(
             err.contains("row 1") && err.contains("2.5 in column 1"),
             "{err}"
         );
-        assert!(InputType::Float32.check(bad.view(), p, "x").is_ok());
+        assert!(InputType::Float32.check(bad.view(), p, "x", 0).is_ok());
         let nan = array![[f32::NAN]];
-        assert!(InputType::Int32.check(nan.view(), p, "x").is_err());
+        assert!(InputType::Int32.check(nan.view(), p, "x", 0).is_err());
     }
 }

@@ -5,6 +5,7 @@ use super::{FirstLinear, Model};
 use crate::error::{Error, Result};
 use crate::model::backend::Backend;
 use crate::model::engine::Engine;
+use crate::model::input_layout::InputLayout;
 use crate::model::input_type::InputType;
 use crate::model::native::conv_chain::ConvChain;
 use crate::model::native::dense::DenseChain;
@@ -13,7 +14,7 @@ use crate::model::native::graph::ConvGraph;
 use crate::model::ort_engine::OrtEngine;
 use crate::model::tract::guard;
 use crate::model::tract::optimiser::{self, Pipeline};
-use crate::model::tract::proto_info::{value_dims, ModelInfo};
+use crate::model::tract::proto_info::ModelInfo;
 use crate::model::tract::tune::tile_batch_constants;
 use ndarray::{Array2, ArrayView2, Axis};
 use rayon::prelude::*;
@@ -25,9 +26,6 @@ use tract_onnx::prelude::*;
 
 /// Rows per model call: fixed so that results never depend on the thread count.
 pub const CHUNK_ROWS: usize = 1024;
-
-/// Largest input row accepted (values), so a malformed shape cannot ask for a huge allocation.
-const MAX_ROW_VALUES: usize = 1 << 24;
 
 /// Concrete-size plans kept per model before falling back to the symbolic plan.
 const MAX_CACHED_PLANS: usize = 32;
@@ -100,13 +98,13 @@ pub struct OnnxModel {
     backend: Option<Box<dyn Backend>>,
     /// The engine that runs `predict`.
     engine: Engine,
-    /// Element type of the input, and its name.
-    input: (InputType, String),
+    /// The graph's inputs and the columns of a data row each one takes.
+    layout: InputLayout,
 }
 
 impl OnnxModel {
-    /// Loads an ONNX file, checks it has one float input, and prepares it for any batch size
-    /// (engine chosen by [`Engine::Auto`]).
+    /// Loads an ONNX file, checks its inputs (float32, int32 or int64, fixed row shapes), and
+    /// prepares it for any batch size (engine chosen by [`Engine::Auto`]).
     pub fn load(path: impl AsRef<Path>) -> Result<OnnxModel> {
         Self::load_with(path, Engine::Auto)
     }
@@ -119,23 +117,10 @@ impl OnnxModel {
         let proto: pb::ModelProto = prost::Message::decode(&bytes[..])
             .map_err(|e| Error::model(path, format!("not a valid ONNX protobuf ({e})")))?;
         let info = ModelInfo::from_proto(&path.display().to_string(), &proto);
-        let (input, input_type) = single_input(path, &proto)?;
-        let dt = input_type.datum_type();
-        let dims = value_dims(input).unwrap_or_default();
-        let (declared_batch, row_shape) = split_batch(path, &input.name, &dims)?;
-        let n_features = row_shape
-            .iter()
-            .try_fold(1usize, |n, &d| n.checked_mul(d))
-            .filter(|&n| n <= MAX_ROW_VALUES)
-            .ok_or_else(|| {
-                Error::model(
-                    path,
-                    format!(
-                        "input '{}' rows of shape {row_shape:?} exceed {MAX_ROW_VALUES} values",
-                        input.name
-                    ),
-                )
-            })?;
+        let layout = InputLayout::from_proto(path, &proto)?;
+        let declared_batch = layout.declared_batch(path)?;
+        let row_shape = layout.row_shape();
+        let n_features = layout.width();
 
         let mut onnx = tract_onnx::onnx().with_ignore_output_shapes(true);
         crate::model::tract::batch_norm::register(&mut onnx.op_register);
@@ -143,22 +128,20 @@ impl OnnxModel {
             onnx.model_for_proto_model(&proto)
         })?;
 
-        let symbolic = build_typed(path, &parsed, None, &row_shape, dt);
+        let symbolic = build_typed(path, &parsed, None, &layout);
         let (typed, batch_mode, symbol, pipeline) = match (symbolic, declared_batch) {
             (Ok((t, s, p)), None) => (t, BatchMode::Symbolic, Some(s), p),
-            (Ok((t, s, p)), Some(b)) if probe(path, &t, &s, &row_shape, &p, dt).is_ok() => {
+            (Ok((t, s, p)), Some(b)) if probe(path, &t, &s, &layout, &p).is_ok() => {
                 (t, BatchMode::Redeclared { declared: b }, Some(s), p)
             }
             // E.g. a recurrent layer's initial state built from the batch size: typed at a
             // concrete batch, or the symbolic attempt's error.
-            (Err(e), None) => {
-                match build_typed(path, &parsed, Some(PADDED_BATCH), &row_shape, dt) {
-                    Ok((t, _, p)) => (t, BatchMode::Padded { size: PADDED_BATCH }, None, p),
-                    Err(_) => return Err(e),
-                }
-            }
+            (Err(e), None) => match build_typed(path, &parsed, Some(PADDED_BATCH), &layout) {
+                Ok((t, _, p)) => (t, BatchMode::Padded { size: PADDED_BATCH }, None, p),
+                Err(_) => return Err(e),
+            },
             (_, Some(b)) => {
-                let (t, _, p) = build_typed(path, &parsed, Some(b), &row_shape, dt)?;
+                let (t, _, p) = build_typed(path, &parsed, Some(b), &layout)?;
                 (t, BatchMode::Fixed { size: b }, None, p)
             }
         };
@@ -195,7 +178,7 @@ impl OnnxModel {
             split: None,
             backend: None,
             engine: Engine::Tract,
-            input: (input_type, input.name.clone()),
+            layout,
         };
         // One probe row gives the width of every output.
         let probe_out = model.run_outputs(Array2::zeros((1, n_features)).view())?;
@@ -214,17 +197,26 @@ impl OnnxModel {
         model.info.batch_mode = model.batch_mode.to_string();
         model.info.optimiser = model.pipeline.to_string();
         model.info.n_features = n_features;
+        model.info.input_columns = model.layout.inputs.iter().map(|i| i.describe()).collect();
         model.info.output_columns = model.output_names.clone();
         let mut notes: Vec<String> = vec![];
         // Verified candidates in order of measured speed (benches/results/engines.md).
         let mut verified: Vec<Box<dyn Backend>> = vec![];
         if matches!(engine, Engine::Auto | Engine::Ort) {
-            match model.ort_candidate(&proto, &input.name) {
+            match model.ort_candidate(&proto) {
                 Ok(ort) => verified.push(ort),
                 Err(why) => notes.push(format!("ort: {why}")),
             }
         }
-        if matches!(engine, Engine::Auto | Engine::Dense) {
+        // The native paths run single-input graphs: say why they do not run this one.
+        if !model.layout.is_single() {
+            let why = format!(
+                "the graph has {} inputs; the native engines run single-input graphs",
+                model.layout.inputs.len()
+            );
+            notes.push(format!("dense: {why}"));
+            notes.push(format!("conv: {why}"));
+        } else if matches!(engine, Engine::Auto | Engine::Dense) {
             match DenseChain::from_proto(&proto, n_features) {
                 Some(_) if model.row_shape.len() != 1 => {
                     notes.push("dense: the input is not a flat row".into())
@@ -240,7 +232,9 @@ impl OnnxModel {
             }
         }
         // Under `auto` the conv path is only probed when nothing faster was found.
-        if engine == Engine::Conv || (engine == Engine::Auto && verified.is_empty()) {
+        if model.layout.is_single()
+            && (engine == Engine::Conv || (engine == Engine::Auto && verified.is_empty()))
+        {
             match ConvChain::from_proto(&proto, &model.row_shape) {
                 Ok(c) => match model.mismatch(|x| Ok(c.run(x))) {
                     None => verified.push(Box::new(c)),
@@ -282,20 +276,13 @@ impl OnnxModel {
     fn ort_candidate(
         &self,
         proto: &pb::ModelProto,
-        input: &str,
     ) -> std::result::Result<Box<dyn Backend>, String> {
         if let BatchMode::Fixed { size } = self.batch_mode {
             return Err(format!(
                 "the graph is pinned to a batch of {size}; only tract pads such batches"
             ));
         }
-        if self.input.0 != InputType::Float32 {
-            return Err(format!(
-                "its input takes {} values; the onnxruntime engine feeds float32 only",
-                self.input.0.name()
-            ));
-        }
-        let engine = OrtEngine::new(proto, input, &self.row_shape)?;
+        let engine = OrtEngine::new(proto, &self.layout)?;
         match self.mismatch(|x| engine.run(x).map_err(|e| Error::model(&self.path, e))) {
             None => Ok(Box::new(engine)),
             Some(why) => Err(why),
@@ -306,7 +293,6 @@ impl OnnxModel {
     fn ort_candidate(
         &self,
         _proto: &pb::ModelProto,
-        _input: &str,
     ) -> std::result::Result<Box<dyn Backend>, String> {
         Err("this build has no onnxruntime engine (rebuild with `--features ort`)".into())
     }
@@ -320,11 +306,13 @@ impl OnnxModel {
         // Why a faster engine did not run: onnxruntime (in builds that have it), and the conv
         // path on a convolutional model left to tract.
         let has_conv = self.info.ops.contains_key("Conv");
+        let several = !self.layout.is_single();
         let skipped: Vec<&str> = notes
             .iter()
             .filter(|n| {
                 (n.starts_with("ort:") && self.engine != Engine::Ort && Engine::ort_compiled())
                     || (n.starts_with("conv:") && self.engine == Engine::Tract && has_conv)
+                    || (n.starts_with("dense:") && several)
             })
             .map(|n| n.as_str())
             .collect();
@@ -338,11 +326,9 @@ impl OnnxModel {
     /// Why `run` does not reproduce tract's outputs on deterministic probe rows (`None`: it does,
     /// within 1e-5 of the largest output).
     fn mismatch(&self, run: impl Fn(ArrayView2<f32>) -> Result<Array2<f32>>) -> Option<String> {
-        let probe = Array2::from_shape_fn((64, self.n_features), |(i, j)| match self.input.0 {
-            InputType::Float32 => (((i * 31 + j * 17) % 97) as f32 / 24.0) - 2.0,
-            // Ids every lookup table holds.
-            _ => ((i + j) % 2) as f32,
-        });
+        let probe = self
+            .layout
+            .probe_rows(64, |i, j| (((i * 31 + j * 17) % 97) as f32 / 24.0) - 2.0);
         let reference = match self.run_outputs(probe.view()) {
             Ok(outs) => {
                 let views: Vec<_> = outs.iter().map(|o| o.view()).collect();
@@ -418,9 +404,14 @@ impl OnnxModel {
         &self.info
     }
 
-    /// Element type of the model's input (integer inputs take whole-number rows).
+    /// Element type of the model's (first) input (integer inputs take whole-number rows).
     pub fn input_type(&self) -> InputType {
-        self.input.0
+        self.layout.inputs[0].dtype
+    }
+
+    /// The graph's inputs: name, element type, shape and the columns of a data row each takes.
+    pub fn input_layout(&self) -> &InputLayout {
+        &self.layout
     }
 
     /// How batches are sent to the graph.
@@ -506,22 +497,31 @@ impl OnnxModel {
                 None => guard::tract_result(&self.path, "preparing a run", || plan.spawn())?,
             }
         };
-        let mut shape = vec![n];
-        shape.extend_from_slice(&self.row_shape);
-        let contiguous = rows.as_standard_layout();
-        let data = contiguous.as_slice().expect("standard layout");
-        let input = guard::tract_result(&self.path, "preparing the input", || {
-            let floats = Tensor::from_shape(&shape, data)?;
-            match self.input.0 {
-                InputType::Float32 => Ok(floats),
-                // Whole numbers, checked in `predict`.
-                other => Ok(floats.cast_to_dt(other.datum_type())?.into_owned()),
-            }
-        })?;
+        let inputs = self
+            .layout
+            .inputs
+            .iter()
+            .zip(self.layout.split(rows))
+            .map(|(spec, part)| {
+                let mut shape = vec![n];
+                shape.extend_from_slice(&spec.shape);
+                let contiguous = part.as_standard_layout();
+                let data = contiguous.as_slice().expect("standard layout");
+                guard::tract_result(&self.path, "preparing the input", || {
+                    let floats = Tensor::from_shape(&shape, data)?;
+                    match spec.dtype {
+                        InputType::Float32 => Ok(floats.into_tvalue()),
+                        // Whole numbers, checked in `predict`.
+                        other => Ok(floats
+                            .cast_to_dt(other.datum_type())?
+                            .into_owned()
+                            .into_tvalue()),
+                    }
+                })
+            })
+            .collect::<Result<TVec<TValue>>>()?;
         // A panicking run is not put back in the pool: its state may be half-updated.
-        let result = guard::tract(&self.path, "running the graph", || {
-            state.run(tvec!(input.into_tvalue()))
-        })?;
+        let result = guard::tract(&self.path, "running the graph", || state.run(inputs))?;
         // Nor is a state whose operators keep values between runs (a recurrent layer's Scan
         // carries its hidden state into the next run): each call of such a graph starts afresh.
         if state.op_states.iter().all(Option::is_none) {
@@ -625,7 +625,7 @@ impl Model for OnnxModel {
         if n == 0 {
             return Ok(Array2::zeros((0, k)));
         }
-        self.input.0.check(rows, &self.path, &self.input.1)?;
+        self.layout.check(rows, &self.path)?;
         let chunks: Vec<Array2<f32>> = rows
             .axis_chunks_iter(Axis(0), CHUNK_ROWS)
             .collect::<Vec<_>>()
@@ -687,105 +687,22 @@ fn concat_parts(parts: Vec<Vec<Array2<f32>>>) -> Vec<Array2<f32>> {
         .collect()
 }
 
-/// The graph's only input, which must hold floats.
-fn single_input<'a>(
-    path: &Path,
-    proto: &'a pb::ModelProto,
-) -> Result<(&'a pb::ValueInfoProto, InputType)> {
-    let graph = proto
-        .graph
-        .as_ref()
-        .ok_or_else(|| Error::model(path, "the file holds no graph"))?;
-    let inits: std::collections::HashSet<&str> =
-        graph.initializer.iter().map(|t| t.name.as_str()).collect();
-    let inputs: Vec<&pb::ValueInfoProto> = graph
-        .input
-        .iter()
-        .filter(|i| !inits.contains(i.name.as_str()))
-        .collect();
-    match inputs.as_slice() {
-        [one] => {
-            let elem = match one.r#type.as_ref().and_then(|t| t.value.as_ref()) {
-                Some(pb::type_proto::Value::TensorType(t)) => t.elem_type,
-                None => 0,
-            };
-            match InputType::from_onnx(elem) {
-                Some(t) => Ok((one, t)),
-                None => Err(Error::model(
-                    path,
-                    format!(
-                        "input '{}' is of type {}; only float32, int32 and int64 inputs are \
-                         supported",
-                        one.name,
-                        crate::model::tract::proto_info::elem_type_name(elem)
-                    ),
-                )),
-            }
-        }
-        [] => Err(Error::model(path, "the graph has no input")),
-        many => Err(Error::model(
-            path,
-            format!(
-                "the graph has {} inputs ({}); only single-input models are supported",
-                many.len(),
-                many.iter()
-                    .map(|i| format!("'{}'", i.name))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-        )),
-    }
-}
-
-/// Splits declared input dims into (fixed batch if any, concrete row shape).
-fn split_batch(path: &Path, name: &str, dims: &[String]) -> Result<(Option<usize>, Vec<usize>)> {
-    if dims.len() < 2 {
-        return Err(Error::model(
-            path,
-            format!(
-                "input '{name}' has shape [{}]; expected a batch dimension followed by the row's dimensions",
-                dims.join(", ")
-            ),
-        ));
-    }
-    let declared = dims[0]
-        .parse::<i64>()
-        .ok()
-        .filter(|&b| b > 0)
-        .map(|b| b as usize);
-    let row = dims[1..]
-        .iter()
-        .enumerate()
-        .map(|(i, d)| {
-            d.parse::<usize>().ok().filter(|&v| v > 0).ok_or_else(|| {
-                Error::model(
-                    path,
-                    format!(
-                        "input '{name}' dimension {} is '{d}'; only the batch dimension may be symbolic",
-                        i + 1
-                    ),
-                )
-            })
-        })
-        .collect::<Result<Vec<_>>>()?;
-    Ok((declared, row))
-}
-
 /// Types and declutters the graph with a symbolic batch (`None`) or a fixed one.
 fn build_typed(
     path: &Path,
     parsed: &InferenceModel,
     fixed: Option<usize>,
-    row: &[usize],
-    dt: DatumType,
+    layout: &InputLayout,
 ) -> Result<(TypedModel, Symbol, Pipeline)> {
     let (typed, sym) = guard::tract_result(path, "typing the graph", || {
         let mut m = parsed.clone();
         let sym = m.symbols.sym("batch");
-        let mut shape: TVec<TDim> =
-            tvec![fixed.map_or_else(|| sym.to_dim(), |b| (b as i64).to_dim())];
-        shape.extend(row.iter().map(|&d| (d as i64).to_dim()));
-        m.set_input_fact(0, dt.fact(shape).into())?;
+        for (i, spec) in layout.inputs.iter().enumerate() {
+            let mut shape: TVec<TDim> =
+                tvec![fixed.map_or_else(|| sym.to_dim(), |b| (b as i64).to_dim())];
+            shape.extend(spec.shape.iter().map(|&d| (d as i64).to_dim()));
+            m.set_input_fact(i, spec.dtype.datum_type().fact(shape).into())?;
+        }
         for o in 0..m.output_outlets()?.len() {
             m.set_output_fact(o, InferenceFact::default())?;
         }
@@ -800,17 +717,23 @@ fn probe(
     path: &Path,
     typed: &TypedModel,
     sym: &Symbol,
-    row: &[usize],
+    layout: &InputLayout,
     pipeline: &Pipeline,
-    dt: DatumType,
 ) -> Result<()> {
     let subs = HashMap::from([(sym.clone(), TDim::Val(2))]);
     let concrete = guard::tract_result(path, "fixing the batch size", || typed.set_symbols(&subs))?;
     let (plan, _) = optimiser::optimize(path, concrete, pipeline)?;
-    let mut shape = vec![2];
-    shape.extend_from_slice(row);
     let out = guard::tract_result(path, "running the graph", || {
-        plan.run(tvec!(Tensor::zero_dt(dt, &shape)?.into_tvalue()))
+        let inputs = layout
+            .inputs
+            .iter()
+            .map(|spec| {
+                let mut shape = vec![2];
+                shape.extend_from_slice(&spec.shape);
+                Ok(Tensor::zero_dt(spec.dtype.datum_type(), &shape)?.into_tvalue())
+            })
+            .collect::<TractResult<TVec<TValue>>>()?;
+        plan.run(inputs)
     })?;
     if out.iter().all(|t| t.rank() > 0 && t.shape()[0] == 2) {
         Ok(())

@@ -1,10 +1,14 @@
 //! The optional onnxruntime engine (cargo feature `ort`): single-threaded sessions pooled across
 //! rayon workers, with the library loaded at run time from `ORT_DYLIB_PATH` or a pip install.
 
+use crate::model::input_layout::InputLayout;
+use crate::model::input_type::InputType;
 use ndarray::{Array2, ArrayView2};
 use ort::session::builder::GraphOptimizationLevel;
 use ort::session::Session;
-use ort::value::TensorRef;
+use ort::session::SessionInputValue;
+use ort::value::{Tensor, TensorRef};
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::{Mutex, OnceLock};
@@ -95,26 +99,21 @@ pub fn runtime() -> Result<&'static (PathBuf, String), String> {
 pub struct OrtEngine {
     /// Model bytes (with a symbolic batch) from which new sessions are built.
     bytes: Vec<u8>,
-    input: String,
-    row_shape: Vec<usize>,
+    /// The graph's inputs, each fed its columns of a row.
+    layout: InputLayout,
     idle: Mutex<Vec<Session>>,
     /// Library path and version, for `info`.
     pub library: String,
 }
 
 impl OrtEngine {
-    /// Prepares `proto` for onnxruntime with a symbolic batch dimension on `input`, and builds a
-    /// first session.
-    pub fn new(
-        proto: &pb::ModelProto,
-        input: &str,
-        row_shape: &[usize],
-    ) -> Result<OrtEngine, String> {
+    /// Prepares `proto` for onnxruntime with a symbolic batch dimension on every input, and
+    /// builds a first session.
+    pub fn new(proto: &pb::ModelProto, layout: &InputLayout) -> Result<OrtEngine, String> {
         let (lib, version) = runtime()?;
         let engine = OrtEngine {
-            bytes: prost::Message::encode_to_vec(&with_symbolic_batch(proto, input)),
-            input: input.to_string(),
-            row_shape: row_shape.to_vec(),
+            bytes: prost::Message::encode_to_vec(&with_symbolic_batch(proto, layout)),
+            layout: layout.clone(),
             idle: Mutex::new(vec![]),
             library: format!("onnxruntime {version}({})", lib.display()),
         };
@@ -181,14 +180,36 @@ impl OrtEngine {
         rows: ArrayView2<f32>,
     ) -> Result<Vec<Vec<f32>>, String> {
         let n = rows.nrows();
-        let mut shape = vec![n];
-        shape.extend_from_slice(&self.row_shape);
-        let contiguous = rows.as_standard_layout();
-        let data = contiguous.as_slice().expect("standard layout");
-        let tensor = TensorRef::from_array_view((shape, data))
-            .map_err(|e| format!("onnxruntime input: {e}"))?;
+        let parts: Vec<_> = self
+            .layout
+            .split(rows)
+            .into_iter()
+            .map(|p| p.as_standard_layout().into_owned())
+            .collect();
+        let mut inputs: Vec<(Cow<str>, SessionInputValue)> = vec![];
+        for (spec, part) in self.layout.inputs.iter().zip(&parts) {
+            let mut shape = vec![n];
+            shape.extend_from_slice(&spec.shape);
+            let data = part.as_slice().expect("standard layout");
+            let err = |e: ort::Error| format!("onnxruntime input '{}': {e}", spec.name);
+            // Integer inputs hold whole numbers (checked in `predict`), cast exactly.
+            let value: SessionInputValue = match spec.dtype {
+                InputType::Float32 => TensorRef::from_array_view((shape, data))
+                    .map_err(err)?
+                    .into(),
+                InputType::Int32 => {
+                    let ids: Vec<i32> = data.iter().map(|&v| v as i32).collect();
+                    Tensor::from_array((shape, ids)).map_err(err)?.into()
+                }
+                InputType::Int64 => {
+                    let ids: Vec<i64> = data.iter().map(|&v| v as i64).collect();
+                    Tensor::from_array((shape, ids)).map_err(err)?.into()
+                }
+            };
+            inputs.push((Cow::from(spec.name.as_str()), value));
+        }
         let outputs = session
-            .run(ort::inputs![self.input.as_str() => tensor])
+            .run(inputs)
             .map_err(|e| format!("onnxruntime run: {e}"))?;
         let mut parts = vec![];
         for (name, value) in outputs.iter() {
@@ -211,9 +232,9 @@ fn options<T>(e: ort::Error<T>) -> String {
     format!("onnxruntime session options: {e}")
 }
 
-/// A copy of the graph whose input (and outputs) take any batch size: onnxruntime checks inputs
+/// A copy of the graph whose inputs (and outputs) take any batch size: onnxruntime checks inputs
 /// against declared dimensions, so a fixed batch declared by the file is made symbolic.
-fn with_symbolic_batch(proto: &pb::ModelProto, input: &str) -> pb::ModelProto {
+fn with_symbolic_batch(proto: &pb::ModelProto, layout: &InputLayout) -> pb::ModelProto {
     let mut proto = proto.clone();
     if let Some(g) = proto.graph.as_mut() {
         let batch = |v: &mut pb::ValueInfoProto| {
@@ -227,7 +248,7 @@ fn with_symbolic_batch(proto: &pb::ModelProto, input: &str) -> pb::ModelProto {
         };
         g.input
             .iter_mut()
-            .filter(|v| v.name == input)
+            .filter(|v| layout.inputs.iter().any(|i| i.name == v.name))
             .for_each(batch);
         g.output.iter_mut().for_each(batch);
     }

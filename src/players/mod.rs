@@ -7,11 +7,13 @@ use crate::explain::{FeatureGroups, Hierarchy, PlayerKind};
 use crate::report::RowResult;
 use crate::request::{ExplainRequest, GroupsSource};
 mod groups_file;
+mod input_groups;
 mod sequence;
 mod text;
 
 pub(crate) use groups_file::named_groups;
 use groups_file::read_groups;
+pub(crate) use input_groups::input_groups;
 use ndarray::{Array2, ArrayView1, ArrayView2};
 use sequence::sequence_groups;
 use serde::{Deserialize, Serialize};
@@ -72,11 +74,17 @@ impl Players {
     ) -> Result<Players> {
         let image = &req.image;
         if let Some(source) = &req.groups {
-            let groups = match source {
-                GroupsSource::File(path) => read_groups(path, features)?,
-                GroupsSource::Named(named) => named_groups(named, features)?,
-                GroupsSource::Sequence(kind) => sequence_groups(*kind, features, row_shape)?,
-            };
+            let groups =
+                match source {
+                    GroupsSource::File(path) => read_groups(path, features)?,
+                    GroupsSource::Named(named) => named_groups(named, features)?,
+                    GroupsSource::Sequence(kind) => sequence_groups(*kind, features, row_shape)?,
+                    // Turned into named groups by `run::prepare`, which knows the model's inputs.
+                    GroupsSource::Inputs => return Err(Error::param(
+                        "groups",
+                        "'inputs' needs the model's input layout: resolve it with the model first",
+                    )),
+                };
             return Ok(Players {
                 groups: Some(groups),
                 image: None,

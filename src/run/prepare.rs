@@ -14,9 +14,9 @@ use crate::explain::{
     ShapExplainer, ShapMethod, ShapParams,
 };
 use crate::model::{resolve_names, Engine, InputType, Model, OnnxModel, SelectOutputs};
-use crate::players::Players;
+use crate::players::{input_groups, Players};
 use crate::report::{Meta, Timings};
-use crate::request::ExplainRequest;
+use crate::request::{ExplainRequest, GroupsSource};
 use ndarray::{Array2, ArrayView1};
 use std::path::Path;
 
@@ -55,7 +55,20 @@ pub(crate) fn prepare<'m>(
     req.check()?;
     let model = SelectOutputs::new(onnx, &req.labels)?;
     let m = model.n_features();
-    let (names, total) = data.columns(m)?;
+    let width = onnx.input_layout().row_width();
+    let (names, total) = data.columns(&width)?;
+    let names = onnx.input_layout().name_columns(names);
+    let by_input;
+    let req = match req.groups {
+        Some(GroupsSource::Inputs) => {
+            by_input = ExplainRequest {
+                groups: Some(input_groups(&width, &names)?),
+                ..req.clone()
+            };
+            &by_input
+        }
+        _ => req,
+    };
     let mut players = Players::resolve(req, &names, &model.row_shape())?;
     let selection = parse_rows(req.rows.as_deref(), total)?;
     if players.text.is_some() && onnx.input_type() == InputType::Float32 {
@@ -75,7 +88,7 @@ pub(crate) fn prepare<'m>(
     let estimator = resolve_estimator(req, &names, &players)?;
     let n_players = players.count(m);
     estimator.check_players(n_players, players.kind())?;
-    let reference = resolve_reference(req, &estimator, &players, data, total, m, given)?;
+    let reference = resolve_reference(req, &estimator, &players, data, total, &width, given)?;
     let pool = thread_pool(req.threads)?;
     let size = RunSize {
         features: m,

@@ -3,7 +3,7 @@
 //! or the data itself.
 
 use super::source::DataSource;
-use crate::data::{Background, Dataset};
+use crate::data::{Background, Dataset, RowWidth};
 use crate::error::Result;
 use crate::explain::Estimator;
 use crate::players::Players;
@@ -29,11 +29,11 @@ pub(crate) enum Reference {
 pub(crate) fn load_checked(
     path: &Path,
     columns: Option<&[String]>,
-    m: usize,
+    m: &RowWidth,
     what: &str,
 ) -> Result<Dataset> {
     let data = Dataset::load_columns(path, columns)?;
-    data.check_width(m, what)?;
+    data.check_width(m.clone(), what)?;
     Ok(data)
 }
 
@@ -45,14 +45,14 @@ pub(crate) fn resolve_reference(
     players: &Players,
     data: &dyn DataSource,
     total: usize,
-    m: usize,
+    m: &RowWidth,
     given: GivenTables,
 ) -> Result<Reference> {
     let load =
         |table: Option<&Dataset>, path: Option<&Path>, what: &str| -> Result<Option<Dataset>> {
             match (table, path) {
                 (Some(t), _) => {
-                    t.check_width(m, what)?;
+                    t.check_width(m.clone(), what)?;
                     Ok(Some(t.clone()))
                 }
                 (None, Some(p)) => load_checked(p, req.features.as_deref(), m, what).map(Some),

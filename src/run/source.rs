@@ -1,13 +1,13 @@
 //! Where a run's rows come from: a table in memory, or (in the batch run) a file streamed in chunks.
 
-use crate::data::{Background, Dataset};
+use crate::data::{Background, Dataset, RowWidth};
 use crate::error::Result;
 use ndarray::ArrayView2;
 
 /// Where a run's rows come from: a table in memory, or a file streamed in chunks.
 pub(crate) trait DataSource {
     /// Feature names and row count, after checking that rows are `m` wide.
-    fn columns(&self, m: usize) -> Result<(Vec<String>, usize)>;
+    fn columns(&self, m: &RowWidth) -> Result<(Vec<String>, usize)>;
     /// The rows at `selection` in chunks of at most `chunk`, in order.
     fn for_each_chunk(
         &self,
@@ -30,8 +30,8 @@ pub(crate) struct InMemory<'a> {
 }
 
 impl DataSource for InMemory<'_> {
-    fn columns(&self, m: usize) -> Result<(Vec<String>, usize)> {
-        self.data.check_width(m, "the data")?;
+    fn columns(&self, m: &RowWidth) -> Result<(Vec<String>, usize)> {
+        self.data.check_width(m.clone(), "the data")?;
         Ok((self.data.feature_names.clone(), self.data.n_rows()))
     }
 

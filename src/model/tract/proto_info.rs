@@ -43,6 +43,9 @@ pub struct ModelInfo {
     pub batch_mode: String,
     /// Width of one flattened input row (filled by the loader).
     pub n_features: usize,
+    /// Each graph input's place in a data row, e.g. `cat: int32 [N,1] -> column 9` (filled by
+    /// the loader).
+    pub input_columns: Vec<String>,
     /// Output column names (filled by the loader).
     pub output_columns: Vec<String>,
     /// Where the output names come from when the user gave none: class names derived from a
@@ -138,6 +141,7 @@ impl ModelInfo {
                 .collect(),
             batch_mode: String::new(),
             n_features: 0,
+            input_columns: vec![],
             output_columns: vec![],
             output_naming: None,
             engine: String::new(),
@@ -159,6 +163,9 @@ impl ModelInfo {
             s += &format!("output:     {}\n", shape(o));
         }
         s += &format!("features:   {} per row\n", self.n_features);
+        for c in &self.input_columns {
+            s += &format!("columns:    {c}\n");
+        }
         s += &format!(
             "outputs:    {} ({})\n",
             self.output_columns.len(),
