@@ -1,8 +1,9 @@
 """A million reference-net rows on two threads (issue 23): wall time, rows/s, peak RSS and bytes
 per row of `explain --samples 500`, for the output options a user can keep.
 
-The data is generated here (not committed): real test digits (models/digits10_*.csv, 100
-features) drawn with replacement, each pixel moved by N(0, 0.02) and clipped to [0, 1]. Standard
+The data is generated here (not committed): real test digits (models/digits10_test.csv, 100
+features) drawn with replacement, each inked pixel moved by N(0, 0.02) and clipped to [0, 1]
+(blank pixels stay 0, as in real digits). Standard
 library only; run from the repository root after `cargo build --release`:
 
     python3 benches/million.py [--rows 1000000] [--mid 100000] [--small 10000] [--work target/bench-million]
@@ -48,7 +49,7 @@ def make_data(path: Path, rows: int, seed: int = 0) -> None:
         f.write(",".join(header) + "\n")
         for _ in range(rows):
             x = rng.choice(base)
-            f.write(",".join(f"{min(1.0, max(0.0, v + rng.gauss(0.0, 0.02))):.4f}" for v in x) + "\n")
+            f.write(",".join(f"{min(1.0, max(0.0, v + rng.gauss(0.0, 0.02))):.4f}" if v > 0 else "0" for v in x) + "\n")
 
 
 def run(args: list, log: Path) -> dict:
