@@ -7,8 +7,9 @@
 # BIN defaults to target/release/onnx-inspector (`cargo build --release`). With --check nothing in
 # docs/img changes: the charts are drawn into a temporary folder and compared byte for byte with
 # the committed ones (CI runs this; charts are deterministic: same inputs and seed, same bytes).
-# docs/img/error_vs_time.png is a benchmark figure, drawn by matplotlib from
-# benches/results/estimator_sweep.json: regenerate it with benches/plot_error_vs_time.py.
+# docs/img/error_vs_time.png and docs/img/million.png are benchmark figures, drawn by matplotlib
+# from benches/results/{estimator_sweep,million}.json: regenerate them with
+# benches/plot_error_vs_time.py and benches/plot_million.py.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

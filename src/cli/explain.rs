@@ -92,7 +92,7 @@ pub struct ExplainArgs {
     /// Stop a row early once max stderr < T * (max phi - min phi) (kernel and permutation only).
     #[arg(long)]
     tolerance: Option<f64>,
-    /// Stop a row early once the root mean square of its standard errors is at most E times the L2 norm of its attributions (kernel and permutation; the budget stays the cap). Default 0.012 when neither --samples nor --tolerance is given (measured: about half shap's default error in less time on every zoo model with 10+ features, benches/results/default_budget.md); 0 = spend the whole budget.
+    /// Stop a row early once the root mean square of its standard errors is at most E times the L2 norm of its attributions (kernel and permutation; the budget stays the cap). Default 0.012 when neither --samples nor --tolerance is given (measured on every zoo model with 10+ features: 0.36-0.42x shap's default error in 0.55-1.07x its time, benches/results/default_budget.md); 0 = spend the whole budget.
     #[arg(long, value_name = "E")]
     se_target: Option<f64>,
     /// How kernel SHAP samples coalitions (leverage: Leverage SHAP, equal coalitions per size without replacement; kernel: shap's).
