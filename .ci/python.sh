@@ -9,10 +9,10 @@ cd "$(dirname "$0")/.."
 test -x target/release/onnx-inspector || cargo build --release
 venv=target/py-venv
 test -x "$venv/bin/python" || python3 -m venv "$venv"
-"$venv/bin/pip" install --quiet -r python/requirements-test.txt
+"$venv/bin/python" -m pip install --quiet -r python/requirements-test.txt
 # No build isolation: the pinned maturin above (on PATH for pip's build hook) builds the wheel.
 export PATH="$PWD/$venv/bin:$PATH"
-"$venv/bin/pip" install --quiet --no-build-isolation --force-reinstall --no-deps ./python
+"$venv/bin/python" -m pip install --quiet --no-build-isolation --force-reinstall --no-deps ./python
 # engine="auto" finding onnxruntime through a pip package (python/tests/test_ort.py).
 ort_lib=$(bash .ci/ort-lib.sh)
 export ONNX_INSPECTOR_ORT_LIB="$ort_lib"
