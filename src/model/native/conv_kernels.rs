@@ -1,13 +1,10 @@
-//! 2-D convolution and pooling on channels-last (NHWC) batches: convolution as im2col + one sgemm
-//! with a fused per-channel epilogue, max/average pooling over windows, global average pooling.
+//! 2-D convolution and pooling on channels-last (NHWC) batches: convolution as im2col + the
+//! packed-weight product of [`gemm`](crate::model::native::gemm) with a fused per-channel
+//! epilogue, max/average pooling over windows, global average pooling.
 
-use crate::model::native::narrow::{NarrowWeights, MAX_COLS};
+use crate::model::native::gemm::PackedWeights;
 use crate::model::native::vexp::exp_in_place;
-use ndarray::linalg::general_mat_mul;
-use ndarray::{s, Array2, ArrayView2, ArrayViewMut2};
-
-/// im2col rows multiplied per block (the block's outputs stay in cache for the epilogue).
-const ROW_BLOCK: usize = 64;
+use ndarray::Array2;
 
 /// Height, width and channels of one image (stored as `h` rows of `w` pixels of `c` values).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,7 +66,7 @@ impl Window {
 
     /// Input row (or column) of tap `k` for output `o`, `None` when it falls in the padding.
     #[inline]
-    fn tap(o: usize, s: usize, k: usize, d: usize, pad: usize, n: usize) -> Option<usize> {
+    pub fn tap(o: usize, s: usize, k: usize, d: usize, pad: usize, n: usize) -> Option<usize> {
         (o * s + k * d).checked_sub(pad).filter(|&i| i < n)
     }
 }
@@ -142,6 +139,25 @@ fn swish_in_place(data: &mut [f32]) {
 }
 
 impl ChanOp {
+    /// The step as `(scale, shift, lo, hi, clamp)` over `c` channels when it is an affine map
+    /// and/or a clamp (what a product's tiles apply in registers).
+    pub fn as_affine_clip(&self, c: usize) -> Option<(Vec<f32>, Vec<f32>, f32, f32, bool)> {
+        let unit = || (vec![1.0; c], vec![0.0; c]);
+        let ((scale, shift), lo, hi, clamp) = match self {
+            ChanOp::Affine { scale, shift } => ((scale.clone(), shift.clone()), 0.0, 0.0, false),
+            ChanOp::AffineClip {
+                scale,
+                shift,
+                lo,
+                hi,
+            } => ((scale.clone(), shift.clone()), *lo, *hi, true),
+            ChanOp::Relu => (unit(), 0.0, f32::INFINITY, true),
+            ChanOp::Clip(lo, hi) => (unit(), *lo, *hi, true),
+            _ => return None,
+        };
+        (scale.len() == c && shift.len() == c).then_some((scale, shift, lo, hi, clamp))
+    }
+
     /// Merges `next` into this step when one step can do both (affine then affine, affine then
     /// ReLU or Clip); false otherwise.
     pub fn absorb(&mut self, next: &ChanOp) -> bool {
@@ -230,8 +246,8 @@ pub struct Conv2d {
     output: Shape,
     /// Rows ordered by (ky, kx, c_in), matching the im2col rows.
     weights: Array2<f32>,
-    /// The same weights as panels of at most 16 output channels, each run by the narrow kernel.
-    panels: Vec<NarrowWeights>,
+    /// The same weights packed for the product's kernel (with any fused epilogue).
+    packed: PackedWeights,
 }
 
 impl Conv2d {
@@ -253,17 +269,31 @@ impl Conv2d {
             w: ow,
             c: c_out,
         };
-        let panels = (0..c_out)
-            .step_by(MAX_COLS)
-            .map(|j| NarrowWeights::new(weights.slice(s![.., j..(j + MAX_COLS).min(c_out)])))
-            .collect::<Option<Vec<_>>>()?;
+        let packed = PackedWeights::new(weights.view());
         Some(Conv2d {
             win,
             input,
             output,
             weights,
-            panels,
+            packed,
         })
+    }
+
+    /// The same convolution run by `isa`'s kernel (a test hook); `None` when this CPU lacks it.
+    #[cfg(test)]
+    pub fn with_isa(mut self, isa: crate::model::native::gemm::Isa) -> Option<Conv2d> {
+        self.packed = PackedWeights::for_isa(self.weights.view(), isa)?;
+        Some(self)
+    }
+
+    /// Applies `op` to the product's tiles in registers when it is an affine map and/or a clamp
+    /// (then the caller drops it from its own epilogue); false otherwise.
+    pub fn fuse(&mut self, op: &ChanOp) -> bool {
+        let Some((scale, shift, lo, hi, clamp)) = op.as_affine_clip(self.output.c) else {
+            return false;
+        };
+        self.packed.set_epilogue(&scale, &shift, lo, hi, clamp);
+        true
     }
 
     /// Shape of one output image.
@@ -301,7 +331,7 @@ impl Conv2d {
         n: usize,
         out: &mut [f32],
         cols: &mut [f32],
-        mut after: impl FnMut(usize, &mut [f32]),
+        after: impl FnMut(usize, &mut [f32]),
     ) {
         let k = self.weights.nrows();
         let pixels = n * self.output.h * self.output.w;
@@ -318,41 +348,7 @@ impl Conv2d {
             }
             &cols[..pixels * k]
         };
-        let o = self.output.c;
-        if self.panels.len() > 1 {
-            // Wide outputs: one packed, cache-blocked sgemm over all rows (the weights are
-            // packed once per call), then the epilogue block by block while each is in cache.
-            let a = ArrayView2::from_shape((pixels, k), a).expect("rows x k");
-            let out = &mut out[..pixels * o];
-            let mut c = ArrayViewMut2::from_shape((pixels, o), &mut *out).expect("rows x o");
-            general_mat_mul(1.0, &a, &self.weights, 0.0, &mut c);
-            for (b, block) in out.chunks_mut(ROW_BLOCK * o).enumerate() {
-                after(b * ROW_BLOCK, block);
-            }
-            return;
-        }
-        let mut panel_out = [0.0f32; ROW_BLOCK * MAX_COLS];
-        for (b, (a, out)) in a
-            .chunks(ROW_BLOCK * k)
-            .zip(out[..pixels * o].chunks_mut(ROW_BLOCK * o))
-            .enumerate()
-        {
-            match self.panels.as_slice() {
-                [one] => one.dot_into(a, out),
-                panels => {
-                    let rows = a.len() / k;
-                    for (p, panel) in panels.iter().enumerate() {
-                        let w = panel.matrix().ncols();
-                        let part = &mut panel_out[..rows * w];
-                        panel.dot_into(a, part);
-                        for (dst, src) in out.chunks_exact_mut(o).zip(part.chunks_exact(w)) {
-                            dst[p * MAX_COLS..p * MAX_COLS + w].copy_from_slice(src);
-                        }
-                    }
-                }
-            }
-            after(b * ROW_BLOCK, out);
-        }
+        self.packed.run(a, pixels, out, after);
     }
 
     /// One image's im2col rows: per output pixel, the kh·kw taps of c values each (zeros in
@@ -633,12 +629,14 @@ mod tests {
                 w: rng.gen_range(3..9),
                 c: rng.gen_range(1..5),
             };
-            let o = rng.gen_range(1..7);
+            let o = [1, 6, 17, 33, 40][case % 5];
             let n = rng.gen_range(1..4);
             let Some(conv) = Conv2d::new(win, s, &random(&mut rng, o * s.c * win.kh * win.kw), o)
             else {
                 continue;
             };
+            let isas = crate::model::native::gemm::Isa::available();
+            let conv = conv.with_isa(isas[case % isas.len()]).expect("available");
             pointwise += usize::from(conv.is_pointwise());
             checked += 1;
             let w: Vec<f32> = conv_weights_oihw(&conv);

@@ -77,7 +77,8 @@ fn plan(steps: &[Step], shapes: &[Shape], output: usize) -> (Vec<usize>, Vec<usi
 
 impl ConvGraph {
     /// A graph of `steps` over values of `shapes` (value 0 the input), giving `output`.
-    pub(crate) fn new(steps: Vec<Step>, shapes: Vec<Shape>, output: usize) -> ConvGraph {
+    pub(crate) fn new(mut steps: Vec<Step>, shapes: Vec<Shape>, output: usize) -> ConvGraph {
+        steps.iter_mut().for_each(Step::fuse_first);
         let plan = plan(&steps, &shapes, output);
         let cols = steps
             .iter()

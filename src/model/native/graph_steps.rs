@@ -160,6 +160,22 @@ fn epilogue(epi: &[Epi], c: usize, first: usize, block: &mut [f32], vals: &Value
 }
 
 impl Step {
+    /// Moves the epilogue's first step into a convolution's kernel when it can run it there (an
+    /// affine map and/or a clamp, applied while the outputs are in registers).
+    pub fn fuse_first(&mut self) {
+        let Some(Epi::Op(op)) = self.epi.first() else {
+            return;
+        };
+        let fused = match &mut self.kind {
+            Kind::Conv(conv) => conv.fuse(op),
+            Kind::Depthwise(d) => d.fuse(op),
+            _ => false,
+        };
+        if fused {
+            self.epi.remove(0);
+        }
+    }
+
     /// Runs the step on the sub-batch into `out` (the output value's buffer); `cols` is
     /// im2col scratch.
     pub fn run(&self, vals: &Values, out: &mut [f32], cols: &mut [f32]) {

@@ -7,6 +7,7 @@ pub(crate) mod conv_kernels;
 pub(crate) mod conv_parse;
 pub(crate) mod dense;
 pub(crate) mod depthwise;
+pub(crate) mod gemm;
 pub(crate) mod graph;
 pub(crate) mod graph_parse;
 pub(crate) mod graph_steps;
