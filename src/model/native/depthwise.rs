@@ -128,56 +128,103 @@ impl Depthwise {
         }
     }
 
-    /// One output row on AVX-512: for each pixel and each run of 16 channels (masked at the
-    /// end), every valid tap accumulated in one register, then the fused epilogue, one store.
+    /// One output row on AVX-512: pixels whose taps are all inside the image four at a time
+    /// (four independent accumulators sharing each weight load), border pixels one at a time
+    /// with their taps checked.
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx512f")]
     unsafe fn row_avx512(&self, img: &[f32], oy: usize, line: &mut [f32]) {
+        let (win, inp) = (&self.win, &self.input);
+        let inside = |ox: usize| {
+            Window::tap(ox, win.sw, 0, win.dw, win.pad_l, inp.w).is_some()
+                && Window::tap(ox, win.sw, win.kw - 1, win.dw, win.pad_l, inp.w).is_some()
+        };
+        let ow = self.output.w;
+        let lo = (0..ow).find(|&x| inside(x)).unwrap_or(ow);
+        let hi = (lo..ow).find(|&x| !inside(x)).unwrap_or(ow);
+        // SAFETY (all calls): AVX-512F is enabled here; the pixels are inside the row, and
+        // those of the unchecked calls have every tap inside the image.
+        unsafe {
+            for ox in (0..lo).chain(hi..ow) {
+                self.pixels_avx512::<1, true>(img, oy, ox, line);
+            }
+            let mut ox = lo;
+            while ox + 4 <= hi {
+                self.pixels_avx512::<4, false>(img, oy, ox, line);
+                ox += 4;
+            }
+            for ox in ox..hi {
+                self.pixels_avx512::<1, false>(img, oy, ox, line);
+            }
+        }
+    }
+
+    /// Output pixels `ox..ox + P` of row `oy`, 16 channels at a time (masked at the end), then
+    /// the fused epilogue and one store per register; `CHECK`: skip taps in the padding.
+    ///
+    /// # Safety
+    /// The CPU has AVX-512F; `ox + P <= output.w`; without `CHECK`, every tap of these pixels
+    /// is inside the image's columns.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f")]
+    #[inline]
+    unsafe fn pixels_avx512<const P: usize, const CHECK: bool>(
+        &self,
+        img: &[f32],
+        oy: usize,
+        ox: usize,
+        line: &mut [f32],
+    ) {
         use std::arch::x86_64::*;
         let (win, inp, c) = (&self.win, &self.input, self.input.c);
-        let (lo, hi, clamp) = match &self.fused {
-            Some(f) => (f.lo, f.hi, f.clamp),
-            None => (0.0, 0.0, false),
-        };
-        for (ox, px) in line.chunks_exact_mut(c).enumerate() {
-            for c0 in (0..c).step_by(16) {
-                let mask: __mmask16 = if c - c0 >= 16 {
-                    0xffff
-                } else {
-                    (1u16 << (c - c0)) - 1
+        for c0 in (0..c).step_by(16) {
+            let mask: __mmask16 = if c - c0 >= 16 {
+                0xffff
+            } else {
+                (1u16 << (c - c0)) - 1
+            };
+            let mut acc = [_mm512_setzero_ps(); P];
+            for ky in 0..win.kh {
+                let Some(iy) = Window::tap(oy, win.sh, ky, win.dh, win.pad_t, inp.h) else {
+                    continue;
                 };
-                let mut acc = _mm512_setzero_ps();
-                for ky in 0..win.kh {
-                    let Some(iy) = Window::tap(oy, win.sh, ky, win.dh, win.pad_t, inp.h) else {
-                        continue;
-                    };
-                    for kx in 0..win.kw {
-                        let Some(ix) = Window::tap(ox, win.sw, kx, win.dw, win.pad_l, inp.w) else {
-                            continue;
-                        };
-                        let src = &img[(iy * inp.w + ix) * c + c0..];
-                        let w = &self.weights[(ky * win.kw + kx) * c + c0..];
-                        // SAFETY: the mask keeps both loads inside the pixel's and the tap's
-                        // c channels.
-                        unsafe {
-                            let x = _mm512_maskz_loadu_ps(mask, src.as_ptr());
-                            let wv = _mm512_maskz_loadu_ps(mask, w.as_ptr());
-                            acc = _mm512_fmadd_ps(x, wv, acc);
+                let src_row = img[iy * inp.w * c..(iy + 1) * inp.w * c].as_ptr();
+                for kx in 0..win.kw {
+                    let w = &self.weights[(ky * win.kw + kx) * c + c0..];
+                    // SAFETY: the mask keeps the loads inside the tap's and each pixel's c
+                    // channels; the pixel is inside the row (checked, or by the contract).
+                    unsafe {
+                        let wv = _mm512_maskz_loadu_ps(mask, w.as_ptr());
+                        for (p, a) in acc.iter_mut().enumerate() {
+                            let ix = if CHECK {
+                                match Window::tap(ox + p, win.sw, kx, win.dw, win.pad_l, inp.w) {
+                                    Some(ix) => ix,
+                                    None => continue,
+                                }
+                            } else {
+                                (ox + p) * win.sw + kx * win.dw - win.pad_l
+                            };
+                            let x = _mm512_maskz_loadu_ps(mask, src_row.add(ix * c + c0));
+                            *a = _mm512_fmadd_ps(x, wv, *a);
                         }
                     }
                 }
+            }
+            for (p, &a) in acc.iter().enumerate() {
+                let dst = &mut line[(ox + p) * c + c0..];
                 // SAFETY: as above, inside this pixel's channels and the epilogue's c values.
                 unsafe {
+                    let mut v = a;
                     if let Some(f) = &self.fused {
                         let s = _mm512_maskz_loadu_ps(mask, f.scale[c0..].as_ptr());
                         let b = _mm512_maskz_loadu_ps(mask, f.shift[c0..].as_ptr());
-                        acc = _mm512_fmadd_ps(acc, s, b);
-                        if clamp {
-                            acc = _mm512_max_ps(acc, _mm512_set1_ps(lo));
-                            acc = _mm512_min_ps(acc, _mm512_set1_ps(hi));
+                        v = _mm512_fmadd_ps(v, s, b);
+                        if f.clamp {
+                            v = _mm512_max_ps(v, _mm512_set1_ps(f.lo));
+                            v = _mm512_min_ps(v, _mm512_set1_ps(f.hi));
                         }
                     }
-                    _mm512_mask_storeu_ps(px[c0..].as_mut_ptr(), mask, acc);
+                    _mm512_mask_storeu_ps(dst.as_mut_ptr(), mask, v);
                 }
             }
         }
