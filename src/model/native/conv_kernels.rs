@@ -2,7 +2,7 @@
 //! packed-weight product of [`gemm`](crate::model::native::gemm) with a fused per-channel
 //! epilogue, max/average pooling over windows, global average pooling.
 
-use crate::model::native::gemm::PackedWeights;
+use crate::model::native::gemm::{Fused, PackedWeights};
 use crate::model::native::vexp::exp_in_place;
 use ndarray::Array2;
 
@@ -139,9 +139,9 @@ fn swish_in_place(data: &mut [f32]) {
 }
 
 impl ChanOp {
-    /// The step as `(scale, shift, lo, hi, clamp)` over `c` channels when it is an affine map
-    /// and/or a clamp (what a product's tiles apply in registers).
-    pub fn as_affine_clip(&self, c: usize) -> Option<(Vec<f32>, Vec<f32>, f32, f32, bool)> {
+    /// The step over `c` channels when it is an affine map and/or a clamp (what a kernel
+    /// applies in registers).
+    pub fn as_fused(&self, c: usize) -> Option<Fused> {
         let unit = || (vec![1.0; c], vec![0.0; c]);
         let ((scale, shift), lo, hi, clamp) = match self {
             ChanOp::Affine { scale, shift } => ((scale.clone(), shift.clone()), 0.0, 0.0, false),
@@ -155,7 +155,13 @@ impl ChanOp {
             ChanOp::Clip(lo, hi) => (unit(), *lo, *hi, true),
             _ => return None,
         };
-        (scale.len() == c && shift.len() == c).then_some((scale, shift, lo, hi, clamp))
+        (scale.len() == c && shift.len() == c).then_some(Fused {
+            scale,
+            shift,
+            lo,
+            hi,
+            clamp,
+        })
     }
 
     /// Merges `next` into this step when one step can do both (affine then affine, affine then
@@ -289,10 +295,10 @@ impl Conv2d {
     /// Applies `op` to the product's tiles in registers when it is an affine map and/or a clamp
     /// (then the caller drops it from its own epilogue); false otherwise.
     pub fn fuse(&mut self, op: &ChanOp) -> bool {
-        let Some((scale, shift, lo, hi, clamp)) = op.as_affine_clip(self.output.c) else {
+        let Some(f) = op.as_fused(self.output.c) else {
             return false;
         };
-        self.packed.set_epilogue(&scale, &shift, lo, hi, clamp);
+        self.packed.set_epilogue(&f);
         true
     }
 

@@ -4,17 +4,7 @@
 //! fused affine + clamp before the store; AVX2+FMA or plain multiply-add elsewhere). No im2col.
 
 use crate::model::native::conv_kernels::{ChanOp, Shape, Window};
-use crate::model::native::gemm::Isa;
-
-/// A per-channel `v ← scale·v + shift`, clamped to `[lo, hi]` when `clamp`.
-#[derive(Debug, Clone)]
-struct Fused {
-    scale: Vec<f32>,
-    shift: Vec<f32>,
-    lo: f32,
-    hi: f32,
-    clamp: bool,
-}
+use crate::model::native::gemm::{Fused, Isa};
 
 /// A depthwise convolution with weights packed as `[kh·kw, c]` (tap-major).
 #[derive(Debug, Clone)]
@@ -63,17 +53,8 @@ impl Depthwise {
     /// Applies `op` to each output row as it is computed when it is an affine map and/or a
     /// clamp (then the caller drops it from its own epilogue); false otherwise.
     pub fn fuse(&mut self, op: &ChanOp) -> bool {
-        let Some((scale, shift, lo, hi, clamp)) = op.as_affine_clip(self.output.c) else {
-            return false;
-        };
-        self.fused = Some(Fused {
-            scale,
-            shift,
-            lo,
-            hi,
-            clamp,
-        });
-        true
+        self.fused = op.as_fused(self.output.c);
+        self.fused.is_some()
     }
 
     /// Shape of one output image.

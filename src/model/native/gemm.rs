@@ -65,15 +65,20 @@ impl Isa {
     }
 }
 
-/// Per-column `v ← scale·v + shift`, then clamped to `[lo, hi]` when `clamp`, padded to whole
-/// panels.
+/// A per-channel `v ← scale·v + shift`, then clamped to `[lo, hi]` when `clamp`: what a kernel
+/// applies to its outputs in registers.
 #[derive(Debug, Clone, PartialEq)]
-struct Epilogue {
-    scale: Vec<f32>,
-    shift: Vec<f32>,
-    lo: f32,
-    hi: f32,
-    clamp: bool,
+pub struct Fused {
+    /// Per-channel scale.
+    pub scale: Vec<f32>,
+    /// Per-channel shift.
+    pub shift: Vec<f32>,
+    /// Lower clamp.
+    pub lo: f32,
+    /// Upper clamp.
+    pub hi: f32,
+    /// Whether to clamp.
+    pub clamp: bool,
 }
 
 /// Weights `[k, n]` packed as panels of `nr` columns (zero-padded), each `k × nr` row-major.
@@ -85,7 +90,8 @@ pub struct PackedWeights {
     /// Panel width: the ISA's, or 16 on AVX-512 for at most 16 columns.
     nr: usize,
     panels: Vec<f32>,
-    epi: Option<Epilogue>,
+    /// The fused epilogue, scale and shift padded to whole panels.
+    epi: Option<Fused>,
 }
 
 /// What one tile computes: where its rows, weights and outputs are, and how it ends.
@@ -147,20 +153,17 @@ impl PackedWeights {
         }
     }
 
-    /// Ends every tile with `v ← min(max(scale·v + shift, lo), hi)` per column (`clamp`
-    /// false: no clamp).
-    pub fn set_epilogue(&mut self, scale: &[f32], shift: &[f32], lo: f32, hi: f32, clamp: bool) {
+    /// Ends every tile with `f` per column.
+    pub fn set_epilogue(&mut self, f: &Fused) {
         let padded = |v: &[f32], fill: f32| {
             let mut p = vec![fill; self.n.div_ceil(self.nr) * self.nr];
             p[..self.n].copy_from_slice(&v[..self.n]);
             p
         };
-        self.epi = Some(Epilogue {
-            scale: padded(scale, 1.0),
-            shift: padded(shift, 0.0),
-            lo,
-            hi,
-            clamp,
+        self.epi = Some(Fused {
+            scale: padded(&f.scale, 1.0),
+            shift: padded(&f.shift, 0.0),
+            ..f.clone()
         });
     }
 
@@ -253,7 +256,7 @@ impl PackedWeights {
         t: &Tile,
         c: *mut f32,
         ldc: usize,
-        epi: Option<&Epilogue>,
+        epi: Option<&Fused>,
     ) {
         let e = epi.map(|e| {
             let (s, b) = (&e.scale[t.j0..], &e.shift[t.j0..]);
@@ -495,7 +498,14 @@ mod tests {
                 let mut g = PackedWeights::for_isa(w.view(), isa).expect("available");
                 let epi = (case % 2 == 1).then_some((&scale[..], &shift[..], -0.5f32, 0.8f32));
                 if let Some((s, b, lo, hi)) = epi {
-                    g.set_epilogue(s, b, lo, hi, true);
+                    let (scale, shift) = (s.to_vec(), b.to_vec());
+                    g.set_epilogue(&Fused {
+                        scale,
+                        shift,
+                        lo,
+                        hi,
+                        clamp: true,
+                    });
                 }
                 let mut c = vec![f32::NAN; rows * n];
                 let mut seen = 0;
@@ -521,7 +531,13 @@ mod tests {
         for isa in Isa::available() {
             let w = Array2::from_shape_vec((1, 2), vec![1.0f32, -1.0]).unwrap();
             let mut g = PackedWeights::for_isa(w.view(), isa).unwrap();
-            g.set_epilogue(&[2.0, 3.0], &[1.0, 0.0], 0.0, 0.0, false);
+            g.set_epilogue(&Fused {
+                scale: vec![2.0, 3.0],
+                shift: vec![1.0, 0.0],
+                lo: 0.0,
+                hi: 0.0,
+                clamp: false,
+            });
             let mut c = [0.0f32; 2];
             g.run(&[5.0], 1, &mut c, |_, _| {});
             assert_eq!(c, [11.0, -15.0], "{isa:?}");
