@@ -133,6 +133,9 @@ struct Builder<'a> {
     readers: HashMap<&'a str, usize>,
     /// The (last) node reading each name.
     next_nodes: HashMap<&'a str, &'a pb::NodeProto>,
+    /// Zero pads left to the convolution that alone reads them (name: rows above, columns
+    /// left, rows below, columns right): no padded copy is made.
+    folded_pads: HashMap<&'a str, [usize; 4]>,
 }
 
 impl<'a> Builder<'a> {
@@ -209,8 +212,14 @@ impl<'a> Builder<'a> {
     }
 }
 
-/// The step of a Conv node on images of shape `s`: depthwise, grouped or plain.
-fn conv(node: &pb::NodeProto, b: &Builder, s: Shape) -> Result<(Kind, Shape), String> {
+/// The step of a Conv node on images of shape `s` zero-padded by `extra` (rows above, columns
+/// left, rows below, columns right; a folded Pad): depthwise, grouped or plain.
+fn conv(
+    node: &pb::NodeProto,
+    b: &Builder,
+    s: Shape,
+    extra: [usize; 4],
+) -> Result<(Kind, Shape), String> {
     let (dims, weights) = b
         .init(node.input.get(1).map(String::as_str).as_ref())
         .and_then(float_tensor)
@@ -232,7 +241,12 @@ fn conv(node: &pb::NodeProto, b: &Builder, s: Shape) -> Result<(Kind, Shape), St
             ),
         ));
     }
-    let win = window(node, (kh, kw), s.h, s.w)?;
+    let [t, l, bo, r] = extra;
+    let mut win = window(node, (kh, kw), s.h + t + bo, s.w + l + r)?;
+    win.pad_t += t;
+    win.pad_l += l;
+    win.pad_b += bo;
+    win.pad_r += r;
     let misfit = || refuse(node, "has a window that does not fit the image");
     if g > 1 && g == s.c && o == g {
         let d = Depthwise::new(win, s, &weights).ok_or_else(misfit)?;
@@ -314,7 +328,8 @@ fn read_node<'a>(n: &Node<'a>, b: &mut Builder<'a>) -> Result<(), String> {
     let chan = |x: ChanOp| Epi::Op(x);
     match op {
         "Conv" => {
-            let (kind, shape) = conv(node, b, s)?;
+            let extra = b.folded_pads.get(first).copied().unwrap_or_default();
+            let (kind, shape) = conv(node, b, s, extra)?;
             b.push(out, kind, &v, shape, Layout::Nchw);
             if let Some(t) = b.init(n.inputs.get(2)) {
                 let shift = float_tensor(t)
@@ -450,6 +465,11 @@ fn read_node<'a>(n: &Node<'a>, b: &mut Builder<'a>) -> Result<(), String> {
                 m => return Err(refuse(node, format!("has mode {m}"))),
             };
             let [t, l, bo, r] = spatial.map(|x| x as usize);
+            if mode == PadMode::Constant(0.0) && conv_follows(n, b, v.layout) {
+                b.folded_pads.insert(out, [t, l, bo, r]);
+                b.alias(out, &v, s, v.layout);
+                return Ok(());
+            }
             let pad = Pad {
                 t,
                 l,
@@ -700,6 +720,13 @@ fn reshape<'a>(n: &Node<'a>, b: &mut Builder<'a>, v: &Val) -> Result<(), String>
     Ok(())
 }
 
+/// Whether the only reader of `n`'s output is a Conv on these NCHW images.
+fn conv_follows(n: &Node, b: &Builder, layout: Layout) -> bool {
+    layout == Layout::Nchw
+        && b.readers.get(n.output) == Some(&1)
+        && b.next_nodes.get(n.output).is_some_and(|p| p.op_type == "Conv")
+}
+
 /// Whether the only reader of `n`'s output is a Transpose from NHWC to NCHW.
 fn nhwc_follows(n: &Node, b: &Builder) -> bool {
     b.readers.get(n.output) == Some(&1)
@@ -748,6 +775,7 @@ impl ConvGraph {
             steps: vec![],
             readers,
             next_nodes,
+            folded_pads: HashMap::new(),
         };
         let v = Val {
             id: 0,
