@@ -15,6 +15,37 @@ const MC: usize = 192;
 const MR_MAX: usize = 12;
 const NR_MAX: usize = 32;
 
+thread_local! {
+    /// Each thread's block of packed rows (reused by every product it runs).
+    static PACKED_ROWS: std::cell::RefCell<Vec<f32>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Packs columns `p0..p0 + kc` of `rows` (`[_, k]`) as tiles of `mr` rows, each `kc × mr`
+/// (a kernel's broadcasts then read consecutive values); rows past the end are zeros.
+fn pack_rows(rows: &[f32], k: usize, (p0, kc): (usize, usize), mr: usize, out: &mut [f32]) {
+    let count = rows.len() / k.max(1);
+    if kc == 0 {
+        return;
+    }
+    for (ti, tile) in out
+        .chunks_exact_mut(kc * mr)
+        .take(count.div_ceil(mr))
+        .enumerate()
+    {
+        for i in 0..mr {
+            let r = ti * mr + i;
+            if r >= count {
+                (0..kc).for_each(|p| tile[p * mr + i] = 0.0);
+                continue;
+            }
+            let src = &rows[r * k + p0..r * k + p0 + kc];
+            for (p, &v) in src.iter().enumerate() {
+                tile[p * mr + i] = v;
+            }
+        }
+    }
+}
+
 /// Instruction sets with a micro-kernel.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Isa {
@@ -102,8 +133,7 @@ struct Tile<'a> {
     /// First column and column count (at most `nr`).
     j0: usize,
     cols: usize,
-    /// First k of the block and its depth.
-    p0: usize,
+    /// Depth of the block of k.
     kc: usize,
     /// The block of the weight panel, `kc × nr`.
     b: &'a [f32],
@@ -176,58 +206,51 @@ impl PackedWeights {
         c: &mut [f32],
         mut after: impl FnMut(usize, &mut [f32]),
     ) {
-        let (k, n, nr) = (self.k, self.n, self.nr);
+        let (k, n, nr, mr) = (self.k, self.n, self.nr, self.isa.mr());
         assert!(a.len() >= rows * k && c.len() >= rows * n, "gemm sizes");
         let blocks = k.div_ceil(KC).max(1);
-        for r0 in (0..rows).step_by(MC) {
-            let mrows = MC.min(rows - r0);
-            for kb in 0..blocks {
-                let p0 = kb * KC;
-                let kc = KC.min(k - p0.min(k));
-                for j in 0..n.div_ceil(nr) {
-                    let start = (j * k + p0) * nr;
-                    let b = &self.panels[start..start + kc * nr];
-                    for i0 in (0..mrows).step_by(self.isa.mr()) {
-                        let t = Tile {
-                            r: r0 + i0,
-                            h: self.isa.mr().min(mrows - i0),
-                            j0: j * nr,
-                            cols: nr.min(n - j * nr),
-                            p0,
-                            kc,
-                            b,
-                            accumulate: kb > 0,
-                            finish: kb + 1 == blocks,
-                        };
-                        self.tile(a, c, &t);
+        PACKED_ROWS.with_borrow_mut(|packed| {
+            packed.resize(MC * KC, 0.0);
+            for r0 in (0..rows).step_by(MC) {
+                let mrows = MC.min(rows - r0);
+                for kb in 0..blocks {
+                    let p0 = kb * KC;
+                    let kc = KC.min(k - p0.min(k));
+                    pack_rows(&a[r0 * k..(r0 + mrows) * k], k, (p0, kc), mr, packed);
+                    for j in 0..n.div_ceil(nr) {
+                        let start = (j * k + p0) * nr;
+                        let b = &self.panels[start..start + kc * nr];
+                        for i0 in (0..mrows).step_by(mr) {
+                            let t = Tile {
+                                r: r0 + i0,
+                                h: mr.min(mrows - i0),
+                                j0: j * nr,
+                                cols: nr.min(n - j * nr),
+                                kc,
+                                b,
+                                accumulate: kb > 0,
+                                finish: kb + 1 == blocks,
+                            };
+                            self.tile(&packed[i0 * kc..(i0 + mr) * kc], c, &t);
+                        }
                     }
                 }
+                after(r0, &mut c[r0 * n..(r0 + mrows) * n]);
             }
-            after(r0, &mut c[r0 * n..(r0 + mrows) * n]);
-        }
+        });
     }
 
-    /// One tile; tiles past the last row or column go through zero-padded scratch.
+    /// One tile from its packed rows `a` (`kc × mr`); tiles past the last column go through
+    /// scratch.
     fn tile(&self, a: &[f32], c: &mut [f32], t: &Tile) {
-        let (k, n, mr, nr) = (self.k, self.n, self.isa.mr(), self.nr);
+        let (n, mr, nr) = (self.n, self.isa.mr(), self.nr);
         let epi = self.epi.as_ref().filter(|_| t.finish);
-        let mut abuf;
-        let (ap, lda) = if t.h == mr {
-            (&a[t.r * k + t.p0..], k)
-        } else {
-            abuf = [0.0f32; MR_MAX * KC];
-            for i in 0..t.h {
-                let src = &a[(t.r + i) * k + t.p0..][..t.kc];
-                abuf[i * t.kc..(i + 1) * t.kc].copy_from_slice(src);
-            }
-            (&abuf[..], t.kc)
-        };
         if t.h == mr && t.cols == nr {
             let cp = &mut c[t.r * n + t.j0..];
-            // SAFETY: `ap` holds mr rows of kc values at stride lda, `b` kc·nr values, `cp`
-            // mr rows of nr values at stride n (the tile is whole), and the kernel's ISA was
-            // checked when the weights were packed.
-            unsafe { self.kernel(ap, lda, t, cp.as_mut_ptr(), n, epi) };
+            // SAFETY: `a` holds kc × mr values, `b` kc·nr values, `cp` mr rows of nr values at
+            // stride n (the tile is whole), and the kernel's ISA was checked when the weights
+            // were packed.
+            unsafe { self.kernel(a, t, cp.as_mut_ptr(), n, epi) };
             return;
         }
         let mut cbuf = [0.0f32; MR_MAX * NR_MAX];
@@ -237,8 +260,8 @@ impl PackedWeights {
                 cbuf[i * nr..i * nr + t.cols].copy_from_slice(src);
             }
         }
-        // SAFETY: as above, with the rows and columns padded in scratch of mr × nr.
-        unsafe { self.kernel(ap, lda, t, cbuf.as_mut_ptr(), nr, epi) };
+        // SAFETY: as above, into scratch of mr × nr.
+        unsafe { self.kernel(a, t, cbuf.as_mut_ptr(), nr, epi) };
         for i in 0..t.h {
             c[(t.r + i) * n + t.j0..][..t.cols].copy_from_slice(&cbuf[i * nr..i * nr + t.cols]);
         }
@@ -247,17 +270,9 @@ impl PackedWeights {
     /// Runs the kernel of the packed ISA on one whole tile.
     ///
     /// # Safety
-    /// `a` has `mr` rows of `t.kc` values at stride `lda`, `c` points to `mr` rows of `nr`
+    /// `a` holds `t.kc × mr` packed values, `c` points to `mr` rows of `nr`
     /// writable values at stride `ldc`, and the CPU runs `self.isa`.
-    unsafe fn kernel(
-        &self,
-        a: &[f32],
-        lda: usize,
-        t: &Tile,
-        c: *mut f32,
-        ldc: usize,
-        epi: Option<&Fused>,
-    ) {
+    unsafe fn kernel(&self, a: &[f32], t: &Tile, c: *mut f32, ldc: usize, epi: Option<&Fused>) {
         let e = epi.map(|e| {
             let (s, b) = (&e.scale[t.j0..], &e.shift[t.j0..]);
             let (lo, hi) = if e.clamp {
@@ -270,7 +285,6 @@ impl PackedWeights {
         let args = Args {
             kc: t.kc,
             a: a.as_ptr(),
-            lda,
             b: t.b.as_ptr(),
             c,
             ldc,
@@ -293,12 +307,11 @@ impl PackedWeights {
     }
 }
 
-/// A kernel's operands: `kc` deep, A rows at stride `lda`, the panel block `b` (`kc × nr`),
+/// A kernel's operands: `kc` deep, packed rows `a` (`kc × mr`), the panel block `b` (`kc × nr`),
 /// C rows at stride `ldc`; `epi`: scale and shift (`nr` each) and the clamp (NaN: none).
 struct Args {
     kc: usize,
     a: *const f32,
-    lda: usize,
     b: *const f32,
     c: *mut f32,
     ldc: usize,
@@ -318,8 +331,8 @@ unsafe fn kernel_scalar(g: &Args) {
         // SAFETY: b has kc rows of NR values.
         let b = unsafe { std::slice::from_raw_parts(g.b.add(p * NR), NR) };
         for (i, row) in acc.iter_mut().enumerate() {
-            // SAFETY: a has MR rows of kc values at stride lda.
-            let av = unsafe { *g.a.add(i * g.lda + p) };
+            // SAFETY: a has kc × MR values.
+            let av = unsafe { *g.a.add(p * MR + i) };
             row.iter_mut().zip(b).for_each(|(r, &bv)| *r += av * bv);
         }
     }
@@ -362,12 +375,12 @@ mod x86 {
                     *v = _mm512_loadu_ps(b.add(16 * h));
                 }
                 for (i, row) in acc.iter_mut().enumerate() {
-                    let av = _mm512_set1_ps(*a.add(i * g.lda));
+                    let av = _mm512_set1_ps(*a.add(i));
                     for (r, &v) in row.iter_mut().zip(&bv) {
                         *r = _mm512_fmadd_ps(av, v, *r);
                     }
                 }
-                a = a.add(1);
+                a = a.add(MR);
                 b = b.add(16 * NV);
             }
         }
@@ -411,11 +424,11 @@ mod x86 {
                 let b0 = _mm256_loadu_ps(b);
                 let b1 = _mm256_loadu_ps(b.add(8));
                 for (i, row) in acc.iter_mut().enumerate() {
-                    let av = _mm256_broadcast_ss(&*a.add(i * g.lda));
+                    let av = _mm256_broadcast_ss(&*a.add(i));
                     row[0] = _mm256_fmadd_ps(av, b0, row[0]);
                     row[1] = _mm256_fmadd_ps(av, b1, row[1]);
                 }
-                a = a.add(1);
+                a = a.add(MR);
                 b = b.add(16);
             }
         }

@@ -724,7 +724,9 @@ fn reshape<'a>(n: &Node<'a>, b: &mut Builder<'a>, v: &Val) -> Result<(), String>
 fn conv_follows(n: &Node, b: &Builder, layout: Layout) -> bool {
     layout == Layout::Nchw
         && b.readers.get(n.output) == Some(&1)
-        && b.next_nodes.get(n.output).is_some_and(|p| p.op_type == "Conv")
+        && b.next_nodes
+            .get(n.output)
+            .is_some_and(|p| p.op_type == "Conv")
 }
 
 /// Whether the only reader of `n`'s output is a Transpose from NHWC to NCHW.
