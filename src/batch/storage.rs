@@ -60,7 +60,7 @@ impl RowOutputs {
 }
 
 /// Width of the stored φ and standard-error columns.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Precision {
     /// Parquet FLOAT (φ rounded to f32: far below its standard error at any usual budget).
@@ -68,6 +68,32 @@ pub enum Precision {
     /// Parquet DOUBLE.
     #[default]
     F64,
+    /// Parquet FLOAT, each φ rounded to a power-of-two quantum ≤ this fraction of its standard
+    /// error and standard errors to 8 significant bits (`batch::quantise`): zero low bytes that
+    /// BYTE_STREAM_SPLIT + the codec squeeze.
+    Se(f64),
+}
+
+/// `--precision auto`'s fraction when a run stores the predicted or top-K outputs per row: φ off by ≤ 0.05 standard errors; 1.5-2x smaller parts than f32 (benches/storage.py).
+pub const AUTO_SE_FRACTION: f64 = 0.1;
+
+impl Precision {
+    /// Parses `f32`, `f64`, `se:F` (0 < F ≤ 1) or `auto` (`se:`[`AUTO_SE_FRACTION`] when
+    /// `outputs` is predicted or top:K, else f64, as named outputs are `--labels`).
+    pub fn parse(spec: &str, outputs: RowOutputs) -> Result<Precision> {
+        let bad = |why: &str| Error::param("precision", format!("'{spec}': {why}"));
+        match spec.trim() {
+            "f32" => Ok(Precision::F32),
+            "f64" => Ok(Precision::F64),
+            "auto" if outputs == RowOutputs::All => Ok(Precision::F64),
+            "auto" => Ok(Precision::Se(AUTO_SE_FRACTION)),
+            s => match s.strip_prefix("se:").map(|f| f.trim().parse::<f64>()) {
+                Some(Ok(f)) if f > 0.0 && f <= 1.0 => Ok(Precision::Se(f)),
+                Some(_) => Err(bad("the fraction of the standard error must be in (0, 1]")),
+                None => Err(bad("expected auto, f64, f32 or se:FRACTION")),
+            },
+        }
+    }
 }
 
 /// Parquet compression of the parts.
@@ -114,7 +140,7 @@ impl Compression {
 }
 
 /// What a run stores of each row.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Storage {
     /// Which outputs of each row.
     pub outputs: RowOutputs,
@@ -191,6 +217,24 @@ mod tests {
         assert_eq!(Compression::parse("zstd:9").unwrap(), Compression::Zstd(9));
         assert!(Compression::parse("zstd:0").is_err());
         assert!(Compression::parse("gzip").is_err());
+    }
+
+    #[test]
+    fn precision_specs_parse_or_explain() {
+        let all = RowOutputs::All;
+        assert_eq!(Precision::parse("auto", all).unwrap(), Precision::F64);
+        for o in [RowOutputs::Predicted, RowOutputs::Top(3)] {
+            let p = Precision::parse("auto", o).unwrap();
+            assert_eq!(p, Precision::Se(AUTO_SE_FRACTION));
+        }
+        assert_eq!(
+            Precision::parse("se:0.25", all).unwrap(),
+            Precision::Se(0.25)
+        );
+        for bad in ["se:0", "se:2", "se:x", "f16"] {
+            let e = Precision::parse(bad, all).unwrap_err().to_string();
+            assert!(e.contains("precision") && e.contains(bad), "{e}");
+        }
     }
 
     #[test]
