@@ -4,7 +4,7 @@
 use super::storage::Compression;
 use crate::error::{Error, Result};
 use parquet::basic::{
-    ConvertedType, Encoding, LogicalType, Repetition, Type as Physical, ZstdLevel,
+    ConvertedType, Encoding, GzipLevel, LogicalType, Repetition, Type as Physical, ZstdLevel,
 };
 use parquet::data_type::{ByteArray, ByteArrayType, DoubleType, FloatType, Int64Type};
 use parquet::file::metadata::KeyValue;
@@ -56,6 +56,7 @@ fn properties(
         None | Some(Compression::None) => Codec::UNCOMPRESSED,
         Some(Compression::Snappy) => Codec::SNAPPY,
         Some(Compression::Zstd(l)) => Codec::ZSTD(ZstdLevel::try_new(l).map_err(&err)?),
+        Some(Compression::Gzip(l)) => Codec::GZIP(GzipLevel::try_new(l).map_err(&err)?),
     };
     // Statistics per column chunk, not per page: no column index (~5 bytes per row of a
     // 1,024-row part of 100 features), which no reader needs for a one-page column.

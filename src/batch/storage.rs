@@ -106,6 +106,9 @@ pub enum Compression {
     Snappy,
     /// Zstandard at a level (1..=22).
     Zstd(i32),
+    /// Gzip (deflate, pure Rust) at a level (1..=9): entropy coding, which the zero bytes and
+    /// small integers of `--precision se:F` columns need.
+    Gzip(u32),
 }
 
 impl Default for Compression {
@@ -119,13 +122,32 @@ impl Default for Compression {
 /// size); `benches/storage.py`.
 pub const DEFAULT_COMPRESSION: Compression = Compression::Snappy;
 
+/// `--compression auto`'s gzip level for `--precision se:F` parts (benches/storage.py).
+pub const AUTO_GZIP_LEVEL: u32 = 6;
+
 impl Compression {
-    /// Parses `none`, `snappy`, `zstd` (level 3) or `zstd:L`.
-    pub fn parse(spec: &str) -> Result<Compression> {
+    /// `--compression auto`: gzip at [`AUTO_GZIP_LEVEL`] for rounded φ (`se:F`), whose bytes
+    /// only an entropy coder squeezes, else [`DEFAULT_COMPRESSION`].
+    pub fn auto(precision: Precision) -> Compression {
+        match precision {
+            Precision::Se(_) => Compression::Gzip(AUTO_GZIP_LEVEL),
+            _ => DEFAULT_COMPRESSION,
+        }
+    }
+
+    /// Parses `auto` (given the run's `precision`), `none`, `snappy`, `gzip` (level 6),
+    /// `gzip:L`, `zstd` (level 3) or `zstd:L`.
+    pub fn parse(spec: &str, precision: Precision) -> Result<Compression> {
         let bad = |why: &str| Error::param("compression", format!("'{spec}': {why}"));
         match spec.trim() {
+            "auto" => Ok(Compression::auto(precision)),
             "none" => Ok(Compression::None),
             "snappy" => Ok(Compression::Snappy),
+            "gzip" => Ok(Compression::Gzip(6)),
+            s if s.starts_with("gzip:") => match s["gzip:".len()..].trim().parse::<u32>() {
+                Ok(l) if (1..=9).contains(&l) => Ok(Compression::Gzip(l)),
+                _ => Err(bad("the gzip level must be a whole number from 1 to 9")),
+            },
             s if s.starts_with("zstd") && !cfg!(feature = "zstd") => Err(bad(
                 "zstd is not compiled in: build with `cargo build --release --features zstd`",
             )),
@@ -133,7 +155,9 @@ impl Compression {
             s => match s.strip_prefix("zstd:").map(|l| l.trim().parse::<i32>()) {
                 Some(Ok(l)) if (1..=22).contains(&l) => Ok(Compression::Zstd(l)),
                 Some(_) => Err(bad("the zstd level must be a whole number from 1 to 22")),
-                None => Err(bad("expected none, snappy, zstd or zstd:LEVEL")),
+                None => Err(bad(
+                    "expected auto, none, snappy, gzip[:LEVEL] or zstd[:LEVEL]",
+                )),
             },
         }
     }
@@ -213,10 +237,15 @@ mod tests {
     #[test]
     #[cfg(feature = "zstd")]
     fn compression_specs_parse_or_explain() {
-        assert_eq!(Compression::parse("zstd").unwrap(), Compression::Zstd(3));
-        assert_eq!(Compression::parse("zstd:9").unwrap(), Compression::Zstd(9));
-        assert!(Compression::parse("zstd:0").is_err());
-        assert!(Compression::parse("gzip").is_err());
+        assert_eq!(
+            Compression::parse("zstd", Precision::F64).unwrap(),
+            Compression::Zstd(3)
+        );
+        assert_eq!(
+            Compression::parse("zstd:9", Precision::F64).unwrap(),
+            Compression::Zstd(9)
+        );
+        assert!(Compression::parse("zstd:0", Precision::F64).is_err());
     }
 
     #[test]
@@ -239,9 +268,20 @@ mod tests {
 
     #[test]
     fn unknown_codecs_are_refused() {
-        assert_eq!(Compression::parse("snappy").unwrap(), Compression::Snappy);
-        for bad in ["gzip", "zstd:0", "zstd:x"] {
-            assert!(Compression::parse(bad).is_err(), "{bad}");
+        let p = Precision::F64;
+        assert_eq!(
+            Compression::parse("snappy", p).unwrap(),
+            Compression::Snappy
+        );
+        assert_eq!(
+            Compression::parse("gzip:1", p).unwrap(),
+            Compression::Gzip(1)
+        );
+        assert_eq!(Compression::parse("auto", p).unwrap(), DEFAULT_COMPRESSION);
+        let se = Compression::parse("auto", Precision::Se(0.1)).unwrap();
+        assert_eq!(se, Compression::Gzip(AUTO_GZIP_LEVEL));
+        for bad in ["brotli", "gzip:0", "gzip:10", "zstd:0", "zstd:x"] {
+            assert!(Compression::parse(bad, p).is_err(), "{bad}");
         }
     }
 }

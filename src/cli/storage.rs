@@ -37,10 +37,12 @@ pub struct StorageArgs {
     /// row, benches/storage.py). Sums stay within Σ step/2 of prediction − base value.
     #[arg(long, default_value = "auto", value_name = "auto|f64|f32|se:F")]
     precision: String,
-    /// Parquet compression: none, snappy, zstd (level 3) or zstd:LEVEL (zstd: a build with
-    /// `--features zstd`). Default by measurement: snappy over byte-stream-split floats is 22-25%
-    /// smaller than uncompressed at the same write time (benches/storage.py).
-    #[arg(long, default_value = "snappy")]
+    /// Parquet compression: auto, none, snappy, gzip (level 6), gzip:LEVEL, zstd (level 3) or
+    /// zstd:LEVEL (zstd: a build with `--features zstd`). auto, by measurement
+    /// (benches/storage.py): gzip (level 6) for --precision se:F parts (their zeroed bytes and small
+    /// values need an entropy coder), else snappy (over byte-stream-split floats 22-25% smaller
+    /// than uncompressed at the same write time).
+    #[arg(long, default_value = "auto")]
     compression: String,
     /// Encoding of the Parquet float columns: plain, or byte-stream-split (Parquet's
     /// BYTE_STREAM_SPLIT: bytes grouped by position, which compresses better).
@@ -52,12 +54,13 @@ impl StorageArgs {
     /// The storage and the outputs named by `--outputs NAMES` (empty otherwise).
     pub fn storage(&self) -> anyhow::Result<(Storage, Vec<String>)> {
         let (outputs, names) = RowOutputs::parse(&self.outputs)?;
+        let precision = Precision::parse(&self.precision, outputs)?;
         Ok((
             Storage {
                 outputs,
                 stderr: matches!(self.stderr, StderrArg::Keep),
-                precision: Precision::parse(&self.precision, outputs)?,
-                compression: Compression::parse(&self.compression)?,
+                precision,
+                compression: Compression::parse(&self.compression, precision)?,
                 byte_stream_split: matches!(self.float_encoding, FloatEncodingArg::ByteStreamSplit),
             },
             names,
