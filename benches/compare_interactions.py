@@ -62,6 +62,30 @@ def off_diagonal_rel_l2(est: np.ndarray, ref: np.ndarray) -> float:
     return float(np.sqrt(((e - r) ** 2).sum() / (r**2).sum()))
 
 
+def summary(errs: list[float], times: list[float]) -> dict:
+    """Median rel-L2 and s/row over the repeats, with every repeat's error."""
+    return {"rel_l2": float(np.median(errs)), "seconds_per_row": float(np.median(times)),
+            "rel_l2_per_seed": errs}
+
+
+def shapiq_run(args, make, rep, exact, x, bg, sess, inp, m, k) -> tuple[float, float]:
+    """One shapiq approximator over all rows and outputs with seed args.seed + rep."""
+    est = np.zeros_like(exact)
+    start = time.perf_counter()
+    for r in range(args.rows):
+        for o in range(k):
+            def game(coalitions: np.ndarray, r=r, o=o) -> np.ndarray:
+                c = np.atleast_2d(coalitions).astype(bool)
+                rows = np.where(c[:, None, :], x[r][None, None, :], bg[None, :, :])
+                out = sess.run(None, {inp: rows.reshape(-1, m).astype(np.float32)})[0]
+                return out[:, o].reshape(len(c), len(bg)).mean(axis=1).astype(float)
+
+            iv = make(args.seed + rep).approximate(args.budget, game)
+            pairs = iv.get_n_order_values(2)
+            est[r, :, :, o] = pairs + pairs.T if np.allclose(np.tril(pairs, -1), 0) else pairs
+    return off_diagonal_rel_l2(est, exact), (time.perf_counter() - start) / args.rows
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--model", required=True)
@@ -73,6 +97,10 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--reference-budget", type=int, default=None,
                     help="reference = ours sampled at this budget (another seed) instead of exact")
+    ap.add_argument("--repeats", type=int, default=1,
+                    help="seeds per estimator (seed, seed+1, ...); medians reported")
+    ap.add_argument("--skip", action="append", default=[],
+                    help="a shapiq approximator to leave out (e.g. SVARMIQ, 78 s/row at M = 30)")
     args = ap.parse_args()
 
     x = pd.read_csv(args.data).to_numpy(np.float32)[: args.rows]
@@ -92,43 +120,40 @@ def main() -> None:
             exact, exact_s = ours(args, bg_csv, "exact", None, 0)
         else:
             exact, exact_s = ours(args, bg_csv, "permutation", args.reference_budget, args.seed + 1000)
-        mine, mine_s = ours(args, bg_csv, "permutation", args.budget, args.seed)
+        runs = [ours(args, bg_csv, "permutation", args.budget, args.seed + s)
+                for s in range(args.repeats)]
     k = exact.shape[3]
-    results = {"ours (cross-fitted surrogate + stratified HT)": {
-        "rel_l2": off_diagonal_rel_l2(mine, exact), "seconds_per_row": mine_s}}
+    results = {"ours (`--interactions`, the estimator `auto` picks for this M and budget)": summary(
+        [off_diagonal_rel_l2(mine, exact) for mine, _ in runs], [t for _, t in runs])}
 
     approximators = {
-        "KernelSHAPIQ": lambda: KernelSHAPIQ(m, max_order=2, index="SII", random_state=args.seed),
-        "SVARMIQ": lambda: SVARMIQ(m, max_order=2, index="SII", random_state=args.seed),
-        "PermutationSamplingSII": lambda: PermutationSamplingSII(
-            m, max_order=2, index="SII", random_state=args.seed),
+        "KernelSHAPIQ": lambda seed: KernelSHAPIQ(m, max_order=2, index="SII", random_state=seed),
+        "SVARMIQ": lambda seed: SVARMIQ(m, max_order=2, index="SII", random_state=seed),
+        "PermutationSamplingSII": lambda seed: PermutationSamplingSII(
+            m, max_order=2, index="SII", random_state=seed),
     }
     for name, make in approximators.items():
-        est = np.zeros_like(exact)
-        start = time.perf_counter()
-        for r in range(args.rows):
-            for o in range(k):
-                def game(coalitions: np.ndarray, r=r, o=o) -> np.ndarray:
-                    c = np.atleast_2d(coalitions).astype(bool)
-                    rows = np.where(c[:, None, :], x[r][None, None, :], bg[None, :, :])
-                    out = sess.run(None, {inp: rows.reshape(-1, m).astype(np.float32)})[0]
-                    return out[:, o].reshape(len(c), len(bg)).mean(axis=1).astype(float)
+        if name in args.skip:
+            continue
+        errs, times = [], []
+        for rep in range(args.repeats):
+            err, secs = shapiq_run(args, make, rep, exact, x, bg, sess, inp, m, k)
+            errs.append(err)
+            times.append(secs)
+        results[name] = summary(errs, times)
 
-                iv = make().approximate(args.budget, game)
-                pairs = iv.get_n_order_values(2)
-                est[r, :, :, o] = pairs + pairs.T if np.allclose(np.tril(pairs, -1), 0) else pairs
-        secs = (time.perf_counter() - start) / args.rows
-        results[name] = {"rel_l2": off_diagonal_rel_l2(est, exact), "seconds_per_row": secs}
 
     stem = Path(args.model).stem
     out = ROOT / "benches" / "results" / f"compare_interactions_{stem}_{args.budget}"
     meta = {"model": args.model, "features": m, "outputs": k, "rows": args.rows,
             "background": args.background, "budget_per_row_and_output": args.budget,
-            "exact_seconds_per_row_ours": exact_s, "threads": 1, "results": results}
+            "exact_seconds_per_row_ours": exact_s, "threads": 1, "repeats": args.repeats,
+            "results": results}
     out.with_suffix(".json").write_text(json.dumps(meta, indent=2) + "\n")
     lines = [f"# Interaction values, {stem} (M = {m}, K = {k}), {args.rows} rows, "
-             f"{args.background} background rows, budget {args.budget}, one thread",
-             "", "| estimator | rel-L2 of pairwise SII to exact | seconds per row |", "|---|---|---|"]
+             f"{args.background} background rows, budget {args.budget}, one thread, "
+             f"medians of {args.repeats} seed(s)",
+             "", "| estimator | rel-L2 of pairwise SII to the reference | seconds per row |", "|---|---|---|"]
     for name, r in results.items():
         lines.append(f"| {name} | {r['rel_l2']:.3f} | {r['seconds_per_row']:.3f} |")
     reference = (f"exact (ours, 2^{m} coalitions)" if args.reference_budget is None
