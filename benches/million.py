@@ -9,7 +9,8 @@ library only; run from the repository root after `cargo build --release`:
     python3 benches/million.py [--rows 1000000] [--mid 100000] [--small 10000] [--work target/bench-million]
 
 --small runs every output option (--outputs all|predicted|top:3, --stderr keep|drop,
---precision f64|f32) on the same rows and reports bytes per row of the Parquet parts; --mid and
+--precision f64|f32|se:F; auto = se:0.1 for predicted/top:K) on the same rows and reports bytes
+per row of the Parquet parts; --mid and
 --rows run the headline job (`--outputs predicted`, the defaults otherwise) on two threads.
 Writes benches/results/million.json and prints a Markdown table.
 """
@@ -32,10 +33,13 @@ OPTIONS = [
     ["--outputs", "all", "--stderr", "drop"],
     ["--outputs", "all", "--precision", "f32", "--stderr", "drop"],
     ["--outputs", "top:3"],
-    ["--outputs", "predicted"],
-    ["--outputs", "predicted", "--stderr", "drop"],
+    ["--outputs", "predicted", "--precision", "f64", "--compression", "snappy"],
     ["--outputs", "predicted", "--precision", "f32"],
     ["--outputs", "predicted", "--precision", "f32", "--stderr", "drop"],
+    # --precision auto: se:0.1 (φ rounded under 0.05 standard errors), gzip.
+    ["--outputs", "predicted"],
+    ["--outputs", "predicted", "--stderr", "drop"],
+    ["--outputs", "predicted", "--stderr", "drop", "--precision", "se:0.5"],
 ]
 
 

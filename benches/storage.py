@@ -1,5 +1,6 @@
 """Bytes per row and write time of each storage option (`--outputs`, `--stderr`, `--precision`,
-`--compression`, `--float-encoding`) on the reference net.
+`--compression`, `--float-encoding`) on the reference net, and for the predicted-only options
+the largest |φ_stored − φ| / standard error against the f64 run of the same rows.
 
 zstd is behind the cargo feature `zstd` (see Cargo.toml); without it the zstd rows are pyarrow
 re-encoding our uncompressed parts (same records and types, pyarrow's pages), marked "pyarrow".
@@ -42,7 +43,23 @@ OPTIONS = {
     "predicted, f32, no stderr, snappy + bss": ["--outputs", "predicted", "--precision", "f32",
                                                 "--stderr", "drop"],
     "top:3, f32, stderr, snappy": ["--outputs", "top:3", "--precision", "f32", *PLAIN],
+    "predicted, f32, no stderr, gzip + bss": ["--outputs", "predicted", "--precision", "f32",
+                                              "--stderr", "drop", "--compression", "gzip"],
+    "predicted, se:0.1, no stderr, snappy + bss": ["--outputs", "predicted", "--stderr", "drop",
+                                                   "--compression", "snappy"],
+    "predicted, se:0.1, no stderr, gzip:1 + bss": ["--outputs", "predicted", "--stderr", "drop",
+                                                   "--compression", "gzip:1"],
+    "predicted, se:0.1, no stderr, gzip + bss (default)": ["--outputs", "predicted",
+                                                           "--stderr", "drop"],
+    "predicted, se:0.1, stderr, gzip + bss (default)": ["--outputs", "predicted"],
+    "predicted, se:0.25, no stderr, gzip + bss": ["--outputs", "predicted", "--stderr", "drop",
+                                                  "--precision", "se:0.25"],
+    "predicted, se:0.5, no stderr, gzip + bss": ["--outputs", "predicted", "--stderr", "drop",
+                                                 "--precision", "se:0.5"],
+    "top:3, se:0.1, stderr, gzip + bss (default)": ["--outputs", "top:3"],
 }
+# The unrounded φ and standard errors the predicted-only options are compared with.
+REFERENCE = "predicted, f64, stderr, none"
 
 
 def make_data(path: Path, rows: int) -> None:
@@ -65,12 +82,32 @@ def parquet_bytes(out: Path) -> int:
 
 
 def read_back(out: Path):
-    """Records read by pyarrow, or None without pyarrow."""
+    """The parts as a pyarrow table, or None without pyarrow."""
     try:
         import pyarrow.dataset as ds
     except ImportError:
         return None
-    return ds.dataset(out / "attributions", format="parquet").to_table().num_rows
+    return ds.dataset(out / "attributions", format="parquet").to_table()
+
+
+def phi_columns(table):
+    return [c for c in table.column_names if c not in ("row", "output", "base_value", "prediction")
+            and not c.endswith("__stderr")]
+
+
+def max_error_in_se(table, ref):
+    """max |φ_stored − φ| / se over the φ with se > 0, against `ref` (same rows, f64 + stderr),
+    or None when the records differ (other outputs)."""
+    if table is None or ref is None or table.num_rows != ref.num_rows or \
+            table.column("output").to_pylist() != ref.column("output").to_pylist():
+        return None
+    worst = 0.0
+    for c in phi_columns(ref):
+        for v, x, se in zip(table.column(c).to_pylist(), ref.column(c).to_pylist(),
+                            ref.column(c + "__stderr").to_pylist()):
+            if se > 0:
+                worst = max(worst, abs(v - x) / se)
+    return round(worst, 4)
 
 
 def pyarrow_rows(src: Path, rows: int) -> dict:
@@ -109,22 +146,29 @@ def main() -> None:
     data = work / "rows.csv"
     make_data(data, a.rows)
     res = {"model": MODEL, "job": " ".join(JOB), "rows": a.rows, "options": {}}
-    print("| option | bytes/row | write s | explain s | total s | pyarrow records |")
-    print("|---|---|---|---|---|---|")
+    print("| option | bytes/row | write s | explain s | total s | pyarrow records | "
+          "max abs(φ − φ_f64)/se |")
+    print("|---|---|---|---|---|---|---|")
+    ref = None
     for name, extra in OPTIONS.items():
         out = work / "out"
         shutil.rmtree(out, ignore_errors=True)
         subprocess.run([BIN, "explain", MODEL, "--data", data, "--out", out, *JOB, *extra],
                        check=True)
         t = json.loads((out / "explanations.json").read_text())["meta"]["timings"]
+        table = read_back(out)
+        if name == REFERENCE:
+            ref = table
         r = {"flags": " ".join(extra), "bytes_per_row": round(parquet_bytes(out) / a.rows, 1),
              "write_seconds": round(t["write_seconds"], 3),
              "explain_seconds": round(t["explain_seconds"], 2),
-             "total_seconds": round(t["total_seconds"], 2), "pyarrow_records": read_back(out)}
+             "total_seconds": round(t["total_seconds"], 2),
+             "pyarrow_records": None if table is None else table.num_rows,
+             "max_error_in_se": max_error_in_se(table, ref)}
         res["options"][name] = r
         print(f"| {name} | {r['bytes_per_row']} | {r['write_seconds']} | "
-              f"{r['explain_seconds']} | {r['total_seconds']} | {r['pyarrow_records']} |",
-              flush=True)
+              f"{r['explain_seconds']} | {r['total_seconds']} | {r['pyarrow_records']} | "
+              f"{r['max_error_in_se']} |", flush=True)
     print("\npyarrow re-encoding the uncompressed parts of some options (size only; one file):")
     for name in ("all, f64, stderr, none (before)", "predicted, f64, stderr, none",
                  "predicted, f32, no stderr, none"):

@@ -133,8 +133,12 @@ fn predicted_and_top_k_store_the_most_probable_outputs_with_their_phi() {
         dir.path().join("top"),
     );
     ok(explain(&all, &[]));
-    ok(explain(&pred, &["--outputs", "predicted"]));
-    ok(explain(&top, &["--outputs", "top:3"]));
+    // f64: the stored φ are the all-outputs run's bit for bit (auto would round them).
+    ok(explain(
+        &pred,
+        &["--outputs", "predicted", "--precision", "f64"],
+    ));
+    ok(explain(&top, &["--outputs", "top:3", "--precision", "f64"]));
     let a = json(&all);
     assert!(a.get("row_outputs").is_none(), "`all` keeps today's schema");
     let names: Vec<String> = serde_json::from_value(a["output_names"].clone()).unwrap();
@@ -245,17 +249,103 @@ fn f32_without_stderr_is_close_to_f64_far_below_the_standard_error() {
     assert!(worst < 1e-2, "f32 rounding is {worst} standard errors");
 }
 
+/// The largest power of two ≤ `limit` (0 for 0).
+fn pow2_under(limit: f64) -> f64 {
+    if limit <= 0.0 {
+        return 0.0;
+    }
+    let mut q = 1.0f64;
+    while q > limit {
+        q /= 2.0;
+    }
+    while q * 2.0 <= limit {
+        q *= 2.0;
+    }
+    q
+}
+
 #[test]
-fn shards_of_a_predicted_f32_run_merge_resume_and_report() {
+fn predicted_runs_round_phi_within_a_twentieth_of_its_standard_error() {
     let dir = tempfile::tempdir().unwrap();
-    let flags = [
-        "--outputs",
-        "predicted",
-        "--precision",
-        "f32",
-        "--stderr",
-        "drop",
-    ];
+    let (wide, auto, coarse) = (
+        dir.path().join("f64"),
+        dir.path().join("auto"),
+        dir.path().join("se05"),
+    );
+    ok(explain(
+        &wide,
+        &["--outputs", "predicted", "--precision", "f64"],
+    ));
+    ok(explain(&auto, &["--outputs", "predicted"]));
+    ok(explain(
+        &coarse,
+        &["--outputs", "predicted", "--precision", "se:0.5"],
+    ));
+    let features: Vec<String> =
+        serde_json::from_value(json(&wide)["feature_names"].clone()).unwrap();
+    let (w, _, wtype) = records(&wide);
+    for (dir, fraction) in [(&auto, 0.1), (&coarse, 0.5)] {
+        let (n, ncols, ntype) = records(dir);
+        assert_eq!((wtype, ntype), (Physical::DOUBLE, Physical::FLOAT));
+        assert!(ncols.iter().any(|c| c.ends_with("__stderr")));
+        assert_eq!(w.len(), n.len());
+        let (mut worst, mut rounded, mut zero_low, mut count) = (0.0f64, 0, 0, 0);
+        for (a, b) in w.iter().zip(&n) {
+            assert_eq!((a.row, &a.output), (b.row, &b.output));
+            assert_eq!(a.get("prediction"), b.get("prediction"));
+            let mut bound = 0.0;
+            for f in &features {
+                let (exact, se, v) = (a.get(f), a.get(&format!("{f}__stderr")), b.get(f));
+                let d = (v - exact).abs();
+                let q = pow2_under(fraction * se);
+                bound += q / 2.0;
+                // Half a quantum, plus f32's own rounding of the multiple.
+                assert!(
+                    d <= q / 2.0 + exact.abs() * 6e-8 + 1e-45,
+                    "{f}: {v} vs {exact} (se {se})"
+                );
+                if se > 0.0 {
+                    worst = worst.max(d / se);
+                    count += 1;
+                    rounded += usize::from(v != exact as f32 as f64);
+                    zero_low += usize::from((v as f32).to_bits() & 0xffff == 0);
+                }
+                // Standard errors to 8 significant bits.
+                let s = b.get(&format!("{f}__stderr"));
+                assert!((s - se).abs() <= se * 2f64.powi(-8), "{f}: se {s} vs {se}");
+            }
+            // Efficiency within the sum of the half quanta.
+            let sum: f64 = features.iter().map(|f| b.get(f)).sum();
+            let gap = sum - (b.get("prediction") - b.get("base_value"));
+            assert!(
+                gap.abs() <= bound + 1e-5,
+                "row {}: gap {gap} > {bound}",
+                a.row
+            );
+        }
+        assert!(
+            worst <= fraction / 2.0,
+            "rounding is {worst} standard errors"
+        );
+        // The rounding did something: most φ moved, and their low 16 bits are zero.
+        assert!(rounded * 2 > count, "{rounded} of {count} φ rounded");
+        assert!(
+            zero_low * 10 > count * 8,
+            "{zero_low} of {count} φ with zero low bytes"
+        );
+    }
+    // The run records the resolved precision.
+    let m: Value =
+        serde_json::from_str(&std::fs::read_to_string(auto.join("manifest.json")).unwrap())
+            .unwrap();
+    assert!(m.to_string().contains("\"se\":0.1"), "{m}");
+}
+
+#[test]
+fn shards_of_a_predicted_rounded_run_merge_resume_and_report() {
+    let dir = tempfile::tempdir().unwrap();
+    // --precision auto: se:0.1 for a predicted-only run.
+    let flags = ["--outputs", "predicted", "--stderr", "drop"];
     let single = dir.path().join("single");
     ok(explain(&single, &flags));
     let mut shards = vec![];
@@ -319,7 +409,7 @@ fn bad_storage_values_give_one_line_errors() {
         (vec!["--outputs", "class 3,nope"], "nope"),
         (vec!["--outputs", "0", "--labels", "1"], "--labels"),
         (vec!["--compression", "zstd:0"], "zstd"),
-        (vec!["--compression", "gzip"], "gzip"),
+        (vec!["--compression", "brotli"], "brotli"),
     ] {
         let e = err(explain(&out, &flags));
         assert!(e.contains(needle), "{flags:?}: {e}");

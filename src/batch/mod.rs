@@ -22,6 +22,7 @@ mod overlap;
 mod parquet_encode;
 pub(crate) mod parts;
 pub(crate) mod plan;
+pub mod quantise;
 mod report;
 mod source;
 mod spool;

@@ -3,6 +3,7 @@
 
 use super::parquet_encode::{encode, Column, Kind, Packing};
 use super::plan::Sums;
+use super::quantise::{round_phi, round_se};
 use super::storage::{Precision, Storage};
 use crate::atomic::FileSum;
 use crate::atomic::{write_atomic, write_bytes_atomic};
@@ -68,7 +69,7 @@ pub fn write_parquet(
     let cols = column_names(features, with_stderr)?;
     let (m, k) = (features.len(), outputs.len());
     let float = match storage.precision {
-        Precision::F32 => Kind::Float,
+        Precision::F32 | Precision::Se(_) => Kind::Float,
         Precision::F64 => Kind::Double,
     };
     let kinds: Vec<(&str, Kind)> = cols
@@ -78,7 +79,8 @@ pub fn write_parquet(
             let kind = match c {
                 0 => Kind::Int64,
                 1 => Kind::Text,
-                2 | 3 => Kind::Double,
+                2 => Kind::FewDoubles,
+                3 => Kind::Double,
                 _ => float,
             };
             (name.as_str(), kind)
@@ -98,6 +100,12 @@ pub fn write_parquet(
         c if c < 4 + m => r.value(c - 4, o, k),
         c => r.stderr_of(c - 4 - m, o, k),
     };
+    // A float column's value as stored: f32, or rounded under `--precision se:F`.
+    let narrow = |c: usize, (r, o): (&RowResult, usize)| match storage.precision {
+        Precision::Se(f) if c < 4 + m => round_phi(value(c, (r, o)), r.stderr_of(c - 4, o, k), f),
+        Precision::Se(_) => round_se(value(c, (r, o))),
+        _ => value(c, (r, o)) as f32,
+    };
     let metadata = vec![KeyValue::new(META_KEY.to_string(), meta_json.to_string())];
     let packing = Packing {
         compression: Some(storage.compression),
@@ -111,7 +119,7 @@ pub fn write_parquet(
                     .map(|&(_, o)| ByteArray::from(outputs[o].as_str()))
                     .collect(),
             ),
-            (_, Kind::Float) => Column::Float(recs.iter().map(|&x| value(c, x) as f32).collect()),
+            (_, Kind::Float) => Column::Float(recs.iter().map(|&x| narrow(c, x)).collect()),
             _ => Column::Double(recs.iter().map(|&x| value(c, x)).collect()),
         }
     })?;

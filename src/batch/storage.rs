@@ -60,7 +60,7 @@ impl RowOutputs {
 }
 
 /// Width of the stored φ and standard-error columns.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Precision {
     /// Parquet FLOAT (φ rounded to f32: far below its standard error at any usual budget).
@@ -68,6 +68,32 @@ pub enum Precision {
     /// Parquet DOUBLE.
     #[default]
     F64,
+    /// Parquet FLOAT, each φ rounded to a power-of-two quantum ≤ this fraction of its standard
+    /// error and standard errors to 8 significant bits (`batch::quantise`): zero low bytes that
+    /// BYTE_STREAM_SPLIT + the codec squeeze.
+    Se(f64),
+}
+
+/// `--precision auto`'s fraction when a run stores the predicted or top-K outputs per row: φ off by ≤ 0.05 standard errors; 1.5-2x smaller parts than f32 (benches/storage.py).
+pub const AUTO_SE_FRACTION: f64 = 0.1;
+
+impl Precision {
+    /// Parses `f32`, `f64`, `se:F` (0 < F ≤ 1) or `auto` (`se:`[`AUTO_SE_FRACTION`] when
+    /// `outputs` is predicted or top:K, else f64, as named outputs are `--labels`).
+    pub fn parse(spec: &str, outputs: RowOutputs) -> Result<Precision> {
+        let bad = |why: &str| Error::param("precision", format!("'{spec}': {why}"));
+        match spec.trim() {
+            "f32" => Ok(Precision::F32),
+            "f64" => Ok(Precision::F64),
+            "auto" if outputs == RowOutputs::All => Ok(Precision::F64),
+            "auto" => Ok(Precision::Se(AUTO_SE_FRACTION)),
+            s => match s.strip_prefix("se:").map(|f| f.trim().parse::<f64>()) {
+                Some(Ok(f)) if f > 0.0 && f <= 1.0 => Ok(Precision::Se(f)),
+                Some(_) => Err(bad("the fraction of the standard error must be in (0, 1]")),
+                None => Err(bad("expected auto, f64, f32 or se:FRACTION")),
+            },
+        }
+    }
 }
 
 /// Parquet compression of the parts.
@@ -80,6 +106,9 @@ pub enum Compression {
     Snappy,
     /// Zstandard at a level (1..=22).
     Zstd(i32),
+    /// Gzip (deflate, pure Rust) at a level (1..=9): entropy coding, which the zero bytes and
+    /// small integers of `--precision se:F` columns need.
+    Gzip(u32),
 }
 
 impl Default for Compression {
@@ -93,13 +122,32 @@ impl Default for Compression {
 /// size); `benches/storage.py`.
 pub const DEFAULT_COMPRESSION: Compression = Compression::Snappy;
 
+/// `--compression auto`'s gzip level for `--precision se:F` parts (benches/storage.py).
+pub const AUTO_GZIP_LEVEL: u32 = 6;
+
 impl Compression {
-    /// Parses `none`, `snappy`, `zstd` (level 3) or `zstd:L`.
-    pub fn parse(spec: &str) -> Result<Compression> {
+    /// `--compression auto`: gzip at [`AUTO_GZIP_LEVEL`] for rounded φ (`se:F`), whose bytes
+    /// only an entropy coder squeezes, else [`DEFAULT_COMPRESSION`].
+    pub fn auto(precision: Precision) -> Compression {
+        match precision {
+            Precision::Se(_) => Compression::Gzip(AUTO_GZIP_LEVEL),
+            _ => DEFAULT_COMPRESSION,
+        }
+    }
+
+    /// Parses `auto` (given the run's `precision`), `none`, `snappy`, `gzip` (level 6),
+    /// `gzip:L`, `zstd` (level 3) or `zstd:L`.
+    pub fn parse(spec: &str, precision: Precision) -> Result<Compression> {
         let bad = |why: &str| Error::param("compression", format!("'{spec}': {why}"));
         match spec.trim() {
+            "auto" => Ok(Compression::auto(precision)),
             "none" => Ok(Compression::None),
             "snappy" => Ok(Compression::Snappy),
+            "gzip" => Ok(Compression::Gzip(6)),
+            s if s.starts_with("gzip:") => match s["gzip:".len()..].trim().parse::<u32>() {
+                Ok(l) if (1..=9).contains(&l) => Ok(Compression::Gzip(l)),
+                _ => Err(bad("the gzip level must be a whole number from 1 to 9")),
+            },
             s if s.starts_with("zstd") && !cfg!(feature = "zstd") => Err(bad(
                 "zstd is not compiled in: build with `cargo build --release --features zstd`",
             )),
@@ -107,14 +155,16 @@ impl Compression {
             s => match s.strip_prefix("zstd:").map(|l| l.trim().parse::<i32>()) {
                 Some(Ok(l)) if (1..=22).contains(&l) => Ok(Compression::Zstd(l)),
                 Some(_) => Err(bad("the zstd level must be a whole number from 1 to 22")),
-                None => Err(bad("expected none, snappy, zstd or zstd:LEVEL")),
+                None => Err(bad(
+                    "expected auto, none, snappy, gzip[:LEVEL] or zstd[:LEVEL]",
+                )),
             },
         }
     }
 }
 
 /// What a run stores of each row.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Storage {
     /// Which outputs of each row.
     pub outputs: RowOutputs,
@@ -187,17 +237,51 @@ mod tests {
     #[test]
     #[cfg(feature = "zstd")]
     fn compression_specs_parse_or_explain() {
-        assert_eq!(Compression::parse("zstd").unwrap(), Compression::Zstd(3));
-        assert_eq!(Compression::parse("zstd:9").unwrap(), Compression::Zstd(9));
-        assert!(Compression::parse("zstd:0").is_err());
-        assert!(Compression::parse("gzip").is_err());
+        assert_eq!(
+            Compression::parse("zstd", Precision::F64).unwrap(),
+            Compression::Zstd(3)
+        );
+        assert_eq!(
+            Compression::parse("zstd:9", Precision::F64).unwrap(),
+            Compression::Zstd(9)
+        );
+        assert!(Compression::parse("zstd:0", Precision::F64).is_err());
+    }
+
+    #[test]
+    fn precision_specs_parse_or_explain() {
+        let all = RowOutputs::All;
+        assert_eq!(Precision::parse("auto", all).unwrap(), Precision::F64);
+        for o in [RowOutputs::Predicted, RowOutputs::Top(3)] {
+            let p = Precision::parse("auto", o).unwrap();
+            assert_eq!(p, Precision::Se(AUTO_SE_FRACTION));
+        }
+        assert_eq!(
+            Precision::parse("se:0.25", all).unwrap(),
+            Precision::Se(0.25)
+        );
+        for bad in ["se:0", "se:2", "se:x", "f16"] {
+            let e = Precision::parse(bad, all).unwrap_err().to_string();
+            assert!(e.contains("precision") && e.contains(bad), "{e}");
+        }
     }
 
     #[test]
     fn unknown_codecs_are_refused() {
-        assert_eq!(Compression::parse("snappy").unwrap(), Compression::Snappy);
-        for bad in ["gzip", "zstd:0", "zstd:x"] {
-            assert!(Compression::parse(bad).is_err(), "{bad}");
+        let p = Precision::F64;
+        assert_eq!(
+            Compression::parse("snappy", p).unwrap(),
+            Compression::Snappy
+        );
+        assert_eq!(
+            Compression::parse("gzip:1", p).unwrap(),
+            Compression::Gzip(1)
+        );
+        assert_eq!(Compression::parse("auto", p).unwrap(), DEFAULT_COMPRESSION);
+        let se = Compression::parse("auto", Precision::Se(0.1)).unwrap();
+        assert_eq!(se, Compression::Gzip(AUTO_GZIP_LEVEL));
+        for bad in ["brotli", "gzip:0", "gzip:10", "zstd:0", "zstd:x"] {
+            assert!(Compression::parse(bad, p).is_err(), "{bad}");
         }
     }
 }

@@ -16,12 +16,6 @@ enum FloatEncodingArg {
     ByteStreamSplit,
 }
 
-#[derive(Clone, Copy, ValueEnum)]
-enum PrecisionArg {
-    F32,
-    F64,
-}
-
 /// What is stored of each explained row.
 #[derive(Args)]
 pub struct StorageArgs {
@@ -35,14 +29,20 @@ pub struct StorageArgs {
     /// Whether the standard-error columns (<feature>__stderr) are stored in the Parquet parts.
     #[arg(long, value_enum, default_value = "keep")]
     stderr: StderrArg,
-    /// Float width of the Parquet φ and standard-error columns (f32 rounds φ by about 1e-7 of
-    /// its size, far below its standard error).
-    #[arg(long, value_enum, default_value = "f64")]
-    precision: PrecisionArg,
-    /// Parquet compression: none, snappy, zstd (level 3) or zstd:LEVEL (zstd: a build with
-    /// `--features zstd`). Default by measurement: snappy over byte-stream-split floats is 22-25%
-    /// smaller than uncompressed at the same write time (benches/storage.py).
-    #[arg(long, default_value = "snappy")]
+    /// Float width of the Parquet φ and standard-error columns: f64; f32 (φ off by about 1e-7
+    /// of its size); se:F (f32 columns, each φ rounded to a power-of-two step ≤ F × its standard
+    /// error, so off by ≤ F/2 standard errors, and standard errors to 8 significant bits: the
+    /// zeroed low bytes compress away); auto = se:0.1 with --outputs predicted or top:K, else f64 (by
+    /// measurement: the reference net's predicted-only parts drop from 400 to under 200 bytes per
+    /// row, benches/storage.py). Sums stay within Σ step/2 of prediction − base value.
+    #[arg(long, default_value = "auto", value_name = "auto|f64|f32|se:F")]
+    precision: String,
+    /// Parquet compression: auto, none, snappy, gzip (level 6), gzip:LEVEL, zstd (level 3) or
+    /// zstd:LEVEL (zstd: a build with `--features zstd`). auto, by measurement
+    /// (benches/storage.py): gzip (level 6) for --precision se:F parts (their zeroed bytes and small
+    /// values need an entropy coder), else snappy (over byte-stream-split floats 22-25% smaller
+    /// than uncompressed at the same write time).
+    #[arg(long, default_value = "auto")]
     compression: String,
     /// Encoding of the Parquet float columns: plain, or byte-stream-split (Parquet's
     /// BYTE_STREAM_SPLIT: bytes grouped by position, which compresses better).
@@ -54,15 +54,13 @@ impl StorageArgs {
     /// The storage and the outputs named by `--outputs NAMES` (empty otherwise).
     pub fn storage(&self) -> anyhow::Result<(Storage, Vec<String>)> {
         let (outputs, names) = RowOutputs::parse(&self.outputs)?;
+        let precision = Precision::parse(&self.precision, outputs)?;
         Ok((
             Storage {
                 outputs,
                 stderr: matches!(self.stderr, StderrArg::Keep),
-                precision: match self.precision {
-                    PrecisionArg::F32 => Precision::F32,
-                    PrecisionArg::F64 => Precision::F64,
-                },
-                compression: Compression::parse(&self.compression)?,
+                precision,
+                compression: Compression::parse(&self.compression, precision)?,
                 byte_stream_split: matches!(self.float_encoding, FloatEncodingArg::ByteStreamSplit),
             },
             names,

@@ -26,6 +26,7 @@ mod inline;
 mod interaction_heatmap;
 mod overlay;
 pub mod palette;
+mod png_encode;
 mod render;
 mod rows;
 mod scatter;

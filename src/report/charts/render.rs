@@ -1,10 +1,11 @@
 //! Rendering a chart to a PNG or SVG file, headless and atomically.
 
 use super::fonts;
+use super::png_encode::encode_rgb;
 use super::style::{DrawErr, DrawResult};
 use super::typeset::Typeset;
 use super::Format;
-use crate::atomic::{persist, temp_beside, write_bytes_atomic};
+use crate::atomic::write_bytes_atomic;
 use crate::error::{Error, Result};
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -22,24 +23,23 @@ fn draw_error(path: &Path, e: DrawErr) -> Error {
     Error::data(path, format!("could not draw the chart: {}", e.0))
 }
 
-/// Writes `chart` to `path`. PNG is drawn into a temporary `.png` beside the target and renamed
-/// into place; SVG is drawn into memory and written atomically. Same chart, same bytes.
+/// Writes `chart` to `path`, drawn into memory (PNG: an RGB buffer, encoded by
+/// [`encode_rgb`]) and written atomically. Same chart, same bytes.
 pub fn save(chart: &impl Chart, path: &Path, format: Format) -> Result<()> {
     fonts::ensure_registered()?;
     let size = chart.size();
     match format {
         Format::Svg => write_bytes_atomic(path, svg_string(chart, path)?.as_bytes()),
         Format::Png => {
-            // plotters' PNG encoder picks the format from the extension, which temp_beside keeps.
-            let tmp = temp_beside(path)?;
+            let mut rgb = vec![0u8; size.0 as usize * size.1 as usize * 3];
             {
                 let root =
-                    Typeset::raster(BitMapBackend::new(tmp.path(), size)).into_drawing_area();
+                    Typeset::raster(BitMapBackend::with_buffer(&mut rgb, size)).into_drawing_area();
                 chart.draw(&root).map_err(|e| draw_error(path, e))?;
                 root.present()
                     .map_err(|e| draw_error(path, DrawErr::from(e)))?;
             }
-            persist(tmp, path)
+            write_bytes_atomic(path, &encode_rgb(&rgb, size, path)?)
         }
     }
 }
