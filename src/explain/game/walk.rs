@@ -139,7 +139,11 @@ mod tests {
         assert_eq!(walk.terms_of(0), [(-1.0, 0)]);
         assert_eq!(walk.steps[1].start, Start::From(Base::Empty));
         assert_eq!(walk.terms_of(1), [(1.0, 0)]);
-        for i in 2..block.len() {
+        // ∅ and the full set win ties: the last two (sizes 1 and M − 1) start from them.
+        let last = block.len() - 2;
+        assert_eq!(walk.steps[last].start, Start::From(Base::Empty));
+        assert_eq!(walk.steps[last + 1].start, Start::From(Base::Full));
+        for i in 2..last {
             assert_eq!(walk.steps[i].start, Start::From(Base::Earlier(i - 2)), "{i}");
             let j = i / 2;
             let sign = if i % 2 == 0 { -1.0 } else { 1.0 };
