@@ -24,14 +24,14 @@ mod tract;
 
 pub use class_names::{are_class_names, TENSOR_NAMES_NOTE};
 pub use closure::FnModel;
-/// e^v on 8 AVX2 or 16 AVX-512 lanes (Cephes' polynomial), for kernels outside the model.
-#[cfg(target_arch = "x86_64")]
-pub(crate) use native::vexp::{exp16, exp8};
 pub use dense_head::{DenseHead, HeadOutput, MAX_HEAD_OUTPUTS};
 pub use engine::Engine;
 pub use input_layout::{InputLayout, InputSpec};
 pub use input_type::InputType;
 pub use linear::FirstLinear;
+/// e^v on 8 AVX2 or 16 AVX-512 lanes (Cephes' polynomial), for kernels outside the model.
+#[cfg(target_arch = "x86_64")]
+pub(crate) use native::vexp::{exp16, exp8};
 pub use onnx::{BatchMode, OnnxModel, PADDED_BATCH};
 pub use outputs::{resolve_names, SelectOutputs};
 pub use text_mask::masks_zero;

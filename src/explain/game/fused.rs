@@ -167,7 +167,10 @@ impl Fused {
                     Start::From(Base::Earlier(e)) if !changed => {
                         // Every row of the group equals its row in coalition e.
                         copy_slot(buf, e % WINDOW, d, h * n, k);
-                        add(&mut totals[i * k..(i + 1) * k], &buf.sums[d * k..(d + 1) * k]);
+                        add(
+                            &mut totals[i * k..(i + 1) * k],
+                            &buf.sums[d * k..(d + 1) * k],
+                        );
                         continue;
                     }
                     Start::From(Base::Earlier(e)) => Source::Slot(e % WINDOW),
@@ -179,7 +182,10 @@ impl Fused {
                     }
                 };
                 self.step(g, from, d, w1, buf);
-                add(&mut totals[i * k..(i + 1) * k], &buf.sums[d * k..(d + 1) * k]);
+                add(
+                    &mut totals[i * k..(i + 1) * k],
+                    &buf.sums[d * k..(d + 1) * k],
+                );
             }
         }
         let mut values = Array2::<f64>::zeros((walk.steps.len(), self.columns.len()));
@@ -303,4 +309,130 @@ fn add(totals: &mut [f64], sums: &[f32]) {
         .iter_mut()
         .zip(sums)
         .for_each(|(t, &s)| *t += s as f64);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::read_csv;
+    use crate::explain::game::coalition::Coalition;
+    use crate::model::{HeadOutput, Model, OnnxModel};
+    use ndarray::{s, Array1, Axis};
+    use rand::{Rng, SeedableRng};
+
+    /// v(S) from whole masked rows through the model's `predict`, averaged in f64.
+    fn literal(
+        model: &dyn Model,
+        x: &Array1<f32>,
+        bg: &Array2<f32>,
+        block: &[Coalition],
+    ) -> Array2<f64> {
+        let mut v = Array2::zeros((block.len(), model.n_outputs()));
+        for (i, c) in block.iter().enumerate() {
+            let mut rows = bg.clone();
+            for j in c.iter() {
+                rows.column_mut(j).fill(x[j]);
+            }
+            let y = model.predict(rows.view()).unwrap().mapv(f64::from);
+            v.row_mut(i).assign(&y.mean_axis(Axis(0)).unwrap());
+        }
+        v
+    }
+
+    /// An antithetic walk over a random order, random coalitions, ∅, the full set, and a
+    /// coalition best reached as the complement of the one before it.
+    fn block(m: usize, rng: &mut impl Rng) -> Vec<Coalition> {
+        let mut order: Vec<usize> = (0..m).collect();
+        for i in (1..m).rev() {
+            order.swap(i, rng.gen_range(0..=i));
+        }
+        let mut block = vec![];
+        for len in 1..m {
+            let c = Coalition::from_features(m, order[..len].iter().copied());
+            block.push(c.complement(m));
+            block.push(c);
+        }
+        for _ in 0..20 {
+            block.push(Coalition::from_features(
+                m,
+                (0..m).filter(|_| rng.gen_bool(0.5)),
+            ));
+        }
+        block.push(Coalition::empty(m));
+        block.push(Coalition::empty(m).complement(m));
+        block.push(Coalition::from_features(m, 0..m / 2));
+        block.push(Coalition::from_features(m, m / 2 + 1..m));
+        block
+    }
+
+    #[test]
+    fn every_instruction_set_matches_whole_masked_rows() {
+        let cases = [
+            ("ref_dense100", "digits10", HeadOutput::Softmax, vec![]),
+            ("ref_dense100", "digits10", HeadOutput::Softmax, vec![7, 2]),
+            (
+                "breast_cancer",
+                "breast_cancer",
+                HeadOutput::Sigmoid,
+                vec![],
+            ),
+        ];
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
+        for (file, data, output, columns) in cases {
+            let model = OnnxModel::load(format!("models/{file}.onnx")).unwrap();
+            let labels: Vec<String> = columns.iter().map(|c: &usize| c.to_string()).collect();
+            let model = crate::model::SelectOutputs::new(&model, &labels).unwrap();
+            let head = model
+                .dense_head()
+                .expect("a one-hidden-layer net has a dense head");
+            assert_eq!(head.output(), output);
+            let linear = model.first_linear().unwrap();
+            let train = read_csv(format!("models/{data}_train.csv")).unwrap();
+            let test = read_csv(format!("models/{data}_test.csv")).unwrap();
+            // 37 rows: full groups and a part-filled one, of 16 lanes and of 8.
+            let bg = train.values.slice(s![0..37, ..]).to_owned();
+            let x = test.values.row(3).to_owned();
+            let m = x.len();
+            let bg_in = linear.inputs(bg.view()).into_owned();
+            let bg_pre = linear.product(bg_in.view());
+            let bg_out = model.predict_from_linear(bg_pre.view()).unwrap();
+            let x_in = linear.inputs(x.view().insert_axis(Axis(0))).into_owned();
+            let x_pre = linear.product(x_in.view());
+            let players: Vec<Vec<usize>> = (0..m).map(|j| vec![j]).collect();
+            let players: Vec<&[usize]> = players.iter().map(|p| &p[..]).collect();
+            let block = block(m, &mut rng);
+            let mut walk = Walk::default();
+            walk.plan(&players, &block);
+            assert!(walk
+                .steps
+                .iter()
+                .any(|s| matches!(s.start, Start::Complement(_))));
+            let want = literal(&model, &x, &bg, &block);
+            for isa in [Isa::Avx512, Isa::Avx2, Isa::Plain] {
+                if !isa.supported() {
+                    continue;
+                }
+                let views = (bg_in.view(), bg_pre.view(), bg_out.view());
+                let fused = Fused::new(&head, views.0, views.1, views.2, isa)
+                    .expect("the kernel reproduces the model on the background");
+                let w1 = linear.weights();
+                let got = fused
+                    .values(
+                        x_in.row(0),
+                        x_pre.as_slice().unwrap(),
+                        w1.as_slice().unwrap(),
+                        &walk,
+                        &mut FusedBuffers::default(),
+                    )
+                    .unwrap();
+                assert_eq!(got.dim(), want.dim());
+                let diff = (&got - &want).iter().fold(0.0f64, |a, d| a.max(d.abs()));
+                assert!(diff < 1e-6, "{file} {columns:?} {isa:?}: {diff:e}");
+                // A model whose outputs the kernel does not reproduce is refused.
+                let wrong = bg_out.mapv(|v| v + 1e-3);
+                let views = (bg_in.view(), bg_pre.view(), wrong.view());
+                assert!(Fused::new(&head, views.0, views.1, views.2, isa).is_none());
+            }
+        }
+    }
 }

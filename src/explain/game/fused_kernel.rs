@@ -203,4 +203,3 @@ unsafe fn kernel<L: Lanes, const KP: usize>(head: &Head, step: Step) {
         }
     }
 }
-

@@ -144,7 +144,11 @@ mod tests {
         assert_eq!(walk.steps[last].start, Start::From(Base::Empty));
         assert_eq!(walk.steps[last + 1].start, Start::From(Base::Full));
         for i in 2..last {
-            assert_eq!(walk.steps[i].start, Start::From(Base::Earlier(i - 2)), "{i}");
+            assert_eq!(
+                walk.steps[i].start,
+                Start::From(Base::Earlier(i - 2)),
+                "{i}"
+            );
             let j = i / 2;
             let sign = if i % 2 == 0 { -1.0 } else { 1.0 };
             assert_eq!(walk.terms_of(i), [(sign, j)], "{i}");

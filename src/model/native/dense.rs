@@ -306,7 +306,9 @@ impl DenseChain {
     /// stages optional), if it is one with at most 16 outputs.
     pub fn as_head(&self) -> Option<DenseHead> {
         let (relu, rest) = match self.stages.as_slice() {
-            [Stage::Rows(ops), rest @ ..] if matches!(ops.as_slice(), [RowOp::Relu]) => (true, rest),
+            [Stage::Rows(ops), rest @ ..] if matches!(ops.as_slice(), [RowOp::Relu]) => {
+                (true, rest)
+            }
             rest => (false, rest),
         };
         let (w, after) = match rest {
