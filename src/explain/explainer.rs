@@ -390,12 +390,27 @@ impl RowRun {
             Method::Exact => interactions::exact::explain_row(game)?,
             _ if game.n_players() <= 2 => interactions::exact::explain_row(game)?,
             _ => {
-                let mut r = self.shapley(game, row, &mut rng)?;
-                let sampled =
-                    interactions::sampled::explain_row(game, self.budget, &self.rounds, &mut rng)?;
-                r.evaluations += sampled.evaluations;
-                let inter = sampled.to_shap(&r);
-                (r, inter)
+                if interactions::paths::preferred(game.n_players(), self.budget) {
+                    let (r, sampled) = interactions::paths::explain_row(
+                        game,
+                        self.budget,
+                        &self.rounds,
+                        &mut rng,
+                    )?;
+                    let inter = sampled.to_shap(&r);
+                    (r, inter)
+                } else {
+                    let mut r = self.shapley(game, row, &mut rng)?;
+                    let sampled = interactions::sampled::explain_row(
+                        game,
+                        self.budget,
+                        &self.rounds,
+                        &mut rng,
+                    )?;
+                    r.evaluations += sampled.evaluations;
+                    let inter = sampled.to_shap(&r);
+                    (r, inter)
+                }
             }
         };
         let total = game.n_all_players();

@@ -9,6 +9,7 @@
 
 pub(crate) mod convention;
 pub(crate) mod exact;
+pub(crate) mod paths;
 pub(crate) mod sampled;
 pub(crate) mod surrogate;
 pub(crate) mod weights;

@@ -31,6 +31,13 @@ pub(crate) fn n_parameters(m: usize, quadratic: bool) -> usize {
     2 * m + 1 + pairs
 }
 
+/// Whether `budget` coalitions, split in two cross-fitting folds, give the quadratic surrogate at
+/// least four coalitions per parameter in each.
+pub(crate) fn quadratic_fits(m: usize, budget: usize) -> bool {
+    let p = n_parameters(m, true);
+    p <= MAX_QUADRATIC_PARAMETERS && budget >= 8 * p
+}
+
 impl Surrogate {
     /// The parameters a coalition (its members, increasing) switches on.
     fn active(&self, members: &[usize], out: &mut Vec<usize>) {
