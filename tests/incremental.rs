@@ -255,6 +255,9 @@ fn meta_records_the_evaluator_and_its_first_layer_time() {
         // First-layer updates are counted as model time exactly when the incremental path ran.
         let t = &report.meta.timings;
         assert_eq!(t.first_layer_seconds > 0.0, incremental, "{model}");
+        // A one-hidden-layer net runs fused (on any CPU: plain code is the last fallback).
+        assert_eq!(t.fused_seconds > 0.0, incremental, "{model}");
+        assert!(t.fused_seconds <= t.model_seconds, "{t:?}");
         assert!(
             t.model_seconds > 0.0 && t.model_share() <= 1.0 + 1e-9,
             "{t:?}"

@@ -176,6 +176,7 @@ fn write_merged(
             timings.write_seconds += t.write_seconds;
             timings.model_seconds += t.model_seconds;
             timings.first_layer_seconds += t.first_layer_seconds;
+            timings.fused_seconds += t.fused_seconds;
             timings.total_seconds += t.total_seconds;
             timings.threads = timings.threads.max(t.threads);
         }

@@ -384,6 +384,7 @@ fn run_claimed(
         write_seconds,
         model_seconds: timed.seconds(),
         first_layer_seconds: timed.first_layer_seconds(),
+        fused_seconds: timed.fused_seconds(),
         rows_per_second: todo_rows as f64 / total_seconds.max(1e-9),
         threads,
     };

@@ -8,6 +8,7 @@
 mod backend;
 mod class_names;
 mod closure;
+mod dense_head;
 mod engine;
 mod input_layout;
 mod input_type;
@@ -23,10 +24,14 @@ mod tract;
 
 pub use class_names::{are_class_names, TENSOR_NAMES_NOTE};
 pub use closure::FnModel;
+pub use dense_head::{DenseHead, HeadOutput, MAX_HEAD_OUTPUTS};
 pub use engine::Engine;
 pub use input_layout::{InputLayout, InputSpec};
 pub use input_type::InputType;
 pub use linear::FirstLinear;
+/// e^v on 8 AVX2 or 16 AVX-512 lanes (Cephes' polynomial), for kernels outside the model.
+#[cfg(target_arch = "x86_64")]
+pub(crate) use native::vexp::{exp16, exp8};
 pub use onnx::{BatchMode, OnnxModel, PADDED_BATCH};
 pub use outputs::{resolve_names, SelectOutputs};
 pub use text_mask::masks_zero;
@@ -70,6 +75,16 @@ pub trait Model: Send + Sync {
     /// Counts time spent computing this model's first linear layer outside it (incremental
     /// updates of its pre-activations); only timing wrappers keep it.
     fn count_first_layer(&self, elapsed: std::time::Duration) {
+        let _ = elapsed;
+    }
+    /// The layers after [`Model::first_linear`] when they are one small dense head (equal to
+    /// [`Model::predict_from_linear`], which an explainer may then run fused with its updates).
+    fn dense_head(&self) -> Option<DenseHead> {
+        None
+    }
+    /// Counts time spent evaluating this model outside its calls, first-layer updates and
+    /// [`Model::dense_head`] fused (model time); only timing wrappers keep it.
+    fn count_fused(&self, elapsed: std::time::Duration) {
         let _ = elapsed;
     }
 }

@@ -1,7 +1,7 @@
 //! ONNX models loaded and run by tract: batch re-declaration, cached plans, pooled per-thread states.
 
 use super::outputs::check_output_names;
-use super::{FirstLinear, Model};
+use super::{DenseHead, FirstLinear, Model};
 use crate::error::{Error, Result};
 use crate::model::backend::Backend;
 use crate::model::engine::Engine;
@@ -645,6 +645,9 @@ impl Model for OnnxModel {
     }
     fn first_linear(&self) -> Option<&FirstLinear> {
         self.split.as_ref().map(|(first, _)| first)
+    }
+    fn dense_head(&self) -> Option<DenseHead> {
+        self.split.as_ref().and_then(|(_, tail)| tail.as_head())
     }
     fn predict_from_linear(&self, pre: ArrayView2<f32>) -> Result<Array2<f32>> {
         let Some((first, tail)) = &self.split else {

@@ -1,7 +1,7 @@
 //! A [`Model`] wrapper that keeps only some output columns (lime's `labels`), so every explainer
 //! and report sees just the outputs a user asked about.
 
-use super::{FirstLinear, Model};
+use super::{DenseHead, FirstLinear, Model};
 use crate::error::{Error, Result};
 use ndarray::{Array2, ArrayView2, Axis};
 
@@ -106,6 +106,12 @@ impl Model for SelectOutputs<'_> {
     }
     fn count_first_layer(&self, elapsed: std::time::Duration) {
         self.inner.count_first_layer(elapsed)
+    }
+    fn dense_head(&self) -> Option<DenseHead> {
+        self.inner.dense_head()?.select(&self.columns)
+    }
+    fn count_fused(&self, elapsed: std::time::Duration) {
+        self.inner.count_fused(elapsed)
     }
 }
 

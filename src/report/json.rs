@@ -25,12 +25,19 @@ pub struct Timings {
     /// run on a thread of its own, alongside explaining).
     #[serde(default)]
     pub write_seconds: f64,
-    /// Seconds spent inside model calls, summed over threads.
+    /// Seconds spent inside model calls, summed over threads (with the fused evaluator's
+    /// first-layer updates and head, `fused_seconds`).
     pub model_seconds: f64,
     /// Seconds spent computing the model's first linear layer outside model calls (the
-    /// incremental evaluator's updates), summed over threads; 0 when whole rows run.
+    /// incremental evaluator's updates; with the fused evaluator only each block's set-up: x·W
+    /// and the order of steps), summed over threads; 0 when whole rows run.
     #[serde(default)]
     pub first_layer_seconds: f64,
+    /// Of `model_seconds`, the seconds in the fused evaluator, where the first-layer updates and
+    /// a one-hidden-layer model's dense head run in one pass (not separable), summed over
+    /// threads; 0 when it did not run.
+    #[serde(default)]
+    pub fused_seconds: f64,
     /// Explained rows per second.
     pub rows_per_second: f64,
     /// Worker threads used.

@@ -119,6 +119,7 @@ fn explain_loaded(
         total_seconds: total,
         model_seconds: timed.seconds(),
         first_layer_seconds: timed.first_layer_seconds(),
+        fused_seconds: timed.fused_seconds(),
         rows_per_second: p.selection.len() as f64 / total.max(1e-9),
         threads: p.pool.current_num_threads(),
     };

@@ -7,21 +7,24 @@
 //! feature that differs, and only the rest of the model runs per row. A masked row that the
 //! update leaves unchanged (its background values equal x on every changed feature) reuses the
 //! output of the row it came from, as shap's permutation explainer does.
+//!
+//! When the rest of the model is one small dense head ([`Model::dense_head`]), the updates and
+//! the head run fused instead ([`Fused`]): background rows in vector lanes, no masked row stored.
 
 use crate::error::{Error, Result};
 use crate::explain::game::accumulate::accumulate;
 use crate::explain::game::coalition::Coalition;
+use crate::explain::game::fused::{Fused, FusedBuffers};
+use crate::explain::game::lanes::Isa;
 use crate::explain::game::predict::check_finite;
+use crate::explain::game::walk::{Base, Start, Walk, WINDOW};
 use crate::model::{FirstLinear, Model};
-use ndarray::{Array2, ArrayView1, ArrayView2};
+use ndarray::{Array2, ArrayView1, ArrayView2, Axis};
 use std::sync::Mutex;
 use std::time::Instant;
 
 /// Steps of at most this many features check whether a row changes at all.
 const SHORT_STEP: usize = 4;
-
-/// How many preceding coalitions of a block are tried as starting points.
-const WINDOW: usize = 2;
 
 /// Masked rows sent to the rest of the model per call, as soon as they are built: their
 /// pre-activations are still in cache, and its outputs fit a small buffer.
@@ -37,6 +40,8 @@ pub struct Incremental<'a> {
     bg_pre: Array2<f32>,
     /// Model outputs of the background rows, from `bg_pre` [B, K].
     bg_out: Array2<f32>,
+    /// The first-layer updates and the rest of the model fused, when it is a small dense head.
+    fused: Option<Fused>,
     /// Idle working spaces: one per block being evaluated at once, at most.
     idle: Mutex<Vec<Buffers>>,
 }
@@ -50,24 +55,6 @@ enum Loc {
     X,
     /// Row r of the block's evaluated batch.
     Row(usize),
-}
-
-/// How one coalition is reached.
-#[derive(Clone, Copy)]
-enum Start {
-    /// From ∅, the full set or an earlier coalition of the block, adding the features that differ.
-    From(Base),
-    /// As the complement of earlier coalition i: pre(S) = pre(∅) + pre(full) − pre(i), then
-    /// the features in which S differs from that complement.
-    Complement(usize),
-}
-
-/// A coalition whose pre-activations are known.
-#[derive(Clone, Copy)]
-enum Base {
-    Empty,
-    Full,
-    Earlier(usize),
 }
 
 /// Working space for one block, kept across blocks so that its pages are reused.
@@ -85,8 +72,10 @@ struct Buffers {
     live: Vec<usize>,
     /// Their model outputs, `K` values each.
     out: Vec<f32>,
-    /// The (sign, feature) terms of the current step.
-    delta: Vec<(f32, usize)>,
+    /// The block's steps.
+    walk: Walk,
+    /// The fused evaluator's working space.
+    fused: FusedBuffers,
 }
 
 /// Pre-activations of one explained row and the per-(background row, feature) coefficients.
@@ -116,12 +105,17 @@ impl<'a> Incremental<'a> {
         model.count_first_layer(computing.elapsed());
         let bg_out = standard(model.predict_from_linear(bg_pre.view())?);
         check_finite(&bg_out)?;
+        let fused = model.dense_head().and_then(|head| {
+            let views = (background.view(), bg_pre.view(), bg_out.view());
+            Fused::new(&head, views.0, views.1, views.2, Isa::detect())
+        });
         Ok(Some(Incremental {
             model,
             linear,
             background,
             bg_pre,
             bg_out,
+            fused,
             idle: Mutex::new(Vec::new()),
         }))
     }
@@ -152,7 +146,6 @@ impl<'a> Incremental<'a> {
         players: &[&[usize]],
         block: &[Coalition],
     ) -> Result<Array2<f64>> {
-        let state = self.row_state(x)?;
         // A thread waiting inside the model's parallel loop may start another block, which then
         // takes another idle working space (a new one only when all are in use).
         let mut buffers = self
@@ -162,12 +155,40 @@ impl<'a> Incremental<'a> {
             .ok()
             .flatten()
             .unwrap_or_default();
-        let values = self
-            .block_rows(&state, players, block, &mut buffers)
-            .and_then(|()| self.average(&state, block.len(), &buffers.locs, &buffers.out));
+        let values = match &self.fused {
+            Some(fused) => self.fused_values(fused, x, players, block, &mut buffers),
+            None => self.row_state(x).and_then(|state| {
+                self.block_rows(&state, players, block, &mut buffers)?;
+                self.average(&state, block.len(), &buffers.locs, &buffers.out)
+            }),
+        };
         if let Ok(mut idle) = self.idle.lock() {
             idle.push(buffers);
         }
+        values
+    }
+
+    /// v(S) for a block through the fused evaluator; its set-up (x·W, the steps) counts as
+    /// first-layer time, the fused updates and head as model time.
+    fn fused_values(
+        &self,
+        fused: &Fused,
+        x: ArrayView1<f32>,
+        players: &[&[usize]],
+        block: &[Coalition],
+        buffers: &mut Buffers,
+    ) -> Result<Array2<f64>> {
+        let setting_up = Instant::now();
+        let x_in = self.linear.inputs(x.insert_axis(Axis(0)));
+        let x_pre = self.linear.product(x_in.view());
+        buffers.walk.plan(players, block);
+        self.model.count_first_layer(setting_up.elapsed());
+        let running = Instant::now();
+        let weights = self.linear.weights();
+        let w1 = weights.as_slice().expect("standard layout");
+        let x_pre = x_pre.as_slice().expect("standard layout");
+        let values = fused.values(x_in.row(0), x_pre, w1, &buffers.walk, &mut buffers.fused);
+        self.model.count_fused(running.elapsed());
         values
     }
 
@@ -203,17 +224,17 @@ impl<'a> Incremental<'a> {
     ) -> Result<()> {
         let nb = self.background.nrows();
         let h = self.linear.n_hidden();
-        let n_players = players.len();
         let Buffers {
             locs,
             pre,
             slot,
             live,
             out,
-            delta,
+            walk,
+            ..
         } = buffers;
+        walk.plan(players, block);
         locs.clear();
-        delta.clear();
         out.clear();
         slot.clear();
         // Slots [0, unsent) hold rows already sent to the model; the time of the updates is
@@ -228,32 +249,14 @@ impl<'a> Incremental<'a> {
             pre.resize(need, 0.0);
         }
         let mut n_rows = 0;
-        let full = Coalition::empty(n_players).complement(n_players);
         let weights = self.linear.weights();
         let weights = weights.as_slice().expect("standard layout");
         let bg_pre = self.bg_pre.as_slice().expect("standard layout");
         let diffs = state.diff.as_slice().expect("standard layout");
         let m = state.diff.ncols();
-        for (i, c) in block.iter().enumerate() {
-            let start = choose_start(block, i, c, n_players);
-            delta.clear();
-            let (reference, complement_of): (Coalition, Option<usize>) = match start {
-                Start::From(Base::Empty) => (Coalition::empty(n_players), None),
-                Start::From(Base::Full) => (full.clone(), None),
-                Start::From(Base::Earlier(e)) => (block[e].clone(), None),
-                Start::Complement(e) => (block[e].complement(n_players), Some(e)),
-            };
-            // Features to add (in S, not in the reference) or to remove.
-            for (w, (&t, &r)) in c.words().iter().zip(reference.words()).enumerate() {
-                let mut bits = t ^ r;
-                while bits != 0 {
-                    let bit = bits.trailing_zeros();
-                    bits &= bits - 1;
-                    let sign = if t >> bit & 1 == 1 { 1.0 } else { -1.0 };
-                    let features = players[w * 64 + bit as usize];
-                    delta.extend(features.iter().map(|&j| (sign, j)));
-                }
-            }
+        for (i, step) in walk.steps.iter().enumerate() {
+            let (start, delta) = (step.start, walk.terms_of(i));
+            let complement = matches!(start, Start::Complement(_));
             for b in 0..nb {
                 let diff = &diffs[b * m..(b + 1) * m];
                 // A short step may leave the row as it was; a long one practically never does, and
@@ -265,7 +268,7 @@ impl<'a> Incremental<'a> {
                     Start::From(Base::Full) => Loc::X,
                     Start::From(Base::Earlier(e)) | Start::Complement(e) => locs[e * nb + b],
                 };
-                if complement_of.is_none() && !changed {
+                if !complement && !changed {
                     locs.push(source);
                     continue;
                 }
@@ -280,10 +283,10 @@ impl<'a> Incremental<'a> {
                     Loc::X => &state.x_pre,
                     Loc::Row(rr) => &earlier[slot[rr] * h..(slot[rr] + 1) * h],
                 };
-                match complement_of {
+                match complement {
                     // The row is its source plus the update, read straight from the source.
-                    None => accumulate(dst, Some(of), delta, diff, weights),
-                    Some(_) => {
+                    false => accumulate(dst, Some(of), delta, diff, weights),
+                    true => {
                         // pre(complement of E) = pre(∅) + pre(full) − pre(E), per background row.
                         let bg = &bg_pre[b * h..(b + 1) * h];
                         for (((d, &g), &xv), &ev) in
@@ -380,38 +383,4 @@ fn standard(a: Array2<f32>) -> Array2<f32> {
     } else {
         a.as_standard_layout().into_owned()
     }
-}
-
-/// Number of players in which two coalitions differ.
-fn distance(a: &Coalition, b: &Coalition) -> usize {
-    a.words()
-        .iter()
-        .zip(b.words())
-        .map(|(x, y)| (x ^ y).count_ones() as usize)
-        .sum()
-}
-
-/// The cheapest way to reach coalition `i` of the block: fewest rows of W to add, preferring
-/// (on ties) ∅, the full set, then the nearest earlier coalition, then a complement.
-fn choose_start(block: &[Coalition], i: usize, c: &Coalition, n: usize) -> Start {
-    let size = c.len();
-    let mut best = (size, Start::From(Base::Empty));
-    if n - size < best.0 {
-        best = (n - size, Start::From(Base::Full));
-    }
-    let earlier = i.saturating_sub(WINDOW)..i;
-    for e in earlier.clone().rev() {
-        let d = distance(c, &block[e]);
-        if d < best.0 {
-            best = (d, Start::From(Base::Earlier(e)));
-        }
-    }
-    // The complement costs one pass more than an update of the same size, and reuses no rows.
-    for e in earlier.rev() {
-        let d = n - distance(c, &block[e]) + 1;
-        if d < best.0 {
-            best = (d, Start::Complement(e));
-        }
-    }
-    best.1
 }

@@ -3,6 +3,7 @@
 //! Relu/Sigmoid/Tanh/Softmax), run as sgemm calls instead of a tract plan.
 //! It is only used when it reproduces tract's output on probe rows.
 
+use crate::model::dense_head::{DenseHead, HeadOutput};
 use crate::model::native::narrow::NarrowWeights;
 use crate::model::native::narrow_head::NarrowHead;
 use ndarray::{Array1, Array2, ArrayView2};
@@ -299,6 +300,37 @@ impl DenseChain {
             bias,
             rest: DenseChain::new(rest),
         })
+    }
+
+    /// The chain as one dense head (`[Relu] → product → [Bias] [Softmax | Sigmoid]`, bracketed
+    /// stages optional), if it is one with at most 16 outputs.
+    pub fn as_head(&self) -> Option<DenseHead> {
+        let (relu, rest) = match self.stages.as_slice() {
+            [Stage::Rows(ops), rest @ ..] if matches!(ops.as_slice(), [RowOp::Relu]) => {
+                (true, rest)
+            }
+            rest => (false, rest),
+        };
+        let (w, after) = match rest {
+            [Stage::Product(p), after @ ..] => (p.matrix(), after),
+            _ => return None,
+        };
+        let ops: &[RowOp] = match after {
+            [] => &[],
+            [Stage::Rows(ops)] => ops,
+            _ => return None,
+        };
+        let (bias, ops) = match ops {
+            [RowOp::Bias(b), ops @ ..] => (b.clone(), ops),
+            ops => (Array1::zeros(w.ncols()), ops),
+        };
+        let output = match ops {
+            [] => HeadOutput::Identity,
+            [RowOp::Softmax] => HeadOutput::Softmax,
+            [RowOp::Sigmoid] => HeadOutput::Sigmoid,
+            _ => return None,
+        };
+        DenseHead::new(relu, w.to_owned(), bias, output)
     }
 
     /// Runs the chain on a batch of rows: each product as one sgemm (or the narrow kernel), and

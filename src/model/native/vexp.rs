@@ -58,7 +58,8 @@ unsafe fn exp_avx2(row: &mut [f32]) {
 /// through the exponent bits. NaN stays NaN; large |v| saturates to 0 or +inf like libm.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
-fn exp8(v: std::arch::x86_64::__m256) -> std::arch::x86_64::__m256 {
+#[inline]
+pub fn exp8(v: std::arch::x86_64::__m256) -> std::arch::x86_64::__m256 {
     use std::arch::x86_64::*;
     let x = _mm256_min_ps(_mm256_max_ps(v, _mm256_set1_ps(LOW)), _mm256_set1_ps(HIGH));
     let n = _mm256_round_ps::<{ _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC }>(_mm256_mul_ps(
